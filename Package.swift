@@ -1,0 +1,39 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "ClusterRecipes",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "recipe", targets: ["recipe"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
+    ],
+    targets: [
+        // Lua 5.4 from Debian's liblua5.4-dev.
+        .systemLibrary(name: "CLua", pkgConfig: "lua5.4", providers: [.apt(["liblua5.4-dev"])]),
+        // C trampolines: the only place a Lua error is raised or a coroutine yields.
+        .target(name: "CLuaShim", dependencies: ["CLua"]),
+        // fork/exec with process groups and parent-death signals, signal waiting.
+        .target(name: "CSystem"),
+        .target(name: "LuaKit", dependencies: ["CLua", "CLuaShim"]),
+        .target(name: "Cloud"),
+        .target(name: "Store", dependencies: ["Cloud", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "LocalCloud", dependencies: [
+            "Cloud", "Store", "CSystem", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .target(name: "Agent", dependencies: ["Store", "CSystem", "LocalCloud"]),
+        .target(name: "Engine", dependencies: ["Cloud", "Store", "LocalCloud"]),
+        .target(name: "RecipeRuntime", dependencies: ["LuaKit", "Engine", "Cloud", "Store"]),
+        .executableTarget(name: "recipe", dependencies: [
+            "RecipeRuntime", "Engine", "Agent", "Store", "LocalCloud",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "LuaKitTests", dependencies: ["LuaKit"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Cloud"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Store"]),
+    ]
+)

@@ -1,0 +1,65 @@
+#ifndef CLUASHIM_H
+#define CLUASHIM_H
+
+#include <lua.h>
+#include <lauxlib.h>
+#include <lualib.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* What a Swift primitive tells its C trampoline once the Swift frame has returned. */
+#define CR_RAISE_LOCATED (-1) /* string on top: raise it prefixed with the caller's file:line */
+#define CR_RAISE_RAW     (-2) /* value on top: raise it as it is (it already names its place) */
+#define CR_YIELD         (-3) /* yield the coroutine; it is resumed with (ok, values...) */
+
+/* Called by every trampoline: returns a result count (>= 0) or one of the CR_ codes. */
+typedef int (*cr_dispatch_fn)(lua_State *L, int64_t primitive);
+void cr_set_dispatcher(cr_dispatch_fn fn);
+
+/* A new state whose allocator refuses to pass `limit` bytes, with a count hook for the time budget. */
+lua_State *cr_newstate(size_t limit);
+void cr_close(lua_State *L);
+size_t cr_memory_used(lua_State *L);
+size_t cr_memory_limit(lua_State *L);
+int cr_memory_exhausted(lua_State *L);
+
+/* The host object (a Swift VM) reachable from every thread of the state. */
+void cr_set_host(lua_State *L, void *host);
+void *cr_get_host(lua_State *L);
+
+/* Time budget: a monotonic deadline in seconds (0 = none). Past it, every instruction raises. */
+void cr_set_deadline(lua_State *L, double deadline);
+int cr_deadline_passed(lua_State *L);
+int cr_killed(lua_State *L);
+double cr_monotonic_now(void);
+
+/* A C closure that calls the dispatcher with `primitive`. */
+void cr_push_primitive(lua_State *L, int64_t primitive);
+
+/* Push "file:line: " of the nearest frame that is recipe code (not C, not an internal "=" chunk). */
+void cr_push_where(lua_State *L);
+
+/* Safe call with a traceback message handler. */
+int cr_pcall_traceback(lua_State *L, int nargs, int nresults);
+
+/* Resume a coroutine with the memory limit in force. */
+int cr_resume(lua_State *co, int nargs, int *nresults);
+void cr_traceback(lua_State *L, lua_State *co, const char *msg);
+
+/* Wrappers for Lua's function-like macros, which Swift cannot import. */
+void cr_pop(lua_State *L, int n);
+void cr_newtable(lua_State *L);
+const char *cr_tostring(lua_State *L, int idx, size_t *len);
+void cr_insert(lua_State *L, int idx);
+void cr_remove(lua_State *L, int idx);
+void cr_pushglobaltable(lua_State *L);
+int cr_ref(lua_State *L);
+void cr_unref(lua_State *L, int ref);
+void cr_getref(lua_State *L, int ref);
+int cr_isinteger(lua_State *L, int idx);
+lua_Integer cr_tointeger(lua_State *L, int idx);
+lua_Number cr_tonumber(lua_State *L, int idx);
+int cr_loadtext(lua_State *L, const char *buf, size_t len, const char *chunkname);
+void cr_open_sandbox_libs(lua_State *L);
+
+#endif

@@ -1,0 +1,225 @@
+// The only C in the Lua bridge. Everything that can longjmp (lua_error, lua_yield)
+// happens here, after the Swift function that decided it has returned.
+#include "CLuaShim.h"
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Per-state bookkeeping, owned by the allocator's userdata. */
+typedef struct {
+    size_t used;
+    size_t limit;
+    int exhausted;
+    double deadline;
+    int killed;
+    int in_lua;   /* the limit binds only while Lua runs: an allocation failure in Swift would longjmp */
+    void *host;
+} cr_vm;
+
+static cr_dispatch_fn dispatcher = NULL;
+
+void cr_set_dispatcher(cr_dispatch_fn fn) { dispatcher = fn; }
+
+static cr_vm *vm_of(lua_State *L) {
+    void *ud = NULL;
+    lua_getallocf(L, &ud);
+    return (cr_vm *)ud;
+}
+
+static void *cr_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+    cr_vm *vm = (cr_vm *)ud;
+    size_t old = ptr ? osize : 0;
+    if (nsize == 0) {
+        free(ptr);
+        vm->used -= old;
+        return NULL;
+    }
+    if (nsize > old && vm->in_lua && vm->limit > 0 && vm->used - old + nsize > vm->limit) {
+        vm->exhausted = 1;
+        return NULL;
+    }
+    void *p = realloc(ptr, nsize);
+    if (p) vm->used = vm->used - old + nsize;
+    return p;
+}
+
+double cr_monotonic_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void push_where_level(lua_State *L, int level) {
+    lua_Debug ar;
+    if (lua_getstack(L, level, &ar) && lua_getinfo(L, "Sl", &ar) && ar.currentline > 0) {
+        lua_pushfstring(L, "%s:%d: ", ar.short_src, ar.currentline);
+    } else {
+        lua_pushliteral(L, "");
+    }
+}
+
+void cr_push_where(lua_State *L) {
+    lua_Debug ar;
+    for (int level = 0; lua_getstack(L, level, &ar); level++) {
+        if (!lua_getinfo(L, "Sl", &ar)) break;
+        if (ar.currentline <= 0) continue;          /* C function or no line info */
+        if (ar.source && ar.source[0] == '=') continue; /* internal chunk (the prelude) */
+        lua_pushfstring(L, "%s:%d: ", ar.short_src, ar.currentline);
+        return;
+    }
+    lua_pushliteral(L, "");
+}
+
+/* The budget hook: pcall cannot swallow it, because once killed every instruction raises again. */
+static void budget_hook(lua_State *L, lua_Debug *ar) {
+    (void)ar;
+    cr_vm *vm = vm_of(L);
+    if (!vm->killed) {
+        if (vm->deadline <= 0 || cr_monotonic_now() < vm->deadline) return;
+        vm->killed = 1;
+    }
+    lua_sethook(L, budget_hook, LUA_MASKCOUNT, 1);
+    push_where_level(L, 0);
+    lua_pushliteral(L, "time limit exceeded");
+    lua_concat(L, 2);
+    lua_error(L);
+}
+
+lua_State *cr_newstate(size_t limit) {
+    cr_vm *vm = calloc(1, sizeof(cr_vm));
+    if (!vm) return NULL;
+    vm->limit = limit;
+    lua_State *L = lua_newstate(cr_alloc, vm);
+    if (!L) { free(vm); return NULL; }
+    lua_sethook(L, budget_hook, LUA_MASKCOUNT, 1000);
+    return L;
+}
+
+void cr_close(lua_State *L) {
+    cr_vm *vm = vm_of(L);
+    lua_close(L);
+    free(vm);
+}
+
+size_t cr_memory_used(lua_State *L) { return vm_of(L)->used; }
+size_t cr_memory_limit(lua_State *L) { return vm_of(L)->limit; }
+int cr_memory_exhausted(lua_State *L) { return vm_of(L)->exhausted; }
+void cr_set_host(lua_State *L, void *host) { vm_of(L)->host = host; }
+void *cr_get_host(lua_State *L) { return vm_of(L)->host; }
+void cr_set_deadline(lua_State *L, double deadline) { vm_of(L)->deadline = deadline; vm_of(L)->killed = 0; }
+int cr_killed(lua_State *L) { return vm_of(L)->killed; }
+int cr_deadline_passed(lua_State *L) {
+    cr_vm *vm = vm_of(L);
+    return vm->killed || (vm->deadline > 0 && cr_monotonic_now() >= vm->deadline);
+}
+
+static int raise_located(lua_State *L) {
+    cr_push_where(L);
+    lua_insert(L, -2);
+    lua_concat(L, 2);
+    return lua_error(L);
+}
+
+/* Resumed after a yield: the values passed to lua_resume sit above `ctx`: ok, then values or
+   (message, raw). */
+static int resume_k(lua_State *L, int status, lua_KContext ctx) {
+    (void)status;
+    int base = (int)ctx;
+    int top = lua_gettop(L);
+    if (top > base && lua_toboolean(L, base + 1)) return top - base - 1;
+    int raw = top >= base + 3 && lua_toboolean(L, base + 3);
+    lua_settop(L, base + 2);
+    if (raw) return lua_error(L);
+    if (lua_type(L, -1) != LUA_TSTRING) { lua_pop(L, 1); lua_pushliteral(L, "operation failed"); }
+    return raise_located(L);
+}
+
+static int trampoline(lua_State *L) {
+    int64_t id = (int64_t)lua_tointeger(L, lua_upvalueindex(1));
+    cr_vm *vm = vm_of(L);
+    vm->in_lua = 0;
+    int n = dispatcher ? dispatcher(L, id) : (lua_pushliteral(L, "no dispatcher"), CR_RAISE_LOCATED);
+    vm->in_lua = 1;
+    if (vm->limit > 0 && vm->used > vm->limit) {
+        vm->exhausted = 1;
+        lua_pushliteral(L, "not enough memory");
+        return raise_located(L);
+    }
+    switch (n) {
+    case CR_RAISE_LOCATED: return raise_located(L);
+    case CR_RAISE_RAW: return lua_error(L);
+    case CR_YIELD: return lua_yieldk(L, 0, (lua_KContext)lua_gettop(L), resume_k);
+    default: return n;
+    }
+}
+
+void cr_push_primitive(lua_State *L, int64_t primitive) {
+    lua_pushinteger(L, (lua_Integer)primitive);
+    lua_pushcclosure(L, trampoline, 1);
+}
+
+static int traceback_handler(lua_State *L) {
+    const char *msg = lua_tostring(L, 1);
+    if (msg == NULL) msg = luaL_tolstring(L, 1, NULL);
+    luaL_traceback(L, L, msg, 1);
+    return 1;
+}
+
+int cr_pcall_traceback(lua_State *L, int nargs, int nresults) {
+    int base = lua_gettop(L) - nargs;
+    lua_pushcfunction(L, traceback_handler);
+    lua_insert(L, base);
+    cr_vm *vm = vm_of(L);
+    int was = vm->in_lua;
+    vm->in_lua = 1;
+    int status = lua_pcall(L, nargs, nresults, base);
+    vm->in_lua = was;
+    lua_remove(L, base);
+    return status;
+}
+
+void cr_pop(lua_State *L, int n) { lua_pop(L, n); }
+void cr_newtable(lua_State *L) { lua_newtable(L); }
+const char *cr_tostring(lua_State *L, int idx, size_t *len) { return lua_tolstring(L, idx, len); }
+void cr_insert(lua_State *L, int idx) { lua_insert(L, idx); }
+void cr_remove(lua_State *L, int idx) { lua_remove(L, idx); }
+void cr_pushglobaltable(lua_State *L) { lua_pushglobaltable(L); }
+int cr_ref(lua_State *L) { return luaL_ref(L, LUA_REGISTRYINDEX); }
+void cr_unref(lua_State *L, int ref) { luaL_unref(L, LUA_REGISTRYINDEX, ref); }
+void cr_getref(lua_State *L, int ref) { lua_rawgeti(L, LUA_REGISTRYINDEX, ref); }
+int cr_isinteger(lua_State *L, int idx) { return lua_isinteger(L, idx); }
+lua_Integer cr_tointeger(lua_State *L, int idx) { return lua_tointeger(L, idx); }
+lua_Number cr_tonumber(lua_State *L, int idx) { return lua_tonumber(L, idx); }
+
+int cr_loadtext(lua_State *L, const char *buf, size_t len, const char *chunkname) {
+    return luaL_loadbufferx(L, buf, len, chunkname, "t");
+}
+
+/* The allow-list: base, table, string, math, utf8 and os (trimmed by the prelude). No io,
+   debug or package: those are never opened. */
+void cr_open_sandbox_libs(lua_State *L) {
+    static const luaL_Reg libs[] = {
+        {LUA_GNAME, luaopen_base},
+        {LUA_TABLIBNAME, luaopen_table},
+        {LUA_STRLIBNAME, luaopen_string},
+        {LUA_MATHLIBNAME, luaopen_math},
+        {LUA_UTF8LIBNAME, luaopen_utf8},
+        {LUA_OSLIBNAME, luaopen_os},
+        {NULL, NULL},
+    };
+    for (const luaL_Reg *lib = libs; lib->func; lib++) {
+        luaL_requiref(L, lib->name, lib->func, 1);
+        lua_pop(L, 1);
+    }
+}
+
+int cr_resume(lua_State *co, int nargs, int *nresults) {
+    cr_vm *vm = vm_of(co);
+    int was = vm->in_lua;
+    vm->in_lua = 1;
+    int status = lua_resume(co, NULL, nargs, nresults);
+    vm->in_lua = was;
+    return status;
+}
+
+void cr_traceback(lua_State *L, lua_State *co, const char *msg) { luaL_traceback(L, co, msg, 0); }

@@ -1,0 +1,70 @@
+import Foundation
+
+/// A machine of a cluster: an agent process locally, a VM on EC2.
+public struct Instance: Codable, Sendable, Equatable {
+    public enum State: String, Codable, Sendable {
+        case pending, running, stopping, stopped, terminated
+    }
+
+    public var id: String
+    public var cluster: String
+    public var layer: String
+    /// Stable name within the cluster, `LAYER-N`.
+    public var name: String
+    public var state: State
+    public var privateIP: String
+    public var publicIP: String?
+    /// The local agent's process id (local provider only).
+    public var agentPID: Int32?
+    public var lastHeartbeat: Date?
+    public var cpuPercent: Double?
+    public var memoryBytes: Int64?
+    public var services: [ServiceSpec]
+    public var createdAt: Date
+
+    public init(
+        id: String, cluster: String, layer: String, name: String, state: State, privateIP: String,
+        publicIP: String? = nil, agentPID: Int32? = nil, lastHeartbeat: Date? = nil, services: [ServiceSpec] = [],
+        createdAt: Date = Date()
+    ) {
+        self.id = id
+        self.cluster = cluster
+        self.layer = layer
+        self.name = name
+        self.state = state
+        self.privateIP = privateIP
+        self.publicIP = publicIP
+        self.agentPID = agentPID
+        self.lastHeartbeat = lastHeartbeat
+        self.services = services
+        self.createdAt = createdAt
+    }
+}
+
+/// A long-running process an instance keeps up, restarted when it dies.
+public struct ServiceSpec: Codable, Sendable, Equatable {
+    public var name: String
+    public var command: String
+    public var port: Int?
+
+    public init(name: String, command: String, port: Int? = nil) {
+        self.name = name
+        self.command = command
+        self.port = port
+    }
+}
+
+/// What to launch: one instance of a layer.
+public struct InstanceSpec: Sendable, Equatable {
+    public var cluster: String
+    public var layer: String
+    public var name: String
+    public var services: [ServiceSpec]
+
+    public init(cluster: String, layer: String, name: String, services: [ServiceSpec] = []) {
+        self.cluster = cluster
+        self.layer = layer
+        self.name = name
+        self.services = services
+    }
+}

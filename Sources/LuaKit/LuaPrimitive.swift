@@ -1,0 +1,50 @@
+import CLua
+import CLuaShim
+
+/// What a primitive hands back to its trampoline. Nothing here raises: the trampoline does,
+/// after the Swift frame has returned.
+public enum LuaReturn {
+    /// Return these values to Lua.
+    case values([LuaValue])
+    /// The primitive pushed this many values onto the stack itself.
+    case pushed(Int32)
+    /// Yield the calling coroutine and resume it with the result when the task ends.
+    case async(@Sendable () async throws -> [LuaValue])
+    /// Yield; the primitive has arranged for the coroutine to be resumed.
+    case suspend
+}
+
+/// A Swift function callable from Lua. Throwing a `PrimitiveError` raises a Lua error located
+/// at the calling recipe line.
+public typealias LuaPrimitive = (LuaCall) throws -> LuaReturn
+
+/// The arguments of one primitive call, read from the calling coroutine's stack.
+public struct LuaCall {
+    public let vm: LuaVM
+    public let state: OpaquePointer
+
+    /// How many arguments Lua passed.
+    public var count: Int { Int(lua_gettop(state)) }
+
+    /// Argument `index` (1-based) as a Swift value.
+    public func arg(_ index: Int) -> LuaValue {
+        index <= count ? vm.value(at: Int32(index), in: state) : .nil
+    }
+
+    /// Argument `index`, which must be a table, named `what` in the error.
+    public func table(_ index: Int, _ what: String) throws -> LuaTable {
+        let value = arg(index)
+        guard case .table(let t) = value else {
+            throw PrimitiveError("\(what): expected a table, got \(value.typeName)")
+        }
+        return t
+    }
+
+    public func string(_ index: Int, _ what: String) throws -> String {
+        let value = arg(index)
+        guard case .string(let s) = value else {
+            throw PrimitiveError("\(what): expected a string, got \(value.typeName)")
+        }
+        return s
+    }
+}

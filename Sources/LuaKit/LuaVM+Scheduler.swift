@@ -1,0 +1,256 @@
+import CLua
+import CLuaShim
+import Foundation
+
+extension LuaVM {
+    /// Runs the function in registry slot `function` as a root coroutine until it ends,
+    /// driving every coroutine and task it starts meanwhile.
+    func call(function: Int32, args: [LuaValue]) async throws -> [LuaValue] {
+        let root = newCoroutine(parent: nil)
+        cr_getref(root.thread, function)
+        scheduler.ready.append((root.id, { [unowned self] thread in
+            for arg in args { self.push(arg, on: thread) }
+            return Int32(args.count)
+        }))
+        var deadlineTask: Task<Void, Never>?
+        if let limit = options.timeLimit {
+            cr_set_deadline(L, cr_monotonic_now() + limit)
+            let sink = completionSink
+            deadlineTask = Task {
+                try? await Task.sleep(nanoseconds: UInt64(limit * 1e9))
+                sink.yield(.deadline)
+            }
+        }
+        defer {
+            deadlineTask?.cancel()
+            release(root)
+        }
+        var iterator = completions.makeAsyncIterator()
+        while root.outcome == nil {
+            while !scheduler.ready.isEmpty {
+                let (id, push) = scheduler.ready.removeFirst()
+                if let coroutine = scheduler.coroutines[id] { resume(coroutine, push: push) }
+            }
+            if root.outcome != nil { break }
+            guard let completion = await iterator.next() else { break }
+            handle(completion)
+        }
+        switch root.outcome {
+        case .finished(let count):
+            return (0..<count).map { value(at: -count + $0, in: root.thread) }
+        case .failed(let error):
+            throw error
+        case nil:
+            throw LuaError(kind: .runtime, message: "the run ended before its coroutine finished")
+        }
+    }
+
+    func newCoroutine(parent: Int?) -> Coroutine {
+        let thread = lua_newthread(L)!
+        let ref = cr_ref(L)
+        let coroutine = Coroutine(id: scheduler.nextID, thread: thread, ref: ref, parent: parent)
+        scheduler.nextID += 1
+        scheduler.coroutines[coroutine.id] = coroutine
+        scheduler.byThread[thread] = coroutine.id
+        return coroutine
+    }
+
+    func release(_ coroutine: Coroutine) {
+        for child in coroutine.children {
+            if let c = scheduler.coroutines[child] { release(c) }
+        }
+        scheduler.coroutines[coroutine.id] = nil
+        scheduler.byThread[coroutine.thread] = nil
+        scheduler.waiting.remove(coroutine.id)
+        cr_unref(L, coroutine.ref)
+    }
+
+    private func resume(_ coroutine: Coroutine, push: Scheduler.Push) {
+        let count = push(coroutine.thread)
+        var results: Int32 = 0
+        let status = cr_resume(coroutine.thread, count, &results)
+        switch status {
+        case LUA_YIELD:
+            return  // suspended in a primitive, which arranged its resumption
+        case LUA_OK:
+            finish(coroutine, .finished(results: results))
+        default:
+            finish(coroutine, .failed(error(in: coroutine.thread, status: status)))
+        }
+    }
+
+    private func finish(_ coroutine: Coroutine, _ outcome: Coroutine.Outcome) {
+        coroutine.outcome = outcome
+        guard let parentID = coroutine.parent, let parent = scheduler.coroutines[parentID] else { return }
+        parent.pendingChildren -= 1
+        if parent.pendingChildren == 0 { resumeAfterParallel(parent) }
+    }
+
+    /// Resumes a `parallel` caller with each branch's first result, in order, or the first error.
+    private func resumeAfterParallel(_ parent: Coroutine) {
+        let children = parent.children.compactMap { scheduler.coroutines[$0] }
+        parent.children = []
+        scheduler.ready.append((parent.id, { [unowned self] thread in
+            defer { children.forEach(self.release) }
+            for child in children {
+                if case .failed(let error) = child.outcome {
+                    return self.pushFailure(TaskFailure(message: error.message, located: true), on: thread)
+                }
+            }
+            lua_pushboolean(thread, 1)
+            for child in children {
+                _ = lua_checkstack(thread, 2)
+                if case .finished(let count) = child.outcome, count > 0 {
+                    lua_pushvalue(child.thread, -count)
+                    lua_xmove(child.thread, thread, 1)
+                } else {
+                    lua_pushnil(thread)
+                }
+            }
+            return Int32(children.count + 1)
+        }))
+    }
+
+    private func handle(_ completion: Completion) {
+        switch completion {
+        case .finished(let id, let result):
+            guard scheduler.waiting.remove(id) != nil else { return }
+            scheduler.ready.append((id, { [unowned self] thread in
+                switch result {
+                case .success(let values):
+                    lua_pushboolean(thread, 1)
+                    values.forEach { self.push($0, on: thread) }
+                    return Int32(values.count + 1)
+                case .failure(let failure):
+                    return self.pushFailure(failure, on: thread)
+                }
+            }))
+        case .deadline:
+            // Coroutines parked in I/O wake with the stop; the count hook stops any that catch it.
+            for id in scheduler.waiting.sorted() {
+                scheduler.ready.append((id, { [unowned self] thread in
+                    self.pushFailure(TaskFailure(message: "time limit exceeded", located: false), on: thread)
+                }))
+            }
+            scheduler.waiting.removeAll()
+        }
+    }
+
+    private func pushFailure(_ failure: TaskFailure, on thread: OpaquePointer) -> Int32 {
+        lua_pushboolean(thread, 0)
+        push(.string(failure.message), on: thread)
+        lua_pushboolean(thread, failure.located ? 1 : 0)
+        return 3
+    }
+
+    /// The error a dead coroutine left, classified and with its traceback.
+    private func error(in thread: OpaquePointer, status: Int32) -> LuaError {
+        let raw = lua_type(thread, -1) == LUA_TSTRING
+            ? string(at: -1, in: thread)
+            : "(error object is a \(String(cString: lua_typename(thread, lua_type(thread, -1)))) value)"
+        var kind = LuaError.Kind.runtime
+        var message = raw
+        if cr_memory_exhausted(L) != 0 || status == LUA_ERRMEM {
+            kind = .memory
+            cr_push_where(thread)
+            let limit = cr_memory_limit(L) >> 20
+            message = string(at: -1, in: thread) + "memory limit of \(limit) MiB exceeded"
+            cr_pop(thread, 1)
+        } else if cr_killed(L) != 0 {
+            kind = .timeLimit
+            if !raw.hasSuffix("time limit exceeded") { message = raw + " (time limit exceeded)" }
+        }
+        cr_traceback(L, thread, message)
+        let traceback = string(at: -1, in: L)
+        cr_pop(L, 1)
+        return LuaError(kind: kind, message: message, traceback: traceback)
+    }
+
+    /// Entry from the C trampoline: run primitive `id` for the coroutine `state`.
+    func dispatch(_ state: OpaquePointer, _ id: Int64) -> Int32 {
+        guard id >= 0, Int(id) < primitives.count else {
+            push(.string("unknown primitive"), on: state)
+            return CR_RAISE_LOCATED
+        }
+        do {
+            switch try primitives[Int(id)](LuaCall(vm: self, state: state)) {
+            case .values(let values):
+                values.forEach { push($0, on: state) }
+                return Int32(values.count)
+            case .pushed(let count):
+                return count
+            case .suspend:
+                return CR_YIELD
+            case .async(let operation):
+                guard let coroutine = scheduler.byThread[state] else {
+                    push(.string("this primitive can only run inside a recipe or hook"), on: state)
+                    return CR_RAISE_LOCATED
+                }
+                scheduler.waiting.insert(coroutine)
+                let sink = completionSink
+                Task {
+                    let result: Result<[LuaValue], TaskFailure>
+                    do {
+                        result = .success(try await operation())
+                    } catch let error as LuaError {
+                        result = .failure(TaskFailure(message: error.message, located: true))
+                    } catch {
+                        result = .failure(TaskFailure(message: "\(error)", located: false))
+                    }
+                    sink.yield(.finished(coroutine: coroutine, result))
+                }
+                return CR_YIELD
+            }
+        } catch let error as LuaError {
+            push(.string(error.message), on: state)
+            return CR_RAISE_RAW
+        } catch {
+            push(.string("\(error)"), on: state)
+            return CR_RAISE_LOCATED
+        }
+    }
+
+    /// `parallel{f1, f2, ...}`: each function runs as its own coroutine; the caller resumes
+    /// with their first results in order once all have ended, or with the first error.
+    func parallel(_ call: LuaCall) throws -> LuaReturn {
+        let state = call.state
+        guard lua_type(state, 1) == LUA_TTABLE else {
+            throw PrimitiveError("parallel: expected a table of functions, got \(call.arg(1).typeName)")
+        }
+        guard let parentID = scheduler.byThread[state], let parent = scheduler.coroutines[parentID] else {
+            throw PrimitiveError("parallel: can only run inside a recipe or hook")
+        }
+        let count = Int64(lua_rawlen(state, 1))
+        guard count > 0 else { return .values([]) }
+        for index in 1...count {
+            let type = lua_rawgeti(state, 1, index)
+            cr_pop(state, 1)
+            if type != LUA_TFUNCTION {
+                throw PrimitiveError("parallel: entry \(index) is a \(String(cString: lua_typename(state, type))), not a function")
+            }
+        }
+        for index in 1...count {
+            let child = newCoroutine(parent: parent.id)
+            lua_rawgeti(state, 1, index)
+            lua_xmove(state, child.thread, 1)
+            parent.children.append(child.id)
+            scheduler.ready.append((child.id, { _ in 0 }))
+        }
+        parent.pendingChildren = Int(count)
+        return .suspend
+    }
+
+    /// `require`'s loader: finds the module under the search roots and pushes its chunk.
+    func loadModule(_ call: LuaCall) throws -> LuaReturn {
+        let name = try call.string(1, "require")
+        let module = try ModuleSearcher(roots: options.moduleRoots).find(name)
+        let source: String
+        do {
+            source = try String(contentsOf: module.url, encoding: .utf8)
+        } catch {
+            throw PrimitiveError("require '\(name)': cannot read \(module.displayPath)")
+        }
+        try loadText(source, chunkName: "@" + module.displayPath, on: call.state)
+        return .pushed(1)
+    }
+}

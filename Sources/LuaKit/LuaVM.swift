@@ -1,0 +1,106 @@
+import CLua
+import CLuaShim
+import Foundation
+
+/// One Lua state, confined to the task that owns it (the type is not Sendable).
+///
+/// Lua is entered only through `lua_pcall` with a traceback handler or `lua_resume`;
+/// primitives are Swift closures reached through C trampolines that raise or yield
+/// after the Swift frame has returned (DESIGN.md, section 2).
+public final class LuaVM {
+    let L: OpaquePointer
+    public let options: LuaOptions
+    var primitives: [LuaPrimitive] = []
+    /// Registry reference of the table handed to preludes as `...`: the registered primitives.
+    let primitiveTable: Int32
+    var scheduler = Scheduler()
+    let completions: AsyncStream<Completion>
+    let completionSink: AsyncStream<Completion>.Continuation
+
+    public init(options: LuaOptions = LuaOptions()) throws {
+        guard let state = cr_newstate(options.memoryLimit) else {
+            throw LuaError(kind: .memory, message: "cannot create a Lua state")
+        }
+        L = state
+        self.options = options
+        (completions, completionSink) = AsyncStream.makeStream(of: Completion.self)
+        cr_open_sandbox_libs(state)
+        cr_newtable(state)
+        primitiveTable = cr_ref(state)
+        cr_set_host(state, Unmanaged.passUnretained(self).toOpaque())
+        cr_set_dispatcher { state, id in
+            guard let state, let host = cr_get_host(state) else { return CR_RAISE_LOCATED }
+            return Unmanaged<LuaVM>.fromOpaque(host).takeUnretainedValue().dispatch(state, id)
+        }
+        register("parallel") { [unowned self] call in try self.parallel(call) }
+        register("load_module") { [unowned self] call in try self.loadModule(call) }
+        try runPrelude(Sandbox.prelude, chunkName: "=sandbox")
+    }
+
+    deinit {
+        completionSink.finish()
+        cr_close(L)
+    }
+
+    /// Bytes the VM holds now.
+    public var memoryUsed: Int { cr_memory_used(L) }
+
+    /// Adds `fn` to the primitive table that preludes receive as `...`.
+    public func register(_ name: String, _ fn: @escaping LuaPrimitive) {
+        primitives.append(fn)
+        cr_getref(L, primitiveTable)
+        cr_push_primitive(L, Int64(primitives.count - 1))
+        lua_setfield(L, -2, name)
+        cr_pop(L, 1)
+    }
+
+    /// Sets a global variable to a plain value.
+    public func setGlobal(_ name: String, _ value: LuaValue) {
+        push(value, on: L)
+        lua_setglobal(L, name)
+    }
+
+    /// Runs an internal chunk (no yields) with the primitive table as its argument.
+    /// Chunk names starting with "=" mark code whose frames errors skip when they name a line.
+    public func runPrelude(_ source: String, chunkName: String) throws {
+        try loadText(source, chunkName: chunkName, on: L)
+        cr_getref(L, primitiveTable)
+        let status = cr_pcall_traceback(L, 1, 0)
+        if status != LUA_OK {
+            let message = String(cString: cr_tostring(L, -1, nil))
+            cr_pop(L, 1)
+            throw LuaError(kind: .runtime, message: message)
+        }
+    }
+
+    /// Loads text (never bytecode) and pushes the chunk, or throws its syntax error.
+    func loadText(_ source: String, chunkName: String, on state: OpaquePointer) throws {
+        let status = source.utf8CString.withUnsafeBufferPointer { buffer in
+            cr_loadtext(state, buffer.baseAddress, buffer.count - 1, chunkName)
+        }
+        if status != LUA_OK {
+            let message = String(cString: cr_tostring(state, -1, nil))
+            cr_pop(state, 1)
+            throw LuaError(kind: .syntax, message: message)
+        }
+    }
+
+    /// Loads a recipe file as a chunk named by `displayPath` and runs it as a coroutine.
+    public func runFile(_ url: URL, displayPath: String, args: [LuaValue] = []) async throws -> [LuaValue] {
+        let source: String
+        do {
+            source = try String(contentsOf: url, encoding: .utf8)
+        } catch {
+            throw LuaError(kind: .runtime, message: "\(displayPath): cannot read: \(error.localizedDescription)")
+        }
+        return try await run(source: source, chunkName: "@" + displayPath, args: args)
+    }
+
+    /// Loads `source` and runs it as the main coroutine, driving every coroutine it starts.
+    public func run(source: String, chunkName: String, args: [LuaValue] = []) async throws -> [LuaValue] {
+        try loadText(source, chunkName: chunkName, on: L)
+        let function = cr_ref(L)
+        defer { cr_unref(L, function) }
+        return try await call(function: function, args: args)
+    }
+}

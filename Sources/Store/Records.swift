@@ -1,0 +1,118 @@
+import Cloud
+import Foundation
+import GRDB
+
+extension Instance: FetchableRecord, PersistableRecord {
+    public static var databaseTableName: String { "instances" }
+}
+
+extension Volume: FetchableRecord, PersistableRecord {
+    public static var databaseTableName: String { "volumes" }
+}
+
+extension Snapshot: FetchableRecord, PersistableRecord {
+    public static var databaseTableName: String { "snapshots" }
+}
+
+extension Address: FetchableRecord, PersistableRecord {
+    public static var databaseTableName: String { "addresses" }
+}
+
+/// A cluster as last declared: its provider, the recipe that declared it and the spec as JSON.
+public struct ClusterRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
+    public static var databaseTableName: String { "clusters" }
+    public var name: String
+    public var provider: String
+    public var recipePath: String?
+    public var recipeHash: String?
+    public var spec: String
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public init(name: String, provider: String, recipePath: String?, recipeHash: String?, spec: String,
+                createdAt: Date = Date(), updatedAt: Date = Date()) {
+        self.name = name
+        self.provider = provider
+        self.recipePath = recipePath
+        self.recipeHash = recipeHash
+        self.spec = spec
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+}
+
+/// A layer's declared count and spec (JSON).
+public struct LayerRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
+    public static var databaseTableName: String { "layers" }
+    public var cluster: String
+    public var name: String
+    public var count: Int
+    public var spec: String
+
+    public init(cluster: String, name: String, count: Int, spec: String) {
+        self.cluster = cluster
+        self.name = name
+        self.count = count
+        self.spec = spec
+    }
+}
+
+/// One entry of the append-only event log, which is also the audit log.
+public struct Event: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static var databaseTableName: String { "events" }
+    public var id: Int64?
+    public var time: Date
+    /// Who acted: `cli:USER`, `agent:ID`, `scheduler`.
+    public var actor: String
+    public var cluster: String?
+    /// What happened, dotted: `instance.launched`, `command.run`, `volume.attached`.
+    public var kind: String
+    /// The resource it happened to (an id, an address, a name).
+    public var subject: String?
+    public var detail: String?
+    /// `ok`, or `failed: why`.
+    public var result: String
+
+    public init(actor: String, cluster: String?, kind: String, subject: String?, detail: String? = nil,
+                result: String = "ok", time: Date = Date()) {
+        self.time = time
+        self.actor = actor
+        self.cluster = cluster
+        self.kind = kind
+        self.subject = subject
+        self.detail = detail
+        self.result = result
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) {
+        id = inserted.rowID
+    }
+}
+
+/// A command queued for an instance's agent, and its outcome.
+public struct CommandRecord: Codable, Sendable, FetchableRecord, MutablePersistableRecord {
+    public static var databaseTableName: String { "commands" }
+    public enum State: String, Codable, Sendable { case pending, running, done }
+    public var id: Int64?
+    public var instanceID: String
+    public var command: String
+    public var timeout: Double
+    public var state: State
+    public var code: Int32?
+    public var stdout: String?
+    public var stderr: String?
+    public var createdAt: Date
+    public var finishedAt: Date?
+
+    public init(instanceID: String, command: String, timeout: Double) {
+        self.instanceID = instanceID
+        self.command = command
+        self.timeout = timeout
+        self.state = .pending
+        self.createdAt = Date()
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) {
+        id = inserted.rowID
+    }
+}

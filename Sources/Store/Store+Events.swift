@@ -1,0 +1,25 @@
+import Foundation
+import GRDB
+
+extension Store {
+    /// Appends to the event log and returns the event with its id.
+    @discardableResult
+    public func record(_ event: Event) throws -> Event {
+        try db.write { db in
+            var event = event
+            try event.insert(db)
+            return event
+        }
+    }
+
+    /// Events in order, optionally for one cluster and after a given id.
+    public func events(cluster: String? = nil, after id: Int64 = 0, kind: String? = nil, limit: Int? = nil) throws -> [Event] {
+        try db.read { db in
+            var request = Event.filter(Column("id") > id).order(Column("id"))
+            if let cluster { request = request.filter(Column("cluster") == cluster) }
+            if let kind { request = request.filter(Column("kind") == kind) }
+            if let limit { request = request.limit(limit) }
+            return try request.fetchAll(db)
+        }
+    }
+}

@@ -1,0 +1,89 @@
+import Cloud
+import Foundation
+import GRDB
+
+extension Store {
+    public func instances(cluster: String? = nil) throws -> [Instance] {
+        try db.read { db in
+            var request = Instance.order(Column("cluster"), Column("layer"), Column("createdAt"), Column("name"))
+            if let cluster { request = request.filter(Column("cluster") == cluster) }
+            return try request.fetchAll(db)
+        }
+    }
+
+    public func instance(_ id: String) throws -> Instance? {
+        try db.read { db in try Instance.fetchOne(db, key: id) }
+    }
+
+    /// Inserts a new instance with the next unused address of `prefix` (e.g. 127.100).
+    public func insertInstance(_ make: (String) -> Instance, addressPrefix: String) throws -> Instance {
+        try db.write { db in
+            let n = try next("instance-address", in: db)
+            let ip = "\(addressPrefix).\(n / 250 % 256).\(n % 250 + 1)"
+            let instance = make(ip)
+            try instance.insert(db)
+            return instance
+        }
+    }
+
+    public func update(_ instance: Instance) throws {
+        try db.write { db in try instance.update(db) }
+    }
+
+    public func setState(_ id: String, _ state: Instance.State, agentPID: Int32? = nil) throws {
+        try db.write { db in
+            try db.execute(sql: "UPDATE instances SET state = ?, agentPID = ? WHERE id = ?",
+                           arguments: [state.rawValue, agentPID, id])
+        }
+    }
+
+    public func deleteInstance(_ id: String) throws {
+        try db.write { db in
+            _ = try Instance.deleteOne(db, key: id)
+            try db.execute(sql: "DELETE FROM processes WHERE instanceID = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM metrics WHERE instanceID = ?", arguments: [id])
+        }
+    }
+
+    /// One agent heartbeat: liveness, and the CPU and memory of its process tree.
+    public func heartbeat(_ id: String, pid: Int32, cpuPercent: Double, memoryBytes: Int64, at time: Date = Date()) throws {
+        try db.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE instances SET lastHeartbeat = ?, agentPID = ?, cpuPercent = ?, memoryBytes = ?
+                    WHERE id = ?
+                    """,
+                arguments: [time, pid, cpuPercent, memoryBytes, id])
+            try db.execute(sql: "INSERT INTO metrics(instanceID, time, name, value) VALUES (?, ?, 'cpu', ?), (?, ?, 'memory', ?)",
+                           arguments: [id, time, cpuPercent, id, time, Double(memoryBytes)])
+            // raw samples are kept for an hour
+            try db.execute(sql: "DELETE FROM metrics WHERE instanceID = ? AND time < ?",
+                           arguments: [id, time.addingTimeInterval(-3600)])
+        }
+    }
+
+    /// The processes an agent started, so they can be found if the agent itself is gone.
+    public func recordProcess(instance: String, service: String, pid: Int32?) throws {
+        try db.write { db in
+            if let pid {
+                try db.execute(sql: "INSERT OR REPLACE INTO processes(instanceID, service, pid) VALUES (?, ?, ?)",
+                               arguments: [instance, service, pid])
+            } else {
+                try db.execute(sql: "DELETE FROM processes WHERE instanceID = ? AND service = ?", arguments: [instance, service])
+            }
+        }
+    }
+
+    public func processes(instance: String) throws -> [Int32] {
+        try db.read { db in
+            try Int32.fetchAll(db, sql: "SELECT pid FROM processes WHERE instanceID = ?", arguments: [instance])
+        }
+    }
+
+    public func metrics(instance: String, name: String, since: Date) throws -> [(Date, Double)] {
+        try db.read { db in
+            try Row.fetchAll(db, sql: "SELECT time, value FROM metrics WHERE instanceID = ? AND name = ? AND time >= ? ORDER BY time",
+                             arguments: [instance, name, since]).map { ($0["time"], $0["value"]) }
+        }
+    }
+}

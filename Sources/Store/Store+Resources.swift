@@ -1,0 +1,91 @@
+import Cloud
+import Foundation
+import GRDB
+
+extension Store {
+    public func volumes(cluster: String? = nil) throws -> [Volume] {
+        try db.read { db in
+            var request = Volume.order(Column("createdAt"), Column("id"))
+            if let cluster { request = request.filter(Column("cluster") == cluster) }
+            return try request.fetchAll(db)
+        }
+    }
+
+    public func volume(_ id: String) throws -> Volume? {
+        try db.read { db in try Volume.fetchOne(db, key: id) }
+    }
+
+    public func save(_ volume: Volume) throws {
+        try db.write { db in try volume.save(db) }
+    }
+
+    public func deleteVolume(_ id: String) throws {
+        try db.write { db in _ = try Volume.deleteOne(db, key: id) }
+    }
+
+    public func snapshots(cluster: String? = nil) throws -> [Snapshot] {
+        try db.read { db in
+            var request = Snapshot.order(Column("createdAt"), Column("id"))
+            if let cluster { request = request.filter(Column("cluster") == cluster) }
+            return try request.fetchAll(db)
+        }
+    }
+
+    public func snapshot(_ id: String) throws -> Snapshot? {
+        try db.read { db in try Snapshot.fetchOne(db, key: id) }
+    }
+
+    public func save(_ snapshot: Snapshot) throws {
+        try db.write { db in try snapshot.save(db) }
+    }
+
+    public func deleteSnapshot(_ id: String) throws {
+        try db.write { db in _ = try Snapshot.deleteOne(db, key: id) }
+    }
+
+    public func addresses(cluster: String? = nil) throws -> [Address] {
+        try db.read { db in
+            var request = Address.order(Column("createdAt"), Column("ip"))
+            if let cluster { request = request.filter(Column("cluster") == cluster) }
+            return try request.fetchAll(db)
+        }
+    }
+
+    public func addresses(of instance: String) throws -> [Address] {
+        try db.read { db in try Address.filter(Column("instanceID") == instance).fetchAll(db) }
+    }
+
+    public func address(_ ip: String) throws -> Address? {
+        try db.read { db in try Address.fetchOne(db, key: ip) }
+    }
+
+    /// Allocates the next unused elastic address under `prefix` (e.g. 127.200).
+    public func allocateAddress(cluster: String, prefix: String) throws -> Address {
+        try db.write { db in
+            let n = try next("elastic-address", in: db)
+            let address = Address(ip: "\(prefix).\(n / 250 % 256).\(n % 250 + 1)", cluster: cluster)
+            try address.insert(db)
+            return address
+        }
+    }
+
+    /// Points the address at `instance` (or nowhere) and keeps the instance's public IP in step.
+    public func associate(address ip: String, with instance: String?) throws {
+        try db.write { db in
+            if let old = try String.fetchOne(db, sql: "SELECT instanceID FROM addresses WHERE ip = ?", arguments: [ip]) {
+                try db.execute(sql: "UPDATE instances SET publicIP = NULL WHERE id = ?", arguments: [old])
+            }
+            try db.execute(sql: "UPDATE addresses SET instanceID = ? WHERE ip = ?", arguments: [instance, ip])
+            if let instance {
+                try db.execute(sql: "UPDATE instances SET publicIP = ? WHERE id = ?", arguments: [ip, instance])
+            }
+        }
+    }
+
+    public func deleteAddress(_ ip: String) throws {
+        try db.write { db in
+            try db.execute(sql: "UPDATE instances SET publicIP = NULL WHERE publicIP = ?", arguments: [ip])
+            _ = try Address.deleteOne(db, key: ip)
+        }
+    }
+}

@@ -1,0 +1,44 @@
+import Foundation
+import GRDB
+
+/// The state of every cluster this home manages: SQLite in WAL mode at `HOME/state.db`.
+///
+/// Many processes share it (the CLI, every agent, the scheduler), so nothing here assumes it
+/// owns the database: writes are short transactions and readers never block writers.
+public final class Store: Sendable {
+    public let home: URL
+    let db: any DatabaseWriter
+
+    /// Opens (and migrates) the state under `home`. `light` opens a single connection, for agents.
+    public init(home: URL, light: Bool = false) throws {
+        self.home = home
+        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+        var config = Configuration()
+        config.busyMode = .timeout(30)
+        let path = home.appendingPathComponent("state.db").path
+        if light {
+            config.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = -256") }
+            db = try DatabaseQueue(path: path, configuration: config)
+        } else {
+            db = try DatabasePool(path: path, configuration: config)
+        }
+        try Self.migrator.migrate(db)
+    }
+
+    /// `--home`, else `$RECIPE_HOME`, else `~/.recipe`.
+    public static func home(explicit: String?) -> URL {
+        if let explicit, !explicit.isEmpty { return URL(fileURLWithPath: explicit).standardizedFileURL }
+        if let env = ProcessInfo.processInfo.environment["RECIPE_HOME"], !env.isEmpty {
+            return URL(fileURLWithPath: env).standardizedFileURL
+        }
+        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".recipe")
+    }
+
+    /// The next value of a named counter (addresses are never reused while the home lives).
+    func next(_ counter: String, in db: Database) throws -> Int64 {
+        try db.execute(
+            sql: "INSERT INTO counters(name, value) VALUES (?, 1) ON CONFLICT(name) DO UPDATE SET value = value + 1",
+            arguments: [counter])
+        return try Int64.fetchOne(db, sql: "SELECT value FROM counters WHERE name = ?", arguments: [counter]) ?? 1
+    }
+}
