@@ -27,7 +27,7 @@ let package = Package(
         ]),
         .target(name: "Agent", dependencies: ["Store", "CSystem", "LocalCloud"]),
         .target(name: "Engine", dependencies: ["Cloud", "Store", "LocalCloud"]),
-        .target(name: "RecipeRuntime", dependencies: ["LuaKit", "Engine", "Cloud", "Store"]),
+        .target(name: "RecipeRuntime", dependencies: ["LuaKit", "Engine", "Cloud", "Store", "LocalCloud"]),
         .executableTarget(name: "recipe", dependencies: [
             "RecipeRuntime", "Engine", "Agent", "Store", "LocalCloud",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -1,6 +1,7 @@
 // The only C in the Lua bridge. Everything that can longjmp (lua_error, lua_yield)
 // happens here, after the Swift function that decided it has returned.
 #include "CLuaShim.h"
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -12,6 +13,8 @@ typedef struct {
     int exhausted;
     double deadline;
     int killed;
+    int stopped;  /* the budget hook yielded the running coroutine: it must not be resumed */
+    char stop_where[LUA_IDSIZE + 32]; /* "file:line: " of the recipe code it was stopped in */
     int in_lua;   /* the limit binds only while Lua runs: an allocation failure in Swift would longjmp */
     void *host;
 } cr_vm;
@@ -49,37 +52,53 @@ double cr_monotonic_now(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void push_where_level(lua_State *L, int level) {
+/* Writes "file:line: " of the nearest frame that is recipe code (not C, not an internal "=" chunk)
+   into `buf`, or "" when there is none (e.g. a tail call replaced the recipe frame). */
+static void where_of(lua_State *L, char *buf, size_t size) {
     lua_Debug ar;
-    if (lua_getstack(L, level, &ar) && lua_getinfo(L, "Sl", &ar) && ar.currentline > 0) {
-        lua_pushfstring(L, "%s:%d: ", ar.short_src, ar.currentline);
-    } else {
-        lua_pushliteral(L, "");
-    }
-}
-
-void cr_push_where(lua_State *L) {
-    lua_Debug ar;
+    buf[0] = '\0';
     for (int level = 0; lua_getstack(L, level, &ar); level++) {
         if (!lua_getinfo(L, "Sl", &ar)) break;
         if (ar.currentline <= 0) continue;          /* C function or no line info */
         if (ar.source && ar.source[0] == '=') continue; /* internal chunk (the prelude) */
-        lua_pushfstring(L, "%s:%d: ", ar.short_src, ar.currentline);
+        snprintf(buf, size, "%s:%d: ", ar.short_src, ar.currentline);
         return;
     }
-    lua_pushliteral(L, "");
 }
 
-/* The budget hook: pcall cannot swallow it, because once killed every instruction raises again. */
+void cr_push_where(lua_State *L) {
+    char buf[LUA_IDSIZE + 32];
+    where_of(L, buf, sizeof buf);
+    lua_pushstring(L, buf);
+}
+
+static void budget_hook(lua_State *L, lua_Debug *ar);
+
+/* Marks the budget spent: from now on every hook and every primitive call stops the run. */
+static void kill_vm(lua_State *L, cr_vm *vm) {
+    vm->killed = 1;
+    lua_sethook(L, budget_hook, LUA_MASKCOUNT, 1);
+}
+
+/* The budget hook. Past the deadline it yields the coroutine for good (the scheduler sees
+   CR_STOPPED and never resumes it), so no pcall, xpcall handler or __close runs afterwards.
+   Where Lua cannot yield (inside a C call such as table.sort's comparator, or outside a
+   coroutine) it raises instead; pcall cannot swallow that, because once killed every
+   instruction raises again, with the hook firing on every instruction. */
 static void budget_hook(lua_State *L, lua_Debug *ar) {
     (void)ar;
     cr_vm *vm = vm_of(L);
     if (!vm->killed) {
         if (vm->deadline <= 0 || cr_monotonic_now() < vm->deadline) return;
-        vm->killed = 1;
     }
-    lua_sethook(L, budget_hook, LUA_MASKCOUNT, 1);
-    push_where_level(L, 0);
+    kill_vm(L, vm);
+    if (lua_isyieldable(L)) {
+        where_of(L, vm->stop_where, sizeof vm->stop_where);
+        vm->stopped = 1;
+        lua_yield(L, 0);  /* in a hook: returns here, and Lua yields once the hook returns */
+        return;
+    }
+    cr_push_where(L);
     lua_pushliteral(L, "time limit exceeded");
     lua_concat(L, 2);
     lua_error(L);
@@ -106,8 +125,17 @@ size_t cr_memory_limit(lua_State *L) { return vm_of(L)->limit; }
 int cr_memory_exhausted(lua_State *L) { return vm_of(L)->exhausted; }
 void cr_set_host(lua_State *L, void *host) { vm_of(L)->host = host; }
 void *cr_get_host(lua_State *L) { return vm_of(L)->host; }
-void cr_set_deadline(lua_State *L, double deadline) { vm_of(L)->deadline = deadline; vm_of(L)->killed = 0; }
+void cr_set_deadline(lua_State *L, double deadline) {
+    cr_vm *vm = vm_of(L);
+    vm->deadline = deadline;
+    vm->killed = 0;
+    vm->stopped = 0;
+    /* A kill on the main thread left its hook firing on every instruction; threads copy it. */
+    lua_sethook(L, budget_hook, LUA_MASKCOUNT, 1000);
+}
+void cr_kill(lua_State *L) { vm_of(L)->killed = 1; }
 int cr_killed(lua_State *L) { return vm_of(L)->killed; }
+const char *cr_stop_where(lua_State *L) { return vm_of(L)->stop_where; }
 int cr_deadline_passed(lua_State *L) {
     cr_vm *vm = vm_of(L);
     return vm->killed || (vm->deadline > 0 && cr_monotonic_now() >= vm->deadline);
@@ -137,6 +165,13 @@ static int resume_k(lua_State *L, int status, lua_KContext ctx) {
 static int trampoline(lua_State *L) {
     int64_t id = (int64_t)lua_tointeger(L, lua_upvalueindex(1));
     cr_vm *vm = vm_of(L);
+    if (cr_deadline_passed(L)) {
+        /* Past the budget no primitive starts: a recipe that catches the stop must not be able to
+           wait on I/O again. */
+        kill_vm(L, vm);
+        lua_pushliteral(L, "time limit exceeded");
+        return raise_located(L);
+    }
     vm->in_lua = 0;
     int n = dispatcher ? dispatcher(L, id) : (lua_pushliteral(L, "no dispatcher"), CR_RAISE_LOCATED);
     vm->in_lua = 1;
@@ -217,9 +252,61 @@ int cr_resume(lua_State *co, int nargs, int *nresults) {
     cr_vm *vm = vm_of(co);
     int was = vm->in_lua;
     vm->in_lua = 1;
+    vm->exhausted = 0;
+    vm->stopped = 0;
     int status = lua_resume(co, NULL, nargs, nresults);
     vm->in_lua = was;
+    if (status == LUA_YIELD && vm->stopped) {
+        vm->stopped = 0;
+        return CR_STOPPED;
+    }
     return status;
 }
 
 void cr_traceback(lua_State *L, lua_State *co, const char *msg) { luaL_traceback(L, co, msg, 0); }
+
+/* `raise(message)`: raises `message` prefixed with the file:line of the nearest recipe frame.
+   For preludes, whose own error(msg, 2) would name the wrong frame after a tail call. */
+static int raise_fn(lua_State *L) {
+    luaL_checkstring(L, 1);
+    lua_settop(L, 1);
+    return raise_located(L);
+}
+
+/* `located(f)`: a C function that calls the Lua function `f`. A recipe's `return f(...)` is then a
+   tail call into C, which keeps the recipe's frame, so errors from inside `f` still name its line. */
+static int located_k(lua_State *L, int status, lua_KContext ctx) {
+    (void)status;
+    (void)ctx;
+    return lua_gettop(L);
+}
+
+static int located_call(lua_State *L) {
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_callk(L, lua_gettop(L) - 1, LUA_MULTRET, 0, located_k);
+    return located_k(L, LUA_OK, 0);
+}
+
+static int located_fn(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    lua_settop(L, 1);
+    lua_pushcclosure(L, located_call, 1);
+    return 1;
+}
+
+/* `stopped()`: whether the time budget of the run is spent. Never raises. */
+static int stopped_fn(lua_State *L) {
+    lua_pushboolean(L, vm_of(L)->killed);
+    return 1;
+}
+
+void cr_set_prelude_helpers(lua_State *L, int table) {
+    table = lua_absindex(L, table);
+    lua_pushcfunction(L, raise_fn);
+    lua_setfield(L, table, "raise");
+    lua_pushcfunction(L, located_fn);
+    lua_setfield(L, table, "located");
+    lua_pushcfunction(L, stopped_fn);
+    lua_setfield(L, table, "stopped");
+}

@@ -12,18 +12,26 @@ extension LuaVM {
             for arg in args { self.push(arg, on: thread) }
             return Int32(args.count)
         }))
+        scheduler.run += 1
         var deadlineTask: Task<Void, Never>?
         if let limit = options.timeLimit {
             cr_set_deadline(L, cr_monotonic_now() + limit)
             let sink = completionSink
+            let run = scheduler.run
             deadlineTask = Task {
-                try? await Task.sleep(nanoseconds: UInt64(limit * 1e9))
-                sink.yield(.deadline)
+                do {
+                    try await Task.sleep(nanoseconds: UInt64(limit * 1e9))
+                } catch {
+                    return  // the run ended first
+                }
+                sink.yield(.deadline(run: run))
             }
         }
         defer {
             deadlineTask?.cancel()
             release(root)
+            // The budget belongs to this run: later preludes and runs start unlimited and unkilled.
+            cr_set_deadline(L, 0)
         }
         var iterator = completions.makeAsyncIterator()
         while root.outcome == nil {
@@ -62,6 +70,7 @@ extension LuaVM {
         scheduler.coroutines[coroutine.id] = nil
         scheduler.byThread[coroutine.thread] = nil
         scheduler.waiting.remove(coroutine.id)
+        scheduler.tasks.removeValue(forKey: coroutine.id)?.cancel()
         cr_unref(L, coroutine.ref)
     }
 
@@ -74,8 +83,12 @@ extension LuaVM {
             return  // suspended in a primitive, which arranged its resumption
         case LUA_OK:
             finish(coroutine, .finished(results: results))
+        case CR_STOPPED:
+            // The budget hook yielded it for good: it is never resumed, so nothing in it runs again.
+            let message = String(cString: cr_stop_where(L)) + "time limit exceeded"
+            finish(coroutine, .failed(LuaError(kind: .timeLimit, message: message, traceback: traceback(of: coroutine.thread, message))))
         default:
-            finish(coroutine, .failed(error(in: coroutine.thread, status: status)))
+            finish(coroutine, .failed(error(in: coroutine, status: status)))
         }
     }
 
@@ -94,6 +107,7 @@ extension LuaVM {
             defer { children.forEach(self.release) }
             for child in children {
                 if case .failed(let error) = child.outcome {
+                    parent.propagated = error
                     return self.pushFailure(TaskFailure(message: error.message, located: true), on: thread)
                 }
             }
@@ -114,6 +128,7 @@ extension LuaVM {
     private func handle(_ completion: Completion) {
         switch completion {
         case .finished(let id, let result):
+            scheduler.tasks[id] = nil
             guard scheduler.waiting.remove(id) != nil else { return }
             scheduler.ready.append((id, { [unowned self] thread in
                 switch result {
@@ -125,8 +140,13 @@ extension LuaVM {
                     return self.pushFailure(failure, on: thread)
                 }
             }))
-        case .deadline:
-            // Coroutines parked in I/O wake with the stop; the count hook stops any that catch it.
+        case .deadline(let run):
+            guard run == scheduler.run else { return }  // a deadline left over from an earlier run
+            // Coroutines parked in I/O wake with the stop; the count hook stops any that catch it,
+            // and no primitive starts again.
+            cr_kill(L)
+            for task in scheduler.tasks.values { task.cancel() }
+            scheduler.tasks.removeAll()
             for id in scheduler.waiting.sorted() {
                 scheduler.ready.append((id, { [unowned self] thread in
                     self.pushFailure(TaskFailure(message: "time limit exceeded", located: false), on: thread)
@@ -144,13 +164,20 @@ extension LuaVM {
     }
 
     /// The error a dead coroutine left, classified and with its traceback.
-    private func error(in thread: OpaquePointer, status: Int32) -> LuaError {
+    private func error(in coroutine: Coroutine, status: Int32) -> LuaError {
+        let thread = coroutine.thread
         let raw = lua_type(thread, -1) == LUA_TSTRING
             ? string(at: -1, in: thread)
             : "(error object is a \(String(cString: lua_typename(thread, lua_type(thread, -1)))) value)"
+        if let propagated = coroutine.propagated, propagated.message == raw {
+            // A failed `parallel` branch's error, passed on unchanged: keep its kind and traceback.
+            return propagated
+        }
         var kind = LuaError.Kind.runtime
         var message = raw
-        if cr_memory_exhausted(L) != 0 || status == LUA_ERRMEM {
+        // LUA_ERRMEM when the allocator refused; "not enough memory" raised by a trampoline after
+        // a primitive overshot the cap. cr_resume clears the flag, so it names this resume only.
+        if status == LUA_ERRMEM || (cr_memory_exhausted(L) != 0 && raw.hasSuffix("not enough memory")) {
             kind = .memory
             cr_push_where(thread)
             let limit = cr_memory_limit(L) >> 20
@@ -160,10 +187,14 @@ extension LuaVM {
             kind = .timeLimit
             if !raw.hasSuffix("time limit exceeded") { message = raw + " (time limit exceeded)" }
         }
+        return LuaError(kind: kind, message: message, traceback: traceback(of: thread, message))
+    }
+
+    private func traceback(of thread: OpaquePointer, _ message: String) -> String {
         cr_traceback(L, thread, message)
         let traceback = string(at: -1, in: L)
         cr_pop(L, 1)
-        return LuaError(kind: kind, message: message, traceback: traceback)
+        return traceback
     }
 
     /// Entry from the C trampoline: run primitive `id` for the coroutine `state`.
@@ -188,7 +219,7 @@ extension LuaVM {
                 }
                 scheduler.waiting.insert(coroutine)
                 let sink = completionSink
-                Task {
+                scheduler.tasks[coroutine] = Task {
                     let result: Result<[LuaValue], TaskFailure>
                     do {
                         result = .success(try await operation())

@@ -26,6 +26,7 @@ public final class LuaVM {
         (completions, completionSink) = AsyncStream.makeStream(of: Completion.self)
         cr_open_sandbox_libs(state)
         cr_newtable(state)
+        cr_set_prelude_helpers(state, -1)  // raise, located, stopped: see Sandbox.prelude
         primitiveTable = cr_ref(state)
         cr_set_host(state, Unmanaged.passUnretained(self).toOpaque())
         cr_set_dispatcher { state, id in
@@ -38,6 +39,7 @@ public final class LuaVM {
     }
 
     deinit {
+        for task in scheduler.tasks.values { task.cancel() }
         completionSink.finish()
         cr_close(L)
     }
@@ -45,7 +47,10 @@ public final class LuaVM {
     /// Bytes the VM holds now.
     public var memoryUsed: Int { cr_memory_used(L) }
 
-    /// Adds `fn` to the primitive table that preludes receive as `...`.
+    /// Adds `fn` to the primitive table that preludes receive as `...`. Besides the registered
+    /// primitives that table holds `parallel`, `load_module` and three C helpers: `raise(msg)`
+    /// (an error located at the nearest recipe line), `located(f)` (wraps a prelude function so
+    /// that a recipe's `return f(...)` tail call keeps the recipe line in errors) and `stopped()`.
     public func register(_ name: String, _ fn: @escaping LuaPrimitive) {
         primitives.append(fn)
         cr_getref(L, primitiveTable)
@@ -67,9 +72,11 @@ public final class LuaVM {
         cr_getref(L, primitiveTable)
         let status = cr_pcall_traceback(L, 1, 0)
         if status != LUA_OK {
-            let message = String(cString: cr_tostring(L, -1, nil))
+            // The handler appended the traceback to the message: split them as run() does.
+            let traceback = string(at: -1, in: L)
             cr_pop(L, 1)
-            throw LuaError(kind: .runtime, message: message)
+            let message = traceback.range(of: "\nstack traceback:").map { String(traceback[..<$0.lowerBound]) } ?? traceback
+            throw LuaError(kind: status == LUA_ERRMEM ? .memory : .runtime, message: message, traceback: traceback)
         }
     }
 

@@ -1,16 +1,22 @@
 /// The allow-list, finished in Lua: only base, table, string, math, utf8 and
 /// os.time/clock/date/difftime are reachable; the rest refuses with a clear error.
+///
+/// Refusals go through `prim.raise`, which names the nearest recipe line, and the functions a
+/// recipe calls are wrapped with `prim.located`, so that `return require(...)` and other tail calls
+/// still name the recipe line in errors.
 enum Sandbox {
     static let prelude = #"""
     local prim = ...
-    local format, error, setmetatable, type = string.format, error, setmetatable, type
+    local raise, located, stopped = prim.raise, prim.located, prim.stopped
+    local format, setmetatable, rawget, select, type, tostring, pcall =
+      string.format, setmetatable, rawget, select, type, tostring, pcall
 
     local function refused(lib, hint)
       return setmetatable({}, {
         __index = function(_, key)
-          error(format("%s.%s is not available in a recipe (sandbox)%s", lib, tostring(key), hint), 2)
+          raise(format("%s.%s is not available in a recipe (sandbox)%s", lib, tostring(key), hint))
         end,
-        __newindex = function() error(lib .. " is not available in a recipe (sandbox)", 2) end,
+        __newindex = function() raise(lib .. " is not available in a recipe (sandbox)") end,
         __metatable = false,
       })
     end
@@ -18,8 +24,8 @@ enum Sandbox {
     local allowed_os = { time = os.time, clock = os.clock, date = os.date, difftime = os.difftime }
     os = setmetatable(allowed_os, {
       __index = function(_, key)
-        error(format("os.%s is not available in a recipe (sandbox): run commands on an instance with run(i, cmd)",
-          tostring(key)), 2)
+        raise(format("os.%s is not available in a recipe (sandbox): run commands on an instance with run(i, cmd)",
+          tostring(key)))
       end,
       __metatable = false,
     })
@@ -28,21 +34,51 @@ enum Sandbox {
     package = refused("package", ": load cookbooks with require")
     coroutine = refused("coroutine", ": use parallel{...} to run functions concurrently")
     string.dump = nil
-    dofile = function() error("dofile is not available in a recipe (sandbox): use require", 2) end
-    loadfile = function() error("loadfile is not available in a recipe (sandbox): use require", 2) end
+    dofile = located(function() raise("dofile is not available in a recipe (sandbox): use require") end)
+    loadfile = located(function() raise("loadfile is not available in a recipe (sandbox): use require") end)
 
-    local raw_load = load
-    load = function(chunk, name, mode, env)
-      if (mode ~= nil and mode ~= "t") or (type(chunk) == "string" and chunk:byte(1) == 27) then
-        error("loading bytecode is not allowed in a recipe (sandbox): load takes text only", 2)
+    -- Finalizers run with debug hooks off, out of reach of the time budget (and again when the
+    -- VM closes), so tables cannot have them.
+    local raw_setmetatable = setmetatable
+    _ENV.setmetatable = located(function(t, mt)
+      if type(mt) == "table" and rawget(mt, "__gc") ~= nil then
+        raise("__gc metamethods are not available in a recipe (sandbox)")
       end
-      if type(name) == "string" and name:sub(1, 1) == "=" then name = name:sub(2) end
-      return raw_load(chunk, name, "t", env)
+      -- Called through pcall so that its own errors name the recipe line, not this prelude's.
+      local ok, result = pcall(raw_setmetatable, t, mt)
+      if not ok then raise((result:gsub("to '%?'", "to 'setmetatable'"))) end
+      return result
+    end)
+
+    -- A message handler runs with debug hooks off when the budget stops the code it guards, so
+    -- once the budget is spent the recipe's handler is skipped.
+    local raw_xpcall = xpcall
+    xpcall = function(f, handler, ...)
+      if type(handler) ~= "function" then
+        raise("bad argument #2 to 'xpcall' (function expected, got " .. type(handler) .. ")")
+      end
+      return raw_xpcall(f, function(e)
+        if stopped() then return e end
+        return handler(e)
+      end, ...)
     end
 
+    local raw_load = load
+    load = located(function(chunk, name, mode, ...)
+      if (mode ~= nil and mode ~= "t") or (type(chunk) == "string" and chunk:byte(1) == 27) then
+        raise("loading bytecode is not allowed in a recipe (sandbox): load takes text only")
+      end
+      -- "=" marks internal chunks, which errors skip when they name a line: recipes cannot claim it.
+      if type(name) == "string" and name:sub(1, 1) == "=" then name = name:sub(2) end
+      if name == nil and type(chunk) ~= "string" then name = "(load)" end
+      -- An env given, even nil, becomes the chunk's _ENV; none given means the globals.
+      if select("#", ...) == 0 then return raw_load(chunk, name, "t") end
+      return raw_load(chunk, name, "t", (...))
+    end)
+
     local loaded = {}
-    require = function(name)
-      if type(name) ~= "string" then error("require: expected a module name", 2) end
+    require = located(function(name)
+      if type(name) ~= "string" then raise("require: expected a module name") end
       local module = loaded[name]
       if module == nil then
         module = prim.load_module(name)(name)
@@ -50,7 +86,7 @@ enum Sandbox {
         loaded[name] = module
       end
       return module
-    end
+    end)
 
     parallel = prim.parallel
     """#

@@ -15,6 +15,9 @@ final class Coroutine {
     var children: [Int] = []
     var pendingChildren = 0
     var outcome: Outcome?
+    /// The failed branch whose error this coroutine was resumed with by `parallel`, so that the
+    /// error keeps its kind (memory, time limit) and traceback if it ends this coroutine too.
+    var propagated: LuaError?
 
     init(id: Int, thread: OpaquePointer, ref: Int32, parent: Int?) {
         self.id = id
@@ -24,10 +27,10 @@ final class Coroutine {
     }
 }
 
-/// The end of a primitive's Swift task, or the run's deadline, sent back to the VM.
+/// The end of a primitive's Swift task, or the deadline of run number `run`, sent back to the VM.
 enum Completion: Sendable {
     case finished(coroutine: Int, Result<[LuaValue], TaskFailure>)
-    case deadline
+    case deadline(run: Int)
 }
 
 /// Why a primitive's task failed; `located` messages already name their file:line.
@@ -46,5 +49,9 @@ struct Scheduler {
     var ready: [(id: Int, push: Push)] = []
     /// Coroutines suspended in a primitive's task.
     var waiting: Set<Int> = []
+    /// The Swift task each waiting coroutine is suspended in, cancelled when it is no longer awaited.
+    var tasks: [Int: Task<Void, Never>] = [:]
     var nextID = 1
+    /// Number of the current (or last) run; a deadline of an earlier run is stale.
+    var run = 0
 }

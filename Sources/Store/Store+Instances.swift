@@ -87,3 +87,9 @@ extension Store {
         }
     }
 }
+
+extension Store {
+    public func clearProcesses(instance: String) throws {
+        try db.write { db in try db.execute(sql: "DELETE FROM processes WHERE instanceID = ?", arguments: [instance]) }
+    }
+}

@@ -12,6 +12,10 @@
 #define CR_RAISE_RAW     (-2) /* value on top: raise it as it is (it already names its place) */
 #define CR_YIELD         (-3) /* yield the coroutine; it is resumed with (ok, values...) */
 
+/* What cr_resume returns when the time budget stopped the coroutine (it yielded and must not be
+   resumed); cr_stop_where names the recipe line it was stopped at. */
+#define CR_STOPPED 100
+
 /* Called by every trampoline: returns a result count (>= 0) or one of the CR_ codes. */
 typedef int (*cr_dispatch_fn)(lua_State *L, int64_t primitive);
 void cr_set_dispatcher(cr_dispatch_fn fn);
@@ -27,10 +31,14 @@ int cr_memory_exhausted(lua_State *L);
 void cr_set_host(lua_State *L, void *host);
 void *cr_get_host(lua_State *L);
 
-/* Time budget: a monotonic deadline in seconds (0 = none). Past it, every instruction raises. */
+/* Time budget: a monotonic deadline in seconds (0 = none); setting it clears an earlier kill.
+   Past it, the count hook stops the running coroutine and every primitive call raises. */
 void cr_set_deadline(lua_State *L, double deadline);
 int cr_deadline_passed(lua_State *L);
+/* Marks the budget spent now (the run's deadline timer fired while Lua was not running). */
+void cr_kill(lua_State *L);
 int cr_killed(lua_State *L);
+const char *cr_stop_where(lua_State *L);
 double cr_monotonic_now(void);
 
 /* A C closure that calls the dispatcher with `primitive`. */
@@ -42,7 +50,7 @@ void cr_push_where(lua_State *L);
 /* Safe call with a traceback message handler. */
 int cr_pcall_traceback(lua_State *L, int nargs, int nresults);
 
-/* Resume a coroutine with the memory limit in force. */
+/* Resume a coroutine with the memory limit in force. Returns lua_resume's status, or CR_STOPPED. */
 int cr_resume(lua_State *co, int nargs, int *nresults);
 void cr_traceback(lua_State *L, lua_State *co, const char *msg);
 
@@ -61,5 +69,8 @@ lua_Integer cr_tointeger(lua_State *L, int idx);
 lua_Number cr_tonumber(lua_State *L, int idx);
 int cr_loadtext(lua_State *L, const char *buf, size_t len, const char *chunkname);
 void cr_open_sandbox_libs(lua_State *L);
+
+/* Sets raise(msg), located(f) and stopped() in the table at `table`: C helpers for preludes. */
+void cr_set_prelude_helpers(lua_State *L, int table);
 
 #endif

@@ -1,0 +1,75 @@
+import Cloud
+import Foundation
+import LocalCloud
+import Store
+
+extension Agent {
+    /// What a service (and a command) finds in its environment.
+    func environment(port: Int?) -> [String: String] {
+        let inherited = ProcessInfo.processInfo.environment
+        var env: [String: String] = [:]
+        for key in ["PATH", "LANG", "LC_ALL", "TZ", "PYTHONPATH", "HOME"] { env[key] = inherited[key] }
+        env["PATH"] = env["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        env["ADDRESS"] = instance.privateIP
+        env["INSTANCE_ID"] = instance.id
+        env["INSTANCE_NAME"] = instance.name
+        env["CLUSTER"] = instance.cluster
+        env["LAYER"] = instance.layer
+        env["ROOT"] = paths.root(of: instance.id).path
+        if let port { env["PORT"] = String(port) }
+        return env
+    }
+
+    func start(service index: Int) {
+        let spec = services[index].spec
+        let log = paths.logs(of: instanceID).appendingPathComponent("\(spec.name).log").path
+        var options = Spawner.Options(executable: "/bin/sh", arguments: ["-c", services[index].commandLine])
+        options.environment = environment(port: spec.port)
+        options.directory = paths.root(of: instanceID).path
+        options.stdout = log
+        options.newSession = true
+        options.parentDeathSignal = SIGKILL
+        do {
+            let pid = try Spawner.spawn(options)
+            services[index].pid = pid
+            services[index].startedAt = Date()
+            services[index].restartAt = nil
+            try? store.recordProcess(instance: instanceID, service: spec.name, pid: pid)
+        } catch {
+            record("service.failed", spec.name, result: "failed: \(error)")
+            services[index].scheduleRestart()
+        }
+    }
+
+    /// Collects exited services and, unless stopping, schedules their restart.
+    func reapServices(restart: Bool = true) {
+        for index in services.indices {
+            guard let pid = services[index].pid else { continue }
+            var status: Int32 = 0
+            guard waitpid(pid, &status, WNOHANG) == pid else { continue }
+            _ = kill(-pid, SIGKILL)  // whatever the service left in its group goes with it
+            try? store.recordProcess(instance: instanceID, service: services[index].spec.name, pid: nil)
+            guard restart else {
+                services[index].pid = nil
+                continue
+            }
+            services[index].scheduleRestart()
+            let how = (status & 0x7f) == 0 ? "exited with \((status >> 8) & 0xff)" : "killed by signal \(status & 0x7f)"
+            record("service.exited", services[index].spec.name,
+                   detail: "\(how); restarting in \(Int(services[index].restartAt!.timeIntervalSinceNow.rounded())) s",
+                   result: "failed: \(how)")
+        }
+    }
+
+    func restartDueServices() {
+        let now = Date()
+        for index in services.indices where services[index].pid == nil {
+            if let at = services[index].restartAt, at <= now { start(service: index) }
+        }
+    }
+
+    func record(_ kind: String, _ subject: String, detail: String? = nil, result: String = "ok") {
+        _ = try? store.record(Event(actor: "agent:\(instanceID)", cluster: instance.cluster, kind: kind,
+                                subject: "\(instance.name)/\(subject)", detail: detail, result: result))
+    }
+}

@@ -1,0 +1,80 @@
+import Cloud
+import Foundation
+import LocalCloud
+import Store
+
+/// Runs queued commands in the instance's root, each on its own thread, and stores the outcome.
+final class CommandRunner: @unchecked Sendable {
+    static let outputLimit = 1 << 20
+
+    let store: Store
+    let instance: Instance
+    let root: URL
+
+    init(store: Store, instance: Instance, root: URL) {
+        self.store = store
+        self.instance = instance
+        self.root = root
+    }
+
+    func runPending() {
+        guard let pending = try? store.claimCommands(instance: instance.id) else { return }
+        for command in pending {
+            Thread.detachNewThread { [self] in
+                let result = run(command.command, timeout: command.timeout, id: command.id!)
+                try? store.completeCommand(command.id!, result: result)
+            }
+        }
+    }
+
+    private func run(_ command: String, timeout: Double, id: Int64) -> CommandResult {
+        let scratch = root.appendingPathComponent("var/run")
+        try? FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        let out = scratch.appendingPathComponent("command-\(id).out")
+        let err = scratch.appendingPathComponent("command-\(id).err")
+        defer {
+            try? FileManager.default.removeItem(at: out)
+            try? FileManager.default.removeItem(at: err)
+        }
+        var options = Spawner.Options(executable: "/bin/sh", arguments: ["-c", command])
+        var env = ProcessInfo.processInfo.environment.filter { ["PATH", "LANG", "HOME", "TZ"].contains($0.key) }
+        env["ROOT"] = root.path
+        env["ADDRESS"] = instance.privateIP
+        env["INSTANCE_ID"] = instance.id
+        env["CLUSTER"] = instance.cluster
+        env["LAYER"] = instance.layer
+        options.environment = env
+        options.directory = root.path
+        options.stdout = out.path
+        options.stderr = err.path
+        let pid: pid_t
+        do {
+            pid = try Spawner.spawn(options)
+        } catch {
+            return CommandResult(code: 127, stdout: "", stderr: "\(error)")
+        }
+        let deadline = Date().addingTimeInterval(timeout)
+        var status: Int32 = 0
+        var timedOut = false
+        while waitpid(pid, &status, WNOHANG) == 0 {
+            if Date() >= deadline {
+                _ = kill(-pid, SIGKILL)
+                waitpid(pid, &status, 0)
+                timedOut = true
+                break
+            }
+            usleep(5_000)
+        }
+        let code: Int32 = timedOut ? 124 : (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        var stderr = Self.read(err)
+        if timedOut { stderr += "command timed out after \(timeout) s\n" }
+        return CommandResult(code: code, stdout: Self.read(out), stderr: stderr)
+    }
+
+    private static func read(_ url: URL) -> String {
+        guard let handle = try? FileHandle(forReadingFrom: url) else { return "" }
+        defer { try? handle.close() }
+        let data = ((try? handle.read(upToCount: outputLimit)) ?? nil) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+}

@@ -1,0 +1,89 @@
+import Cloud
+import Foundation
+import Store
+
+/// The imperative primitives recipes and hooks call, each through the cluster's provider.
+extension Engine {
+    private func providerOf(instance id: String) throws -> (any CloudProvider, Instance) {
+        guard let instance = try store.instance(id) else { throw CloudError("instance \(id) does not exist") }
+        return (try provider(for: instance.cluster), instance)
+    }
+
+    /// Launches one instance; without a name it takes the layer's next free slot.
+    public func launch(cluster: String, layer: String, name: String?, services: [ServiceSpec]) async throws -> Instance {
+        let provider = try provider(for: cluster)
+        let taken = Set(try store.instances(cluster: cluster).map(\.name))
+        if let name, taken.contains(name) { throw CloudError("cluster \(cluster) already has an instance named \(name)") }
+        let slot = name ?? (1...).lazy.map { "\(layer)-\($0)" }.first { !taken.contains($0) }!
+        return try await provider.launch([InstanceSpec(cluster: cluster, layer: layer, name: slot, services: services)])[0]
+    }
+
+    public func instances(cluster: String?, layer: String?) throws -> [Instance] {
+        try store.instances(cluster: cluster).filter { layer == nil || $0.layer == layer }
+    }
+
+    public func stop(instance id: String) async throws {
+        try await providerOf(instance: id).0.stop([id])
+    }
+
+    public func start(instance id: String) async throws {
+        try await providerOf(instance: id).0.start([id])
+    }
+
+    public func terminate(instance id: String) async throws {
+        try await providerOf(instance: id).0.terminate([id])
+    }
+
+    public func createVolume(cluster: String, name: String, sizeGB: Int, from snapshot: String?) async throws -> Volume {
+        try await provider(for: cluster).createVolume(cluster: cluster, name: name, sizeGB: sizeGB, from: snapshot)
+    }
+
+    public func attach(volume: String, to instance: String, at mount: String) async throws {
+        try await providerOf(instance: instance).0.attach(volume: volume, to: instance, at: mount)
+    }
+
+    public func detach(volume id: String) async throws {
+        guard let volume = try store.volume(id) else { throw CloudError("volume \(id) does not exist") }
+        try await provider(for: volume.cluster).detach(volume: id)
+    }
+
+    public func snapshot(volume id: String) async throws -> Snapshot {
+        guard let volume = try store.volume(id) else { throw CloudError("volume \(id) does not exist") }
+        return try await provider(for: volume.cluster).snapshot(volume: id)
+    }
+
+    /// A new volume made from the snapshot, in the snapshot's cluster unless told otherwise.
+    public func restore(snapshot id: String, cluster: String?, name: String?) async throws -> Volume {
+        guard let snapshot = try store.snapshot(id) else { throw CloudError("snapshot \(id) does not exist") }
+        let target = cluster ?? snapshot.cluster
+        return try await provider(for: target).createVolume(
+            cluster: target, name: name ?? "restored-\(id)", sizeGB: snapshot.sizeGB, from: id)
+    }
+
+    public func allocateAddress(cluster: String) async throws -> Address {
+        try await provider(for: cluster).allocateAddress(cluster: cluster)
+    }
+
+    public func associate(address ip: String, with instance: String) async throws {
+        try await providerOf(instance: instance).0.associate(address: ip, with: instance)
+    }
+
+    public func releaseAddress(_ ip: String) async throws {
+        guard let address = try store.address(ip) else { throw CloudError("address \(ip) is not allocated") }
+        try await provider(for: address.cluster).releaseAddress(ip)
+    }
+
+    /// Runs a command on an instance; the event records the command and its exit code, not its output.
+    public func run(on id: String, command: String, timeout: Double = 300) async throws -> CommandResult {
+        let (provider, instance) = try providerOf(instance: id)
+        do {
+            let result = try await provider.run(on: id, command: command, timeout: timeout)
+            record("command.run", cluster: instance.cluster, subject: instance.name, detail: command,
+                   result: result.code == 0 ? "ok" : "failed: exit \(result.code)")
+            return result
+        } catch {
+            record("command.run", cluster: instance.cluster, subject: instance.name, detail: command, result: "failed: \(error)")
+            throw error
+        }
+    }
+}

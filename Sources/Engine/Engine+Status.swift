@@ -1,0 +1,66 @@
+import Cloud
+import Foundation
+import LocalCloud
+import Store
+
+/// `recipe status --json`: one entry per cluster.
+public struct ClusterStatus: Codable, Sendable {
+    public struct InstanceStatus: Codable, Sendable {
+        public var id, name, layer, state: String
+        public var private_ip: String
+        public var public_ip: String?
+        public var health: String
+        public var last_heartbeat: String?
+        public var agent_pid: Int32?
+        public var cpu_percent: Double?
+        public var memory_bytes: Int64?
+    }
+
+    public struct VolumeStatus: Codable, Sendable {
+        public var id, name: String
+        public var size_gb: Int
+        public var instance_id: String?
+        public var mount: String?
+    }
+
+    public struct AddressStatus: Codable, Sendable {
+        public var ip: String
+        public var instance_id: String?
+    }
+
+    public var name: String
+    public var provider: String
+    public var instances: [InstanceStatus]
+    public var volumes: [VolumeStatus]
+    public var addresses: [AddressStatus]
+}
+
+extension Engine {
+    public func status(cluster: String?) async throws -> [ClusterStatus] {
+        let names = try cluster.map { [$0] } ?? store.clusters().map(\.name)
+        let iso = ISO8601DateFormatter()
+        iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        var result: [ClusterStatus] = []
+        for name in names {
+            let record = try store.cluster(name)
+            let inventory = try await provider(for: name).describe(cluster: name)
+            if record == nil && inventory.instances.isEmpty && inventory.volumes.isEmpty && inventory.addresses.isEmpty {
+                throw CloudError("no cluster named \(name)")
+            }
+            result.append(ClusterStatus(
+                name: name,
+                provider: record?.provider ?? "local",
+                instances: inventory.instances.map {
+                    .init(id: $0.id, name: $0.name, layer: $0.layer, state: $0.state.rawValue, private_ip: $0.privateIP,
+                          public_ip: $0.publicIP, health: Health.of($0, heartbeat: heartbeat).rawValue,
+                          last_heartbeat: $0.lastHeartbeat.map(iso.string), agent_pid: $0.agentPID,
+                          cpu_percent: $0.cpuPercent, memory_bytes: $0.memoryBytes)
+                },
+                volumes: inventory.volumes.map {
+                    .init(id: $0.id, name: $0.name, size_gb: $0.sizeGB, instance_id: $0.instanceID, mount: $0.mount)
+                },
+                addresses: inventory.addresses.map { .init(ip: $0.ip, instance_id: $0.instanceID) }))
+        }
+        return result
+    }
+}

@@ -1,0 +1,127 @@
+import Cloud
+import Foundation
+import Store
+
+extension LocalProvider {
+    public func launch(_ specs: [InstanceSpec]) async throws -> [Instance] {
+        var launched: [Instance] = []
+        for spec in specs {
+            let instance = try store.insertInstance({ ip in
+                Instance(id: Self.newID("i"), cluster: spec.cluster, layer: spec.layer, name: spec.name,
+                         state: .pending, privateIP: ip, services: spec.services)
+            }, addressPrefix: LocalAddresses.instancePrefix)
+            try FileManager.default.createDirectory(at: paths.logs(of: instance.id), withIntermediateDirectories: true)
+            try startAgent(instance)
+            record("instance.launched", cluster: spec.cluster, subject: instance.id,
+                   detail: "\(spec.name) at \(instance.privateIP)")
+            launched.append(instance)
+        }
+        return try await waitOnline(launched.map(\.id))
+    }
+
+    public func start(_ ids: [String]) async throws {
+        for id in ids {
+            let instance = try instance(id)
+            if instance.state == .running, let pid = instance.agentPID, ProcessControl.isAlive(pid) { continue }
+            try store.setState(id, .pending)
+            try startAgent(instance)
+            record("instance.started", cluster: instance.cluster, subject: id)
+        }
+        _ = try await waitOnline(ids)
+    }
+
+    public func stop(_ ids: [String]) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for id in ids {
+                let instance = try instance(id)
+                group.addTask { try await stopAgent(instance) }
+            }
+            try await group.waitForAll()
+        }
+        for id in ids {
+            let instance = try instance(id)
+            record("instance.stopped", cluster: instance.cluster, subject: id)
+        }
+    }
+
+    public func terminate(_ ids: [String]) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for id in ids {
+                let instance = try instance(id)
+                group.addTask { try await terminateOne(instance) }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    private func terminateOne(_ instance: Instance) async throws {
+        try store.setState(instance.id, .stopping, agentPID: instance.agentPID)
+        try await stopAgent(instance)
+        for volume in try store.volumes(cluster: instance.cluster) where volume.instanceID == instance.id {
+            try await detach(volume: volume.id)
+        }
+        for address in try store.addresses(of: instance.id) {
+            try store.associate(address: address.ip, with: nil)
+        }
+        try? FileManager.default.removeItem(at: paths.root(of: instance.id))
+        try store.deleteInstance(instance.id)
+        record("instance.terminated", cluster: instance.cluster, subject: instance.id, detail: instance.name)
+    }
+
+    /// Spawns the agent detached, with its output in the instance's var/log/agent.log.
+    func startAgent(_ instance: Instance) throws {
+        var options = Spawner.Options(
+            executable: executable,
+            arguments: ["agent", "--instance", instance.id, "--home", store.home.path, "--heartbeat", String(heartbeat)])
+        options.stdout = paths.logs(of: instance.id).appendingPathComponent("agent.log").path
+        options.directory = paths.root(of: instance.id).path
+        options.detach = true
+        let pid = try Spawner.spawn(options)
+        try store.setState(instance.id, .pending, agentPID: pid)
+    }
+
+    /// SIGTERM to the agent, which stops its services gracefully; SIGKILL to what remains.
+    func stopAgent(_ instance: Instance) async throws {
+        guard let pid = instance.agentPID, ProcessControl.isAlive(pid) else {
+            try killLeftovers(instance.id)
+            try store.setState(instance.id, instance.state == .stopping ? .stopping : .stopped)
+            return
+        }
+        _ = kill(pid, SIGTERM)
+        if !(await ProcessControl.waitForExit(pid, timeout: grace + 5)) {
+            _ = kill(pid, SIGKILL)
+            _ = await ProcessControl.waitForExit(pid, timeout: 5)
+        }
+        try killLeftovers(instance.id)
+        try store.setState(instance.id, .stopped)
+    }
+
+    /// Services whose agent died without stopping them (their group is killed).
+    func killLeftovers(_ id: String) throws {
+        for pid in try store.processes(instance: id) where ProcessControl.isAlive(pid) {
+            _ = kill(-pid, SIGKILL)
+        }
+        try store.clearProcesses(instance: id)
+    }
+
+    /// Waits until every agent has reported in, or names the ones that did not.
+    func waitOnline(_ ids: [String], timeout: Double = 20) async throws -> [Instance] {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            let instances = try ids.map { try instance($0) }
+            let late = instances.filter { $0.state != .running || $0.lastHeartbeat == nil }
+            if late.isEmpty { return instances }
+            for instance in late {
+                if let pid = instance.agentPID, !ProcessControl.isAlive(pid) {
+                    let log = paths.logs(of: instance.id).appendingPathComponent("agent.log")
+                    let tail = (try? String(contentsOf: log, encoding: .utf8))?.suffix(500) ?? ""
+                    throw CloudError("agent of \(instance.name) (\(instance.id)) exited at start: \(tail)")
+                }
+            }
+            if Date() >= deadline {
+                throw CloudError("agents did not come online within \(Int(timeout)) s: " + late.map(\.name).joined(separator: ", "))
+            }
+            try await Task.sleep(nanoseconds: 20_000_000)
+        }
+    }
+}

@@ -1,0 +1,109 @@
+import Cloud
+import Foundation
+import Store
+
+extension LocalProvider {
+    public func createVolume(cluster: String, name: String, sizeGB: Int, from snapshot: String?) async throws -> Volume {
+        guard sizeGB > 0 else { throw CloudError("volume \(name): size_gb must be positive, got \(sizeGB)") }
+        let volume = Volume(id: Self.newID("vol"), cluster: cluster, name: name, sizeGB: sizeGB, snapshotID: snapshot)
+        let folder = paths.volume(volume.id)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        if let snapshot {
+            guard let record = try store.snapshot(snapshot) else { throw CloudError("snapshot \(snapshot) does not exist") }
+            let archive = paths.snapshot(snapshot)
+            let digest = try Digest.sha256(of: archive)
+            guard digest == record.sha256 else {
+                try? FileManager.default.removeItem(at: folder)
+                throw CloudError("snapshot \(snapshot) is damaged: its SHA-256 is \(digest), expected \(record.sha256)")
+            }
+            try await Self.tar(["-xzf", archive.path, "-C", folder.path])
+        }
+        try store.save(volume)
+        record("volume.created", cluster: cluster, subject: volume.id,
+               detail: "\(name), \(sizeGB) GB" + (snapshot.map { " from \($0)" } ?? ""))
+        return volume
+    }
+
+    /// Attaching links the mount point inside the instance root to the volume's folder.
+    public func attach(volume id: String, to instanceID: String, at mount: String) async throws {
+        guard var volume = try store.volume(id) else { throw CloudError("volume \(id) does not exist") }
+        let instance = try instance(instanceID)
+        if let holder = volume.instanceID, holder != instanceID {
+            throw CloudError("volume \(id) is attached to \(holder); detach it first")
+        }
+        let point = try mountPoint(mount, in: instanceID)
+        try FileManager.default.createDirectory(at: point.deletingLastPathComponent(), withIntermediateDirectories: true)
+        if let existing = try? FileManager.default.destinationOfSymbolicLink(atPath: point.path) {
+            guard existing == paths.volume(id).path else { throw CloudError("\(instance.name):\(mount) already holds another volume") }
+        } else {
+            if FileManager.default.fileExists(atPath: point.path) {
+                let contents = (try? FileManager.default.contentsOfDirectory(atPath: point.path)) ?? []
+                guard contents.isEmpty else { throw CloudError("\(instance.name):\(mount) is not empty") }
+                try FileManager.default.removeItem(at: point)
+            }
+            try FileManager.default.createSymbolicLink(at: point, withDestinationURL: paths.volume(id))
+        }
+        volume.instanceID = instanceID
+        volume.mount = mount
+        try store.save(volume)
+        record("volume.attached", cluster: volume.cluster, subject: id, detail: "\(instance.name):\(mount)")
+    }
+
+    public func detach(volume id: String) async throws {
+        guard var volume = try store.volume(id) else { throw CloudError("volume \(id) does not exist") }
+        guard let holder = volume.instanceID, let mount = volume.mount else { return }
+        if let point = try? mountPoint(mount, in: holder) { try? FileManager.default.removeItem(at: point) }
+        volume.instanceID = nil
+        volume.mount = nil
+        try store.save(volume)
+        record("volume.detached", cluster: volume.cluster, subject: id, detail: "from \(holder)")
+    }
+
+    public func deleteVolume(_ id: String) async throws {
+        guard let volume = try store.volume(id) else { throw CloudError("volume \(id) does not exist") }
+        if volume.instanceID != nil { try await detach(volume: id) }
+        try? FileManager.default.removeItem(at: paths.volume(id))
+        try store.deleteVolume(id)
+        record("volume.deleted", cluster: volume.cluster, subject: id)
+    }
+
+    /// A snapshot is a gzip'd tar of the volume's folder, named by id, with its SHA-256 recorded.
+    public func snapshot(volume id: String) async throws -> Snapshot {
+        guard let volume = try store.volume(id) else { throw CloudError("volume \(id) does not exist") }
+        let snapshotID = Self.newID("snap")
+        let archive = paths.snapshot(snapshotID)
+        try FileManager.default.createDirectory(at: archive.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try await Self.tar(["-czf", archive.path, "-C", paths.volume(id).path, "."])
+        let bytes = (try FileManager.default.attributesOfItem(atPath: archive.path)[.size] as? Int64) ?? 0
+        let snapshot = Snapshot(id: snapshotID, cluster: volume.cluster, volumeID: id, sizeGB: volume.sizeGB,
+                                sha256: try Digest.sha256(of: archive), bytes: bytes)
+        try store.save(snapshot)
+        record("snapshot.created", cluster: volume.cluster, subject: snapshotID, detail: "of \(id), \(bytes) bytes")
+        return snapshot
+    }
+
+    public func deleteSnapshot(_ id: String) throws {
+        guard let snapshot = try store.snapshot(id) else { return }
+        try? FileManager.default.removeItem(at: paths.snapshot(id))
+        try store.deleteSnapshot(id)
+        record("snapshot.deleted", cluster: snapshot.cluster, subject: id)
+    }
+
+    /// The folder a mount point names inside the instance root; never outside it.
+    func mountPoint(_ mount: String, in instance: String) throws -> URL {
+        let parts = mount.split(separator: "/")
+        guard mount.hasPrefix("/"), !parts.isEmpty, !parts.contains(where: { $0 == ".." || $0 == "." }) else {
+            throw CloudError("mount point '\(mount)' must be an absolute path inside the instance root, without '..'")
+        }
+        return parts.reduce(paths.root(of: instance)) { $0.appendingPathComponent(String($1)) }
+    }
+
+    static func tar(_ arguments: [String]) async throws {
+        var options = Spawner.Options(executable: "tar", arguments: arguments)
+        options.newSession = false
+        let pid = try Spawner.spawn(options)
+        var status: Int32 = 0
+        while waitpid(pid, &status, WNOHANG) == 0 { try await Task.sleep(nanoseconds: 5_000_000) }
+        guard status == 0 else { throw CloudError("tar \(arguments.joined(separator: " ")) failed (status \(status))") }
+    }
+}

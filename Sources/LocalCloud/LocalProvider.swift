@@ -1,0 +1,55 @@
+import Cloud
+import Foundation
+import Store
+
+/// The embedded provider: every instance is an agent process on this machine with its own
+/// loopback address, root folder and services (DESIGN.md, section 4).
+public struct LocalProvider: CloudProvider {
+    public var kind: String { "local" }
+
+    public let store: Store
+    public let paths: LocalPaths
+    /// The `recipe` executable that runs agents (`recipe agent --instance ID`).
+    public let executable: String
+    /// Seconds between agent heartbeats.
+    public let heartbeat: Double
+    /// Seconds services get between SIGTERM and SIGKILL.
+    public let grace: Double
+    let actor: String
+
+    public init(store: Store, executable: String, heartbeat: Double = 1, grace: Double = 10, actor: String = "cli") {
+        self.store = store
+        self.paths = LocalPaths(home: store.home)
+        self.executable = executable
+        self.heartbeat = heartbeat
+        self.grace = grace
+        self.actor = actor
+    }
+
+    public func describe(cluster: String) async throws -> Inventory {
+        Inventory(
+            instances: try store.instances(cluster: cluster),
+            volumes: try store.volumes(cluster: cluster),
+            addresses: try store.addresses(cluster: cluster),
+            snapshots: try store.snapshots(cluster: cluster))
+    }
+
+    func record(_ kind: String, cluster: String?, subject: String?, detail: String? = nil, result: String = "ok") {
+        _ = try? store.record(Event(actor: actor, cluster: cluster, kind: kind, subject: subject, detail: detail, result: result))
+    }
+
+    func instance(_ id: String) throws -> Instance {
+        guard let instance = try store.instance(id) else { throw CloudError("instance \(id) does not exist") }
+        return instance
+    }
+
+    static func newID(_ prefix: String) -> String {
+        prefix + "-" + String(UInt64.random(in: 0..<(1 << 40)), radix: 16).leftPadded(to: 10)
+    }
+}
+
+extension String {
+    func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}

@@ -1,0 +1,39 @@
+import ArgumentParser
+import Engine
+import Foundation
+import Store
+
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Inventory and health of clusters.")
+
+    @OptionGroup var home: HomeOptions
+
+    @Argument(help: "A cluster (default: all).")
+    var cluster: String?
+
+    @Flag(name: .long, help: "Print JSON.")
+    var json = false
+
+    func run() async throws {
+        let store = try Store(home: Store.home(explicit: home.home))
+        let engine = Engine(store: store, executable: Executable.path)
+        let clusters: [ClusterStatus]
+        do {
+            clusters = try await engine.status(cluster: cluster)
+        } catch {
+            Terminal.error("\(error)")
+            throw ExitCode(1)
+        }
+        if json {
+            try Terminal.printJSON(["clusters": clusters])
+            return
+        }
+        for c in clusters {
+            print("\(c.name) (\(c.provider)): \(c.instances.count) instances, \(c.volumes.count) volumes, \(c.addresses.count) addresses")
+            for i in c.instances {
+                print("  \(i.name.padding(8))  \(i.id)  \(i.state.padding(8))  \(i.health.padding(9))  \(i.private_ip)"
+                      + (i.public_ip.map { "  \($0)" } ?? ""))
+            }
+        }
+    }
+}

@@ -1,0 +1,14 @@
+import ArgumentParser
+
+struct RecipeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "recipe",
+        abstract: "A cluster manager you script in Lua.",
+        subcommands: [RunCommand.self, StatusCommand.self, EventsCommand.self, DestroyCommand.self, AgentCommand.self])
+}
+
+/// Options every command shares.
+struct HomeOptions: ParsableArguments {
+    @Option(name: .long, help: "State folder (default: $RECIPE_HOME, else ~/.recipe).")
+    var home: String?
+}
