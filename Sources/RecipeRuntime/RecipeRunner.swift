@@ -54,6 +54,9 @@ public final class RecipeRunner {
         }
         try vm.runPrelude(prelude, chunkName: "=Stdlib/prelude.lua")
         vm.setGlobal("arg", .table(LuaTable(fields: options.arguments.mapValues(Self.argumentValue))))
+        vm.setGlobal("recipe", .table(LuaTable(fields: [
+            "file": .string(file.standardizedFileURL.path), "dir": .string(folder.standardizedFileURL.path),
+        ])))
         _ = try await vm.runFile(file, displayPath: DisplayPath.of(file))
         return summary.value
     }

@@ -129,6 +129,19 @@ import Testing
         }
     }
 
+    @Test func tailCalledRequireInsideAModuleNamesThatModule() async throws {
+        // `return require(...)` is a tail call: the error must still name the line of init.lua.
+        try await withTemporaryDirectory { root in
+            try write("-- forwards to the implementation\nreturn require('pkg.impl')", to: "pkg/init.lua", in: root)
+            let vm = try LuaVM(options: LuaOptions(moduleRoots: [root]))
+            let error = try #require(await runExpectingError(vm, "local pkg = require('pkg')"))
+            #expect(error.message.hasSuffix("pkg/init.lua:2: module 'pkg.impl' not found; searched "
+                + DisplayPath.of(root.appendingPathComponent("pkg/impl.lua")) + ", "
+                + DisplayPath.of(root.appendingPathComponent("pkg/impl/init.lua"))), "\(error.message)")
+            #expect(!error.message.hasPrefix("t.lua"), "\(error.message)")
+        }
+    }
+
     @Test func syntaxErrorInAModuleNamesTheModuleFileAndLine() async throws {
         try await withTemporaryDirectory { root in
             try write("local ok = 1\nlocal broken = = 2\nreturn {}", to: "a/bad.lua", in: root)

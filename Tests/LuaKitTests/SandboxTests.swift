@@ -63,8 +63,20 @@ import Testing
 
     @Test func protectedMetatablesCannotBeReplaced() async throws {
         let vm = try LuaVM()
-        let error = try #require(await runExpectingError(vm, "setmetatable(io, nil)"))
-        #expect(error.message.contains("protected metatable"), "\(error.message)")
+        let error = try #require(await runExpectingError(vm, "local x\nsetmetatable(io, nil)"))
+        #expect(error.message == "t.lua:2: cannot change a protected metatable")
+        let osError = try #require(await runExpectingError(vm, "return setmetatable(os, {})"))
+        #expect(osError.message == "t.lua:1: cannot change a protected metatable")
+    }
+
+    @Test func setmetatableStillChecksItsArguments() async throws {
+        let vm = try LuaVM()
+        let error = try #require(await runExpectingError(vm, "\nsetmetatable(1, {})"))
+        #expect(error.message == "t.lua:2: bad argument #1 to 'setmetatable' (table expected, got number)")
+        let results = try await vm.run(
+            source: "local t = setmetatable({}, {__index = {x = 1}})\nreturn t.x, getmetatable(setmetatable(t, nil))",
+            chunkName: "@t.lua")
+        #expect(results == [.int(1), .nil])
     }
 
     @Test func loadRefusesBytecodeStrings() async throws {

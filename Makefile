@@ -1,0 +1,41 @@
+# ClusterRecipes. `make run` boots the example cluster here; `make test` runs every test.
+SHELL := /bin/bash
+export PATH := /opt/swift/usr/bin:$(PATH)
+
+APT_PACKAGES := liblua5.4-dev libsqlite3-dev python3 tar curl
+SWIFT_JOBS ?= 2
+
+.PHONY: deps build release run test bench clean
+
+# Installs the Debian packages the build and the tests need, only when one is missing.
+deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing: $$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+build: deps
+	swift build -j $(SWIFT_JOBS)
+
+release: deps
+	swift build -c release -j $(SWIFT_JOBS)
+
+# Boots Examples/webapp (lb + 3 web servers) on this machine and prints how to reach them.
+run: release
+	.build/release/recipe run Examples/webapp/cluster.lua
+	@echo
+	@echo "status: .build/release/recipe status shop    events: .build/release/recipe events --cluster shop"
+	@echo "stop:   .build/release/recipe destroy shop --yes"
+
+test: deps
+	swift build --build-tests -j $(SWIFT_JOBS)
+	swift test --skip-build
+
+bench: release
+	swift build -c release -j $(SWIFT_JOBS) --product bridge-bench
+	.build/release/bridge-bench
+	python3 Benchmarks/webapp_bench.py .build/release/recipe
+
+clean:
+	rm -rf .build
