@@ -28,8 +28,9 @@ public struct LocalPaths: Sendable {
     }
 }
 
-/// Address ranges of the local provider: instances and elastic IPs never use 127.0.0.1.
+/// Address blocks of the local provider (each 127.N.0.0/12): instances get 127.96-111.x.y,
+/// elastic IPs 127.192-207.x.y; never 127.0.0.1.
 public enum LocalAddresses {
-    public static let instancePrefix = "127.100"
-    public static let elasticPrefix = "127.200"
+    public static let instanceBlock = 96
+    public static let elasticBlock = 192
 }

@@ -4,7 +4,7 @@ import Store
 
 extension LocalProvider {
     public func allocateAddress(cluster: String) async throws -> Address {
-        let address = try store.allocateAddress(cluster: cluster, prefix: LocalAddresses.elasticPrefix)
+        let address = try store.allocateAddress(cluster: cluster, block: LocalAddresses.elasticBlock)
         record("address.allocated", cluster: cluster, subject: address.ip)
         return address
     }

@@ -9,7 +9,7 @@ extension LocalProvider {
             let instance = try store.insertInstance({ ip in
                 Instance(id: Self.newID("i"), cluster: spec.cluster, layer: spec.layer, name: spec.name,
                          state: .pending, privateIP: ip, services: spec.services)
-            }, addressPrefix: LocalAddresses.instancePrefix)
+            }, addressBlock: LocalAddresses.instanceBlock)
             try FileManager.default.createDirectory(at: paths.logs(of: instance.id), withIntermediateDirectories: true)
             try startAgent(instance)
             record("instance.launched", cluster: spec.cluster, subject: instance.id,

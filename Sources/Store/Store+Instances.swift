@@ -15,11 +15,10 @@ extension Store {
         try db.read { db in try Instance.fetchOne(db, key: id) }
     }
 
-    /// Inserts a new instance with the next unused address of `prefix` (e.g. 127.100).
-    public func insertInstance(_ make: (String) -> Instance, addressPrefix: String) throws -> Instance {
+    /// Inserts a new instance with the next address of the block starting at 127.`block`.
+    public func insertInstance(_ make: (String) -> Instance, addressBlock: Int) throws -> Instance {
         try db.write { db in
-            let n = try next("instance-address", in: db)
-            let ip = "\(addressPrefix).\(n / 250 % 256).\(n % 250 + 1)"
+            let ip = Self.address(addressBlock, try next("instance-address", in: db))
             let instance = make(ip)
             try instance.insert(db)
             return instance

@@ -59,11 +59,10 @@ extension Store {
         try db.read { db in try Address.fetchOne(db, key: ip) }
     }
 
-    /// Allocates the next unused elastic address under `prefix` (e.g. 127.200).
-    public func allocateAddress(cluster: String, prefix: String) throws -> Address {
+    /// Allocates the next elastic address of the block starting at 127.`block`.
+    public func allocateAddress(cluster: String, block: Int) throws -> Address {
         try db.write { db in
-            let n = try next("elastic-address", in: db)
-            let address = Address(ip: "\(prefix).\(n / 250 % 256).\(n % 250 + 1)", cluster: cluster)
+            let address = Address(ip: Self.address(block, try next("elastic-address", in: db)), cluster: cluster)
             try address.insert(db)
             return address
         }

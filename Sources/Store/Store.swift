@@ -34,11 +34,19 @@ public final class Store: Sendable {
         return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".recipe")
     }
 
-    /// The next value of a named counter (addresses are never reused while the home lives).
+    /// The next value of a named counter. A new counter starts at a random point, so that two
+    /// homes on one machine (two users, parallel tests) do not hand out the same loopback addresses.
     func next(_ counter: String, in db: Database) throws -> Int64 {
         try db.execute(
-            sql: "INSERT INTO counters(name, value) VALUES (?, 1) ON CONFLICT(name) DO UPDATE SET value = value + 1",
-            arguments: [counter])
+            sql: "INSERT INTO counters(name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + 1",
+            arguments: [counter, Int64.random(in: 0..<(1 << 19))])
         return try Int64.fetchOne(db, sql: "SELECT value FROM counters WHERE name = ?", arguments: [counter]) ?? 1
+    }
+
+    /// The n-th address of a /12 loopback block such as 127.96: never a .0 or .255 host.
+    static func address(_ prefix: Int, _ n: Int64) -> String {
+        let hosts: Int64 = 254 * 256 * 16
+        let i = n % hosts
+        return "127.\(prefix + Int(i / (254 * 256))).\(i / 254 % 256).\(i % 254 + 1)"
     }
 }

@@ -1,0 +1,90 @@
+import Foundation
+import Testing
+
+/// Bad recipes exit non-zero with `path/file.lua:LINE: message` and change nothing.
+@Suite struct BadInputTests {
+    struct Case: Sendable, CustomStringConvertible {
+        var name: String
+        var source: String
+        var line: Int
+        var says: String
+        var description: String { name }
+    }
+
+    static let cases: [Case] = [
+        Case(name: "syntax", source: "local x = 1\nlocal y = = 2\n", line: 2, says: "unexpected symbol"),
+        Case(name: "runtime", source: "local t = nil\n\nprint(t.field)\n", line: 3, says: "attempt to index a nil value"),
+        Case(name: "count", source: "cluster \"bad\" {\n  layers = { web = { count = \"three\" } },\n}\n", line: 1,
+             says: "layer web: count must be a whole number, got string \"three\""),
+        Case(name: "negative", source: "\ncluster \"bad\" { layers = { web = { count = -1 } } }\n", line: 2,
+             says: "layer web: count must be between 0"),
+        Case(name: "mount", source: "cluster \"bad\" { layers = { web = { volumes = { d = { size_gb = 1, mount = \"/../../etc\" } } } } }\n",
+             line: 1, says: "must be an absolute path inside the instance root"),
+        Case(name: "unknown-field", source: "cluster \"bad\" { layers = { web = { cont = 3 } } }\n", line: 1,
+             says: "layer web: unknown field 'cont'"),
+        Case(name: "missing-module", source: "-- needs a cookbook\nlocal m = require \"no_such_cookbook\"\n", line: 2,
+             says: "module 'no_such_cookbook' not found"),
+        Case(name: "escape", source: "local m = require \"../../etc/passwd\"\n", line: 1, says: "cannot leave the search roots"),
+        Case(name: "os-execute", source: "\nos.execute(\"touch /tmp/recipe-sandbox-escaped\")\n", line: 2, says: "os.execute is not available"),
+        Case(name: "io-open", source: "local f = io.open(\"/etc/passwd\")\n", line: 1, says: "io.open is not available"),
+        Case(name: "io-popen", source: "local f = io.popen(\"id\")\n", line: 1, says: "io.popen is not available"),
+        Case(name: "loadlib", source: "package.loadlib(\"libc.so.6\", \"system\")\n", line: 1, says: "package.loadlib is not available"),
+        Case(name: "bytecode", source: "local f = load(\"\\27LuaT\\0\")\n", line: 1, says: "loading bytecode is not allowed"),
+        Case(name: "sethook", source: "debug.sethook(function() end, \"l\")\n", line: 1, says: "debug.sethook is not available"),
+    ]
+
+    @Test(arguments: cases)
+    func refusedWithFileAndLine(_ c: Case) throws {
+        let h = try Harness()
+        defer { h.cleanup() }
+        let path = try h.write("\(c.name).lua", c.source)
+        let output = try h.recipe(["run", path])
+        #expect(output.code == 1, "\(c.name): exit \(output.code)")
+        #expect(!output.signalled)
+        #expect(output.stderr.contains("\(c.name).lua:\(c.line): "), "\(c.name): \(output.stderr)")
+        #expect(output.stderr.contains(c.says), "\(c.name): \(output.stderr)")
+        #expect(h.agentPIDs().isEmpty, "nothing was launched")
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/recipe-sandbox-escaped"))
+    }
+
+    @Test func timeLimitStopsALoopThatPcallCannotCatch() throws {
+        let h = try Harness()
+        defer { h.cleanup() }
+        let path = try h.write("spin.lua", """
+            local n = 0
+            while true do
+              pcall(function() while true do n = n + 1 end end)
+            end
+            """)
+        let start = Date()
+        let output = try h.recipe(["run", path, "--time-limit", "1"], timeout: 20)
+        #expect(Date().timeIntervalSince(start) < 8)
+        #expect(output.code == 1)
+        #expect(output.stderr.contains("spin.lua:"), "\(output.stderr)")
+        #expect(output.stderr.contains("time limit exceeded"), "\(output.stderr)")
+    }
+
+    @Test func memoryCapEndsARunCleanly() throws {
+        let h = try Harness()
+        defer { h.cleanup() }
+        let path = try h.write("hog.lua", """
+            local t = {}
+            for i = 1, 1e6 do
+              t[#t + 1] = string.rep("x", 1e6) .. i
+            end
+            """)
+        let output = try h.recipe(["run", path, "--memory-limit", "64"], timeout: 60)
+        #expect(output.code == 1)
+        #expect(!output.signalled)
+        #expect(output.stderr.contains("hog.lua:3: memory limit of 64 MiB exceeded"), "\(output.stderr)")
+    }
+
+    @Test func badArgumentsAreRefused() throws {
+        let h = try Harness()
+        defer { h.cleanup() }
+        let output = try h.recipe(["run", "Examples/webapp/cluster.lua", "web"])
+        #expect(output.code != 0)
+        #expect(output.stderr.contains("KEY=VALUE"))
+        #expect(try h.recipe(["run", "no/such/recipe.lua"]).code != 0)
+    }
+}

@@ -1,0 +1,171 @@
+import Foundation
+
+/// Runs the real `recipe` binary against a fresh RECIPE_HOME, and stops every process that
+/// home started when the test is done.
+final class Harness: @unchecked Sendable {
+    struct Output {
+        var code: Int32
+        var stdout: String
+        var stderr: String
+        /// True when the process ended by a signal (a crash), not by exiting.
+        var signalled: Bool
+    }
+
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+    static var binary: URL {
+        if let path = ProcessInfo.processInfo.environment["RECIPE_BIN"] { return URL(fileURLWithPath: path) }
+        return repo.appendingPathComponent(".build/debug/recipe")
+    }
+
+    let home: URL
+    let scratch: URL
+
+    init() throws {
+        home = FileManager.default.temporaryDirectory.appendingPathComponent("recipe-e2e-\(UUID().uuidString.prefix(8))")
+        scratch = home.appendingPathComponent("recipes")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+    }
+
+    deinit { cleanup() }
+
+    /// Runs `recipe ARGS` from the repository root.
+    @discardableResult
+    func recipe(_ arguments: [String], timeout: Double = 120) throws -> Output {
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = arguments
+        process.currentDirectoryURL = Self.repo
+        var env = ProcessInfo.processInfo.environment
+        env["RECIPE_HOME"] = home.path
+        process.environment = env
+        let out = home.appendingPathComponent("out-\(UUID().uuidString)")
+        let err = home.appendingPathComponent("err-\(UUID().uuidString)")
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        process.standardError = try FileHandle(forWritingTo: err)
+        try process.run()
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        defer {
+            try? FileManager.default.removeItem(at: out)
+            try? FileManager.default.removeItem(at: err)
+        }
+        return Output(code: process.terminationStatus,
+                      stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+                      stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "",
+                      signalled: process.terminationReason == .uncaughtSignal)
+    }
+
+    /// Writes a recipe into the scratch folder and returns its path.
+    func write(_ name: String, _ source: String) throws -> String {
+        let url = scratch.appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try source.write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
+
+    func status(_ cluster: String) throws -> StatusDocument.Cluster {
+        let output = try recipe(["status", cluster, "--json"])
+        guard output.code == 0 else { throw HarnessError("status failed: \(output.stderr)") }
+        let document = try JSONDecoder().decode(StatusDocument.self, from: Data(output.stdout.utf8))
+        guard let first = document.clusters.first else { throw HarnessError("no cluster \(cluster) in status") }
+        return first
+    }
+
+    /// Processes whose command line names this home: its agents.
+    func agentPIDs() -> [pid_t] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { entry -> pid_t? in
+            guard let pid = pid_t(entry), let cmdline = try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline")) else {
+                return nil
+            }
+            let text = String(decoding: cmdline, as: UTF8.self).replacingOccurrences(of: "\0", with: " ")
+            return text.contains(" agent ") && text.contains(home.path) && Self.isAlive(pid) ? pid : nil
+        }
+    }
+
+    static func isAlive(_ pid: pid_t) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return false }
+        let state = stat[stat.index(close, offsetBy: 2)...].first
+        return state != "Z" && state != "X"
+    }
+
+    /// GET http://host:port/path with curl; nil when nothing answers.
+    static func get(_ url: String, timeout: Double = 2) -> String? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        process.arguments = ["-sf", "--max-time", String(timeout), url]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return nil }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return process.terminationStatus == 0 ? String(decoding: data, as: UTF8.self) : nil
+    }
+
+    /// Polls `condition` until it holds or `timeout` passes; returns the seconds it took, or nil.
+    static func eventually(timeout: Double, _ condition: () throws -> Bool) rethrows -> Double? {
+        let start = Date()
+        while Date().timeIntervalSince(start) < timeout {
+            if try condition() { return Date().timeIntervalSince(start) }
+            usleep(50_000)
+        }
+        return nil
+    }
+
+    /// Stops everything this home started: destroy every cluster, then kill leftover agents
+    /// (their services die with them) by PID.
+    func cleanup() {
+        if let output = try? recipe(["status", "--json"], timeout: 30), output.code == 0,
+           let document = try? JSONDecoder().decode(StatusDocument.self, from: Data(output.stdout.utf8)) {
+            for cluster in document.clusters { _ = try? recipe(["destroy", cluster.name, "--yes"], timeout: 60) }
+        }
+        for pid in agentPIDs() { kill(pid, SIGKILL) }
+        try? FileManager.default.removeItem(at: home)
+    }
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// The shape of `recipe status --json`.
+struct StatusDocument: Decodable {
+    struct Cluster: Decodable {
+        var name: String
+        var provider: String
+        var instances: [Instance]
+        var volumes: [Volume]
+        var addresses: [Address]
+    }
+
+    struct Instance: Decodable {
+        var id, name, layer, state, private_ip, health: String
+        var public_ip: String?
+        var last_heartbeat: String?
+        var agent_pid: Int32?
+    }
+
+    struct Volume: Decodable {
+        var id: String
+        var size_gb: Int
+        var instance_id: String?
+        var mount: String?
+    }
+
+    struct Address: Decodable {
+        var ip: String
+        var instance_id: String?
+    }
+
+    var clusters: [Cluster]
+}
