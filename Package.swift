@@ -32,6 +32,7 @@ let package = Package(
             "RecipeRuntime", "Engine", "Agent", "Store", "LocalCloud",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .executableTarget(name: "bridge-bench", dependencies: ["LuaKit"], path: "Benchmarks/BridgeBench"),
         .testTarget(name: "LuaKitTests", dependencies: ["LuaKit"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Cloud"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Store"]),

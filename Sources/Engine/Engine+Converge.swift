@@ -1,17 +1,20 @@
 import Cloud
 import Foundation
+import LocalCloud
 import Store
 
 /// What one converge did.
 public struct ConvergeReport: Sendable {
     public var launched: [Instance] = []
     public var terminated: [String] = []
+    /// Instances that were stopped or whose agent had died, started again.
+    public var restarted: [String] = []
     public var volumesCreated = 0
     public var volumesAttached = 0
     public var addressesAssociated = 0
 
     public var changed: Bool {
-        !launched.isEmpty || !terminated.isEmpty || volumesCreated + volumesAttached + addressesAssociated > 0
+        !launched.isEmpty || !terminated.isEmpty || !restarted.isEmpty || volumesCreated + volumesAttached + addressesAssociated > 0
     }
 }
 
@@ -64,6 +67,15 @@ extension Engine {
             }
         }
         if !missing.isEmpty { report.launched = try await provider.launch(missing) }
+
+        // Declared instances run: a stopped one, or one whose agent died, is started again.
+        let down = try await provider.describe(cluster: spec.name).instances.filter {
+            $0.state == .stopped || Health.of($0, heartbeat: heartbeat) == .unhealthy
+        }
+        if !down.isEmpty {
+            try await provider.start(down.map(\.id))
+            report.restarted = down.map(\.name)
+        }
 
         // Every instance carries its layer's volumes and address.
         let current = try await provider.describe(cluster: spec.name)

@@ -14,6 +14,22 @@ public struct ClusterStatus: Codable, Sendable {
         public var agent_pid: Int32?
         public var cpu_percent: Double?
         public var memory_bytes: Int64?
+
+        /// Absent values are written as null: every documented key is always there.
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(id, forKey: .id)
+            try c.encode(name, forKey: .name)
+            try c.encode(layer, forKey: .layer)
+            try c.encode(state, forKey: .state)
+            try c.encode(private_ip, forKey: .private_ip)
+            try c.encode(public_ip, forKey: .public_ip)
+            try c.encode(health, forKey: .health)
+            try c.encode(last_heartbeat, forKey: .last_heartbeat)
+            try c.encode(agent_pid, forKey: .agent_pid)
+            try c.encode(cpu_percent, forKey: .cpu_percent)
+            try c.encode(memory_bytes, forKey: .memory_bytes)
+        }
     }
 
     public struct VolumeStatus: Codable, Sendable {
@@ -21,11 +37,26 @@ public struct ClusterStatus: Codable, Sendable {
         public var size_gb: Int
         public var instance_id: String?
         public var mount: String?
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(id, forKey: .id)
+            try c.encode(name, forKey: .name)
+            try c.encode(size_gb, forKey: .size_gb)
+            try c.encode(instance_id, forKey: .instance_id)
+            try c.encode(mount, forKey: .mount)
+        }
     }
 
     public struct AddressStatus: Codable, Sendable {
         public var ip: String
         public var instance_id: String?
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(ip, forKey: .ip)
+            try c.encode(instance_id, forKey: .instance_id)
+        }
     }
 
     public var name: String

@@ -23,7 +23,6 @@ extension LocalProvider {
         for id in ids {
             let instance = try instance(id)
             if instance.state == .running, let pid = instance.agentPID, ProcessControl.isAlive(pid) { continue }
-            try store.setState(id, .pending)
             try startAgent(instance)
             record("instance.started", cluster: instance.cluster, subject: id)
         }
@@ -70,14 +69,15 @@ extension LocalProvider {
 
     /// Spawns the agent detached, with its output in the instance's var/log/agent.log.
     func startAgent(_ instance: Instance) throws {
+        try store.setState(instance.id, .pending, agentPID: nil)
         var options = Spawner.Options(
             executable: executable,
             arguments: ["agent", "--instance", instance.id, "--home", store.home.path, "--heartbeat", String(heartbeat)])
         options.stdout = paths.logs(of: instance.id).appendingPathComponent("agent.log").path
         options.directory = paths.root(of: instance.id).path
         options.detach = true
-        let pid = try Spawner.spawn(options)
-        try store.setState(instance.id, .pending, agentPID: pid)
+        // The agent records itself as running; only fill in its pid if it has not yet.
+        try store.setAgentPIDIfUnset(instance.id, try Spawner.spawn(options))
     }
 
     /// SIGTERM to the agent, which stops its services gracefully; SIGKILL to what remains.

@@ -86,7 +86,8 @@ extension LuaVM {
         case CR_STOPPED:
             // The budget hook yielded it for good: it is never resumed, so nothing in it runs again.
             let message = String(cString: cr_stop_where(L)) + "time limit exceeded"
-            finish(coroutine, .failed(LuaError(kind: .timeLimit, message: message, traceback: traceback(of: coroutine.thread, message))))
+            let traceback = traceback(of: coroutine.thread, message)
+            finish(coroutine, .failed(LuaError(kind: .timeLimit, message: message, traceback: traceback)))
         default:
             finish(coroutine, .failed(error(in: coroutine, status: status)))
         }

@@ -16,6 +16,7 @@ extension RecipeRunner {
                 summary.add(cluster: name, report: report)
                 for instance in report.launched { output("+ \(name): \(instance.name) \(instance.id) at \(instance.privateIP)") }
                 for gone in report.terminated { output("- \(name): \(gone) terminated") }
+                for back in report.restarted { output("~ \(name): \(back) started again") }
                 if !report.changed { output("= \(name): no changes") }
                 let instances = try engine.instances(cluster: name, layer: nil)
                 return [.table(LuaTable(fields: [

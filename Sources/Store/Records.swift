@@ -2,24 +2,32 @@ import Cloud
 import Foundation
 import GRDB
 
-extension Instance: FetchableRecord, PersistableRecord {
+/// Dates are stored as seconds since 1970: no date formatter (and no ICU) on the agents' hot path.
+public protocol EpochDates: FetchableRecord, EncodableRecord {}
+
+extension EpochDates {
+    public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { .timeIntervalSince1970 }
+    public static func databaseDateEncodingStrategy(for column: String) -> DatabaseDateEncodingStrategy { .timeIntervalSince1970 }
+}
+
+extension Instance: FetchableRecord, PersistableRecord, EpochDates {
     public static var databaseTableName: String { "instances" }
 }
 
-extension Volume: FetchableRecord, PersistableRecord {
+extension Volume: FetchableRecord, PersistableRecord, EpochDates {
     public static var databaseTableName: String { "volumes" }
 }
 
-extension Snapshot: FetchableRecord, PersistableRecord {
+extension Snapshot: FetchableRecord, PersistableRecord, EpochDates {
     public static var databaseTableName: String { "snapshots" }
 }
 
-extension Address: FetchableRecord, PersistableRecord {
+extension Address: FetchableRecord, PersistableRecord, EpochDates {
     public static var databaseTableName: String { "addresses" }
 }
 
 /// A cluster as last declared: its provider, the recipe that declared it and the spec as JSON.
-public struct ClusterRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
+public struct ClusterRecord: Codable, Sendable, FetchableRecord, PersistableRecord, EpochDates {
     public static var databaseTableName: String { "clusters" }
     public var name: String
     public var provider: String
@@ -58,7 +66,7 @@ public struct LayerRecord: Codable, Sendable, FetchableRecord, PersistableRecord
 }
 
 /// One entry of the append-only event log, which is also the audit log.
-public struct Event: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+public struct Event: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord, EpochDates {
     public static var databaseTableName: String { "events" }
     public var id: Int64?
     public var time: Date
@@ -90,7 +98,7 @@ public struct Event: Codable, Sendable, Equatable, FetchableRecord, MutablePersi
 }
 
 /// A command queued for an instance's agent, and its outcome.
-public struct CommandRecord: Codable, Sendable, FetchableRecord, MutablePersistableRecord {
+public struct CommandRecord: Codable, Sendable, FetchableRecord, MutablePersistableRecord, EpochDates {
     public static var databaseTableName: String { "commands" }
     public enum State: String, Codable, Sendable { case pending, running, done }
     public var id: Int64?

@@ -29,7 +29,7 @@ extension Store {
         try db.write { db in
             try db.execute(
                 sql: "UPDATE commands SET state = 'done', code = ?, stdout = ?, stderr = ?, finishedAt = ? WHERE id = ?",
-                arguments: [result.code, result.stdout, result.stderr, Date(), id])
+                arguments: [result.code, result.stdout, result.stderr, Date().timeIntervalSince1970, id])
         }
     }
 

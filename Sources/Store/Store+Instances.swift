@@ -36,6 +36,12 @@ extension Store {
         }
     }
 
+    public func setAgentPIDIfUnset(_ id: String, _ pid: Int32) throws {
+        try db.write { db in
+            try db.execute(sql: "UPDATE instances SET agentPID = ? WHERE id = ? AND agentPID IS NULL", arguments: [pid, id])
+        }
+    }
+
     public func deleteInstance(_ id: String) throws {
         try db.write { db in
             _ = try Instance.deleteOne(db, key: id)
@@ -46,6 +52,7 @@ extension Store {
 
     /// One agent heartbeat: liveness, and the CPU and memory of its process tree.
     public func heartbeat(_ id: String, pid: Int32, cpuPercent: Double, memoryBytes: Int64, at time: Date = Date()) throws {
+        let time = time.timeIntervalSince1970
         try db.write { db in
             try db.execute(
                 sql: """
@@ -57,7 +64,7 @@ extension Store {
                            arguments: [id, time, cpuPercent, id, time, Double(memoryBytes)])
             // raw samples are kept for an hour
             try db.execute(sql: "DELETE FROM metrics WHERE instanceID = ? AND time < ?",
-                           arguments: [id, time.addingTimeInterval(-3600)])
+                           arguments: [id, time - 3600])
         }
     }
 
@@ -82,7 +89,8 @@ extension Store {
     public func metrics(instance: String, name: String, since: Date) throws -> [(Date, Double)] {
         try db.read { db in
             try Row.fetchAll(db, sql: "SELECT time, value FROM metrics WHERE instanceID = ? AND name = ? AND time >= ? ORDER BY time",
-                             arguments: [instance, name, since]).map { ($0["time"], $0["value"]) }
+                             arguments: [instance, name, since.timeIntervalSince1970])
+                .map { (Date(timeIntervalSince1970: $0["time"]), $0["value"]) }
         }
     }
 }

@@ -8,24 +8,24 @@ extension Store {
                 CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
                 CREATE TABLE clusters (
                     name TEXT PRIMARY KEY, provider TEXT NOT NULL, recipePath TEXT, recipeHash TEXT,
-                    spec TEXT NOT NULL, createdAt DATETIME NOT NULL, updatedAt DATETIME NOT NULL);
+                    spec TEXT NOT NULL, createdAt REAL NOT NULL, updatedAt REAL NOT NULL);
                 CREATE TABLE layers (
                     cluster TEXT NOT NULL REFERENCES clusters(name) ON DELETE CASCADE, name TEXT NOT NULL,
                     count INTEGER NOT NULL, spec TEXT NOT NULL, PRIMARY KEY (cluster, name));
                 CREATE TABLE instances (
                     id TEXT PRIMARY KEY, cluster TEXT NOT NULL, layer TEXT NOT NULL, name TEXT NOT NULL,
                     state TEXT NOT NULL, privateIP TEXT NOT NULL UNIQUE, publicIP TEXT, agentPID INTEGER,
-                    lastHeartbeat DATETIME, cpuPercent DOUBLE, memoryBytes INTEGER, services TEXT NOT NULL,
-                    createdAt DATETIME NOT NULL, UNIQUE (cluster, name));
+                    lastHeartbeat REAL, cpuPercent DOUBLE, memoryBytes INTEGER, services TEXT NOT NULL,
+                    createdAt REAL NOT NULL, UNIQUE (cluster, name));
                 CREATE TABLE volumes (
                     id TEXT PRIMARY KEY, cluster TEXT NOT NULL, name TEXT NOT NULL, sizeGB INTEGER NOT NULL,
-                    instanceID TEXT, mount TEXT, snapshotID TEXT, createdAt DATETIME NOT NULL);
+                    instanceID TEXT, mount TEXT, snapshotID TEXT, createdAt REAL NOT NULL);
                 CREATE INDEX volumes_cluster ON volumes(cluster);
                 CREATE TABLE snapshots (
                     id TEXT PRIMARY KEY, cluster TEXT NOT NULL, volumeID TEXT NOT NULL, sizeGB INTEGER NOT NULL,
-                    sha256 TEXT NOT NULL, bytes INTEGER NOT NULL, createdAt DATETIME NOT NULL);
+                    sha256 TEXT NOT NULL, bytes INTEGER NOT NULL, createdAt REAL NOT NULL);
                 CREATE TABLE addresses (
-                    ip TEXT PRIMARY KEY, cluster TEXT NOT NULL, instanceID TEXT, createdAt DATETIME NOT NULL);
+                    ip TEXT PRIMARY KEY, cluster TEXT NOT NULL, instanceID TEXT, createdAt REAL NOT NULL);
                 CREATE TABLE firewallRules (
                     id INTEGER PRIMARY KEY AUTOINCREMENT, cluster TEXT NOT NULL, layer TEXT NOT NULL,
                     port INTEGER NOT NULL, protocol TEXT NOT NULL, source TEXT NOT NULL);
@@ -33,7 +33,7 @@ extension Store {
                     cluster TEXT NOT NULL, name TEXT NOT NULL, role TEXT NOT NULL, sshKey TEXT,
                     sudo BOOLEAN NOT NULL DEFAULT 0, PRIMARY KEY (cluster, name));
                 CREATE TABLE events (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT, time DATETIME NOT NULL, actor TEXT NOT NULL,
+                    id INTEGER PRIMARY KEY AUTOINCREMENT, time REAL NOT NULL, actor TEXT NOT NULL,
                     cluster TEXT, kind TEXT NOT NULL, subject TEXT, detail TEXT, result TEXT NOT NULL);
                 CREATE INDEX events_cluster ON events(cluster, id);
                 -- the event log is the audit log: append-only
@@ -44,10 +44,10 @@ extension Store {
                 CREATE TABLE commands (
                     id INTEGER PRIMARY KEY AUTOINCREMENT, instanceID TEXT NOT NULL, command TEXT NOT NULL,
                     timeout DOUBLE NOT NULL, state TEXT NOT NULL, code INTEGER, stdout TEXT, stderr TEXT,
-                    createdAt DATETIME NOT NULL, finishedAt DATETIME);
+                    createdAt REAL NOT NULL, finishedAt REAL);
                 CREATE INDEX commands_pending ON commands(instanceID, state);
                 CREATE TABLE metrics (
-                    instanceID TEXT NOT NULL, time DATETIME NOT NULL, name TEXT NOT NULL, value DOUBLE NOT NULL);
+                    instanceID TEXT NOT NULL, time REAL NOT NULL, name TEXT NOT NULL, value DOUBLE NOT NULL);
                 CREATE INDEX metrics_instance ON metrics(instanceID, name, time);
                 CREATE TABLE processes (
                     instanceID TEXT NOT NULL, service TEXT NOT NULL, pid INTEGER NOT NULL,

@@ -65,7 +65,7 @@ import Testing
 
     @Test func aPrimitiveReturningTooMuchHitsTheCap() async throws {
         let vm = try makeVM(options: LuaOptions(memoryLimit: 16 << 20), [
-            "big": { _ in .values([.string(String(repeating: "x", count: 24 << 20))]) },
+            "big": { _ in .values([.string(String(decoding: [UInt8](repeating: 120, count: 24 << 20), as: UTF8.self))]) },
         ])
         let error = try #require(await runExpectingError(vm, "local x = 1\nlocal s = big()\nreturn #s"))
         #expect(error.kind == .memory)

@@ -30,40 +30,6 @@ import Testing
         #expect(results == [.int(3), .int(1), .bool(true), .int(3)])
     }
 
-    @Test func branchesRunConcurrently() async throws {
-        let vm = try makeVM(["sleep": Primitives.sleep])
-        let (results, elapsed) = try await measure {
-            try await vm.run(
-                source: """
-                    return parallel{
-                      function() return sleep(0.3, "a") end,
-                      function() return sleep(0.3, "b") end,
-                      function() return sleep(0.3, "c") end,
-                    }
-                    """,
-                chunkName: "@t.lua")
-        }
-        #expect(results == [.string("a"), .string("b"), .string("c")])
-        #expect(elapsed < .milliseconds(700), "took \(elapsed)")
-        #expect(elapsed >= .milliseconds(290), "took \(elapsed)")
-    }
-
-    @Test func orderDoesNotDependOnWhichBranchEndsFirst() async throws {
-        let vm = try makeVM(["sleep": Primitives.sleep])
-        let results = try await vm.run(
-            source: """
-                local log = {}
-                local r = { parallel{
-                  function() sleep(0.15) log[#log + 1] = "slow" return "slow" end,
-                  function() sleep(0.01) log[#log + 1] = "fast" return "fast" end,
-                  function() log[#log + 1] = "now" return "now" end,
-                } }
-                return table.concat(r, ","), table.concat(log, ",")
-                """,
-            chunkName: "@t.lua")
-        #expect(results == [.string("slow,fast,now"), .string("now,fast,slow")])
-    }
-
     @Test func branchesShareTheState() async throws {
         let vm = try makeVM(["sleep": Primitives.sleep])
         let results = try await vm.run(
@@ -134,29 +100,73 @@ import Testing
         #expect(error.message == "t.lua:1: parallel: expected a table of functions, got string")
     }
 
-    @Test func nestedParallelWorks() async throws {
-        let vm = try makeVM(["sleep": Primitives.sleep])
-        let (results, elapsed) = try await measure {
-            try await vm.run(
-                source: """
-                    local function pair(x)
-                      return function()
-                        local a, b = parallel{ function() return sleep(0.2, x) end, function() return sleep(0.2, x * 10) end }
-                        return a + b
-                      end
-                    end
-                    return parallel{ pair(1), pair(2), pair(3) }
-                    """,
-                chunkName: "@t.lua")
-        }
-        #expect(results == [.int(11), .int(22), .int(33)])
-        #expect(elapsed < .milliseconds(500), "took \(elapsed)")
-    }
-
     @Test func parallelOutsideARunIsRefused() throws {
         let vm = try LuaVM()
         #expect(throws: LuaError.self) {
             try vm.runPrelude("parallel{ function() end }", chunkName: "=setup")
+        }
+    }
+}
+
+extension TimingSensitive {
+    /// The wall-clock side of `parallel`, run apart from the runaway scripts of `BudgetTests`.
+    @Suite struct ParallelTimingTests {
+        @Test func branchesRunConcurrently() async throws {
+            let recorder = FlightRecorder()
+            let vm = try makeVM(["sleep": recorder.sleep])
+            let (results, elapsed) = try await measure {
+                try await vm.run(
+                    source: """
+                        return parallel{
+                          function() return sleep(0.3, "a") end,
+                          function() return sleep(0.3, "b") end,
+                          function() return sleep(0.3, "c") end,
+                        }
+                        """,
+                    chunkName: "@t.lua")
+            }
+            #expect(results == [.string("a"), .string("b"), .string("c")])
+            // The three sleeps were in flight at once, whatever the machine's load ...
+            #expect(recorder.count == 3)
+            #expect(recorder.allOverlapped)
+            // ... and the run took about one sleep, not three.
+            #expect(elapsed < .milliseconds(700), "took \(elapsed)")
+            #expect(elapsed >= .milliseconds(290), "took \(elapsed)")
+        }
+
+        @Test func orderDoesNotDependOnWhichBranchEndsFirst() async throws {
+            let vm = try makeVM(["sleep": Primitives.sleep])
+            let results = try await vm.run(
+                source: """
+                    local log = {}
+                    local r = { parallel{
+                      function() sleep(0.15) log[#log + 1] = "slow" return "slow" end,
+                      function() sleep(0.01) log[#log + 1] = "fast" return "fast" end,
+                      function() log[#log + 1] = "now" return "now" end,
+                    } }
+                    return table.concat(r, ","), table.concat(log, ",")
+                    """,
+                chunkName: "@t.lua")
+            #expect(results == [.string("slow,fast,now"), .string("now,fast,slow")])
+        }
+
+        @Test func nestedParallelWorks() async throws {
+            let vm = try makeVM(["sleep": Primitives.sleep])
+            let (results, elapsed) = try await measure {
+                try await vm.run(
+                    source: """
+                        local function pair(x)
+                          return function()
+                            local a, b = parallel{ function() return sleep(0.2, x) end, function() return sleep(0.2, x * 10) end }
+                            return a + b
+                          end
+                        end
+                        return parallel{ pair(1), pair(2), pair(3) }
+                        """,
+                    chunkName: "@t.lua")
+            }
+            #expect(results == [.int(11), .int(22), .int(33)])
+            #expect(elapsed < .milliseconds(500), "took \(elapsed)")
         }
     }
 }

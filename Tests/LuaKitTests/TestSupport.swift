@@ -2,6 +2,47 @@ import Foundation
 import Testing
 @testable import LuaKit
 
+/// Tests whose outcome depends on wall-clock time, run one at a time: a runaway script holds a
+/// thread of the cooperative pool (2 on a small machine) until its budget stops it, and a deadline
+/// or a sleeping primitive needs a free thread to complete on time.
+@Suite(.serialized) struct TimingSensitive {}
+
+/// Records when each call of an async primitive was in flight.
+final class FlightRecorder: @unchecked Sendable {
+    private let lock = NSLock()
+    private var intervals: [(start: ContinuousClock.Instant, end: ContinuousClock.Instant)] = []
+
+    func record(_ start: ContinuousClock.Instant, _ end: ContinuousClock.Instant) {
+        lock.lock()
+        intervals.append((start, end))
+        lock.unlock()
+    }
+
+    var count: Int { lock.lock(); defer { lock.unlock() }; return intervals.count }
+
+    /// Whether every recorded call started before any of them ended.
+    var allOverlapped: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let lastStart = intervals.map(\.start).max(), let firstEnd = intervals.map(\.end).min() else { return false }
+        return lastStart < firstEnd
+    }
+
+    /// `sleep(seconds, value...)` that records its flight.
+    var sleep: LuaPrimitive {
+        { call in
+            let seconds = call.arg(1).doubleValue ?? 0
+            let values = call.count > 1 ? (2...call.count).map { call.arg($0) } : []
+            return .async { [self] in
+                let start = ContinuousClock.now
+                try await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
+                self.record(start, ContinuousClock.now)
+                return values
+            }
+        }
+    }
+}
+
 /// Runs `source` as a recipe and returns the `LuaError` it ends with; records an issue if the run
 /// succeeds or throws something else.
 func runExpectingError(

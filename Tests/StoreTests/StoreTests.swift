@@ -1,0 +1,79 @@
+import Cloud
+import Foundation
+import Testing
+@testable import Store
+
+@Suite struct StoreTests {
+    let home = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString.prefix(8))")
+
+    @Test func eventLogIsAppendOnly() throws {
+        let store = try Store(home: home)
+        defer { try? FileManager.default.removeItem(at: home) }
+        let event = try store.record(Event(actor: "cli:test", cluster: "c", kind: "instance.launched", subject: "i-1"))
+        #expect(event.id != nil)
+        #expect(throws: (any Error).self) {
+            try store.db.write { db in try db.execute(sql: "UPDATE events SET result = 'forged'") }
+        }
+        #expect(throws: (any Error).self) {
+            try store.db.write { db in try db.execute(sql: "DELETE FROM events") }
+        }
+        #expect(try store.events(cluster: "c").map(\.result) == ["ok"])
+    }
+
+    @Test func stateUsesWALAndReopensWithItsData() throws {
+        defer { try? FileManager.default.removeItem(at: home) }
+        do {
+            let store = try Store(home: home)
+            try store.saveCluster(ClusterRecord(name: "c", provider: "local", recipePath: nil, recipeHash: nil, spec: "{}"),
+                                  layers: [LayerRecord(cluster: "c", name: "web", count: 3, spec: "{}")])
+            let mode = try store.db.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+            #expect(mode == "wal")
+        }
+        let reopened = try Store(home: home, light: true)
+        #expect(try reopened.cluster("c")?.provider == "local")
+        #expect(try reopened.layers(cluster: "c").map(\.count) == [3])
+    }
+
+    @Test func addressesAreDistinctLoopbackHostsNeverLocalhost() throws {
+        let store = try Store(home: home)
+        defer { try? FileManager.default.removeItem(at: home) }
+        var ips: Set<String> = []
+        for n in 0..<600 {
+            let instance = try store.insertInstance({ ip in
+                Instance(id: "i-\(n)", cluster: "c", layer: "web", name: "web-\(n)", state: .pending, privateIP: ip)
+            }, addressBlock: 96)
+            ips.insert(instance.privateIP)
+        }
+        #expect(ips.count == 600)
+        #expect(ips.allSatisfy { ip in
+            let octets = ip.split(separator: ".").compactMap { Int($0) }
+            return octets.count == 4 && octets[0] == 127 && (96...111).contains(octets[1]) && (1...254).contains(octets[3])
+        })
+    }
+
+    @Test func elasticAddressFollowsItsInstance() throws {
+        let store = try Store(home: home)
+        defer { try? FileManager.default.removeItem(at: home) }
+        let a = try store.insertInstance({ Instance(id: "i-a", cluster: "c", layer: "l", name: "l-1", state: .running, privateIP: $0) },
+                                         addressBlock: 96)
+        let b = try store.insertInstance({ Instance(id: "i-b", cluster: "c", layer: "l", name: "l-2", state: .running, privateIP: $0) },
+                                         addressBlock: 96)
+        let address = try store.allocateAddress(cluster: "c", block: 192)
+        try store.associate(address: address.ip, with: a.id)
+        #expect(try store.instance(a.id)?.publicIP == address.ip)
+        try store.associate(address: address.ip, with: b.id)
+        #expect(try store.instance(a.id)?.publicIP == nil)
+        #expect(try store.instance(b.id)?.publicIP == address.ip)
+        #expect(try store.addresses(of: b.id).map(\.ip) == [address.ip])
+    }
+
+    @Test func commandsAreClaimedOnce() throws {
+        let store = try Store(home: home)
+        defer { try? FileManager.default.removeItem(at: home) }
+        let id = try store.enqueueCommand(instance: "i-1", command: "true", timeout: 5)
+        #expect(try store.claimCommands(instance: "i-1").map(\.id) == [id])
+        #expect(try store.claimCommands(instance: "i-1").isEmpty)
+        try store.completeCommand(id, result: CommandResult(code: 0, stdout: "x", stderr: ""))
+        #expect(try store.command(id)?.state == .done)
+    }
+}
