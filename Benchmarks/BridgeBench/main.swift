@@ -7,7 +7,7 @@ let calls = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 2
 
 let vm = try LuaVM()
 // The shape of a real primitive: read an argument, return a value.
-vm.register("echo") { call in .values([call.arg(1)]) }
+vm.register("echo") { call in .value(call.arg(1)) }
 try vm.runPrelude("local prim = ...; echo = prim.echo", chunkName: "=bench")
 
 let results = try await vm.run(source: """

@@ -6,6 +6,8 @@ import CLuaShim
 public enum LuaReturn {
     /// Return these values to Lua.
     case values([LuaValue])
+    /// Return one value (the common case, without an array).
+    case value(LuaValue)
     /// The primitive pushed this many values onto the stack itself.
     case pushed(Int32)
     /// Yield the calling coroutine and resume it with the result when the task ends.
@@ -20,7 +22,8 @@ public typealias LuaPrimitive = (LuaCall) throws -> LuaReturn
 
 /// The arguments of one primitive call, read from the calling coroutine's stack.
 public struct LuaCall {
-    public let vm: LuaVM
+    // A call never outlives its VM: no reference counting on the bridged-call path.
+    public unowned(unsafe) let vm: LuaVM
     public let state: OpaquePointer
 
     /// How many arguments Lua passed.

@@ -206,6 +206,9 @@ extension LuaVM {
         }
         do {
             switch try primitives[Int(id)](LuaCall(vm: self, state: state)) {
+            case .value(let value):
+                push(value, on: state)
+                return 1
             case .values(let values):
                 values.forEach { push($0, on: state) }
                 return Int32(values.count)

@@ -15,7 +15,7 @@ extension LuaVM {
         case LUA_TBOOLEAN:
             return .bool(lua_toboolean(state, index) != 0)
         case LUA_TNUMBER:
-            return cr_isinteger(state, index) != 0 ? .int(cr_tointeger(state, index)) : .number(cr_tonumber(state, index))
+            return lua_isinteger(state, index) != 0 ? .int(lua_tointegerx(state, index, nil)) : .number(lua_tonumberx(state, index, nil))
         case LUA_TSTRING:
             return .string(string(at: index, in: state))
         case LUA_TTABLE where depth < 32:

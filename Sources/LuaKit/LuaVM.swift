@@ -10,7 +10,8 @@ import Foundation
 public final class LuaVM {
     let L: OpaquePointer
     public let options: LuaOptions
-    var primitives: [LuaPrimitive] = []
+    // Read on every bridged call from one thread only; the dynamic exclusivity check would cost ~5%.
+    @exclusivity(unchecked) var primitives: [LuaPrimitive] = []
     /// Registry reference of the table handed to preludes as `...`: the registered primitives.
     let primitiveTable: Int32
     var scheduler = Scheduler()
