@@ -30,13 +30,7 @@ extension LocalProvider {
     }
 
     public func stop(_ ids: [String]) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for id in ids {
-                let instance = try instance(id)
-                group.addTask { try await stopAgent(instance) }
-            }
-            try await group.waitForAll()
-        }
+        try await concurrently(ids, stopAgent)
         for id in ids {
             let instance = try instance(id)
             record("instance.stopped", cluster: instance.cluster, subject: id)
@@ -44,11 +38,14 @@ extension LocalProvider {
     }
 
     public func terminate(_ ids: [String]) async throws {
+        try await concurrently(ids, terminateOne)
+    }
+
+    /// Runs `body` for every instance at once: each waits out its own grace period.
+    private func concurrently(_ ids: [String], _ body: @escaping @Sendable (Instance) async throws -> Void) async throws {
+        let instances = try ids.map { try instance($0) }
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for id in ids {
-                let instance = try instance(id)
-                group.addTask { try await terminateOne(instance) }
-            }
+            for instance in instances { group.addTask { try await body(instance) } }
             try await group.waitForAll()
         }
     }

@@ -3,12 +3,17 @@ import Foundation
 import GRDB
 
 extension Store {
-    public func volumes(cluster: String? = nil) throws -> [Volume] {
+    /// A cluster's records (or everyone's), oldest first.
+    func all<Record: FetchableRecord & TableRecord>(_ type: Record.Type, cluster: String?, orderedBy key: String) throws -> [Record] {
         try db.read { db in
-            var request = Volume.order(Column("createdAt"), Column("id"))
+            var request = Record.order(Column("createdAt"), Column(key))
             if let cluster { request = request.filter(Column("cluster") == cluster) }
             return try request.fetchAll(db)
         }
+    }
+
+    public func volumes(cluster: String? = nil) throws -> [Volume] {
+        try all(Volume.self, cluster: cluster, orderedBy: "id")
     }
 
     public func volume(_ id: String) throws -> Volume? {
@@ -24,11 +29,7 @@ extension Store {
     }
 
     public func snapshots(cluster: String? = nil) throws -> [Snapshot] {
-        try db.read { db in
-            var request = Snapshot.order(Column("createdAt"), Column("id"))
-            if let cluster { request = request.filter(Column("cluster") == cluster) }
-            return try request.fetchAll(db)
-        }
+        try all(Snapshot.self, cluster: cluster, orderedBy: "id")
     }
 
     public func snapshot(_ id: String) throws -> Snapshot? {
@@ -44,11 +45,7 @@ extension Store {
     }
 
     public func addresses(cluster: String? = nil) throws -> [Address] {
-        try db.read { db in
-            var request = Address.order(Column("createdAt"), Column("ip"))
-            if let cluster { request = request.filter(Column("cluster") == cluster) }
-            return try request.fetchAll(db)
-        }
+        try all(Address.self, cluster: cluster, orderedBy: "ip")
     }
 
     public func addresses(of instance: String) throws -> [Address] {
