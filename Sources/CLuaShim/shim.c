@@ -12,6 +12,7 @@ typedef struct {
     size_t limit;
     int exhausted;
     double deadline;
+    double slice_deadline; /* the running coroutine's own budget (a hook's), 0 for none */
     int killed;
     int stopped;  /* the budget hook yielded the running coroutine: it must not be resumed */
     char stop_where[LUA_IDSIZE + 32]; /* "file:line: " of the recipe code it was stopped in */
@@ -89,7 +90,22 @@ static void budget_hook(lua_State *L, lua_Debug *ar) {
     (void)ar;
     cr_vm *vm = vm_of(L);
     if (!vm->killed) {
-        if (vm->deadline <= 0 || cr_monotonic_now() < vm->deadline) return;
+        double now = cr_monotonic_now();
+        if (vm->deadline <= 0 || now < vm->deadline) {
+            /* The run goes on; only this coroutine (a hook) may have spent its own budget. */
+            if (vm->slice_deadline <= 0 || now < vm->slice_deadline) return;
+            if (lua_isyieldable(L)) {
+                where_of(L, vm->stop_where, sizeof vm->stop_where);
+                vm->stopped = 1;
+                lua_yield(L, 0);
+                return;
+            }
+            cr_push_where(L);
+            lua_pushliteral(L, "time limit exceeded");
+            lua_concat(L, 2);
+            lua_error(L);
+            return;
+        }
     }
     kill_vm(L, vm);
     if (lua_isyieldable(L)) {
@@ -140,6 +156,8 @@ int cr_deadline_passed(lua_State *L) {
     cr_vm *vm = vm_of(L);
     return vm->killed || (vm->deadline > 0 && cr_monotonic_now() >= vm->deadline);
 }
+void cr_set_slice_deadline(lua_State *L, double deadline) { vm_of(L)->slice_deadline = deadline; }
+static int slice_passed(cr_vm *vm) { return vm->slice_deadline > 0 && cr_monotonic_now() >= vm->slice_deadline; }
 
 static int raise_located(lua_State *L) {
     cr_push_where(L);
@@ -169,6 +187,10 @@ static int trampoline(lua_State *L) {
         /* Past the budget no primitive starts: a recipe that catches the stop must not be able to
            wait on I/O again. */
         kill_vm(L, vm);
+        lua_pushliteral(L, "time limit exceeded");
+        return raise_located(L);
+    }
+    if (slice_passed(vm)) {
         lua_pushliteral(L, "time limit exceeded");
         return raise_located(L);
     }

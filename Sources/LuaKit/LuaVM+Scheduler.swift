@@ -57,6 +57,7 @@ extension LuaVM {
         let thread = lua_newthread(L)!
         let ref = cr_ref(L)
         let coroutine = Coroutine(id: scheduler.nextID, thread: thread, ref: ref, parent: parent)
+        coroutine.deadline = parent.flatMap { scheduler.coroutines[$0]?.deadline }
         scheduler.nextID += 1
         scheduler.coroutines[coroutine.id] = coroutine
         scheduler.byThread[thread] = coroutine.id
@@ -77,7 +78,9 @@ extension LuaVM {
     private func resume(_ coroutine: Coroutine, push: Scheduler.Push) {
         let count = push(coroutine.thread)
         var results: Int32 = 0
+        cr_set_slice_deadline(L, coroutine.deadline ?? 0)
         let status = cr_resume(coroutine.thread, count, &results)
+        cr_set_slice_deadline(L, 0)
         switch status {
         case LUA_YIELD:
             return  // suspended in a primitive, which arranged its resumption
@@ -95,6 +98,16 @@ extension LuaVM {
 
     private func finish(_ coroutine: Coroutine, _ outcome: Coroutine.Outcome) {
         coroutine.outcome = outcome
+        if let onFinish = coroutine.onFinish {
+            switch outcome {
+            case .finished(let count):
+                onFinish(.success((0..<count).map { value(at: -count + $0, in: coroutine.thread) }))
+            case .failed(let error):
+                onFinish(.failure(error))
+            }
+            release(coroutine)
+            return
+        }
         guard let parentID = coroutine.parent, let parent = scheduler.coroutines[parentID] else { return }
         parent.pendingChildren -= 1
         if parent.pendingChildren == 0 { resumeAfterParallel(parent) }
@@ -128,6 +141,29 @@ extension LuaVM {
 
     private func handle(_ completion: Completion) {
         switch completion {
+        case .invoke(let function, let args, let limit, let continuation):
+            let coroutine = newCoroutine(parent: nil)
+            cr_getref(coroutine.thread, function.ref)
+            coroutine.onFinish = { continuation.resume(with: $0.mapError { $0 as any Error }) }
+            if let limit {
+                coroutine.deadline = cr_monotonic_now() + limit
+                let sink = completionSink, id = coroutine.id
+                Task {
+                    try? await Task.sleep(nanoseconds: UInt64(limit * 1e9))
+                    sink.yield(.coroutineDeadline(coroutine: id))
+                }
+            }
+            scheduler.ready.append((coroutine.id, { [unowned self] thread in
+                args.forEach { self.push($0, on: thread) }
+                return Int32(args.count)
+            }))
+        case .coroutineDeadline(let id):
+            // Parked in I/O past its own budget: wake it with the stop (the count hook catches CPU).
+            guard scheduler.waiting.remove(id) != nil else { return }
+            scheduler.tasks.removeValue(forKey: id)?.cancel()
+            scheduler.ready.append((id, { [unowned self] thread in
+                self.pushFailure(TaskFailure(message: "time limit exceeded", located: false), on: thread)
+            }))
         case .finished(let id, let result):
             scheduler.tasks[id] = nil
             guard scheduler.waiting.remove(id) != nil else { return }

@@ -20,6 +20,9 @@ extension LuaVM {
             return .string(string(at: index, in: state))
         case LUA_TTABLE where depth < 32:
             return .table(table(at: index, in: state, depth: depth + 1))
+        case LUA_TFUNCTION:
+            lua_pushvalue(state, index)
+            return .function(LuaFunction(ref: cr_ref(state)))
         default:
             return .opaque(String(cString: lua_typename(state, type)))
         }
@@ -61,6 +64,8 @@ extension LuaVM {
         switch value {
         case .nil, .opaque:
             lua_pushnil(state)
+        case .function(let f):
+            cr_getref(state, f.ref)
         case .bool(let b):
             lua_pushboolean(state, b ? 1 : 0)
         case .int(let i):

@@ -8,6 +8,8 @@ public enum LuaValue: Sendable, Equatable, CustomStringConvertible {
     case number(Double)
     case string(String)
     case table(LuaTable)
+    /// A Lua function, kept alive in the VM's registry; callable through `LuaCallbacks`.
+    case function(LuaFunction)
     /// A value Swift cannot hold (function, thread, userdata), named by its Lua type.
     case opaque(String)
 
@@ -19,6 +21,7 @@ public enum LuaValue: Sendable, Equatable, CustomStringConvertible {
         case .number(let d): return String(d)
         case .string(let s): return s
         case .table: return "table"
+        case .function: return "function"
         case .opaque(let t): return t
         }
     }
@@ -31,6 +34,7 @@ public enum LuaValue: Sendable, Equatable, CustomStringConvertible {
         case .int, .number: return "number"
         case .string: return "string"
         case .table: return "table"
+        case .function: return "function"
         case .opaque(let t): return t
         }
     }
@@ -40,6 +44,8 @@ public enum LuaValue: Sendable, Equatable, CustomStringConvertible {
     public var stringValue: String? { if case .string(let s) = self { return s }; return nil }
 
     public var tableValue: LuaTable? { if case .table(let t) = self { return t }; return nil }
+
+    public var functionValue: LuaFunction? { if case .function(let f) = self { return f }; return nil }
 
     public var boolValue: Bool? { if case .bool(let b) = self { return b }; return nil }
 
@@ -90,4 +96,9 @@ public struct LuaTable: Sendable, Equatable {
         get { fields[key] ?? .nil }
         set { fields[key] = newValue.isNil ? nil : newValue }
     }
+}
+
+/// A reference to a Lua function of one VM (a registry slot). Only meaningful to that VM.
+public struct LuaFunction: Sendable, Hashable {
+    public let ref: Int32
 }

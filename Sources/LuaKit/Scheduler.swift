@@ -15,6 +15,10 @@ final class Coroutine {
     var children: [Int] = []
     var pendingChildren = 0
     var outcome: Outcome?
+    /// This coroutine's own budget (monotonic seconds), inherited by its `parallel` branches.
+    var deadline: Double?
+    /// Called when a root coroutine started from Swift (`LuaCallbacks.call`) ends.
+    var onFinish: ((Result<[LuaValue], LuaError>) -> Void)?
     /// The failed branch whose error this coroutine was resumed with by `parallel`, so that the
     /// error keeps its kind (memory, time limit) and traceback if it ends this coroutine too.
     var propagated: LuaError?
@@ -31,6 +35,10 @@ final class Coroutine {
 enum Completion: Sendable {
     case finished(coroutine: Int, Result<[LuaValue], TaskFailure>)
     case deadline(run: Int)
+    /// Swift asks the VM to run a Lua function as a new coroutine and hand back its results.
+    case invoke(LuaFunction, [LuaValue], timeLimit: Double?, CheckedContinuation<[LuaValue], any Error>)
+    /// A coroutine's own budget ran out while it waited.
+    case coroutineDeadline(coroutine: Int)
 }
 
 /// Why a primitive's task failed; `located` messages already name their file:line.

@@ -50,6 +50,10 @@ void cr_push_where(lua_State *L);
 /* Safe call with a traceback message handler. */
 int cr_pcall_traceback(lua_State *L, int nargs, int nresults);
 
+/* The budget of the coroutine about to be resumed (a hook's), as a monotonic deadline; 0 for none.
+   Past it the count hook stops that coroutine only. */
+void cr_set_slice_deadline(lua_State *L, double deadline);
+
 /* Resume a coroutine with the memory limit in force. Returns lua_resume's status, or CR_STOPPED. */
 int cr_resume(lua_State *co, int nargs, int *nresults);
 void cr_traceback(lua_State *L, lua_State *co, const char *msg);
