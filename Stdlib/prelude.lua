@@ -5,6 +5,16 @@ local prim = ...
 
 local current_cluster -- the cluster the recipe declared last: the default for imperative calls
 
+-- Declarations are applied when the recipe first needs the state (any other primitive) or
+-- when it ends, so hooks registered with on() after a declaration still take part.
+local pending = {}
+
+local function flush()
+  while #pending > 0 do
+    prim.cluster_apply(table.remove(pending, 1))
+  end
+end
+
 local function cluster_of(spec)
   local name = spec and spec.cluster or current_cluster
   if name == nil then
@@ -36,6 +46,7 @@ end
 local function as_instance(t) return setmetatable(t, Instance) end
 
 function Instance:refresh()
+  flush()
   for k, v in pairs(prim.instance_get(self.id)) do self[k] = v end
   return self
 end
@@ -54,18 +65,23 @@ function Instance:run(command, options) return run(self, command, options) end
 instance = {}
 
 function instance.launch(spec)
+  flush()
   spec = spec or {}
   spec.cluster = cluster_of(spec)
   return as_instance(prim.instance_launch(spec))
 end
 
 function instance.list(filter)
+  flush()
   local list = {}
   for i, t in ipairs(prim.instance_list(filter or {})) do list[i] = as_instance(t) end
   return list
 end
 
-function instance.get(id) return as_instance(prim.instance_get(id_of(id))) end
+function instance.get(id)
+  flush()
+  return as_instance(prim.instance_get(id_of(id)))
+end
 
 -- Volumes and snapshots -----------------------------------------------------------------
 
@@ -99,12 +115,14 @@ function Snapshot:restore(options) return as_volume(prim.snapshot_restore(self.i
 volume = {}
 
 function volume.create(spec)
+  flush()
   spec = spec or {}
   spec.cluster = cluster_of(spec)
   return as_volume(prim.volume_create(spec))
 end
 
 function volume.list(filter)
+  flush()
   local list = {}
   for i, t in ipairs(prim.volume_list(filter or {})) do list[i] = as_volume(t) end
   return list
@@ -130,6 +148,7 @@ end
 ip = {}
 
 function ip.allocate(spec)
+  flush()
   spec = spec or {}
   return setmetatable(prim.ip_allocate(cluster_of(spec)), Address)
 end
@@ -138,6 +157,7 @@ end
 
 -- Runs a shell command in the instance's root folder; returns { code, stdout, stderr }.
 function run(target, command, options)
+  flush()
   return prim.run(id_of(target), command, options or {})
 end
 
@@ -150,16 +170,168 @@ end
 
 log = { info = logger("info"), warn = logger("warn"), error = logger("error") }
 
+-- Templates ---------------------------------------------------------------------------------
+
+-- The value at a dotted path, looked up from the innermost section outwards; "." is the
+-- current item of a list section.
+local function lookup(stack, path)
+  if path == "." then return stack[#stack] end
+  for i = #stack, 1, -1 do
+    local value = stack[i]
+    for part in path:gmatch("[^.]+") do
+      if type(value) ~= "table" then value = nil break end
+      value = value[part]
+    end
+    if value ~= nil then return value end
+  end
+  return nil
+end
+
+local function render(text, stack)
+  local out, pos = {}, 1
+  while true do
+    local s, e, sigil, name = text:find("{{%s*([#^/]?)%s*([%w_.]+)%s*}}", pos)
+    if not s then
+      out[#out + 1] = text:sub(pos)
+      return table.concat(out)
+    end
+    out[#out + 1] = text:sub(pos, s - 1)
+    if sigil == "" then
+      local value = lookup(stack, name)
+      out[#out + 1] = value == nil and "" or tostring(value)
+      pos = e + 1
+    elseif sigil == "/" then
+      prim.raise(string.format("template: {{/%s}} closes no section", name))
+    else
+      -- the matching {{/name}}, counting nested sections of the same name
+      local pattern = "{{%s*([#^/])%s*" .. name:gsub("%p", "%%%0") .. "%s*}}"
+      local depth, search, close_start, close_end, close_sigil = 1, e + 1
+      while depth > 0 do
+        close_start, close_end, close_sigil = text:find(pattern, search)
+        if not close_start then prim.raise(string.format("template: {{%s%s}} is never closed", sigil, name)) end
+        depth = depth + (close_sigil == "/" and -1 or 1)
+        search = close_end + 1
+      end
+      local inner = text:sub(e + 1, close_start - 1)
+      local value = lookup(stack, name)
+      local empty = value == nil or value == false or (type(value) == "table" and next(value) == nil)
+      if sigil == "^" then
+        if empty then out[#out + 1] = render(inner, stack) end
+      elseif not empty then
+        local items = (type(value) == "table" and value[1] ~= nil) and value or { value }
+        for _, item in ipairs(items) do
+          stack[#stack + 1] = item
+          out[#out + 1] = render(inner, stack)
+          stack[#stack] = nil
+        end
+      end
+      pos = close_end + 1
+    end
+  end
+end
+
+-- Renders a configuration file: {{name}} and {{a.b}} are replaced by values, {{#list}}...{{/list}}
+-- repeats for each item (with {{.}} the item itself), {{^x}}...{{/x}} shows when x is empty.
+function template(text, vars)
+  if type(text) ~= "string" then prim.raise("template: expected the template text as a string") end
+  return render(text, { vars or {} })
+end
+
+-- Hooks ---------------------------------------------------------------------------------------
+
+-- A view of a table that refuses writes: hooks read attributes, they do not change them.
+local function readonly(t)
+  if type(t) ~= "table" then return t end
+  return setmetatable({}, {
+    __index = function(_, key) return readonly(t[key]) end,
+    __newindex = function(_, key) prim.raise("attributes are read-only (tried to set " .. tostring(key) .. ")") end,
+    __pairs = function() return function(_, k) local nk, nv = next(t, k) return nk, readonly(nv) end, nil, nil end,
+    __len = function() return #t end,
+  })
+end
+
+-- What a hook function receives: the instance as an object, the attributes read-only.
+local function hook(fn)
+  return function(event)
+    event.instance = as_instance(event.instance)
+    event.attributes = readonly(event.attributes)
+    return fn(event)
+  end
+end
+
+-- A copy of the declaration with its layers' hook functions wrapped (the recipe's own table is left as it is).
+local function with_hooks(spec)
+  if type(spec) ~= "table" or type(spec.layers) ~= "table" then return spec end
+  local copy = {}
+  for k, v in pairs(spec) do copy[k] = v end
+  copy.layers = {}
+  for name, layer in pairs(spec.layers) do
+    if type(layer) == "table" and type(layer.on) == "table" then
+      local l = {}
+      for k, v in pairs(layer) do l[k] = v end
+      l.on = {}
+      for kind, fn in pairs(layer.on) do l.on[kind] = type(fn) == "function" and hook(fn) or fn end
+      layer = l
+    end
+    copy.layers[name] = layer
+  end
+  return copy
+end
+
+-- on("setup", fn): a lifecycle hook for every layer of the clusters this recipe declares;
+-- on("instance.failed", fn): an event hook, run by `recipe serve`.
+function on(kind, fn)
+  prim.on(kind, type(fn) == "function" and hook(fn) or fn)
+end
+
 -- Clusters ----------------------------------------------------------------------------------
 
--- cluster "name" { layers = { ... } } declares a cluster and converges it to the declaration.
+local Cluster = class("cluster")
+
+function Cluster:__tostring() return "cluster " .. self.name end
+
+-- The live topology as a table in the shape cluster{} takes: layers (with live counts),
+-- firewall, users, apps, attributes. Hook functions are not part of it.
+function Cluster:spec()
+  flush()
+  return prim.cluster_spec(self.name)
+end
+
+function Cluster:instances(layer) return instance.list{ cluster = self.name, layer = layer } end
+
+-- cluster "name" { layers = { ... } } declares a cluster; it is converged to exactly that
+-- when the recipe next touches the state, or when it ends.
 cluster = setmetatable({}, {
   __call = function(_, name)
     return function(spec)
-      local result = prim.cluster_apply(name, spec)
+      prim.cluster_declare(name, with_hooks(spec))
+      local queued = false
+      for _, n in ipairs(pending) do queued = queued or n == name end
+      if not queued then pending[#pending + 1] = name end
       current_cluster = name
-      for i, t in ipairs(result.instances) do result.instances[i] = as_instance(t) end
-      return result
+      return setmetatable({ name = name }, Cluster)
     end
   end,
 })
+
+function cluster.exists(name)
+  flush()
+  return prim.cluster_exists(name)
+end
+
+function cluster.get(name)
+  if not cluster.exists(name) then prim.raise("no cluster named " .. tostring(name)) end
+  return setmetatable({ name = name }, Cluster)
+end
+
+-- Declares a cluster from a table such as cluster.get(name):spec() returns.
+function cluster.declare(spec)
+  if type(spec) ~= "table" or type(spec.name) ~= "string" then prim.raise("cluster.declare: the spec needs a name") end
+  return cluster(spec.name)(spec)
+end
+
+-- The runtime calls this with the recipe's main chunk: run it, then apply what it declared.
+return function(chunk, ...)
+  chunk(...)
+  flush()
+end

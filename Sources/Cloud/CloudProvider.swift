@@ -5,6 +5,9 @@ public protocol CloudProvider: Sendable {
 
     func describe(cluster: String) async throws -> Inventory
 
+    /// Whether the instance was lost behind the tool's back (it should run but does not).
+    func isLost(_ instance: Instance) -> Bool
+
     func launch(_ specs: [InstanceSpec]) async throws -> [Instance]
     func stop(_ ids: [String]) async throws
     func start(_ ids: [String]) async throws

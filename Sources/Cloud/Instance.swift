@@ -2,8 +2,12 @@ import Foundation
 
 /// A machine of a cluster: an agent process locally, a VM on EC2.
 public struct Instance: Codable, Sendable, Equatable {
+    /// OpsWorks' statuses: running means the machine is up; online means set up and serving.
     public enum State: String, Codable, Sendable {
-        case pending, running, stopping, stopped, terminated
+        case pending, running, online, setupFailed = "setup_failed", stopping, stopped, terminated
+
+        /// The machine is up (its agent runs), whatever its lifecycle step.
+        public var isUp: Bool { self == .running || self == .online || self == .setupFailed }
     }
 
     public var id: String

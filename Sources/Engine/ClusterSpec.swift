@@ -5,32 +5,59 @@ public struct ClusterSpec: Codable, Sendable, Equatable {
     public var name: String
     public var provider: String
     public var layers: [LayerSpec]
+    public var firewall: [FirewallRule]
+    public var users: [UserSpec]
+    /// App definitions (source, ref, start, port, health ...), deployed by the deploy issue's engine.
+    public var apps: [String: JSONValue]
+    public var attributes: JSONValue
 
-    public init(name: String, provider: String = "local", layers: [LayerSpec]) {
+    public init(name: String, provider: String = "local", layers: [LayerSpec], firewall: [FirewallRule] = [],
+                users: [UserSpec] = [], apps: [String: JSONValue] = [:], attributes: JSONValue = .empty) {
         self.name = name
         self.provider = provider
         self.layers = layers
+        self.firewall = firewall
+        self.users = users
+        self.apps = apps
+        self.attributes = attributes
     }
+
+    public func layer(_ name: String) -> LayerSpec? { layers.first { $0.name == name } }
 }
 
 /// One layer: how many instances, and what each carries.
 public struct LayerSpec: Codable, Sendable, Equatable {
     public var name: String
     public var count: Int
+    public var instanceType: String?
+    public var image: String?
     public var volumes: [VolumeSpec]
     public var elasticIP: Bool
     public var services: [ServiceSpec]
+    public var apps: [String]
+    public var attributes: JSONValue
+    /// Names of the lifecycle hooks the layer declares (the functions live in the recipe's VM).
+    public var hooks: [String]
 
-    public init(name: String, count: Int, volumes: [VolumeSpec] = [], elasticIP: Bool = false, services: [ServiceSpec] = []) {
+    public init(name: String, count: Int, instanceType: String? = nil, image: String? = nil, volumes: [VolumeSpec] = [],
+                elasticIP: Bool = false, services: [ServiceSpec] = [], apps: [String] = [],
+                attributes: JSONValue = .empty, hooks: [String] = []) {
         self.name = name
         self.count = count
+        self.instanceType = instanceType
+        self.image = image
         self.volumes = volumes
         self.elasticIP = elasticIP
         self.services = services
+        self.apps = apps
+        self.attributes = attributes
+        self.hooks = hooks
     }
 
     /// Instance names are stable slots: `web-1`, `web-2`, ...
     public func instanceName(_ index: Int) -> String { "\(name)-\(index)" }
+
+    public var instanceNames: [String] { (0..<count).map { instanceName($0 + 1) } }
 }
 
 /// A volume every instance of a layer gets, mounted inside its root.
@@ -38,13 +65,55 @@ public struct VolumeSpec: Codable, Sendable, Equatable {
     public var name: String
     public var sizeGB: Int
     public var mount: String
+    /// Snapshots to build a slot's volume from, by instance name (`web-1` → `snap-…`): clones use it.
+    public var snapshots: [String: String]
 
-    public init(name: String, sizeGB: Int, mount: String) {
+    public init(name: String, sizeGB: Int, mount: String, snapshots: [String: String] = [:]) {
         self.name = name
         self.sizeGB = sizeGB
         self.mount = mount
+        self.snapshots = snapshots
     }
 
     /// The volume's name in the inventory ties it to an instance slot, so it outlives instances.
     public func volumeName(for instance: String) -> String { "\(instance):\(name)" }
+}
+
+/// Traffic a layer accepts: a port and protocol, from a CIDR block or from another layer.
+public struct FirewallRule: Codable, Sendable, Hashable, Comparable {
+    public var layer: String
+    public var port: Int
+    public var proto: String
+    public var source: String
+
+    public init(layer: String, port: Int, proto: String = "tcp", source: String) {
+        self.layer = layer
+        self.port = port
+        self.proto = proto
+        self.source = source
+    }
+
+    public var text: String { "\(port)/\(proto) from \(source)" }
+
+    public static func < (a: FirewallRule, b: FirewallRule) -> Bool {
+        (a.layer, a.port, a.proto, a.source) < (b.layer, b.port, b.proto, b.source)
+    }
+}
+
+/// Someone who may act on the cluster, and how much.
+public struct UserSpec: Codable, Sendable, Equatable {
+    /// OpsWorks' permission levels.
+    public static let roles = ["deny", "show", "deploy", "manage"]
+
+    public var name: String
+    public var role: String
+    public var sshKey: String?
+    public var sudo: Bool
+
+    public init(name: String, role: String, sshKey: String? = nil, sudo: Bool = false) {
+        self.name = name
+        self.role = role
+        self.sshKey = sshKey
+        self.sudo = sudo
+    }
 }

@@ -22,7 +22,7 @@ extension LocalProvider {
     public func start(_ ids: [String]) async throws {
         for id in ids {
             let instance = try instance(id)
-            if instance.state == .running, let pid = instance.agentPID, ProcessControl.isAlive(pid) { continue }
+            if instance.state.isUp, let pid = instance.agentPID, ProcessControl.isAlive(pid) { continue }
             try startAgent(instance)
             record("instance.started", cluster: instance.cluster, subject: id)
         }
@@ -106,7 +106,7 @@ extension LocalProvider {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
             let instances = try ids.map { try instance($0) }
-            let late = instances.filter { $0.state != .running || $0.lastHeartbeat == nil }
+            let late = instances.filter { !$0.state.isUp || $0.lastHeartbeat == nil }
             if late.isEmpty { return instances }
             for instance in late {
                 if let pid = instance.agentPID, !ProcessControl.isAlive(pid) {

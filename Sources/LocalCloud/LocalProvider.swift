@@ -53,3 +53,14 @@ extension String {
         count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }
+
+extension LocalProvider {
+    /// Lost: it should be up, but its agent process is gone (killed, crashed, or never started
+    /// because a run was killed between recording and spawning it).
+    public func isLost(_ instance: Instance) -> Bool {
+        switch instance.state {
+        case .stopped, .terminated: return false
+        default: return !(instance.agentPID.map(ProcessControl.isAlive) ?? false)
+        }
+    }
+}

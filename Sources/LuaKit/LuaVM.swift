@@ -66,12 +66,14 @@ public final class LuaVM {
         lua_setglobal(L, name)
     }
 
-    /// Runs an internal chunk (no yields) with the primitive table as its argument.
-    /// Chunk names starting with "=" mark code whose frames errors skip when they name a line.
-    public func runPrelude(_ source: String, chunkName: String) throws {
+    /// Runs an internal chunk (no yields) with the primitive table as its argument, and returns
+    /// what it returns. Chunk names starting with "=" mark code whose frames errors skip when
+    /// they name a line.
+    @discardableResult
+    public func runPrelude(_ source: String, chunkName: String) throws -> LuaValue {
         try loadText(source, chunkName: chunkName, on: L)
         cr_getref(L, primitiveTable)
-        let status = cr_pcall_traceback(L, 1, 0)
+        let status = cr_pcall_traceback(L, 1, 1)
         if status != LUA_OK {
             // The handler appended the traceback to the message: split them as run() does.
             let traceback = string(at: -1, in: L)
@@ -79,6 +81,8 @@ public final class LuaVM {
             let message = traceback.range(of: "\nstack traceback:").map { String(traceback[..<$0.lowerBound]) } ?? traceback
             throw LuaError(kind: status == LUA_ERRMEM ? .memory : .runtime, message: message, traceback: traceback)
         }
+        defer { cr_pop(L, 1) }
+        return value(at: -1, in: L)
     }
 
     /// Loads text (never bytecode) and pushes the chunk, or throws its syntax error.
@@ -91,6 +95,23 @@ public final class LuaVM {
             cr_pop(state, 1)
             throw LuaError(kind: .syntax, message: message)
         }
+    }
+
+    /// Loads a recipe file as a function named by `displayPath`, without running it.
+    public func loadFile(_ url: URL, displayPath: String) throws -> LuaFunction {
+        let source: String
+        do {
+            source = try String(contentsOf: url, encoding: .utf8)
+        } catch {
+            throw LuaError(kind: .runtime, message: "\(displayPath): cannot read: \(error.localizedDescription)")
+        }
+        try loadText(source, chunkName: "@" + displayPath, on: L)
+        return LuaFunction(ref: cr_ref(L))
+    }
+
+    /// Runs a function as the main coroutine, driving every coroutine it starts.
+    public func run(_ function: LuaFunction, args: [LuaValue] = []) async throws -> [LuaValue] {
+        try await call(function: function.ref, args: args)
     }
 
     /// Loads a recipe file as a chunk named by `displayPath` and runs it as a coroutine.

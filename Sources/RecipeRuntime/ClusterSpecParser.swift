@@ -2,33 +2,50 @@ import Cloud
 import Engine
 import LuaKit
 
-/// Reads `cluster "name" { ... }` into a ClusterSpec, refusing bad input with a message that
-/// names the field (the trampoline adds the recipe's file:line).
-struct ClusterSpecParser {
-    static let clusterFields: Set<String> = ["provider", "layers"]
-    static let layerFields: Set<String> = ["count", "volumes", "elastic_ip", "services"]
+/// A cluster declaration as read from Lua: the spec, and the hook functions it names.
+struct Declaration {
+    var spec: ClusterSpec
+    /// Hook functions by layer and kind.
+    var hooks: [String: [HookKind: LuaFunction]]
+}
 
-    func parse(name: String, _ table: LuaTable) throws -> ClusterSpec {
+/// Reads `cluster "name" { ... }` into a Declaration, refusing bad input with a message that
+/// names the field (the trampoline adds the recipe's file:line). Nothing changes before it passes.
+struct ClusterSpecParser {
+    static let clusterFields: Set<String> = ["name", "provider", "layers", "firewall", "users", "apps", "attributes"]
+    static let layerFields: Set<String> = [
+        "count", "size", "instance_type", "image", "volumes", "elastic_ip", "services", "apps", "attributes", "on",
+    ]
+
+    func parse(name: String, _ table: LuaTable) throws -> Declaration {
         guard Self.isName(name) else {
             throw PrimitiveError("cluster name '\(name)' must be lower-case letters, digits and '-'")
         }
         try Self.refuseUnknown(table, allowed: Self.clusterFields, in: "cluster \(name)")
-        let provider = try parseProvider(table["provider"], cluster: name)
-        var layers: [LayerSpec] = []
-        switch table["layers"] {
-        case .nil:
-            break
-        case .table(let layerTable):
-            guard layerTable.array.isEmpty else {
-                throw PrimitiveError("cluster \(name): layers is a table of NAME = { ... }, not a list")
-            }
-            for (layerName, value) in layerTable.fields.sorted(by: { $0.key < $1.key }) {
-                layers.append(try parseLayer(layerName, value))
-            }
-        case let other:
-            throw PrimitiveError("cluster \(name): layers must be a table, got \(other.typeName)")
+        var spec = ClusterSpec(name: name, provider: try parseProvider(table["provider"], cluster: name), layers: [])
+        var hooks: [String: [HookKind: LuaFunction]] = [:]
+        for (layerName, value) in try Self.namedTables(table["layers"], "cluster \(name): layers") {
+            let (layer, layerHooks) = try parseLayer(layerName, value)
+            spec.layers.append(layer)
+            hooks[layerName] = layerHooks
         }
-        return ClusterSpec(name: name, provider: provider, layers: layers)
+        let layerNames = Set(spec.layers.map(\.name))
+        for (layerName, rules) in try Self.namedTables(table["firewall"], "cluster \(name): firewall") {
+            spec.firewall += try parseRules(layerName, rules, layers: layerNames)
+        }
+        for (userName, value) in try Self.namedTables(table["users"], "cluster \(name): users") {
+            spec.users.append(try parseUser(userName, value))
+        }
+        for (appName, value) in try Self.namedTables(table["apps"], "cluster \(name): apps") {
+            spec.apps[appName] = try JSONBridge.json(value, "app \(appName)")
+        }
+        for layer in spec.layers {
+            if let unknown = layer.apps.first(where: { spec.apps[$0] == nil }) {
+                throw PrimitiveError("layer \(layer.name): app '\(unknown)' is not declared in the cluster's apps")
+            }
+        }
+        spec.attributes = try attributes(table["attributes"], "cluster \(name)")
+        return Declaration(spec: spec, hooks: hooks)
     }
 
     private func parseProvider(_ value: LuaValue, cluster: String) throws -> String {
@@ -45,13 +62,14 @@ struct ClusterSpecParser {
         }
     }
 
-    private func parseLayer(_ name: String, _ value: LuaValue) throws -> LayerSpec {
+    private func parseLayer(_ name: String, _ value: LuaValue) throws -> (LayerSpec, [HookKind: LuaFunction]) {
         let context = "layer \(name)"
         guard Self.isName(name) else { throw PrimitiveError("\(context): a layer name is lower-case letters, digits and '-'") }
         guard case .table(let t) = value else { throw PrimitiveError("\(context): expected a table, got \(value.typeName)") }
         try Self.refuseUnknown(t, allowed: Self.layerFields, in: context)
-        let count = try Self.integer(t["count"], "\(context): count", default: 1, range: 0...10_000)
-        var layer = LayerSpec(name: name, count: count)
+        var layer = LayerSpec(name: name, count: try Self.integer(t["count"], "\(context): count", default: 1, range: 0...10_000))
+        layer.instanceType = try Self.optionalString(t["instance_type"] .isNil ? t["size"] : t["instance_type"], "\(context): instance_type")
+        layer.image = try Self.optionalString(t["image"], "\(context): image")
         switch t["elastic_ip"] {
         case .nil: break
         case .bool(let b): layer.elasticIP = b
@@ -60,13 +78,18 @@ struct ClusterSpecParser {
         for (volumeName, v) in try Self.namedTables(t["volumes"], "\(context): volumes") {
             let where_ = "\(context): volume \(volumeName)"
             guard case .table(let vt) = v else { throw PrimitiveError("\(where_): expected a table") }
-            try Self.refuseUnknown(vt, allowed: ["size_gb", "mount"], in: where_)
+            try Self.refuseUnknown(vt, allowed: ["size_gb", "mount", "snapshots"], in: where_)
             let size = try Self.integer(vt["size_gb"], "\(where_): size_gb", default: nil, range: 1...16_384)
             guard case .string(let mount) = vt["mount"] else {
                 throw PrimitiveError("\(where_): mount must be a path such as \"/srv/data\"")
             }
             try Self.checkMount(mount, where_)
-            layer.volumes.append(VolumeSpec(name: volumeName, sizeGB: size, mount: mount))
+            var snapshots: [String: String] = [:]
+            for (slot, snapshot) in try Self.namedValues(vt["snapshots"], "\(where_): snapshots") {
+                guard case .string(let id) = snapshot else { throw PrimitiveError("\(where_): snapshots maps instance names to snapshot ids") }
+                snapshots[slot] = id
+            }
+            layer.volumes.append(VolumeSpec(name: volumeName, sizeGB: size, mount: mount, snapshots: snapshots))
         }
         for (serviceName, s) in try Self.namedTables(t["services"], "\(context): services") {
             let where_ = "\(context): service \(serviceName)"
@@ -78,11 +101,85 @@ struct ClusterSpecParser {
             let port = st["port"].isNil ? nil : try Self.integer(st["port"], "\(where_): port", default: nil, range: 1...65_535)
             layer.services.append(ServiceSpec(name: serviceName, command: command, port: port))
         }
-        return layer
+        switch t["apps"] {
+        case .nil: break
+        case .table(let apps) where apps.fields.isEmpty:
+            layer.apps = try apps.array.map {
+                guard case .string(let app) = $0 else { throw PrimitiveError("\(context): apps is a list of app names") }
+                return app
+            }
+        default: throw PrimitiveError("\(context): apps is a list of app names, e.g. { \"shop\" }")
+        }
+        layer.attributes = try attributes(t["attributes"], context)
+        var hooks: [HookKind: LuaFunction] = [:]
+        for (kindName, fn) in try Self.namedValues(t["on"], "\(context): on") {
+            guard let kind = HookKind(rawValue: kindName) else {
+                throw PrimitiveError("\(context): unknown hook '\(kindName)' (hooks: \(HookKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            guard case .function(let f) = fn else { throw PrimitiveError("\(context): on.\(kindName) must be a function") }
+            hooks[kind] = f
+        }
+        layer.hooks = hooks.keys.map(\.rawValue).sorted()
+        return (layer, hooks)
+    }
+
+    private func parseRules(_ layer: String, _ value: LuaValue, layers: Set<String>) throws -> [FirewallRule] {
+        let context = "firewall \(layer)"
+        guard layers.contains(layer) else { throw PrimitiveError("\(context): no layer named '\(layer)' in this cluster") }
+        guard case .table(let list) = value, list.fields.isEmpty else {
+            throw PrimitiveError("\(context): expected a list of rules such as { port = 80, from = \"0.0.0.0/0\" }")
+        }
+        return try list.array.enumerated().map { index, rule in
+            let where_ = "\(context): rule \(index + 1)"
+            guard case .table(let r) = rule else { throw PrimitiveError("\(where_): expected a table") }
+            try Self.refuseUnknown(r, allowed: ["port", "protocol", "from"], in: where_)
+            let port = try Self.integer(r["port"], "\(where_): port", default: nil, range: 1...65_535)
+            let proto = try Self.optionalString(r["protocol"], "\(where_): protocol") ?? "tcp"
+            guard ["tcp", "udp"].contains(proto) else { throw PrimitiveError("\(where_): protocol must be tcp or udp, got \(proto)") }
+            guard case .string(let source) = r["from"] else {
+                throw PrimitiveError("\(where_): from must be a CIDR block such as \"0.0.0.0/0\" or a layer name")
+            }
+            guard Self.isCIDR(source) || layers.contains(source) else {
+                throw PrimitiveError("\(where_): from '\(source)' is neither a CIDR block nor a layer of this cluster")
+            }
+            return FirewallRule(layer: layer, port: port, proto: proto, source: source)
+        }
+    }
+
+    private func parseUser(_ name: String, _ value: LuaValue) throws -> UserSpec {
+        let context = "user \(name)"
+        guard case .table(let t) = value else { throw PrimitiveError("\(context): expected a table") }
+        try Self.refuseUnknown(t, allowed: ["role", "ssh_key", "sudo"], in: context)
+        let role = try Self.optionalString(t["role"], "\(context): role") ?? "show"
+        guard UserSpec.roles.contains(role) else {
+            throw PrimitiveError("\(context): role must be one of \(UserSpec.roles.joined(separator: ", ")), got \(role)")
+        }
+        let sudo: Bool
+        switch t["sudo"] {
+        case .nil: sudo = false
+        case .bool(let b): sudo = b
+        case let other: throw PrimitiveError("\(context): sudo must be true or false, got \(other.typeName)")
+        }
+        return UserSpec(name: name, role: role, sshKey: try Self.optionalString(t["ssh_key"], "\(context): ssh_key"), sudo: sudo)
+    }
+
+    private func attributes(_ value: LuaValue, _ context: String) throws -> JSONValue {
+        switch value {
+        case .nil: return .empty
+        case .table: return try JSONBridge.json(value, "\(context): attributes")
+        default: throw PrimitiveError("\(context): attributes must be a table")
+        }
     }
 
     static func isName(_ s: String) -> Bool {
         !s.isEmpty && s.count <= 63 && s.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") }
+    }
+
+    static func isCIDR(_ s: String) -> Bool {
+        let parts = s.split(separator: "/")
+        guard parts.count == 2, let bits = Int(parts[1]), (0...32).contains(bits) else { return false }
+        let octets = parts[0].split(separator: ".", omittingEmptySubsequences: false)
+        return octets.count == 4 && octets.allSatisfy { Int($0).map { (0...255).contains($0) } ?? false }
     }
 
     static func refuseUnknown(_ t: LuaTable, allowed: Set<String>, in context: String) throws {
@@ -103,11 +200,24 @@ struct ClusterSpecParser {
         return Int(n)
     }
 
+    static func optionalString(_ value: LuaValue, _ what: String) throws -> String? {
+        switch value {
+        case .nil: return nil
+        case .string(let s): return s
+        default: throw PrimitiveError("\(what) must be a string, got \(value.typeName)")
+        }
+    }
+
+    /// NAME = { ... } entries, in name order.
     static func namedTables(_ value: LuaValue, _ what: String) throws -> [(String, LuaValue)] {
+        try namedValues(value, what)
+    }
+
+    static func namedValues(_ value: LuaValue, _ what: String) throws -> [(String, LuaValue)] {
         switch value {
         case .nil: return []
         case .table(let t) where t.array.isEmpty: return t.fields.sorted { $0.key < $1.key }
-        default: throw PrimitiveError("\(what) must be a table of NAME = { ... }")
+        default: throw PrimitiveError("\(what) must be a table of NAME = ...")
         }
     }
 

@@ -6,32 +6,9 @@ import LuaKit
 /// The primitives behind Stdlib/prelude.lua. Each checks its arguments synchronously (so a bad
 /// argument names the recipe line) and does its I/O in a task while the coroutine waits.
 extension RecipeRunner {
-    func bindCluster(_ vm: LuaVM) {
-        let engine = engine, output = output, summary = summary, recipe = recipe
-        vm.register("cluster_apply") { call in
-            let name = try call.string(1, "cluster")
-            let spec = try ClusterSpecParser().parse(name: name, try call.table(2, "cluster \(name)"))
-            return .async {
-                let report = try await engine.converge(spec, recipe: recipe)
-                summary.add(cluster: name, report: report)
-                for instance in report.launched { output("+ \(name): \(instance.name) \(instance.id) at \(instance.privateIP)") }
-                for gone in report.terminated { output("- \(name): \(gone) terminated") }
-                for back in report.restarted { output("~ \(name): \(back) started again") }
-                if !report.changed { output("= \(name): no changes") }
-                let instances = try engine.instances(cluster: name, layer: nil)
-                return [.table(LuaTable(fields: [
-                    "name": .string(name),
-                    "launched": .int(Int64(report.launched.count)),
-                    "terminated": .int(Int64(report.terminated.count)),
-                    "instances": .table(LuaTable(array: instances.map(\.lua))),
-                ]))]
-            }
-        }
-    }
-
     func bindInstances(_ vm: LuaVM) {
         let engine = engine
-        vm.register("instance_launch") { call in
+        registerChanging(vm, "instance_launch") { call in
             let spec = try call.table(1, "instance.launch")
             guard case .string(let cluster) = spec["cluster"] else { throw PrimitiveError("instance.launch: cluster must be a string") }
             guard case .string(let layer) = spec["layer"] else { throw PrimitiveError("instance.launch: layer = NAME is required") }
@@ -56,15 +33,15 @@ extension RecipeRunner {
             guard let instance = try engine.store.instance(id) else { throw PrimitiveError("instance \(id) does not exist") }
             return .values([instance.lua])
         }
-        vm.register("instance_stop") { call in
+        registerChanging(vm, "instance_stop") { call in
             let id = try call.string(1, "stop")
             return .async { try await engine.stop(instance: id); return [] }
         }
-        vm.register("instance_start") { call in
+        registerChanging(vm, "instance_start") { call in
             let id = try call.string(1, "start")
             return .async { try await engine.start(instance: id); return [] }
         }
-        vm.register("instance_terminate") { call in
+        registerChanging(vm, "instance_terminate") { call in
             let id = try call.string(1, "terminate")
             return .async { try await engine.terminate(instance: id); return [] }
         }
@@ -72,7 +49,7 @@ extension RecipeRunner {
 
     func bindStorage(_ vm: LuaVM) {
         let engine = engine
-        vm.register("volume_create") { call in
+        registerChanging(vm, "volume_create") { call in
             let spec = try call.table(1, "volume.create")
             guard case .string(let cluster) = spec["cluster"] else { throw PrimitiveError("volume.create: cluster must be a string") }
             let size = try ClusterSpecParser.integer(spec["size_gb"], "volume.create: size_gb", default: 1, range: 1...16_384)
@@ -85,22 +62,22 @@ extension RecipeRunner {
             let list = try engine.store.volumes(cluster: filter["cluster"].stringValue)
             return .values([.table(LuaTable(array: list.map(\.lua)))])
         }
-        vm.register("volume_attach") { call in
+        registerChanging(vm, "volume_attach") { call in
             let volume = try call.string(1, "attach: volume")
             let instance = try call.string(2, "attach: instance")
             let mount = try call.string(3, "attach: mount point")
             try ClusterSpecParser.checkMount(mount, "attach")
             return .async { try await engine.attach(volume: volume, to: instance, at: mount); return [] }
         }
-        vm.register("volume_detach") { call in
+        registerChanging(vm, "volume_detach") { call in
             let volume = try call.string(1, "detach")
             return .async { try await engine.detach(volume: volume); return [] }
         }
-        vm.register("volume_snapshot") { call in
+        registerChanging(vm, "volume_snapshot") { call in
             let volume = try call.string(1, "snapshot")
             return .async { [try await engine.snapshot(volume: volume).lua] }
         }
-        vm.register("snapshot_restore") { call in
+        registerChanging(vm, "snapshot_restore") { call in
             let snapshot = try call.string(1, "restore")
             let options = call.arg(2).tableValue ?? LuaTable()
             return .async {
@@ -112,16 +89,16 @@ extension RecipeRunner {
 
     func bindAddresses(_ vm: LuaVM) {
         let engine = engine
-        vm.register("ip_allocate") { call in
+        registerChanging(vm, "ip_allocate") { call in
             let cluster = try call.string(1, "ip.allocate: cluster")
             return .async { [try await engine.allocateAddress(cluster: cluster).lua] }
         }
-        vm.register("ip_associate") { call in
+        registerChanging(vm, "ip_associate") { call in
             let ip = try call.string(1, "associate: address")
             let instance = try call.string(2, "associate: instance")
             return .async { try await engine.associate(address: ip, with: instance); return [] }
         }
-        vm.register("ip_release") { call in
+        registerChanging(vm, "ip_release") { call in
             let ip = try call.string(1, "release")
             return .async { try await engine.releaseAddress(ip); return [] }
         }
@@ -129,7 +106,7 @@ extension RecipeRunner {
 
     func bindCommands(_ vm: LuaVM) {
         let engine = engine, output = output
-        vm.register("run") { call in
+        registerChanging(vm, "run") { call in
             let instance = try call.string(1, "run: instance")
             let command = try call.string(2, "run: command")
             let options = call.arg(3).tableValue ?? LuaTable()
@@ -140,6 +117,19 @@ extension RecipeRunner {
             let level = try call.string(1, "log")
             output("[\(level)] \(call.arg(2).description)")
             return .values([])
+        }
+    }
+}
+
+extension RecipeRunner {
+    /// A primitive that changes state: refused when the recipe only plans.
+    func registerChanging(_ vm: LuaVM, _ name: String, _ fn: @escaping LuaPrimitive) {
+        let planning = options.mode == .plan
+        vm.register(name) { call in
+            if planning {
+                throw PrimitiveError("\(name.replacingOccurrences(of: "_", with: ".")) changes state: not run by plan or --dry-run")
+            }
+            return try fn(call)
         }
     }
 }

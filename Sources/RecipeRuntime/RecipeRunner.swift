@@ -6,24 +6,39 @@ import LuaKit
 
 /// How a recipe runs: its limits, its `arg` table, and where `require` looks.
 public struct RecipeOptions: Sendable {
+    public enum Mode: Sendable { case apply, plan }
+
     public var timeLimit: Double?
     public var memoryLimit: Int
     public var arguments: [String: String]
     public var stdlib: URL
+    /// `plan` computes and prints what would change, and refuses every primitive that changes state.
+    public var mode: Mode
+    public var apply: ApplyOptions
+    /// Print plans as they are computed (off for `--json`).
+    public var printPlans: Bool
 
     public init(timeLimit: Double? = nil, memoryLimit: Int = 512 << 20, arguments: [String: String] = [:],
-                stdlib: URL = StdlibLocator.find()) {
+                stdlib: URL = StdlibLocator.find(), mode: Mode = .apply, apply: ApplyOptions = ApplyOptions(),
+                printPlans: Bool = true) {
         self.timeLimit = timeLimit
         self.memoryLimit = memoryLimit
         self.arguments = arguments
         self.stdlib = stdlib
+        self.mode = mode
+        self.apply = apply
+        self.printPlans = printPlans
     }
 }
 
 /// What a recipe run declared, for the CLI to report.
 public struct RunSummary: Sendable {
     public var clusters: [String] = []
+    public var plans: [String: Plan] = [:]
     public var reports: [String: ConvergeReport] = [:]
+
+    /// Whether any declared cluster had something to change.
+    public var changes: Bool { plans.values.contains { !$0.isEmpty } }
 }
 
 /// Runs recipe files: a sandboxed VM with the primitives bound to an Engine.
@@ -33,6 +48,12 @@ public final class RecipeRunner {
     let output: @Sendable (String) -> Void
     let summary = SummaryBox()
     var recipe: RecipeSource?
+    /// Clusters declared by this run, applied when the recipe first needs the state or ends.
+    var declarations: [String: Declaration] = [:]
+    /// Cluster-wide hooks: `on("setup", fn)`.
+    var globalHooks: [HookKind: [LuaFunction]] = [:]
+    /// Event hooks (`on("instance.failed", fn)`), run by the scheduler.
+    var eventHooks: [String: [LuaFunction]] = [:]
 
     public init(engine: Engine, options: RecipeOptions, output: @escaping @Sendable (String) -> Void = { print($0) }) {
         self.engine = engine
@@ -52,12 +73,16 @@ public final class RecipeRunner {
         guard let prelude = try? String(contentsOf: preludeURL, encoding: .utf8) else {
             throw CloudError("cannot read the recipe prelude at \(preludeURL.path); set RECIPE_STDLIB to the Stdlib folder")
         }
-        try vm.runPrelude(prelude, chunkName: "=Stdlib/prelude.lua")
+        // The prelude returns the function that runs a recipe and then applies what it declared.
+        guard case .function(let main) = try vm.runPrelude(prelude, chunkName: "=Stdlib/prelude.lua") else {
+            throw CloudError("the recipe prelude at \(preludeURL.path) must return its main function")
+        }
         vm.setGlobal("arg", .table(LuaTable(fields: options.arguments.mapValues(Self.argumentValue))))
         vm.setGlobal("recipe", .table(LuaTable(fields: [
             "file": .string(file.standardizedFileURL.path), "dir": .string(folder.standardizedFileURL.path),
         ])))
-        _ = try await vm.runFile(file, displayPath: DisplayPath.of(file))
+        let chunk = try vm.loadFile(file, displayPath: DisplayPath.of(file))
+        _ = try await vm.run(main, args: [.function(chunk)])
         return summary.value
     }
 
@@ -107,9 +132,10 @@ final class SummaryBox: @unchecked Sendable {
 
     var value: RunSummary { lock.withLock { summary } }
 
-    func add(cluster: String, report: ConvergeReport) {
+    func add(cluster: String, plan: Plan, report: ConvergeReport?) {
         lock.withLock {
             if !summary.clusters.contains(cluster) { summary.clusters.append(cluster) }
+            summary.plans[cluster] = plan
             summary.reports[cluster] = report
         }
     }

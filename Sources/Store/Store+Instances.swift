@@ -100,3 +100,12 @@ extension Store {
         try db.write { db in try db.execute(sql: "DELETE FROM processes WHERE instanceID = ?", arguments: [instance]) }
     }
 }
+
+extension Store {
+    /// Moves an instance along its lifecycle (online, setup_failed) without touching its agent.
+    public func setLifecycle(_ id: String, _ state: Instance.State) throws {
+        try db.write { db in
+            try db.execute(sql: "UPDATE instances SET state = ? WHERE id = ?", arguments: [state.rawValue, id])
+        }
+    }
+}

@@ -1,55 +1,23 @@
 import ArgumentParser
-import Cloud
 import Engine
 import Foundation
-import LocalCloud
-import LuaKit
-import RecipeRuntime
-import Store
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "run", abstract: "Run a recipe: declare clusters and converge them.")
+        commandName: "run", abstract: "Run a recipe: print the plan of every cluster it declares and apply it.")
 
-    @OptionGroup var home: HomeOptions
+    @OptionGroup var recipe: RecipeArguments
 
-    @Argument(help: "The recipe file.")
-    var file: String
-
-    @Argument(help: "KEY=VALUE arguments, the recipe's `arg` table.")
-    var arguments: [String] = []
-
-    @Option(name: .long, help: "Stop the recipe after this many seconds (default: no limit).")
-    var timeLimit: Double?
-
-    @Option(name: .long, help: "Memory cap of the Lua VM in MiB.")
-    var memoryLimit: Int = 512
-
-    @Flag(name: .long, help: "Print Lua tracebacks with errors.")
-    var verbose = false
+    @Flag(name: .long, help: "Only plan: change nothing (exit 0 no changes, 2 changes).")
+    var dryRun = false
 
     func run() async throws {
-        var args: [String: String] = [:]
-        for argument in arguments {
-            guard let eq = argument.firstIndex(of: "="), eq != argument.startIndex else {
-                throw ValidationError("argument '\(argument)' is not KEY=VALUE")
-            }
-            args[String(argument[..<eq])] = String(argument[argument.index(after: eq)...])
+        let (engine, summary) = try await recipe.execute(mode: dryRun ? .plan : .apply)
+        if dryRun {
+            if summary.changes { throw ExitCode(2) }
+            return
         }
-        let url = URL(fileURLWithPath: file)
-        guard FileManager.default.fileExists(atPath: url.path) else { throw ValidationError("no recipe at \(file)") }
-        let store = try Store(home: Store.home(explicit: home.home))
-        let engine = Engine(store: store, executable: Executable.path)
-        let runner = RecipeRunner(engine: engine, options: RecipeOptions(
-            timeLimit: timeLimit, memoryLimit: memoryLimit << 20, arguments: args))
-        do {
-            let summary = try await runner.run(file: url)
-            for cluster in summary.clusters { try await printReach(cluster, engine: engine) }
-        } catch let error as LuaError {
-            Terminal.error(error.message)
-            if verbose && !error.traceback.isEmpty { Terminal.error(error.traceback) }
-            throw ExitCode(1)
-        }
+        for cluster in summary.clusters { try await printReach(cluster, engine: engine) }
     }
 
     /// How to reach every instance of a cluster the recipe declared.
@@ -62,7 +30,7 @@ struct RunCommand: AsyncParsableCommand {
             let urls = (ports[instance.id] ?? []).map { "http://\(instance.private_ip):\($0)/" }
             let address = instance.public_ip.map { "  elastic ip \($0)" } ?? ""
             let reach = urls.isEmpty ? instance.private_ip : urls.joined(separator: " ")
-            print("  \(instance.name.padding(8))  \(instance.id)  \(instance.health.padding(9))  \(reach)\(address)")
+            print("  \(instance.name.padding(8))  \(instance.id)  \(instance.state.padding(8))  \(instance.health.padding(9))  \(reach)\(address)")
         }
     }
 }

@@ -1,0 +1,135 @@
+import Cloud
+import Foundation
+import Store
+
+/// What one apply did.
+public struct ConvergeReport: Sendable {
+    public var plan: Plan
+    public var launched: [Instance] = []
+    public var terminated: [String] = []
+    public var online: [String] = []
+    public var setupFailed: [String] = []
+
+    public var changed: Bool { !plan.isEmpty }
+}
+
+extension Engine {
+    /// Carries out a plan: leavers shut down and go, lost instances are replaced, newcomers are
+    /// launched, equipped, set up, deployed and brought online, and then every online instance
+    /// is configured. Each step is an event; a run killed midway is completed by the next one.
+    public func apply(_ plan: Plan, spec: ClusterSpec, recipe: RecipeSource?, hooks: (any LifecycleHooks)?,
+                      options: ApplyOptions) async throws -> ConvergeReport {
+        let provider = try provider(kind: spec.provider)
+        try saveDeclaration(spec, recipe: recipe, plan: plan)
+        var report = ConvergeReport(plan: plan)
+        let hooks = HookRunner(engine: self, hooks: hooks, options: options)
+
+        // Leavers: shutdown hooks first, then terminate.
+        try await forEachConcurrently(plan.terminations, limit: options.parallelism) { instance in
+            await hooks.run(.shutdown, instance, reason: "terminating", timeLimit: options.shutdownTimeout)
+            try await provider.terminate([instance.id])
+        }
+        report.terminated = plan.terminations.map(\.name)
+
+        // Lost instances leave no agent behind; their slots are launched again below.
+        let lost = plan.launches.compactMap(\.replacing)
+        if !lost.isEmpty { try await provider.terminate(lost.map(\.id)) }
+
+        if !plan.starts.isEmpty { try await provider.start(plan.starts.map(\.id)) }
+        if !plan.launches.isEmpty { report.launched = try await provider.launch(plan.launches.map(\.spec)) }
+
+        // Newcomers (and instances that never finished setup) are equipped, set up and deployed.
+        let inventory = try await provider.describe(cluster: spec.name)
+        let pending = Set(report.launched.map(\.id) + plan.starts.map(\.id) + plan.setups.map(\.id))
+        let joining = inventory.instances.filter { pending.contains($0.id) }
+        let repairing = inventory.instances.filter { i in plan.repairs.contains { $0.id == i.id } }
+        try await assignAddresses(spec, inventory, joining + repairing, provider)
+        try await forEachConcurrently(repairing, limit: options.parallelism) { instance in
+            try await self.attachVolumes(spec, instance, inventory, provider)
+        }
+        let outcomes = OutcomeBox()
+        try await forEachConcurrently(joining, limit: options.parallelism) { instance in
+            try await self.attachVolumes(spec, instance, inventory, provider)
+            let layer = spec.layer(instance.layer)
+            guard await hooks.run(.setup, instance, reason: "launched") else {
+                try self.store.setLifecycle(instance.id, .setupFailed)
+                outcomes.failed(instance.name)
+                return
+            }
+            for app in layer?.apps ?? [] { _ = await hooks.run(.deploy, instance, reason: "setup", app: app) }
+            try self.store.setLifecycle(instance.id, .online)
+            self.record("instance.online", cluster: spec.name, subject: instance.name, detail: instance.id)
+            outcomes.online(instance.name)
+        }
+        (report.online, report.setupFailed) = outcomes.value
+
+        // Membership changed: configure every online instance of the cluster.
+        if plan.membershipChanges {
+            let online = try store.instances(cluster: spec.name).filter { $0.state == .online }
+            try await forEachConcurrently(online, limit: options.parallelism) { instance in
+                _ = await hooks.run(.configure, instance, reason: "membership")
+            }
+        }
+        record("cluster.converged", cluster: spec.name, subject: spec.name, detail: plan.summary)
+        return report
+    }
+
+    /// Records the declaration, its firewall and its users.
+    private func saveDeclaration(_ spec: ClusterSpec, recipe: RecipeSource?, plan: Plan) throws {
+        func json(_ value: some Encodable) throws -> String {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            return String(decoding: try encoder.encode(value), as: UTF8.self)
+        }
+        try store.saveCluster(
+            ClusterRecord(name: spec.name, provider: spec.provider, recipePath: recipe?.path, recipeHash: recipe?.sha256,
+                          spec: try json(spec)),
+            layers: try spec.layers.map { LayerRecord(cluster: spec.name, name: $0.name, count: $0.count, spec: try json($0)) })
+        guard plan.accessChanged else { return }
+        try store.saveAccess(
+            cluster: spec.name,
+            firewall: spec.firewall.map { FirewallRecord(cluster: spec.name, layer: $0.layer, port: $0.port, protocol: $0.proto, source: $0.source) },
+            users: spec.users.map { UserRecord(cluster: spec.name, name: $0.name, role: $0.role, sshKey: $0.sshKey, sudo: $0.sudo) })
+        for step in plan.steps where step.kind == "firewall" || step.kind == "user" {
+            record("\(step.kind).changed", cluster: spec.name, subject: step.name, detail: step.line)
+        }
+    }
+
+    /// Elastic IPs, one at a time so two instances never take the same free address.
+    private func assignAddresses(_ spec: ClusterSpec, _ inventory: Inventory, _ instances: [Instance],
+                                 _ provider: any CloudProvider) async throws {
+        var free = inventory.addresses.filter { $0.instanceID == nil }
+        for instance in instances where spec.layer(instance.layer)?.elasticIP == true {
+            guard !inventory.addresses.contains(where: { $0.instanceID == instance.id }) else { continue }
+            let address = free.isEmpty ? try await provider.allocateAddress(cluster: spec.name) : free.removeFirst()
+            try await provider.associate(address: address.ip, with: instance.id)
+        }
+    }
+
+    /// The layer's volumes for this slot: reattached when they exist, else created (from a snapshot if declared).
+    private func attachVolumes(_ spec: ClusterSpec, _ instance: Instance, _ inventory: Inventory,
+                               _ provider: any CloudProvider) async throws {
+        for volumeSpec in spec.layer(instance.layer)?.volumes ?? [] {
+            let name = volumeSpec.volumeName(for: instance.name)
+            var volume = inventory.volumes.first { $0.name == name }
+            if volume == nil {
+                volume = try await provider.createVolume(cluster: spec.name, name: name, sizeGB: volumeSpec.sizeGB,
+                                                         from: volumeSpec.snapshots[instance.name])
+            }
+            guard let volume, volume.instanceID != instance.id || volume.mount != volumeSpec.mount else { continue }
+            if volume.instanceID != nil { try await provider.detach(volume: volume.id) }
+            try await provider.attach(volume: volume.id, to: instance.id, at: volumeSpec.mount)
+        }
+    }
+}
+
+/// Which instances came online and which failed setup, gathered from concurrent pipelines.
+final class OutcomeBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var onlineNames: [String] = []
+    private var failedNames: [String] = []
+
+    func online(_ name: String) { lock.withLock { onlineNames.append(name) } }
+    func failed(_ name: String) { lock.withLock { failedNames.append(name) } }
+    var value: ([String], [String]) { lock.withLock { (onlineNames.sorted(), failedNames.sorted()) } }
+}

@@ -1,0 +1,35 @@
+import Cloud
+import Foundation
+import Store
+
+/// Where the declaration came from, recorded with the cluster.
+public struct RecipeSource: Sendable {
+    public var path: String
+    public var sha256: String
+
+    public init(path: String, sha256: String) {
+        self.path = path
+        self.sha256 = sha256
+    }
+}
+
+extension Engine {
+    /// Reads the inventory once and computes what converging `spec` would do. Changes nothing.
+    public func plan(_ spec: ClusterSpec) async throws -> Plan {
+        let provider = try provider(kind: spec.provider)
+        if let existing = try store.cluster(spec.name), existing.provider != spec.provider {
+            throw CloudError("cluster \(spec.name) runs on provider \(existing.provider), not \(spec.provider); destroy it first")
+        }
+        let inventory = try await provider.describe(cluster: spec.name)
+        return Planner(spec: spec, inventory: inventory, firewall: try store.firewall(cluster: spec.name),
+                       users: try store.users(cluster: spec.name), isLost: provider.isLost).plan()
+    }
+
+    /// Plans and applies: the cluster ends as `spec` declares, with its hooks run in order.
+    /// Running it again with the same spec changes nothing.
+    public func converge(_ spec: ClusterSpec, recipe: RecipeSource? = nil, hooks: (any LifecycleHooks)? = nil,
+                         options: ApplyOptions = ApplyOptions()) async throws -> ConvergeReport {
+        let plan = try await plan(spec)
+        return try await apply(plan, spec: spec, recipe: recipe, hooks: hooks, options: options)
+    }
+}

@@ -1,0 +1,115 @@
+import Cloud
+import Store
+
+/// Computes a plan from a declaration and one read of the inventory; changes nothing.
+struct Planner {
+    let spec: ClusterSpec
+    let inventory: Inventory
+    let firewall: [FirewallRecord]
+    let users: [UserRecord]
+    let isLost: (Instance) -> Bool
+
+    func plan() -> Plan {
+        var plan = Plan(cluster: spec.name, firewall: spec.firewall, users: spec.users)
+        let byName = Dictionary(inventory.instances.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let wanted = Set(spec.layers.flatMap(\.instanceNames))
+
+        // Beyond the declared counts, highest slot first.
+        for instance in inventory.instances.filter({ !wanted.contains($0.name) }).sorted(by: { $0.name > $1.name }) {
+            plan.terminations.append(instance)
+            plan.add(.destroy, "instance", instance.name, "\(instance.id); its volumes are kept, detached")
+        }
+
+        for layer in spec.layers {
+            for name in layer.instanceNames {
+                let launch = Plan.Launch(spec: InstanceSpec(cluster: spec.name, layer: layer.name, name: name, services: layer.services))
+                guard let instance = byName[name] else {
+                    plan.launches.append(launch)
+                    plan.add(.add, "instance", name, carried(layer, name))
+                    continue
+                }
+                if isLost(instance) {
+                    plan.launches.append(Plan.Launch(spec: launch.spec, replacing: instance))
+                    plan.add(.add, "instance", name, "replaces lost \(instance.id)")
+                    continue
+                }
+                switch instance.state {
+                case .stopped, .stopping:
+                    plan.starts.append(instance)
+                    plan.add(.change, "instance", name, "start (\(instance.state.rawValue))")
+                case .running, .pending, .setupFailed:
+                    plan.setups.append(instance)
+                    plan.add(.change, "instance", name, "run setup again (\(instance.state.rawValue))")
+                case .online, .terminated:
+                    break
+                }
+                if planRepairs(layer, instance, into: &plan) { plan.repairs.append(instance) }
+            }
+        }
+        planAccess(into: &plan)
+        return plan
+    }
+
+    /// What a new instance comes with, for its plan line.
+    private func carried(_ layer: LayerSpec, _ name: String) -> String? {
+        var parts = layer.volumes.map { volume -> String in
+            let reused = inventory.volumes.contains { $0.name == volume.volumeName(for: name) }
+            let from = volume.snapshots[name].map { " from \($0)" } ?? ""
+            return "\(reused ? "reattach" : "new") volume \(volume.name) \(volume.sizeGB) GB at \(volume.mount)\(from)"
+        }
+        if layer.elasticIP { parts.append("elastic ip") }
+        return parts.isEmpty ? nil : parts.joined(separator: ", ")
+    }
+
+    /// Volumes and addresses an existing instance lacks.
+    private func planRepairs(_ layer: LayerSpec, _ instance: Instance, into plan: inout Plan) -> Bool {
+        var repairs = false
+        for volume in layer.volumes {
+            let name = volume.volumeName(for: instance.name)
+            if let existing = inventory.volumes.first(where: { $0.name == name }) {
+                if existing.instanceID != instance.id || existing.mount != volume.mount {
+                    plan.add(.change, "volume", name, "attach to \(instance.name) at \(volume.mount)")
+                    repairs = true
+                }
+            } else {
+                plan.add(.add, "volume", name, "\(volume.sizeGB) GB at \(volume.mount)")
+                repairs = true
+            }
+        }
+        if layer.elasticIP, !inventory.addresses.contains(where: { $0.instanceID == instance.id }) {
+            plan.add(.add, "address", "for \(instance.name)")
+            repairs = true
+        }
+        return repairs
+    }
+
+    /// Firewall rules per layer, and users.
+    private func planAccess(into plan: inout Plan) {
+        let current = Set(firewall.map { FirewallRule(layer: $0.layer, port: $0.port, proto: $0.protocol, source: $0.source) })
+        let declared = Set(spec.firewall)
+        for layer in Set(current.map(\.layer)).union(declared.map(\.layer)).sorted() {
+            let added = declared.subtracting(current).filter { $0.layer == layer }.sorted().map { "+" + $0.text }
+            let removed = current.subtracting(declared).filter { $0.layer == layer }.sorted().map { "-" + $0.text }
+            if !added.isEmpty || !removed.isEmpty {
+                plan.add(.change, "firewall", layer, (added + removed).joined(separator: ", "))
+                plan.accessChanged = true
+            }
+        }
+        let existing = Dictionary(users.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        for user in spec.users {
+            if let old = existing[user.name] {
+                if old.role != user.role || old.sshKey != user.sshKey || old.sudo != user.sudo {
+                    plan.add(.change, "user", user.name, old.role == user.role ? "key or sudo" : "role \(old.role) → \(user.role)")
+                    plan.accessChanged = true
+                }
+            } else {
+                plan.add(.add, "user", user.name, user.role)
+                plan.accessChanged = true
+            }
+        }
+        for old in users where !spec.users.contains(where: { $0.name == old.name }) {
+            plan.add(.destroy, "user", old.name)
+            plan.accessChanged = true
+        }
+    }
+}

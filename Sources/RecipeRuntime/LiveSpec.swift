@@ -1,0 +1,55 @@
+import Engine
+import Foundation
+import LuaKit
+import Store
+
+/// `cluster.get(name):spec()`: the declaration as recorded, with each layer's live instance
+/// count, in the same shape `cluster "name" { ... }` takes, so `cluster.declare` can reuse it.
+/// Hook functions are code in the declaring recipe and are not part of it.
+struct LiveSpec {
+    let store: Store
+
+    func table(cluster name: String) throws -> LuaValue {
+        guard let record = try store.cluster(name) else { throw PrimitiveError("no cluster named \(name)") }
+        let spec = try JSONDecoder().decode(ClusterSpec.self, from: Data(record.spec.utf8))
+        let live = Dictionary(grouping: try store.instances(cluster: name), by: \.layer).mapValues(\.count)
+        var layers = LuaTable()
+        for layer in spec.layers {
+            var t = LuaTable()
+            t["count"] = .int(Int64(live[layer.name] ?? 0))
+            t["instance_type"] = layer.instanceType.map(LuaValue.string) ?? .nil
+            t["image"] = layer.image.map(LuaValue.string) ?? .nil
+            t["elastic_ip"] = .bool(layer.elasticIP)
+            t["volumes"] = .table(LuaTable(fields: Dictionary(uniqueKeysWithValues: layer.volumes.map {
+                ($0.name, LuaValue.table(LuaTable(fields: ["size_gb": .int(Int64($0.sizeGB)), "mount": .string($0.mount)])))
+            })))
+            t["services"] = .table(LuaTable(fields: Dictionary(uniqueKeysWithValues: layer.services.map {
+                ($0.name, LuaValue.table(LuaTable(fields: ["command": .string($0.command), "port": $0.port.map { .int(Int64($0)) } ?? .nil])))
+            })))
+            t["apps"] = .table(LuaTable(array: layer.apps.map(LuaValue.string)))
+            t["attributes"] = JSONBridge.lua(layer.attributes)
+            layers[layer.name] = .table(t)
+        }
+        var firewall = LuaTable()
+        for (layer, rules) in Dictionary(grouping: try store.firewall(cluster: name), by: \.layer) {
+            firewall[layer] = .table(LuaTable(array: rules.map {
+                .table(LuaTable(fields: ["port": .int(Int64($0.port)), "protocol": .string($0.protocol), "from": .string($0.source)]))
+            }))
+        }
+        var users = LuaTable()
+        for user in try store.users(cluster: name) {
+            users[user.name] = .table(LuaTable(fields: [
+                "role": .string(user.role), "ssh_key": user.sshKey.map(LuaValue.string) ?? .nil, "sudo": .bool(user.sudo),
+            ]))
+        }
+        var result = LuaTable()
+        result["name"] = .string(name)
+        result["provider"] = .string(spec.provider)
+        result["layers"] = .table(layers)
+        result["firewall"] = .table(firewall)
+        result["users"] = .table(users)
+        result["apps"] = .table(LuaTable(fields: spec.apps.mapValues(JSONBridge.lua)))
+        result["attributes"] = JSONBridge.lua(spec.attributes)
+        return .table(result)
+    }
+}

@@ -1,0 +1,108 @@
+import Cloud
+import Engine
+import Foundation
+import LuaKit
+import Store
+
+/// cluster "name" { ... }, on(kind, fn), cluster.get/exists: declarations, hooks, plans.
+extension RecipeRunner {
+    func bindCluster(_ vm: LuaVM) {
+        let engine = engine, output = output, summary = summary, recipe = recipe, options = options
+        let callbacks = vm.callbacks
+        // Checks the declaration at once, so a bad field names the line; applies it later.
+        vm.register("cluster_declare") { [unowned self] call in
+            let name = try call.string(1, "cluster")
+            declarations[name] = try ClusterSpecParser().parse(name: name, try call.table(2, "cluster \(name)"))
+            return .values([])
+        }
+        vm.register("cluster_apply") { [unowned self] call in
+            let name = try call.string(1, "cluster")
+            guard let declaration = declarations[name] else { throw PrimitiveError("cluster \(name) was not declared") }
+            let hooks = recipeHooks(declaration, callbacks)
+            return .async {
+                let plan = try await engine.plan(declaration.spec)
+                if options.printPlans { Self.printPlan(plan, output) }
+                guard options.mode == .apply, !plan.isEmpty else {
+                    summary.add(cluster: name, plan: plan, report: nil)
+                    return []
+                }
+                let report = try await engine.apply(plan, spec: declaration.spec, recipe: recipe, hooks: hooks, options: options.apply)
+                summary.add(cluster: name, plan: plan, report: report)
+                if !report.online.isEmpty { output("\(name): online \(report.online.joined(separator: ", "))") }
+                if !report.setupFailed.isEmpty { output("\(name): setup failed on \(report.setupFailed.joined(separator: ", ")) (see recipe events)") }
+                return []
+            }
+        }
+        vm.register("on") { [unowned self] call in
+            let kind = try call.string(1, "on")
+            guard case .function(let fn) = call.arg(2) else { throw PrimitiveError("on(\"\(kind)\", fn): expected a function") }
+            if let hook = HookKind(rawValue: kind) {
+                globalHooks[hook, default: []].append(fn)
+            } else if kind.contains("."), kind.split(separator: ".").allSatisfy({ !$0.isEmpty }) {
+                eventHooks[kind, default: []].append(fn)
+            } else {
+                throw PrimitiveError("on: unknown hook '\(kind)' (lifecycle: \(HookKind.allCases.map(\.rawValue).joined(separator: ", ")); events are dotted, such as instance.failed)")
+            }
+            return .values([])
+        }
+        vm.register("cluster_exists") { call in
+            let name = try call.string(1, "cluster.exists")
+            return .value(.bool(try engine.store.cluster(name) != nil || !(try engine.store.instances(cluster: name).isEmpty)))
+        }
+        vm.register("cluster_spec") { call in
+            let name = try call.string(1, "spec")
+            return .value(try LiveSpec(store: engine.store).table(cluster: name))
+        }
+        vm.register("plan_mode") { _ in .value(.bool(options.mode == .plan)) }
+    }
+
+    /// The hooks of one declaration, with attributes layered cluster < layer < run.
+    private func recipeHooks(_ declaration: Declaration, _ callbacks: LuaCallbacks) -> RecipeHooks {
+        let run = JSONValue.object(options.arguments.mapValues { text in
+            switch Self.argumentValue(text) {
+            case .int(let i): return .int(i)
+            case .number(let d): return .number(d)
+            case .bool(let b): return .bool(b)
+            default: return .string(text)
+            }
+        })
+        var attributes: [String: LuaValue] = [:]
+        for layer in declaration.spec.layers {
+            attributes[layer.name] = JSONBridge.lua(declaration.spec.attributes.merged(with: layer.attributes).merged(with: run))
+        }
+        return RecipeHooks(callbacks: callbacks, layers: declaration.hooks, global: globalHooks, attributes: attributes)
+    }
+
+    static func printPlan(_ plan: Plan, _ output: @Sendable (String) -> Void) {
+        for step in plan.steps { output(step.line) }
+        output("\(plan.cluster): \(plan.summary)")
+    }
+}
+
+/// Runs a declaration's hook functions in the recipe's VM, as coroutines with their own budget.
+struct RecipeHooks: LifecycleHooks {
+    let callbacks: LuaCallbacks
+    let layers: [String: [HookKind: LuaFunction]]
+    let global: [HookKind: [LuaFunction]]
+    let attributes: [String: LuaValue]
+
+    func declares(_ kind: HookKind, layer: String) -> Bool {
+        layers[layer]?[kind] != nil || !(global[kind] ?? []).isEmpty
+    }
+
+    func run(_ kind: HookKind, _ event: HookEvent, timeLimit: Double) async throws {
+        let functions = ((layers[event.layer]?[kind]).map { [$0] } ?? []) + (global[kind] ?? [])
+        guard !functions.isEmpty else { return }
+        var table = LuaTable()
+        table["hook"] = .string(kind.rawValue)
+        table["cluster"] = .string(event.cluster)
+        table["layer"] = .string(event.layer)
+        table["instance"] = event.instance.lua
+        table["reason"] = .string(event.reason)
+        table["app"] = event.app.map(LuaValue.string) ?? .nil
+        table["attributes"] = attributes[event.layer] ?? .table(LuaTable())
+        for function in functions {
+            _ = try await callbacks.call(function, [.table(table)], timeLimit: timeLimit)
+        }
+    }
+}

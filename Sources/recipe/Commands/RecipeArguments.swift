@@ -1,0 +1,59 @@
+import ArgumentParser
+import Engine
+import Foundation
+import LuaKit
+import RecipeRuntime
+import Store
+
+/// What `run` and `plan` share: the recipe, its KEY=VALUE arguments and its limits.
+struct RecipeArguments: ParsableArguments {
+    @OptionGroup var home: HomeOptions
+
+    @Argument(help: "The recipe file.")
+    var file: String
+
+    @Argument(help: "KEY=VALUE arguments, the recipe's `arg` table.")
+    var arguments: [String] = []
+
+    @Option(name: .long, help: "Stop the recipe after this many seconds (default: no limit).")
+    var timeLimit: Double?
+
+    @Option(name: .long, help: "Memory cap of the Lua VM in MiB.")
+    var memoryLimit: Int = 512
+
+    @Option(name: .long, help: "How many instances are worked on at once.")
+    var parallelism: Int = 10
+
+    @Flag(name: .long, help: "Print Lua tracebacks with errors.")
+    var verbose = false
+
+    func keyValues() throws -> [String: String] {
+        var args: [String: String] = [:]
+        for argument in arguments {
+            guard let eq = argument.firstIndex(of: "="), eq != argument.startIndex else {
+                throw ValidationError("argument '\(argument)' is not KEY=VALUE")
+            }
+            args[String(argument[..<eq])] = String(argument[argument.index(after: eq)...])
+        }
+        return args
+    }
+
+    /// Runs the recipe; a Lua error is printed as `file:line: message` and exits 1.
+    func execute(mode: RecipeOptions.Mode, printPlans: Bool = true) async throws -> (Engine, RunSummary) {
+        let args = try keyValues()
+        let url = URL(fileURLWithPath: file)
+        guard FileManager.default.fileExists(atPath: url.path) else { throw ValidationError("no recipe at \(file)") }
+        guard parallelism > 0 else { throw ValidationError("--parallelism must be at least 1") }
+        let engine = Engine(store: try Store(home: Store.home(explicit: home.home)), executable: Executable.path)
+        let runner = RecipeRunner(engine: engine, options: RecipeOptions(
+            timeLimit: timeLimit, memoryLimit: memoryLimit << 20, arguments: args, mode: mode,
+            apply: ApplyOptions(parallelism: parallelism), printPlans: printPlans))
+        do {
+            return (engine, try await runner.run(file: url))
+        } catch let error as LuaError {
+            Terminal.error(error.message)
+            if verbose && !error.traceback.isEmpty { Terminal.error(error.traceback) }
+            throw ExitCode(1)
+        }
+    }
+}
