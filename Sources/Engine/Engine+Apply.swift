@@ -42,7 +42,8 @@ extension Engine {
         let inventory = try await provider.describe(cluster: spec.name)
         let pending = Set(report.launched.map(\.id) + plan.starts.map(\.id) + plan.setups.map(\.id))
         let joining = inventory.instances.filter { pending.contains($0.id) }
-        let repairing = inventory.instances.filter { i in plan.repairs.contains { $0.id == i.id } }
+        // (joining instances are equipped in their own pipeline: never twice at once)
+        let repairing = inventory.instances.filter { i in !pending.contains(i.id) && plan.repairs.contains { $0.id == i.id } }
         try await assignAddresses(spec, inventory, joining + repairing, provider)
         try await forEachConcurrently(repairing, limit: options.parallelism) { instance in
             try await self.attachVolumes(spec, instance, inventory, provider)
