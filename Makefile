@@ -36,6 +36,7 @@ bench: release
 	swift build -c release -j $(SWIFT_JOBS) --product bridge-bench
 	.build/release/bridge-bench
 	python3 Benchmarks/webapp_bench.py .build/release/recipe
+	python3 Benchmarks/plan_bench.py .build/release/recipe
 
 clean:
 	rm -rf .build

@@ -66,10 +66,7 @@ extension Engine {
 
         // Membership changed: configure every online instance of the cluster.
         if plan.membershipChanges {
-            let online = try store.instances(cluster: spec.name).filter { $0.state == .online }
-            try await forEachConcurrently(online, limit: options.parallelism) { instance in
-                _ = await hooks.run(.configure, instance, reason: "membership")
-            }
+            try await configureAll(cluster: spec.name, reason: "membership", runner: hooks, options: options)
         }
         record("cluster.converged", cluster: spec.name, subject: spec.name, detail: plan.summary)
         return report

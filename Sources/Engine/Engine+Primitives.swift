@@ -22,16 +22,34 @@ extension Engine {
         try store.instances(cluster: cluster).filter { layer == nil || $0.layer == layer }
     }
 
-    public func stop(instance id: String) async throws {
-        try await providerOf(instance: id).0.stop([id])
+    /// Shutdown hook (within its timeout), stop, then configure on every instance still online.
+    public func stop(instance id: String, hooks: (any LifecycleHooks)? = nil, options: ApplyOptions = ApplyOptions()) async throws {
+        let (provider, instance) = try providerOf(instance: id)
+        let runner = HookRunner(engine: self, hooks: hooks, options: options)
+        await runner.run(.shutdown, instance, reason: "stopping", timeLimit: options.shutdownTimeout)
+        try await provider.stop([id])
+        try await configureAll(cluster: instance.cluster, reason: "left", runner: runner, options: options)
     }
 
     public func start(instance id: String) async throws {
         try await providerOf(instance: id).0.start([id])
     }
 
-    public func terminate(instance id: String) async throws {
-        try await providerOf(instance: id).0.terminate([id])
+    /// Shutdown hook (within its timeout), terminate, then configure on every instance still online.
+    public func terminate(instance id: String, hooks: (any LifecycleHooks)? = nil, options: ApplyOptions = ApplyOptions()) async throws {
+        let (provider, instance) = try providerOf(instance: id)
+        let runner = HookRunner(engine: self, hooks: hooks, options: options)
+        await runner.run(.shutdown, instance, reason: "terminating", timeLimit: options.shutdownTimeout)
+        try await provider.terminate([id])
+        try await configureAll(cluster: instance.cluster, reason: "left", runner: runner, options: options)
+    }
+
+    /// Runs configure on every online instance of the cluster, at most `parallelism` at once.
+    func configureAll(cluster: String, reason: String, runner: HookRunner, options: ApplyOptions) async throws {
+        let online = try store.instances(cluster: cluster).filter { $0.state == .online }
+        try await forEachConcurrently(online, limit: options.parallelism) { instance in
+            _ = await runner.run(.configure, instance, reason: reason)
+        }
     }
 
     public func createVolume(cluster: String, name: String, sizeGB: Int, from snapshot: String?) async throws -> Volume {
@@ -64,8 +82,13 @@ extension Engine {
         try await provider(for: cluster).allocateAddress(cluster: cluster)
     }
 
-    public func associate(address ip: String, with instance: String) async throws {
-        try await providerOf(instance: instance).0.associate(address: ip, with: instance)
+    /// Moves an elastic IP; configure then runs on every online instance (load balancers follow it).
+    public func associate(address ip: String, with instance: String, hooks: (any LifecycleHooks)? = nil,
+                          options: ApplyOptions = ApplyOptions()) async throws {
+        let (provider, holder) = try providerOf(instance: instance)
+        try await provider.associate(address: ip, with: instance)
+        let runner = HookRunner(engine: self, hooks: hooks, options: options)
+        try await configureAll(cluster: holder.cluster, reason: "address moved", runner: runner, options: options)
     }
 
     public func releaseAddress(_ ip: String) async throws {

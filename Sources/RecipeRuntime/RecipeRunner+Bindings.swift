@@ -33,17 +33,19 @@ extension RecipeRunner {
             guard let instance = try engine.store.instance(id) else { throw PrimitiveError("instance \(id) does not exist") }
             return .values([instance.lua])
         }
-        registerChanging(vm, "instance_stop") { call in
+        registerChanging(vm, "instance_stop") { [unowned self] call in
             let id = try call.string(1, "stop")
-            return .async { try await engine.stop(instance: id); return [] }
+            let (hooks, options) = try self.hooks(forInstance: id, vm)
+            return .async { try await engine.stop(instance: id, hooks: hooks, options: options); return [] }
         }
         registerChanging(vm, "instance_start") { call in
             let id = try call.string(1, "start")
             return .async { try await engine.start(instance: id); return [] }
         }
-        registerChanging(vm, "instance_terminate") { call in
+        registerChanging(vm, "instance_terminate") { [unowned self] call in
             let id = try call.string(1, "terminate")
-            return .async { try await engine.terminate(instance: id); return [] }
+            let (hooks, options) = try self.hooks(forInstance: id, vm)
+            return .async { try await engine.terminate(instance: id, hooks: hooks, options: options); return [] }
         }
     }
 
@@ -93,10 +95,11 @@ extension RecipeRunner {
             let cluster = try call.string(1, "ip.allocate: cluster")
             return .async { [try await engine.allocateAddress(cluster: cluster).lua] }
         }
-        registerChanging(vm, "ip_associate") { call in
+        registerChanging(vm, "ip_associate") { [unowned self] call in
             let ip = try call.string(1, "associate: address")
             let instance = try call.string(2, "associate: instance")
-            return .async { try await engine.associate(address: ip, with: instance); return [] }
+            let (hooks, options) = try self.hooks(forInstance: instance, vm)
+            return .async { try await engine.associate(address: ip, with: instance, hooks: hooks, options: options); return [] }
         }
         registerChanging(vm, "ip_release") { call in
             let ip = try call.string(1, "release")

@@ -56,6 +56,14 @@ extension RecipeRunner {
         vm.register("plan_mode") { _ in .value(.bool(options.mode == .plan)) }
     }
 
+    /// The hooks of the cluster an instance belongs to, when this recipe declared it.
+    func hooks(forInstance id: String, _ vm: LuaVM) throws -> ((any LifecycleHooks)?, ApplyOptions) {
+        guard let cluster = try engine.store.instance(id)?.cluster, let declaration = declarations[cluster] else {
+            return (nil, options.apply)
+        }
+        return (recipeHooks(declaration, vm.callbacks), options.apply)
+    }
+
     /// The hooks of one declaration, with attributes layered cluster < layer < run.
     private func recipeHooks(_ declaration: Declaration, _ callbacks: LuaCallbacks) -> RecipeHooks {
         let run = JSONValue.object(options.arguments.mapValues { text in

@@ -106,6 +106,29 @@ import Testing
         #expect(try h.recipe(["plan", recipe, "count=4"]).stdout.contains("~ instance app-4: run setup again (setup_failed)"))
     }
 
+    @Test func shutdownRunsBeforeTerminateAndTheRestAreConfigured() throws {
+        let h = try Harness()
+        defer { h.cleanup() }
+        let recipe = try h.write("leave.lua", """
+            cluster "leave" { layers = { app = { count = 3, on = {
+              shutdown = function(e) log.info("shutdown %s", e.instance.name) end,
+              configure = function(e) end,
+            } } } }
+            local leaving = instance.list{ cluster = "leave", layer = "app" }[3]
+            leaving:terminate()
+            """)
+        let output = try h.recipe(["run", recipe])
+        #expect(output.code == 0, "\(output.stderr)")
+        let events = try Self.events(h, cluster: "leave")
+        let shutdown = try #require(events.first { $0.kind == "hook.shutdown" && $0.subject == "app-3" })
+        let terminated = try #require(events.first { $0.kind == "instance.terminated" })
+        #expect(shutdown.id < terminated.id)
+        for name in ["app-1", "app-2"] {
+            #expect(events.contains { $0.kind == "hook.configure" && $0.subject == name && $0.id > terminated.id })
+        }
+        #expect(try h.status("leave").instances.count == 2)
+    }
+
     @Test func cloneCopiesLayersAccessAndDataFromSnapshots() throws {
         let h = try Harness()
         defer { h.cleanup() }
