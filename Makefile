@@ -2,10 +2,11 @@
 SHELL := /bin/bash
 export PATH := /opt/swift/usr/bin:$(PATH)
 
-APT_PACKAGES := liblua5.4-dev libsqlite3-dev python3 tar curl
+APT_PACKAGES := liblua5.4-dev libsqlite3-dev python3 python3-venv tar curl
+VENV := .venv
 SWIFT_JOBS ?= 2
 
-.PHONY: deps build release run test bench clean
+.PHONY: deps venv build release run test bench clean
 
 # Installs the Debian packages the build and the tests need, only when one is missing.
 deps:
@@ -14,6 +15,14 @@ deps:
 		echo "installing: $$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
+
+# moto_server (the EC2-compatible server the tests start) and boto3 (the benchmark's peer), in .venv.
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: | deps
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check 'moto[server]' boto3
+	touch $@
 
 build: deps
 	swift build -j $(SWIFT_JOBS)
@@ -28,15 +37,16 @@ run: release
 	@echo "status: .build/release/recipe status shop    events: .build/release/recipe events --cluster shop"
 	@echo "stop:   .build/release/recipe destroy shop --yes"
 
-test: deps
+test: deps venv
 	swift build --build-tests -j $(SWIFT_JOBS)
 	swift test --skip-build
 
-bench: release
+bench: release venv
 	swift build -c release -j $(SWIFT_JOBS) --product bridge-bench
 	.build/release/bridge-bench
 	python3 Benchmarks/webapp_bench.py .build/release/recipe
 	python3 Benchmarks/plan_bench.py .build/release/recipe
+	$(VENV)/bin/python Benchmarks/monster_world_bench.py .build/release/recipe
 
 clean:
 	rm -rf .build

@@ -26,7 +26,8 @@ let package = Package(
             "Cloud", "Store", "CSystem", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "Agent", dependencies: ["Store", "CSystem", "LocalCloud"]),
-        .target(name: "Engine", dependencies: ["Cloud", "Store", "LocalCloud"]),
+        .target(name: "EC2", dependencies: ["Cloud", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Engine", dependencies: ["Cloud", "Store", "LocalCloud", "EC2"]),
         .target(name: "RecipeRuntime", dependencies: ["LuaKit", "Engine", "Cloud", "Store", "LocalCloud"]),
         .executableTarget(name: "recipe", dependencies: [
             "RecipeRuntime", "Engine", "Agent", "Store", "LocalCloud",
@@ -34,7 +35,10 @@ let package = Package(
         ]),
         .executableTarget(name: "bridge-bench", dependencies: ["LuaKit"], path: "Benchmarks/BridgeBench"),
         .testTarget(name: "LuaKitTests", dependencies: ["LuaKit"]),
+        // Real servers for tests: moto_server (EC2-compatible) and a throttling proxy in front of it.
+        .target(name: "TestSupport", dependencies: ["EC2"], path: "Tests/Support", exclude: ["throttle_proxy.py"]),
+        .testTarget(name: "EC2Tests", dependencies: ["EC2", "Cloud", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Cloud"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Store"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Store", "EC2", "TestSupport"]),
     ]
 )

@@ -105,7 +105,7 @@ function Volume:detach()
   return self
 end
 
-function Volume:snapshot() return as_snapshot(prim.volume_snapshot(self.id)) end
+function Volume:snapshot() return as_snapshot(prim.volume_snapshot(self.id, self.cluster)) end
 
 function Snapshot:__tostring() return string.format("%s (of %s)", self.id, self.volume_id) end
 

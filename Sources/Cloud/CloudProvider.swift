@@ -5,8 +5,15 @@ public protocol CloudProvider: Sendable {
 
     func describe(cluster: String) async throws -> Inventory
 
+    /// The inventory after a launch, from what was known before it (a provider may read less than
+    /// a whole describe: EC2 re-reads only volumes).
+    func refresh(_ known: Inventory, cluster: String, launched: [Instance], gone: [String]) async throws -> Inventory
+
     /// Whether the instance was lost behind the tool's back (it should run but does not).
     func isLost(_ instance: Instance) -> Bool
+
+    /// healthy, unhealthy, pending or stopped, as this provider can tell.
+    func health(_ instance: Instance) -> String
 
     func launch(_ specs: [InstanceSpec]) async throws -> [Instance]
     func stop(_ ids: [String]) async throws
@@ -23,6 +30,12 @@ public protocol CloudProvider: Sendable {
     func associate(address: String, with instance: String) async throws
     func releaseAddress(_ ip: String) async throws
 
+    /// Records instances' lifecycle status (online, setup_failed) where the provider keeps it.
+    func setStatus(_ ids: [String], _ state: Instance.State) async throws
+
+    /// Makes the firewall of the cluster exactly `rules` where the provider enforces it.
+    func applyFirewall(cluster: String, rules: [FirewallRule]) async throws
+
     /// Runs a shell command on the instance and waits for it.
     func run(on instance: String, command: String, timeout: Double) async throws -> CommandResult
 }
@@ -32,4 +45,10 @@ public struct CloudError: Error, CustomStringConvertible, Sendable {
     public let message: String
     public init(_ message: String) { self.message = message }
     public var description: String { message }
+}
+
+extension CloudProvider {
+    public func refresh(_ known: Inventory, cluster: String, launched: [Instance], gone: [String]) async throws -> Inventory {
+        try await describe(cluster: cluster)
+    }
 }

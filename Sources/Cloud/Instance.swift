@@ -64,11 +64,34 @@ public struct InstanceSpec: Sendable, Equatable {
     public var layer: String
     public var name: String
     public var services: [ServiceSpec]
+    public var instanceType: String?
+    public var image: String?
+    /// Disks created with the instance (EC2 block devices); the local provider attaches volumes after.
+    public var disks: [DiskSpec]
 
-    public init(cluster: String, layer: String, name: String, services: [ServiceSpec] = []) {
+    public init(cluster: String, layer: String, name: String, services: [ServiceSpec] = [], instanceType: String? = nil,
+                image: String? = nil, disks: [DiskSpec] = []) {
         self.cluster = cluster
         self.layer = layer
         self.name = name
         self.services = services
+        self.instanceType = instanceType
+        self.image = image
+        self.disks = disks
+    }
+}
+
+/// A data disk made with an instance.
+public struct DiskSpec: Sendable, Equatable {
+    public var name: String
+    public var sizeGB: Int
+    public var mount: String
+    public var snapshot: String?
+
+    public init(name: String, sizeGB: Int, mount: String, snapshot: String? = nil) {
+        self.name = name
+        self.sizeGB = sizeGB
+        self.mount = mount
+        self.snapshot = snapshot
     }
 }

@@ -53,12 +53,15 @@ public struct Address: Codable, Sendable, Equatable {
     public var ip: String
     public var cluster: String
     public var instanceID: String?
+    /// The cloud's handle for it (EC2's eipalloc-…), when it has one.
+    public var allocationID: String?
     public var createdAt: Date
 
-    public init(ip: String, cluster: String, instanceID: String? = nil, createdAt: Date = Date()) {
+    public init(ip: String, cluster: String, instanceID: String? = nil, allocationID: String? = nil, createdAt: Date = Date()) {
         self.ip = ip
         self.cluster = cluster
         self.instanceID = instanceID
+        self.allocationID = allocationID
         self.createdAt = createdAt
     }
 }
@@ -82,11 +85,15 @@ public struct Inventory: Sendable, Equatable {
     public var volumes: [Volume]
     public var addresses: [Address]
     public var snapshots: [Snapshot]
+    /// The firewall as the cloud enforces it; nil where the provider only records it (the Store holds it).
+    public var firewall: [FirewallRule]?
 
-    public init(instances: [Instance] = [], volumes: [Volume] = [], addresses: [Address] = [], snapshots: [Snapshot] = []) {
+    public init(instances: [Instance] = [], volumes: [Volume] = [], addresses: [Address] = [], snapshots: [Snapshot] = [],
+                firewall: [FirewallRule]? = nil) {
         self.instances = instances
         self.volumes = volumes
         self.addresses = addresses
         self.snapshots = snapshots
+        self.firewall = firewall
     }
 }

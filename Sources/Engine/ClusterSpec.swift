@@ -4,6 +4,8 @@ import Cloud
 public struct ClusterSpec: Codable, Sendable, Equatable {
     public var name: String
     public var provider: String
+    /// The provider table's settings besides kind: region, endpoint, api_version, profile.
+    public var providerOptions: [String: String] = [:]
     public var layers: [LayerSpec]
     public var firewall: [FirewallRule]
     public var users: [UserSpec]
@@ -77,27 +79,6 @@ public struct VolumeSpec: Codable, Sendable, Equatable {
 
     /// The volume's name in the inventory ties it to an instance slot, so it outlives instances.
     public func volumeName(for instance: String) -> String { "\(instance):\(name)" }
-}
-
-/// Traffic a layer accepts: a port and protocol, from a CIDR block or from another layer.
-public struct FirewallRule: Codable, Sendable, Hashable, Comparable {
-    public var layer: String
-    public var port: Int
-    public var proto: String
-    public var source: String
-
-    public init(layer: String, port: Int, proto: String = "tcp", source: String) {
-        self.layer = layer
-        self.port = port
-        self.proto = proto
-        self.source = source
-    }
-
-    public var text: String { "\(port)/\(proto) from \(source)" }
-
-    public static func < (a: FirewallRule, b: FirewallRule) -> Bool {
-        (a.layer, a.port, a.proto, a.source) < (b.layer, b.port, b.proto, b.source)
-    }
 }
 
 /// Someone who may act on the cluster, and how much.

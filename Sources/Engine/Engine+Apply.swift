@@ -19,8 +19,9 @@ extension Engine {
     /// is configured. Each step is an event; a run killed midway is completed by the next one.
     public func apply(_ plan: Plan, spec: ClusterSpec, recipe: RecipeSource?, hooks: (any LifecycleHooks)?,
                       options: ApplyOptions) async throws -> ConvergeReport {
-        let provider = try provider(kind: spec.provider)
+        let provider = try provider(for: spec)
         try saveDeclaration(spec, recipe: recipe, plan: plan)
+        if plan.accessChanged { try await provider.applyFirewall(cluster: spec.name, rules: spec.firewall) }
         var report = ConvergeReport(plan: plan)
         let hooks = HookRunner(engine: self, hooks: hooks, options: options)
 
@@ -39,7 +40,8 @@ extension Engine {
         if !plan.launches.isEmpty { report.launched = try await provider.launch(plan.launches.map(\.spec)) }
 
         // Newcomers (and instances that never finished setup) are equipped, set up and deployed.
-        let inventory = try await provider.describe(cluster: spec.name)
+        let inventory = try await provider.refresh(plan.inventory, cluster: spec.name, launched: report.launched,
+                                                   gone: plan.terminations.map(\.id) + lost.map(\.id))
         let pending = Set(report.launched.map(\.id) + plan.starts.map(\.id) + plan.setups.map(\.id))
         let joining = inventory.instances.filter { pending.contains($0.id) }
         // (joining instances are equipped in their own pipeline: never twice at once)
@@ -53,16 +55,18 @@ extension Engine {
             try await self.attachVolumes(spec, instance, inventory, provider)
             let layer = spec.layer(instance.layer)
             guard await hooks.run(.setup, instance, reason: "launched") else {
-                try self.store.setLifecycle(instance.id, .setupFailed)
-                outcomes.failed(instance.name)
+                outcomes.failed(instance)
                 return
             }
             for app in layer?.apps ?? [] { _ = await hooks.run(.deploy, instance, reason: "setup", app: app) }
-            try self.store.setLifecycle(instance.id, .online)
-            self.record("instance.online", cluster: spec.name, subject: instance.name, detail: instance.id)
-            outcomes.online(instance.name)
+            outcomes.online(instance)
         }
-        (report.online, report.setupFailed) = outcomes.value
+        // Statuses are written in one call per status (one CreateTags on EC2).
+        let (online, failed) = outcomes.value
+        if !failed.isEmpty { try await provider.setStatus(failed.map(\.id), .setupFailed) }
+        if !online.isEmpty { try await provider.setStatus(online.map(\.id), .online) }
+        for instance in online { record("instance.online", cluster: spec.name, subject: instance.name, detail: instance.id) }
+        (report.online, report.setupFailed) = (online.map(\.name).sorted(), failed.map(\.name).sorted())
 
         // Membership changed: configure every online instance of the cluster.
         if plan.membershipChanges {
@@ -124,10 +128,10 @@ extension Engine {
 /// Which instances came online and which failed setup, gathered from concurrent pipelines.
 final class OutcomeBox: @unchecked Sendable {
     private let lock = NSLock()
-    private var onlineNames: [String] = []
-    private var failedNames: [String] = []
+    private var onlineInstances: [Instance] = []
+    private var failedInstances: [Instance] = []
 
-    func online(_ name: String) { lock.withLock { onlineNames.append(name) } }
-    func failed(_ name: String) { lock.withLock { failedNames.append(name) } }
-    var value: ([String], [String]) { lock.withLock { (onlineNames.sorted(), failedNames.sorted()) } }
+    func online(_ instance: Instance) { lock.withLock { onlineInstances.append(instance) } }
+    func failed(_ instance: Instance) { lock.withLock { failedInstances.append(instance) } }
+    var value: ([Instance], [Instance]) { lock.withLock { (onlineInstances, failedInstances) } }
 }

@@ -9,6 +9,7 @@ extension Engine {
         let provider = try provider(for: cluster)
         let inventory = try await provider.describe(cluster: cluster)
         if !inventory.instances.isEmpty { try await provider.terminate(inventory.instances.map(\.id)) }
+        try await provider.applyFirewall(cluster: cluster, rules: [])
         for volume in inventory.volumes { try await provider.deleteVolume(volume.id) }
         for address in inventory.addresses { try await provider.releaseAddress(address.ip) }
         try store.deleteCluster(cluster)

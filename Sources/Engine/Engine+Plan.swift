@@ -16,7 +16,7 @@ public struct RecipeSource: Sendable {
 extension Engine {
     /// Reads the inventory once and computes what converging `spec` would do. Changes nothing.
     public func plan(_ spec: ClusterSpec) async throws -> Plan {
-        let provider = try provider(kind: spec.provider)
+        let provider = try provider(for: spec)
         if let existing = try store.cluster(spec.name), existing.provider != spec.provider {
             throw CloudError("cluster \(spec.name) runs on provider \(existing.provider), not \(spec.provider); destroy it first")
         }

@@ -9,6 +9,10 @@ extension Engine {
         return (try provider(for: instance.cluster), instance)
     }
 
+    private func layers(of cluster: String) throws -> [String] {
+        try store.layers(cluster: cluster).map(\.name)
+    }
+
     /// Launches one instance; without a name it takes the layer's next free slot.
     public func launch(cluster: String, layer: String, name: String?, services: [ServiceSpec]) async throws -> Instance {
         let provider = try provider(for: cluster)
@@ -20,6 +24,17 @@ extension Engine {
 
     public func instances(cluster: String?, layer: String?) throws -> [Instance] {
         try store.instances(cluster: cluster).filter { layer == nil || $0.layer == layer }
+    }
+
+    /// A cluster's instances as its provider sees them (the cloud is the truth on EC2).
+    public func listInstances(cluster: String?, layer: String?) async throws -> [Instance] {
+        guard let cluster else { return try instances(cluster: nil, layer: layer) }
+        return try await provider(for: cluster).describe(cluster: cluster).instances.filter { layer == nil || $0.layer == layer }
+    }
+
+    public func listVolumes(cluster: String?) async throws -> [Volume] {
+        guard let cluster else { return try store.volumes(cluster: nil) }
+        return try await provider(for: cluster).describe(cluster: cluster).volumes
     }
 
     /// Shutdown hook (within its timeout), stop, then configure on every instance still online.
@@ -46,7 +61,8 @@ extension Engine {
 
     /// Runs configure on every online instance of the cluster, at most `parallelism` at once.
     func configureAll(cluster: String, reason: String, runner: HookRunner, options: ApplyOptions) async throws {
-        let online = try store.instances(cluster: cluster).filter { $0.state == .online }
+        guard runner.hooks?.declares(.configure, anyLayerOf: try layers(of: cluster)) ?? false else { return }
+        let online = try await provider(for: cluster).describe(cluster: cluster).instances.filter { $0.state == .online }
         try await forEachConcurrently(online, limit: options.parallelism) { instance in
             _ = await runner.run(.configure, instance, reason: reason)
         }
@@ -65,9 +81,11 @@ extension Engine {
         try await provider(for: volume.cluster).detach(volume: id)
     }
 
-    public func snapshot(volume id: String) async throws -> Snapshot {
-        guard let volume = try store.volume(id) else { throw CloudError("volume \(id) does not exist") }
-        return try await provider(for: volume.cluster).snapshot(volume: id)
+    public func snapshot(volume id: String, cluster: String? = nil) async throws -> Snapshot {
+        guard let cluster = try cluster ?? store.volume(id)?.cluster else { throw CloudError("volume \(id) does not exist") }
+        var snapshot = try await provider(for: cluster).snapshot(volume: id)
+        snapshot.cluster = cluster
+        return snapshot
     }
 
     /// A new volume made from the snapshot, in the snapshot's cluster unless told otherwise.

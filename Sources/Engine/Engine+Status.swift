@@ -74,7 +74,8 @@ extension Engine {
         var result: [ClusterStatus] = []
         for name in names {
             let record = try store.cluster(name)
-            let inventory = try await provider(for: name).describe(cluster: name)
+            let provider = try provider(for: name)
+            let inventory = try await provider.describe(cluster: name)
             if record == nil && inventory.instances.isEmpty && inventory.volumes.isEmpty && inventory.addresses.isEmpty {
                 throw CloudError("no cluster named \(name)")
             }
@@ -83,7 +84,7 @@ extension Engine {
                 provider: record?.provider ?? "local",
                 instances: inventory.instances.map {
                     .init(id: $0.id, name: $0.name, layer: $0.layer, state: $0.state.rawValue, private_ip: $0.privateIP,
-                          public_ip: $0.publicIP, health: Health.of($0, heartbeat: heartbeat).rawValue,
+                          public_ip: $0.publicIP, health: provider.health($0),
                           last_heartbeat: $0.lastHeartbeat.map(iso.string), agent_pid: $0.agentPID,
                           cpu_percent: $0.cpuPercent, memory_bytes: $0.memoryBytes)
                 },

@@ -1,4 +1,5 @@
 import Cloud
+import EC2
 import Foundation
 import LocalCloud
 import Store
@@ -11,6 +12,8 @@ public struct Engine: Sendable {
     public let executable: String
     public let heartbeat: Double
     public let actor: String
+    /// One provider per configuration, so a run reuses its EC2 caches and call counts.
+    let providers = ProviderCache()
 
     public init(store: Store, executable: String, heartbeat: Double = 1, actor: String = Engine.defaultActor) {
         self.store = store
@@ -19,25 +22,60 @@ public struct Engine: Sendable {
         self.actor = actor
     }
 
+    /// API calls made by this engine's EC2 providers (nil when none was used).
+    public var ec2Calls: CallLog? { providers.ec2Calls }
+
     public static var defaultActor: String {
         "cli:" + (ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.environment["LOGNAME"] ?? "root")
     }
 
     /// The provider a cluster was declared with (local when it was never declared).
     public func provider(for cluster: String) throws -> any CloudProvider {
-        try provider(kind: try store.cluster(cluster)?.provider ?? "local")
+        guard let record = try store.cluster(cluster) else { return try provider(kind: "local", options: [:]) }
+        let options = (try? JSONDecoder().decode(ClusterSpec.self, from: Data(record.spec.utf8)))?.providerOptions ?? [:]
+        return try provider(kind: record.provider, options: options)
     }
 
-    public func provider(kind: String) throws -> any CloudProvider {
+    public func provider(for spec: ClusterSpec) throws -> any CloudProvider {
+        try provider(kind: spec.provider, options: spec.providerOptions)
+    }
+
+    public func provider(kind: String, options: [String: String]) throws -> any CloudProvider {
         switch kind {
         case "local":
             return LocalProvider(store: store, executable: executable, heartbeat: heartbeat, actor: actor)
+        case "ec2":
+            let key = "ec2|" + options.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "|")
+            return try providers.provider(key) {
+                let config = try AWSConfig.resolve(AWSConfig.Overrides(
+                    region: options["region"], endpoint: options["endpoint"], apiVersion: options["api_version"],
+                    profile: options["profile"]))
+                return EC2Provider(config: config, calls: providers.sharedEC2Calls)
+            }
         default:
-            throw CloudError("provider '\(kind)' is not available (known: local)")
+            throw CloudError("provider '\(kind)' is not available (known: local, ec2)")
         }
     }
 
     func record(_ kind: String, cluster: String?, subject: String?, detail: String? = nil, result: String = "ok") {
         _ = try? store.record(Event(actor: actor, cluster: cluster, kind: kind, subject: subject, detail: detail, result: result))
+    }
+}
+
+/// Providers by configuration, built once per engine.
+final class ProviderCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var providers: [String: any CloudProvider] = [:]
+    let sharedEC2Calls = CallLog()
+
+    var ec2Calls: CallLog? { lock.withLock { providers.keys.contains { $0.hasPrefix("ec2|") } ? sharedEC2Calls : nil } }
+
+    func provider(_ key: String, make: () throws -> any CloudProvider) throws -> any CloudProvider {
+        try lock.withLock {
+            if let existing = providers[key] { return existing }
+            let made = try make()
+            providers[key] = made
+            return made
+        }
     }
 }

@@ -34,6 +34,12 @@ public protocol LifecycleHooks: Sendable {
     func run(_ kind: HookKind, _ event: HookEvent, timeLimit: Double) async throws
 }
 
+extension LifecycleHooks {
+    func declares(_ kind: HookKind, anyLayerOf layers: [String]) -> Bool {
+        layers.contains { declares(kind, layer: $0) }
+    }
+}
+
 /// Limits of one apply.
 public struct ApplyOptions: Sendable {
     /// How many instances are worked on at once (as Terraform's -parallelism).

@@ -27,6 +27,8 @@ public struct Plan: Sendable {
 
     public var cluster: String
     public var steps: [Step] = []
+    /// The inventory the plan was computed from: apply starts from it instead of reading again.
+    public var inventory = Inventory()
 
     // The work, in apply order.
     public var terminations: [Instance] = []

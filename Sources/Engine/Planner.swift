@@ -10,7 +10,7 @@ struct Planner {
     let isLost: (Instance) -> Bool
 
     func plan() -> Plan {
-        var plan = Plan(cluster: spec.name, firewall: spec.firewall, users: spec.users)
+        var plan = Plan(cluster: spec.name, inventory: inventory, firewall: spec.firewall, users: spec.users)
         let byName = Dictionary(inventory.instances.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let wanted = Set(spec.layers.flatMap(\.instanceNames))
 
@@ -22,7 +22,10 @@ struct Planner {
 
         for layer in spec.layers {
             for name in layer.instanceNames {
-                let launch = Plan.Launch(spec: InstanceSpec(cluster: spec.name, layer: layer.name, name: name, services: layer.services))
+                let launch = Plan.Launch(spec: InstanceSpec(
+                    cluster: spec.name, layer: layer.name, name: name, services: layer.services,
+                    instanceType: layer.instanceType, image: layer.image,
+                    disks: layer.volumes.map { DiskSpec(name: $0.name, sizeGB: $0.sizeGB, mount: $0.mount, snapshot: $0.snapshots[name]) }))
                 guard let instance = byName[name] else {
                     plan.launches.append(launch)
                     plan.add(.add, "instance", name, carried(layer, name))
@@ -85,7 +88,9 @@ struct Planner {
 
     /// Firewall rules per layer, and users.
     private func planAccess(into plan: inout Plan) {
-        let current = Set(firewall.map { FirewallRule(layer: $0.layer, port: $0.port, proto: $0.protocol, source: $0.source) })
+        // the cloud's own firewall where it enforces one, else what the Store recorded
+        let current = Set(inventory.firewall
+            ?? firewall.map { FirewallRule(layer: $0.layer, port: $0.port, proto: $0.protocol, source: $0.source) })
         let declared = Set(spec.firewall)
         for layer in Set(current.map(\.layer)).union(declared.map(\.layer)).sorted() {
             let added = declared.subtracting(current).filter { $0.layer == layer }.sorted().map { "+" + $0.text }

@@ -57,10 +57,21 @@ extension String {
 extension LocalProvider {
     /// Lost: it should be up, but its agent process is gone (killed, crashed, or never started
     /// because a run was killed between recording and spawning it).
+    public func health(_ instance: Instance) -> String { Health.of(instance, heartbeat: heartbeat).rawValue }
+
     public func isLost(_ instance: Instance) -> Bool {
         switch instance.state {
         case .stopped, .terminated: return false
         default: return !(instance.agentPID.map(ProcessControl.isAlive) ?? false)
         }
     }
+}
+
+extension LocalProvider {
+    public func setStatus(_ ids: [String], _ state: Instance.State) async throws {
+        for id in ids { try store.setLifecycle(id, state) }
+    }
+
+    /// Recorded in the Store by the engine; loopback instances share the machine, nothing enforces it here.
+    public func applyFirewall(cluster: String, rules: [FirewallRule]) async throws {}
 }

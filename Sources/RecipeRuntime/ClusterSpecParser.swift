@@ -23,6 +23,18 @@ struct ClusterSpecParser {
         }
         try Self.refuseUnknown(table, allowed: Self.clusterFields, in: "cluster \(name)")
         var spec = ClusterSpec(name: name, provider: try parseProvider(table["provider"], cluster: name), layers: [])
+        if case .table(let providerTable) = table["provider"] {
+            try Self.refuseUnknown(providerTable, allowed: ["kind", "region", "endpoint", "api_version", "profile"],
+                                   in: "cluster \(name): provider")
+            for key in ["region", "endpoint", "api_version", "profile"] {
+                if let value = try Self.optionalString(providerTable[key], "cluster \(name): provider.\(key)") {
+                    spec.providerOptions[key] = value
+                }
+            }
+        }
+        guard ["local", "ec2"].contains(spec.provider) else {
+            throw PrimitiveError("cluster \(name): provider '\(spec.provider)' is not known (local, ec2)")
+        }
         var hooks: [String: [HookKind: LuaFunction]] = [:]
         for (layerName, value) in try Self.namedTables(table["layers"], "cluster \(name): layers") {
             let (layer, layerHooks) = try parseLayer(layerName, value)

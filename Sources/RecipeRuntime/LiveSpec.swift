@@ -1,3 +1,4 @@
+import Cloud
 import Engine
 import Foundation
 import LuaKit
@@ -9,10 +10,11 @@ import Store
 struct LiveSpec {
     let store: Store
 
-    func table(cluster name: String) throws -> LuaValue {
+    /// `instances` are the cluster's instances as its provider lists them.
+    func table(cluster name: String, instances: [Instance]) throws -> LuaValue {
         guard let record = try store.cluster(name) else { throw PrimitiveError("no cluster named \(name)") }
         let spec = try JSONDecoder().decode(ClusterSpec.self, from: Data(record.spec.utf8))
-        let live = Dictionary(grouping: try store.instances(cluster: name), by: \.layer).mapValues(\.count)
+        let live = Dictionary(grouping: instances, by: \.layer).mapValues(\.count)
         var layers = LuaTable()
         for layer in spec.layers {
             var t = LuaTable()
@@ -44,7 +46,9 @@ struct LiveSpec {
         }
         var result = LuaTable()
         result["name"] = .string(name)
-        result["provider"] = .string(spec.provider)
+        var provider = LuaTable(fields: spec.providerOptions.mapValues(LuaValue.string))
+        provider["kind"] = .string(spec.provider)
+        result["provider"] = .table(provider)
         result["layers"] = .table(layers)
         result["firewall"] = .table(firewall)
         result["users"] = .table(users)

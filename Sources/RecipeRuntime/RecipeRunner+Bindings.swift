@@ -25,8 +25,8 @@ extension RecipeRunner {
         }
         vm.register("instance_list") { call in
             let filter = call.arg(1).tableValue ?? LuaTable()
-            let list = try engine.instances(cluster: filter["cluster"].stringValue, layer: filter["layer"].stringValue)
-            return .values([.table(LuaTable(array: list.map(\.lua)))])
+            let cluster = filter["cluster"].stringValue, layer = filter["layer"].stringValue
+            return .async { [.table(LuaTable(array: try await engine.listInstances(cluster: cluster, layer: layer).map(\.lua)))] }
         }
         vm.register("instance_get") { call in
             let id = try call.string(1, "instance.get")
@@ -60,9 +60,8 @@ extension RecipeRunner {
             return .async { [try await engine.createVolume(cluster: cluster, name: name, sizeGB: size, from: snapshot).lua] }
         }
         vm.register("volume_list") { call in
-            let filter = call.arg(1).tableValue ?? LuaTable()
-            let list = try engine.store.volumes(cluster: filter["cluster"].stringValue)
-            return .values([.table(LuaTable(array: list.map(\.lua)))])
+            let cluster = (call.arg(1).tableValue ?? LuaTable())["cluster"].stringValue
+            return .async { [.table(LuaTable(array: try await engine.listVolumes(cluster: cluster).map(\.lua)))] }
         }
         registerChanging(vm, "volume_attach") { call in
             let volume = try call.string(1, "attach: volume")
@@ -77,7 +76,8 @@ extension RecipeRunner {
         }
         registerChanging(vm, "volume_snapshot") { call in
             let volume = try call.string(1, "snapshot")
-            return .async { [try await engine.snapshot(volume: volume).lua] }
+            let cluster = call.arg(2).stringValue
+            return .async { [try await engine.snapshot(volume: volume, cluster: cluster).lua] }
         }
         registerChanging(vm, "snapshot_restore") { call in
             let snapshot = try call.string(1, "restore")

@@ -28,7 +28,7 @@ extension RecipeRunner {
                 }
                 let report = try await engine.apply(plan, spec: declaration.spec, recipe: recipe, hooks: hooks, options: options.apply)
                 summary.add(cluster: name, plan: plan, report: report)
-                if !report.online.isEmpty { output("\(name): online \(report.online.joined(separator: ", "))") }
+                if !report.online.isEmpty { output("\(name): online \(Self.names(report.online))") }
                 if !report.setupFailed.isEmpty { output("\(name): setup failed on \(report.setupFailed.joined(separator: ", ")) (see recipe events)") }
                 return []
             }
@@ -51,7 +51,9 @@ extension RecipeRunner {
         }
         vm.register("cluster_spec") { call in
             let name = try call.string(1, "spec")
-            return .value(try LiveSpec(store: engine.store).table(cluster: name))
+            return .async {
+                [try LiveSpec(store: engine.store).table(cluster: name, instances: try await engine.listInstances(cluster: name, layer: nil))]
+            }
         }
         vm.register("plan_mode") { _ in .value(.bool(options.mode == .plan)) }
     }
@@ -79,6 +81,11 @@ extension RecipeRunner {
             attributes[layer.name] = JSONBridge.lua(declaration.spec.attributes.merged(with: layer.attributes).merged(with: run))
         }
         return RecipeHooks(callbacks: callbacks, layers: declaration.hooks, global: globalHooks, attributes: attributes)
+    }
+
+    /// A list of names for one line: long lists are cut to a count.
+    static func names(_ list: [String]) -> String {
+        list.count <= 8 ? list.joined(separator: ", ") : list.prefix(6).joined(separator: ", ") + " and \(list.count - 6) more"
     }
 
     static func printPlan(_ plan: Plan, _ output: @Sendable (String) -> Void) {

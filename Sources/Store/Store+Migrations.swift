@@ -54,6 +54,9 @@ extension Store {
                     PRIMARY KEY (instanceID, service));
                 """)
         }
+        migrator.registerMigration("v2: address allocation ids") { db in
+            try db.execute(sql: "ALTER TABLE addresses ADD COLUMN allocationID TEXT")
+        }
         return migrator
     }
 }

@@ -48,6 +48,7 @@ struct RecipeArguments: ParsableArguments {
         let runner = RecipeRunner(engine: engine, options: RecipeOptions(
             timeLimit: timeLimit, memoryLimit: memoryLimit << 20, arguments: args, mode: mode,
             apply: ApplyOptions(parallelism: parallelism), printPlans: printPlans))
+        defer { Self.reportCalls(engine) }
         do {
             return (engine, try await runner.run(file: url))
         } catch let error as LuaError {
@@ -55,5 +56,12 @@ struct RecipeArguments: ParsableArguments {
             if verbose && !error.traceback.isEmpty { Terminal.error(error.traceback) }
             throw ExitCode(1)
         }
+    }
+
+    /// The EC2 calls the run made, on stderr: `ec2: 16 API calls (9 changing, 0 retried): AllocateAddress 1, ...`.
+    static func reportCalls(_ engine: Engine) {
+        guard let calls = engine.ec2Calls else { return }
+        let actions = calls.byAction.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        Terminal.error("ec2: \(calls.total) API calls (\(calls.mutating) changing, \(calls.retried) retried): \(actions)")
     }
 }

@@ -22,13 +22,18 @@ struct RunCommand: AsyncParsableCommand {
 
     /// How to reach every instance of a cluster the recipe declared.
     private func printReach(_ cluster: String, engine: Engine) async throws {
+        // On a cloud the list is one more describe of every instance: `recipe status` has it.
+        guard try engine.store.cluster(cluster)?.provider ?? "local" == "local" else {
+            print("\ncluster \(cluster): `recipe status \(cluster)` lists its instances")
+            return
+        }
         guard let status = try await engine.status(cluster: cluster).first else { return }
         let ports = Dictionary(grouping: try engine.instances(cluster: cluster, layer: nil), by: \.id)
             .mapValues { $0[0].services.compactMap(\.port) }
         print("\ncluster \(cluster): \(status.instances.count) instances")
         for instance in status.instances {
             let urls = (ports[instance.id] ?? []).map { "http://\(instance.private_ip):\($0)/" }
-            let address = instance.public_ip.map { "  elastic ip \($0)" } ?? ""
+            let address = instance.public_ip.map { "  public \($0)" } ?? ""
             let reach = urls.isEmpty ? instance.private_ip : urls.joined(separator: " ")
             print("  \(instance.name.padding(8))  \(instance.id)  \(instance.state.padding(8))  \(instance.health.padding(9))  \(reach)\(address)")
         }

@@ -20,6 +20,8 @@ final class Harness: @unchecked Sendable {
 
     let home: URL
     let scratch: URL
+    /// What cleanup's own commands need (an EC2 test's endpoint and keys).
+    var cleanupEnvironment: [String: String] = [:]
 
     init() throws {
         home = FileManager.default.temporaryDirectory.appendingPathComponent("recipe-e2e-\(UUID().uuidString.prefix(8))")
@@ -31,13 +33,14 @@ final class Harness: @unchecked Sendable {
 
     /// Runs `recipe ARGS` from the repository root.
     @discardableResult
-    func recipe(_ arguments: [String], timeout: Double = 120) throws -> Output {
+    func recipe(_ arguments: [String], timeout: Double = 120, environment extra: [String: String] = [:]) throws -> Output {
         let process = Process()
         process.executableURL = Self.binary
         process.arguments = arguments
         process.currentDirectoryURL = Self.repo
         var env = ProcessInfo.processInfo.environment
         env["RECIPE_HOME"] = home.path
+        env.merge(extra) { $1 }
         process.environment = env
         let out = home.appendingPathComponent("out-\(UUID().uuidString)")
         let err = home.appendingPathComponent("err-\(UUID().uuidString)")
@@ -124,9 +127,11 @@ final class Harness: @unchecked Sendable {
     /// Stops everything this home started: destroy every cluster, then kill leftover agents
     /// (their services die with them) by PID.
     func cleanup() {
-        if let output = try? recipe(["status", "--json"], timeout: 30), output.code == 0,
+        if let output = try? recipe(["status", "--json"], timeout: 30, environment: cleanupEnvironment), output.code == 0,
            let document = try? JSONDecoder().decode(StatusDocument.self, from: Data(output.stdout.utf8)) {
-            for cluster in document.clusters { _ = try? recipe(["destroy", cluster.name, "--yes"], timeout: 60) }
+            for cluster in document.clusters {
+                _ = try? recipe(["destroy", cluster.name, "--yes"], timeout: 60, environment: cleanupEnvironment)
+            }
         }
         for pid in agentPIDs() { kill(pid, SIGKILL) }
         try? FileManager.default.removeItem(at: home)

@@ -1,0 +1,172 @@
+import Cloud
+import Foundation
+
+extension EC2Provider {
+    struct Found {
+        var instance: Instance
+        /// Data disks by device: (name, mount).
+        var disks: [String: (String, String)]
+    }
+
+    func describeInstances(cluster: String) async throws -> [Found] {
+        var params = Params()
+        params.filters([("tag:\(Tag.cluster)", [cluster]), ("instance-state-name", ["pending", "running", "stopping", "stopped"])])
+        var found: [Found] = []
+        try await client.paginate("DescribeInstances", params.list) { page in
+            for reservation in page.items("reservationSet") {
+                for item in reservation.items("instancesSet") { found.append(Self.instance(item, cluster: cluster)) }
+            }
+        }
+        for one in found { cache.setDisks(one.instance.id, one.disks) }
+        return found.sorted { ($0.instance.layer, $0.instance.name) < ($1.instance.layer, $1.instance.name) }
+    }
+
+    /// An instance as the API describes it; its slot name comes from its batch's slots tag and its launch index.
+    static func instance(_ item: XMLNode, cluster: String) -> Found {
+        let tags = item.tags
+        let id = item.string("instanceId") ?? "?"
+        let layer = tags[Tag.layer] ?? "unknown"
+        let slots = SlotRanges.parse(tags[Tag.slots] ?? "")
+        let index = Int(item.string("amiLaunchIndex") ?? "") ?? 0
+        let name = index < slots.count ? "\(layer)-\(slots[index])" : "\(layer)-\(id)"
+        var state: Instance.State
+        switch item.string("instanceState/name") {
+        case "pending": state = .pending
+        case "stopping": state = .stopping
+        case "stopped": state = .stopped
+        case "running": state = Instance.State(rawValue: tags[Tag.status] ?? "") ?? .running
+        default: state = .terminated
+        }
+        if state == .pending, tags[Tag.status] != nil { state = .pending }
+        var disks: [String: (String, String)] = [:]
+        for entry in (tags[Tag.disks] ?? "").split(separator: ";") {
+            let parts = entry.split(separator: "=", maxSplits: 2).map(String.init)
+            if parts.count == 3 { disks[parts[1]] = (parts[0], parts[2]) }
+        }
+        let launched = item.string("launchTime").flatMap { ISO8601DateFormatter.ec2.date(from: $0) } ?? Date()
+        var instance = Instance(id: id, cluster: cluster, layer: layer, name: name, state: state,
+                                privateIP: item.string("privateIpAddress") ?? "", createdAt: launched)
+        instance.publicIP = item.string("ipAddress").flatMap { $0.isEmpty ? nil : $0 }
+        return Found(instance: instance, disks: disks)
+    }
+
+    /// One RunInstances per layer (or per instance when its disks come from different snapshots).
+    public func launch(_ specs: [InstanceSpec]) async throws -> [Instance] {
+        var batches: [[InstanceSpec]] = []
+        for (_, group) in Dictionary(grouping: specs, by: \.layer).sorted(by: { $0.key < $1.key }) {
+            if group.contains(where: { $0.disks.contains { $0.snapshot != nil } }) {
+                batches += group.map { [$0] }
+            } else {
+                batches.append(group)
+            }
+        }
+        return try await withThrowingTaskGroup(of: [Instance].self) { tasks in
+            for batch in batches { tasks.addTask { try await self.runInstances(batch) } }
+            var all: [Instance] = []
+            for try await launched in tasks { all += launched }
+            return all
+        }
+    }
+
+    private func runInstances(_ batch: [InstanceSpec]) async throws -> [Instance] {
+        let first = batch[0]
+        guard let image = first.image else {
+            throw CloudError("layer \(first.layer): image is required on ec2 (an AMI id such as ami-12c6146b)")
+        }
+        let slots = batch.compactMap { Int($0.name.split(separator: "-").last ?? "") }
+        let devices = first.disks.indices.map { "/dev/sd" + String(UnicodeScalar(UInt8(ascii: "f") + UInt8($0))) }
+        var params = Params()
+        params.add("ImageId", image)
+        params.add("InstanceType", first.instanceType ?? "t3.micro")
+        params.add("MinCount", String(batch.count))
+        params.add("MaxCount", String(batch.count))
+        // The same token on every retry: a retried RunInstances never launches twice.
+        params.add("ClientToken", UUID().uuidString)
+        if let group = cache.group(first.cluster, first.layer) { params.add("SecurityGroupId.1", group) }
+        for (i, disk) in first.disks.enumerated() {
+            params.add("BlockDeviceMapping.\(i + 1).DeviceName", devices[i])
+            params.add("BlockDeviceMapping.\(i + 1).Ebs.VolumeSize", String(disk.sizeGB))
+            params.add("BlockDeviceMapping.\(i + 1).Ebs.DeleteOnTermination", "false")
+            if let snapshot = disk.snapshot { params.add("BlockDeviceMapping.\(i + 1).Ebs.SnapshotId", snapshot) }
+        }
+        let diskTag = zip(first.disks, devices).map { "\($0.name)=\($1)=\($0.mount)" }.joined(separator: ";")
+        var tags = [(Tag.cluster, first.cluster), (Tag.layer, first.layer), (Tag.slots, SlotRanges.format(slots)),
+                    ("Name", "\(first.cluster)/\(first.layer)")]
+        if !diskTag.isEmpty { tags.append((Tag.disks, diskTag)) }
+        params.tagSpecifications(first.disks.isEmpty ? ["instance"] : ["instance", "volume"], tags)
+        let response = try await call("RunInstances", params, about: "layer \(first.layer)")
+        return response.items("instancesSet").map {
+            let found = Self.instance($0, cluster: first.cluster)
+            cache.setDisks(found.instance.id, found.disks)
+            return found.instance
+        }
+    }
+
+    public func stop(_ ids: [String]) async throws {
+        guard !ids.isEmpty else { return }
+        var params = Params()
+        params.add("InstanceId", ids)
+        _ = try await call("StopInstances", params)
+    }
+
+    public func start(_ ids: [String]) async throws {
+        guard !ids.isEmpty else { return }
+        var params = Params()
+        params.add("InstanceId", ids)
+        _ = try await call("StartInstances", params)
+    }
+
+    /// Volumes outlive their instance (DeleteOnTermination is off): they are tagged with their
+    /// slot first, so a later launch of that slot can take them back.
+    public func terminate(_ ids: [String]) async throws {
+        guard !ids.isEmpty else { return }
+        let found = try await describeInstancesByID(ids)
+        let volumes = try await describeVolumes(attachedTo: ids)
+        for volume in volumes {
+            guard let owner = found.first(where: { $0.instance.id == volume.attachment?.instance }),
+                  let device = volume.attachment?.device, let (disk, mount) = owner.disks[device] else { continue }
+            var params = Params()
+            params.add("ResourceId.1", volume.id)
+            params.add("Tag.1.Key", Tag.volume)
+            params.add("Tag.1.Value", "\(owner.instance.name):\(disk)")
+            params.add("Tag.2.Key", Tag.mount)
+            params.add("Tag.2.Value", mount)
+            _ = try await call("CreateTags", params)
+        }
+        var params = Params()
+        params.add("InstanceId", ids)
+        _ = try await call("TerminateInstances", params)
+    }
+
+    private func describeInstancesByID(_ ids: [String]) async throws -> [Found] {
+        var params = Params()
+        params.add("InstanceId", ids)
+        var found: [Found] = []
+        try await client.paginate("DescribeInstances", params.list) { page in
+            for reservation in page.items("reservationSet") {
+                for item in reservation.items("instancesSet") {
+                    found.append(Self.instance(item, cluster: item.tags[Tag.cluster] ?? ""))
+                }
+            }
+        }
+        return found
+    }
+
+    /// One CreateTags for every instance that reached the same status.
+    public func setStatus(_ ids: [String], _ state: Instance.State) async throws {
+        guard !ids.isEmpty else { return }
+        var params = Params()
+        params.add("ResourceId", ids)
+        params.add("Tag.1.Key", Tag.status)
+        params.add("Tag.1.Value", state.rawValue)
+        _ = try await call("CreateTags", params)
+    }
+}
+
+extension ISO8601DateFormatter {
+    nonisolated(unsafe) static let ec2: ISO8601DateFormatter = {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f
+    }()
+}

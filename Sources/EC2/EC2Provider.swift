@@ -1,0 +1,149 @@
+import Cloud
+import Foundation
+
+/// Clusters on AWS, Eucalyptus or any EC2-compatible endpoint, in the fewest calls: one
+/// RunInstances per layer (tags and data disks included), one describe per resource kind.
+/// The cloud is the truth: the inventory is always read back from the API.
+public final class EC2Provider: CloudProvider, @unchecked Sendable {
+    public var kind: String { "ec2" }
+
+    let client: QueryClient
+    let config: AWSConfig
+    /// Security groups and address allocations learnt from describe calls, so apply needs no second look.
+    let cache = Cache()
+
+    public init(config: AWSConfig, calls: CallLog = CallLog()) {
+        self.config = config
+        client = QueryClient(endpoint: config.endpoint, version: config.apiVersion,
+                             signer: SigV4(credentials: config.credentials, region: config.region, service: "ec2"), calls: calls)
+    }
+
+    public var calls: CallLog { client.calls }
+
+    /// The whole inventory of a cluster: four calls, made at once.
+    public func describe(cluster: String) async throws -> Inventory {
+        async let instances = describeInstances(cluster: cluster)
+        async let volumes = describeVolumes(cluster: cluster)
+        async let addresses = describeAddresses(cluster: cluster)
+        async let firewall = describeFirewall(cluster: cluster)
+        let found = try await instances
+        return Inventory(instances: found.map(\.instance), volumes: name(try await volumes, by: found),
+                         addresses: try await addresses, firewall: try await firewall)
+    }
+
+    /// After a launch only the volumes are read again (one call); instances come from the
+    /// launch's own answer, addresses and groups from the inventory read before it.
+    public func refresh(_ known: Inventory, cluster: String, launched: [Instance], gone: [String]) async throws -> Inventory {
+        var inventory = known
+        inventory.instances = known.instances.filter { !gone.contains($0.id) } + launched
+        let found = inventory.instances.map { Found(instance: $0, disks: cache.disks($0.id)) }
+        inventory.volumes = name(try await describeVolumes(cluster: cluster), by: found)
+        return inventory
+    }
+
+    public func isLost(_ instance: Instance) -> Bool { false }
+
+    /// Up as EC2 reports it (instance status checks come with the scheduler).
+    public func health(_ instance: Instance) -> String {
+        switch instance.state {
+        case .pending: return "pending"
+        case .stopping, .stopped, .terminated: return "stopped"
+        default: return "healthy"
+        }
+    }
+
+    public func run(on instance: String, command: String, timeout: Double) async throws -> CommandResult {
+        throw CloudError("run(\(instance), ...): commands on EC2 instances need SSH or SSM access, which is not built yet")
+    }
+
+    /// Calls the API, turning its refusal into a message that names what was being done.
+    func call(_ action: String, _ params: Params, about subject: String? = nil) async throws -> XMLNode {
+        do {
+            return try await client.call(action, params.list)
+        } catch let error as AWSError {
+            throw CloudError(subject.map { "\($0): \(error)" } ?? "\(error)")
+        }
+    }
+}
+
+/// Tag keys on everything the tool makes.
+enum Tag {
+    static let cluster = "recipe:cluster"
+    static let layer = "recipe:layer"
+    /// On instances of one RunInstances: the slot numbers, in launch-index order ("1-130").
+    static let slots = "recipe:slots"
+    /// On instances: their data disks, "name=device=mount;...".
+    static let disks = "recipe:disks"
+    /// On instances: online or setup_failed once the lifecycle ran.
+    static let status = "recipe:status"
+    /// On volumes made apart from an instance, or kept after it: "slot:name" and mount.
+    static let volume = "recipe:volume"
+    static let mount = "recipe:mount"
+}
+
+/// Query parameters in EC2's flattened form (Filter.1.Name, Tag.2.Value ...).
+struct Params {
+    var list: [(String, String)] = []
+
+    mutating func add(_ key: String, _ value: String) { list.append((key, value)) }
+
+    mutating func add(_ key: String, _ values: [String]) {
+        for (i, v) in values.enumerated() { add("\(key).\(i + 1)", v) }
+    }
+
+    mutating func filters(_ filters: [(String, [String])]) {
+        for (i, (name, values)) in filters.enumerated() {
+            add("Filter.\(i + 1).Name", name)
+            add("Filter.\(i + 1).Value", values)
+        }
+    }
+
+    /// TagSpecification.N for each resource type, with the same tags.
+    mutating func tagSpecifications(_ types: [String], _ tags: [(String, String)]) {
+        for (i, type) in types.enumerated() {
+            add("TagSpecification.\(i + 1).ResourceType", type)
+            for (j, (key, value)) in tags.enumerated() {
+                add("TagSpecification.\(i + 1).Tag.\(j + 1).Key", key)
+                add("TagSpecification.\(i + 1).Tag.\(j + 1).Value", value)
+            }
+        }
+    }
+}
+
+/// What describe calls learnt, for the calls that follow.
+final class Cache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var groups: [String: String] = [:]        // "cluster/layer" → sg-…
+    private var allocations: [String: String] = [:]   // public ip → eipalloc-…
+    private var diskMaps: [String: [String: (String, String)]] = [:]  // instance → device → (disk, mount)
+
+    func group(_ cluster: String, _ layer: String) -> String? { lock.withLock { groups["\(cluster)/\(layer)"] } }
+    func setGroup(_ cluster: String, _ layer: String, _ id: String?) { lock.withLock { groups["\(cluster)/\(layer)"] = id } }
+    func disks(_ instance: String) -> [String: (String, String)] { lock.withLock { diskMaps[instance] ?? [:] } }
+    func setDisks(_ instance: String, _ map: [String: (String, String)]) { lock.withLock { diskMaps[instance] = map } }
+    func allocation(_ ip: String) -> String? { lock.withLock { allocations[ip] } }
+    func setAllocation(_ ip: String, _ id: String?) { lock.withLock { allocations[ip] = id } }
+}
+
+/// "1-3,7" ⇄ [1, 2, 3, 7]: slot numbers fit in one tag value (256 characters) this way.
+enum SlotRanges {
+    static func format(_ slots: [Int]) -> String {
+        var parts: [String] = []
+        var i = 0
+        while i < slots.count {
+            var j = i
+            while j + 1 < slots.count && slots[j + 1] == slots[j] + 1 { j += 1 }
+            parts.append(i == j ? "\(slots[i])" : "\(slots[i])-\(slots[j])")
+            i = j + 1
+        }
+        return parts.joined(separator: ",")
+    }
+
+    static func parse(_ text: String) -> [Int] {
+        text.split(separator: ",").flatMap { part -> [Int] in
+            let bounds = part.split(separator: "-").compactMap { Int($0) }
+            if bounds.count == 2, bounds[0] <= bounds[1] { return Array(bounds[0]...bounds[1]) }
+            return bounds.count == 1 ? bounds : []
+        }
+    }
+}
