@@ -62,6 +62,12 @@ end
 
 function Instance:run(command, options) return run(self, command, options) end
 
+-- An image of the instance's disks (an AMI on EC2); returns its id.
+function Instance:image(name)
+  flush()
+  return prim.instance_image(self.id, self.cluster, name or (self.name .. "-" .. os.date("!%Y%m%d%H%M%S")))
+end
+
 instance = {}
 
 function instance.launch(spec)

@@ -36,6 +36,12 @@ public protocol CloudProvider: Sendable {
     /// Makes the firewall of the cluster exactly `rules` where the provider enforces it.
     func applyFirewall(cluster: String, rules: [FirewallRule]) async throws
 
+    /// Makes the cluster's imported SSH keys exactly `keys` (key name → public key) where the provider keeps keys.
+    func applyKeys(cluster: String, keys: [String: String]) async throws
+
+    /// An image (EC2: an AMI) of the instance's disks; returns its id.
+    func createImage(of instance: String, name: String) async throws -> String
+
     /// Runs a shell command on the instance and waits for it.
     func run(on instance: String, command: String, timeout: Double) async throws -> CommandResult
 }

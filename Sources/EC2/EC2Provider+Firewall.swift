@@ -13,8 +13,8 @@ extension EC2Provider {
     func describeGroups(cluster: String) async throws -> [Group] {
         var params = Params()
         params.filters([("tag:\(Tag.cluster)", [cluster])])
-        let response = try await call("DescribeSecurityGroups", params)
-        let items = response.items("securityGroupInfo")
+        var items: [XMLNode] = []
+        try await client.paginate("DescribeSecurityGroups", params.list) { items += $0.items("securityGroupInfo") }
         var layerOf: [String: String] = [:]
         for item in items {
             if let id = item.string("groupId"), let layer = item.tags[Tag.layer] { layerOf[id] = layer }

@@ -60,12 +60,7 @@ extension EC2Provider {
                 batches.append(group)
             }
         }
-        return try await withThrowingTaskGroup(of: [Instance].self) { tasks in
-            for batch in batches { tasks.addTask { try await self.runInstances(batch) } }
-            var all: [Instance] = []
-            for try await launched in tasks { all += launched }
-            return all
-        }
+        return try await all(batches.map { batch in { try await self.runInstances(batch) } }).flatMap { $0 }
     }
 
     private func runInstances(_ batch: [InstanceSpec]) async throws -> [Instance] {

@@ -22,13 +22,28 @@ public final class EC2Provider: CloudProvider, @unchecked Sendable {
 
     /// The whole inventory of a cluster: four calls, made at once.
     public func describe(cluster: String) async throws -> Inventory {
-        async let instances = describeInstances(cluster: cluster)
-        async let volumes = describeVolumes(cluster: cluster)
-        async let addresses = describeAddresses(cluster: cluster)
-        async let firewall = describeFirewall(cluster: cluster)
-        let found = try await instances
-        return Inventory(instances: found.map(\.instance), volumes: name(try await volumes, by: found),
-                         addresses: try await addresses, firewall: try await firewall)
+        enum Part: Sendable {
+            case instances([Found]), volumes([RawVolume]), addresses([Address]), firewall([FirewallRule])
+        }
+        let parts = try await all([
+            { .instances(try await self.describeInstances(cluster: cluster)) },
+            { .volumes(try await self.describeVolumes(cluster: cluster)) },
+            { .addresses(try await self.describeAddresses(cluster: cluster)) },
+            { .firewall(try await self.describeFirewall(cluster: cluster)) },
+        ] as [@Sendable () async throws -> Part])
+        var inventory = Inventory(firewall: [])
+        var found: [Found] = [], raw: [RawVolume] = []
+        for part in parts {
+            switch part {
+            case .instances(let list): found = list
+            case .volumes(let list): raw = list
+            case .addresses(let list): inventory.addresses = list
+            case .firewall(let rules): inventory.firewall = rules
+            }
+        }
+        inventory.instances = found.map(\.instance)
+        inventory.volumes = name(raw, by: found)
+        return inventory
     }
 
     /// After a launch only the volumes are read again (one call); instances come from the

@@ -66,7 +66,7 @@ public struct QueryClient: Sendable {
         let data: Data
         let response: URLResponse
         do {
-            (data, response) = try await URLSession.shared.data(for: request)
+            (data, response) = try await Self.fetch(request, within: timeout)
         } catch {
             throw AWSError.unreachable(endpoint: endpointName, action: action, attempts: 1, reason: error.localizedDescription)
         }
@@ -85,6 +85,28 @@ public struct QueryClient: Sendable {
             throw AWSError.malformed(endpoint: endpointName, action: action, reason: "HTTP \(status) without an error code")
         }
         return root
+    }
+
+    /// The request, or a timeout error once `seconds` have passed: a hard bound of our own, whatever
+    /// the URL loading system does with a server that accepted and went silent. The request is
+    /// never cancelled (cancelling an in-flight URLSession task can deadlock FoundationNetworking
+    /// on Linux); a late answer is dropped.
+    static func fetch(_ request: URLRequest, within seconds: Double) async throws -> (Data, URLResponse) {
+        let once = Once()
+        return try await withCheckedThrowingContinuation { continuation in
+            Task {
+                do {
+                    let answer = try await URLSession.shared.data(for: request)
+                    if once.claim() { continuation.resume(returning: answer) }
+                } catch {
+                    if once.claim() { continuation.resume(throwing: error) }
+                }
+            }
+            Task {
+                try? await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
+                if once.claim() { continuation.resume(throwing: URLError(.timedOut)) }
+            }
+        }
     }
 
     static func formEncode(_ s: String) -> String {
@@ -124,4 +146,33 @@ public final class CallLog: @unchecked Sendable {
             sentByAction.filter { !["Describe", "Get", "List"].contains(where: $0.key.hasPrefix) }.values.reduce(0, +)
         }
     }
+}
+
+/// True for the first caller only.
+final class Once: @unchecked Sendable {
+    private let lock = NSLock()
+    private var claimed = false
+
+    func claim() -> Bool {
+        lock.withLock {
+            defer { claimed = true }
+            return !claimed
+        }
+    }
+}
+
+/// Runs every operation to its end, then returns the results in order or throws the first error.
+/// Nothing is cancelled midway: in-flight requests always finish (see `QueryClient.fetch`).
+func all<T: Sendable>(_ operations: [@Sendable () async throws -> T]) async throws -> [T] {
+    let results = await withTaskGroup(of: (Int, Result<T, any Error>).self) { group in
+        for (index, operation) in operations.enumerated() {
+            group.addTask {
+                do { return (index, .success(try await operation())) } catch { return (index, .failure(error)) }
+            }
+        }
+        var results = [Result<T, any Error>?](repeating: nil, count: operations.count)
+        for await (index, result) in group { results[index] = result }
+        return results
+    }
+    return try results.map { try $0!.get() }
 }

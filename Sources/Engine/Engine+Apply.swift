@@ -21,7 +21,12 @@ extension Engine {
                       options: ApplyOptions) async throws -> ConvergeReport {
         let provider = try provider(for: spec)
         try saveDeclaration(spec, recipe: recipe, plan: plan)
-        if plan.accessChanged { try await provider.applyFirewall(cluster: spec.name, rules: spec.firewall) }
+        if plan.accessChanged {
+            try await provider.applyFirewall(cluster: spec.name, rules: spec.firewall)
+            try await provider.applyKeys(cluster: spec.name, keys: spec.users.reduce(into: [:]) { keys, user in
+                if let key = user.sshKey { keys[user.name] = key }
+            })
+        }
         var report = ConvergeReport(plan: plan)
         let hooks = HookRunner(engine: self, hooks: hooks, options: options)
 

@@ -10,6 +10,7 @@ extension Engine {
         let inventory = try await provider.describe(cluster: cluster)
         if !inventory.instances.isEmpty { try await provider.terminate(inventory.instances.map(\.id)) }
         try await provider.applyFirewall(cluster: cluster, rules: [])
+        try await provider.applyKeys(cluster: cluster, keys: [:])
         for volume in inventory.volumes { try await provider.deleteVolume(volume.id) }
         for address in inventory.addresses { try await provider.releaseAddress(address.ip) }
         try store.deleteCluster(cluster)

@@ -68,6 +68,14 @@ extension Engine {
         }
     }
 
+    /// An image of the instance (an AMI on EC2).
+    public func createImage(of id: String, cluster: String?, name: String) async throws -> String {
+        guard let cluster = try cluster ?? store.instance(id)?.cluster else { throw CloudError("instance \(id) does not exist") }
+        let image = try await provider(for: cluster).createImage(of: id, name: name)
+        record("image.created", cluster: cluster, subject: image, detail: "of \(id), \(name)")
+        return image
+    }
+
     public func createVolume(cluster: String, name: String, sizeGB: Int, from snapshot: String?) async throws -> Volume {
         try await provider(for: cluster).createVolume(cluster: cluster, name: name, sizeGB: sizeGB, from: snapshot)
     }

@@ -72,6 +72,13 @@ extension LocalProvider {
         for id in ids { try store.setLifecycle(id, state) }
     }
 
+    /// Users and their keys are recorded in the Store by the engine; local instances take no logins.
+    public func applyKeys(cluster: String, keys: [String: String]) async throws {}
+
+    public func createImage(of instance: String, name: String) async throws -> String {
+        throw CloudError("images are made on EC2; locally, snapshot the instance's volumes instead")
+    }
+
     /// Recorded in the Store by the engine; loopback instances share the machine, nothing enforces it here.
     public func applyFirewall(cluster: String, rules: [FirewallRule]) async throws {}
 }

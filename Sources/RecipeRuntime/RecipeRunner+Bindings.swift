@@ -51,6 +51,12 @@ extension RecipeRunner {
 
     func bindStorage(_ vm: LuaVM) {
         let engine = engine
+        registerChanging(vm, "instance_image") { call in
+            let id = try call.string(1, "image: instance")
+            let cluster = call.arg(2).stringValue
+            let name = try call.string(3, "image: name")
+            return .async { [.string(try await engine.createImage(of: id, cluster: cluster, name: name))] }
+        }
         registerChanging(vm, "volume_create") { call in
             let spec = try call.table(1, "volume.create")
             guard case .string(let cluster) = spec["cluster"] else { throw PrimitiveError("volume.create: cluster must be a string") }

@@ -40,6 +40,44 @@ import TestSupport
         #expect(inventory.volumes.allSatisfy { $0.name.hasSuffix(":data") && $0.mount == "/var/lib/mysql" && $0.instanceID != nil })
     }
 
+    @Test func usersKeysAreImportedAndRemovedAndImagesMade() async throws {
+        let moto = try await MotoServer()
+        defer { moto.stop() }
+        let ec2 = EC2Provider(config: moto.config())
+        let key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAABAgMEBQYHCAkKCwwNDg8QERITFBUWFxgZGhscHR4f alice@example"
+        try await ec2.applyKeys(cluster: "c", keys: ["alice": key, "bob": key])
+        let listed = { try await ec2.client.call("DescribeKeyPairs").items("keySet").compactMap { $0.string("keyName") }.sorted() }
+        #expect(try await listed() == ["c-alice", "c-bob"])
+        try await ec2.applyKeys(cluster: "c", keys: ["alice": key])
+        #expect(try await listed() == ["c-alice"])
+
+        let instance = try await ec2.launch([InstanceSpec(cluster: "c", layer: "web", name: "web-1", image: "ami-12c6146b")])[0]
+        let image = try await ec2.createImage(of: instance.id, name: "web-golden")
+        #expect(image.hasPrefix("ami-"))
+    }
+
+    @Test func cloudWatchIsCalledSignedForTheMonitoringService() async throws {
+        let moto = try await MotoServer()
+        defer { moto.stop() }
+        let ec2 = EC2Provider(config: moto.config())
+        // moto answers with an empty Datapoints list here; the parsing is checked on a document below
+        let points = try await ec2.metric("CPUUtilization", instance: "i-1", since: Date().addingTimeInterval(-600))
+        #expect(points.isEmpty)
+        #expect(ec2.calls.byAction["GetMetricStatistics"] == 1)
+    }
+
+    @Test func datapointsAreReadFromAGetMetricStatisticsDocument() throws {
+        let document = """
+            <GetMetricStatisticsResponse xmlns="http://monitoring.amazonaws.com/doc/2010-08-01/"><GetMetricStatisticsResult>
+            <Label>CPUUtilization</Label><Datapoints>
+            <member><Timestamp>2026-11-29T03:35:00Z</Timestamp><Average>50.0</Average><Unit>Percent</Unit></member>
+            <member><Timestamp>2026-11-29T03:34:00.174912Z</Timestamp><Average>30.0</Average><Unit>Percent</Unit></member>
+            </Datapoints></GetMetricStatisticsResult></GetMetricStatisticsResponse>
+            """
+        let points = CloudWatch.datapoints(try #require(XMLNode.parse(Data(document.utf8))), statistic: "Average")
+        #expect(points.map(\.value) == [30, 50])
+    }
+
     @Test func throttledRequestsAreRetriedUntilTheyPass() async throws {
         let moto = try await MotoServer()
         defer { moto.stop() }

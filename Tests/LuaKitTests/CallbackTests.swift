@@ -43,7 +43,7 @@ import Testing
             local fine = apply(function(x) return x end, 5)
             return spun, waited, fine
             """, chunkName: "@t.lua")
-        #expect(Date().timeIntervalSince(start) < 3)
+        #expect(Date().timeIntervalSince(start) < 20, "stopped by the budget, not left to spin")
         #expect(results.count == 3)
         #expect(results[0].stringValue?.contains("time limit exceeded") == true, "\(results)")
         #expect(results[1].stringValue?.contains("time limit exceeded") == true, "\(results)")
