@@ -69,6 +69,22 @@ import TestSupport
         #expect(try await ec2.describe(cluster: "bystander").instances.count == 1)
     }
 
+    @Test func cloningAtOneTenthBuildsItsVolumesFromSnapshots() async throws {
+        let moto = try await MotoServer()
+        defer { moto.stop() }
+        let h = try Harness()
+        h.cleanupEnvironment = moto.environment
+        defer { h.cleanup() }
+        #expect(try h.recipe(["run", Self.recipe], environment: moto.environment).code == 0)
+        let clone = try h.recipe(["run", "Recipes/clone.lua", "from=monster-world", "to=mw-copy", "scale=0.1", "data=snapshot"],
+                                 environment: moto.environment)
+        #expect(clone.code == 0, "\(clone.stderr)")
+        let copy = try await EC2Provider(config: moto.config()).describe(cluster: "mw-copy")
+        #expect(Dictionary(grouping: copy.instances, by: \.layer).mapValues(\.count) == ["lb": 1, "app": 13, "db": 1, "slave": 1])
+        #expect(copy.volumes.count == 3 && copy.volumes.allSatisfy { $0.snapshotID != nil && $0.instanceID != nil }, "\(copy.volumes)")
+        #expect(copy.addresses.count == 1 && copy.firewall?.count == 4)
+    }
+
     @Test func aThrottledRunConvergesToTheSameInventoryWithNothingDuplicated() async throws {
         let moto = try await MotoServer()
         defer { moto.stop() }
