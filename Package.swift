@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "recipe", targets: ["recipe"]),
+        .executable(name: "recipe-agent", targets: ["recipe-agent"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -33,6 +34,7 @@ let package = Package(
             "RecipeRuntime", "Engine", "Agent", "Store", "LocalCloud",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .executableTarget(name: "recipe-agent", dependencies: ["Agent"]),
         .executableTarget(name: "bridge-bench", dependencies: ["LuaKit"], path: "Benchmarks/BridgeBench"),
         .testTarget(name: "LuaKitTests", dependencies: ["LuaKit"]),
         // Real servers for tests: moto_server (EC2-compatible) and a throttling proxy in front of it.

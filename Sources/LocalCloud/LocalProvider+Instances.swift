@@ -67,9 +67,12 @@ extension LocalProvider {
     /// Spawns the agent detached, with its output in the instance's var/log/agent.log.
     func startAgent(_ instance: Instance) throws {
         try store.setState(instance.id, .pending, agentPID: nil)
-        var options = Spawner.Options(
-            executable: executable,
-            arguments: ["agent", "--instance", instance.id, "--home", store.home.path, "--heartbeat", String(heartbeat)])
+        let flags = ["--instance", instance.id, "--home", store.home.path, "--heartbeat", String(heartbeat)]
+        // the lean recipe-agent beside the CLI when it is there, else `recipe agent`
+        let lean = URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("recipe-agent").path
+        var options = FileManager.default.isExecutableFile(atPath: lean)
+            ? Spawner.Options(executable: lean, arguments: flags)
+            : Spawner.Options(executable: executable, arguments: ["agent"] + flags)
         options.stdout = paths.logs(of: instance.id).appendingPathComponent("agent.log").path
         options.directory = paths.root(of: instance.id).path
         options.detach = true

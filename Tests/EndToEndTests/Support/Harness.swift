@@ -89,7 +89,8 @@ final class Harness: @unchecked Sendable {
                 return nil
             }
             let text = String(decoding: cmdline, as: UTF8.self).replacingOccurrences(of: "\0", with: " ")
-            return text.contains(" agent ") && text.contains(home.path) && Self.isAlive(pid) ? pid : nil
+            let agent = text.contains("recipe-agent ") || text.contains(" agent ")
+            return agent && text.contains(home.path) && Self.isAlive(pid) ? pid : nil
         }
     }
 
