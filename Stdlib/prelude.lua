@@ -28,6 +28,12 @@ local function id_of(value)
   return value
 end
 
+-- Each table of a primitive's list, given its methods.
+local function all_as(list, wrap)
+  for i, t in ipairs(list) do list[i] = wrap(t) end
+  return list
+end
+
 local function class(name)
   local c = {}
   c.__index = c
@@ -79,9 +85,7 @@ end
 
 function instance.list(filter)
   flush()
-  local list = {}
-  for i, t in ipairs(prim.instance_list(filter or {})) do list[i] = as_instance(t) end
-  return list
+  return all_as(prim.instance_list(filter or {}), as_instance)
 end
 
 function instance.get(id)
@@ -129,9 +133,7 @@ end
 
 function volume.list(filter)
   flush()
-  local list = {}
-  for i, t in ipairs(prim.volume_list(filter or {})) do list[i] = as_volume(t) end
-  return list
+  return all_as(prim.volume_list(filter or {}), as_volume)
 end
 
 -- Elastic addresses -----------------------------------------------------------------------

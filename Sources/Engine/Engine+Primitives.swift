@@ -37,25 +37,26 @@ extension Engine {
         return try await provider(for: cluster).describe(cluster: cluster).volumes
     }
 
-    /// Shutdown hook (within its timeout), stop, then configure on every instance still online.
     public func stop(instance id: String, hooks: (any LifecycleHooks)? = nil, options: ApplyOptions = ApplyOptions()) async throws {
-        let (provider, instance) = try providerOf(instance: id)
-        let runner = HookRunner(engine: self, hooks: hooks, options: options)
-        await runner.run(.shutdown, instance, reason: "stopping", timeLimit: options.shutdownTimeout)
-        try await provider.stop([id])
-        try await configureAll(cluster: instance.cluster, reason: "left", runner: runner, options: options)
+        try await leave(id, reason: "stopping", hooks: hooks, options: options) { try await $0.stop([id]) }
     }
 
     public func start(instance id: String) async throws {
         try await providerOf(instance: id).0.start([id])
     }
 
-    /// Shutdown hook (within its timeout), terminate, then configure on every instance still online.
     public func terminate(instance id: String, hooks: (any LifecycleHooks)? = nil, options: ApplyOptions = ApplyOptions()) async throws {
+        try await leave(id, reason: "terminating", hooks: hooks, options: options) { try await $0.terminate([id]) }
+    }
+
+    /// Shutdown hook (within its timeout), the stop or terminate itself, then configure on every
+    /// instance still online.
+    private func leave(_ id: String, reason: String, hooks: (any LifecycleHooks)?, options: ApplyOptions,
+                       _ action: (any CloudProvider) async throws -> Void) async throws {
         let (provider, instance) = try providerOf(instance: id)
         let runner = HookRunner(engine: self, hooks: hooks, options: options)
-        await runner.run(.shutdown, instance, reason: "terminating", timeLimit: options.shutdownTimeout)
-        try await provider.terminate([id])
+        await runner.run(.shutdown, instance, reason: reason, timeLimit: options.shutdownTimeout)
+        try await action(provider)
         try await configureAll(cluster: instance.cluster, reason: "left", runner: runner, options: options)
     }
 

@@ -91,11 +91,10 @@ extension LocalProvider {
 
     /// The folder a mount point names inside the instance root; never outside it.
     func mountPoint(_ mount: String, in instance: String) throws -> URL {
-        let parts = mount.split(separator: "/")
-        guard mount.hasPrefix("/"), !parts.isEmpty, !parts.contains(where: { $0 == ".." || $0 == "." }) else {
+        guard let parts = MountPoint.parts(mount) else {
             throw CloudError("mount point '\(mount)' must be an absolute path inside the instance root, without '..'")
         }
-        return parts.reduce(paths.root(of: instance)) { $0.appendingPathComponent(String($1)) }
+        return parts.reduce(paths.root(of: instance)) { $0.appendingPathComponent($1) }
     }
 
     static func tar(_ arguments: [String]) async throws {

@@ -235,8 +235,7 @@ struct ClusterSpecParser {
 
     /// A mount point is an absolute path inside the instance root.
     static func checkMount(_ mount: String, _ context: String) throws {
-        let parts = mount.split(separator: "/")
-        guard mount.hasPrefix("/"), !parts.isEmpty, !parts.contains(where: { $0 == ".." || $0 == "." }) else {
+        guard MountPoint.parts(mount) != nil else {
             throw PrimitiveError("\(context): mount '\(mount)' must be an absolute path inside the instance root (no '..')")
         }
     }
