@@ -169,6 +169,12 @@ function run(target, command, options)
   return prim.run(id_of(target), command, options or {})
 end
 
+-- Writes a file inside the instance: write(i, "/etc/app.conf", text) lands at $ROOT/etc/app.conf.
+function write(target, path, contents)
+  flush()
+  prim.write(id_of(target), path, contents)
+end
+
 local function logger(level)
   return function(message, ...)
     if select("#", ...) > 0 then message = string.format(message, ...) end

@@ -1,10 +1,11 @@
--- The shop: web servers that each keep a 1 GB data volume, and a load balancer that holds
--- the elastic IP (HAProxy joins it with the deploy issue).
+-- The shop: web servers that each keep a 1 GB data volume, behind an HAProxy load balancer
+-- that holds the elastic IP and follows the web layer as instances join and leave.
 --
 --   recipe plan Examples/webapp/cluster.lua           -- what would change
 --   recipe run Examples/webapp/cluster.lua            -- 3 web servers
 --   recipe run Examples/webapp/cluster.lua web=5      -- 5
 
+local haproxy = require "haproxy"
 local app = recipe.dir .. "/app/server.py"
 
 cluster "shop" {
@@ -28,6 +29,8 @@ cluster "shop" {
     lb = {
       count = 1,
       elastic_ip = true,
+      services = { haproxy = haproxy.service { listen = 8080 } },
+      on = { configure = haproxy.configure { listen = 8080, backend = "web", port = 8000 } },
     },
   },
   users = {

@@ -42,6 +42,9 @@ public protocol CloudProvider: Sendable {
     /// An image (EC2: an AMI) of the instance's disks; returns its id.
     func createImage(of instance: String, name: String) async throws -> String
 
+    /// Writes a file at an absolute path inside the instance (configuration a hook renders).
+    func writeFile(on instance: String, path: String, contents: String) async throws
+
     /// Runs a shell command on the instance and waits for it.
     func run(on instance: String, command: String, timeout: Double) async throws -> CommandResult
 }

@@ -67,6 +67,10 @@ public final class EC2Provider: CloudProvider, @unchecked Sendable {
         }
     }
 
+    public func writeFile(on instance: String, path: String, contents: String) async throws {
+        throw CloudError("write(\(instance), \(path)): files on EC2 instances need SSH or SSM access, which is not built yet")
+    }
+
     public func run(on instance: String, command: String, timeout: Double) async throws -> CommandResult {
         throw CloudError("run(\(instance), ...): commands on EC2 instances need SSH or SSM access, which is not built yet")
     }

@@ -123,6 +123,10 @@ extension Engine {
         try await provider(for: address.cluster).releaseAddress(ip)
     }
 
+    public func writeFile(on id: String, path: String, contents: String) async throws {
+        try await providerOf(instance: id).0.writeFile(on: id, path: path, contents: contents)
+    }
+
     /// Runs a command on an instance; the event records the command and its exit code, not its output.
     public func run(on id: String, command: String, timeout: Double = 300) async throws -> CommandResult {
         let (provider, instance) = try providerOf(instance: id)

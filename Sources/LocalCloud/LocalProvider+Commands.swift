@@ -22,3 +22,17 @@ extension LocalProvider {
         throw CloudError("command on \(instance.name) got no answer from its agent within \(Int(timeout)) s")
     }
 }
+
+extension LocalProvider {
+    /// Written straight into the instance root: `/etc/haproxy/haproxy.cfg` is `$ROOT/etc/haproxy/haproxy.cfg`.
+    public func writeFile(on instanceID: String, path: String, contents: String) async throws {
+        let instance = try instance(instanceID)
+        guard let parts = MountPoint.parts(path) else {
+            throw CloudError("write: '\(path)' must be an absolute path inside the instance, without '..'")
+        }
+        let url = parts.reduce(paths.root(of: instanceID)) { $0.appendingPathComponent($1) }
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(contents.utf8).write(to: url, options: .atomic)
+        record("file.written", cluster: instance.cluster, subject: instance.name, detail: "\(path), \(contents.utf8.count) bytes")
+    }
+}

@@ -122,6 +122,15 @@ extension RecipeRunner {
             let timeout = options["timeout"].doubleValue ?? 300
             return .async { [try await engine.run(on: instance, command: command, timeout: timeout).lua] }
         }
+        registerChanging(vm, "write") { call in
+            let instance = try call.string(1, "write: instance")
+            let path = try call.string(2, "write: path")
+            let contents = try call.string(3, "write: contents")
+            guard MountPoint.parts(path) != nil else {
+                throw PrimitiveError("write: '\(path)' must be an absolute path inside the instance, without '..'")
+            }
+            return .async { try await engine.writeFile(on: instance, path: path, contents: contents); return [] }
+        }
         vm.register("log") { call in
             let level = try call.string(1, "log")
             output("[\(level)] \(call.arg(2).description)")

@@ -25,6 +25,18 @@ import Testing
             #expect(Harness.get("http://\(web.private_ip):8000/health") == "ok\n")
         }
 
+        // HAProxy on the lb instance (and through its elastic IP) answers from every web instance in turn
+        let lb = try #require(shop.instances.first { $0.layer == "lb" })
+        let webIDs = Set(shop.instances.filter { $0.layer == "web" }.map { $0.id + "\n" })
+        for entry in [lb.private_ip, try #require(lb.public_ip)] {
+            var seen: Set<String> = []
+            _ = Harness.eventually(timeout: 8) {
+                if let answer = Harness.get("http://\(entry):8080/") { seen.insert(answer) }
+                return seen == webIDs
+            }
+            #expect(seen == webIDs, "through \(entry): \(seen)")
+        }
+
         let launches = try h.recipe(["events", "--cluster", "shop", "--kind", "instance.launched", "--json"]).stdout
         let second = try h.recipe(["run", "Examples/webapp/cluster.lua"])
         #expect(second.code == 0)
