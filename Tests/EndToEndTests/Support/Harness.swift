@@ -22,6 +22,7 @@ final class Harness: @unchecked Sendable {
     let scratch: URL
     /// What cleanup's own commands need (an EC2 test's endpoint and keys).
     var cleanupEnvironment: [String: String] = [:]
+    private var cleaned = false
 
     init() throws {
         home = FileManager.default.temporaryDirectory.appendingPathComponent("recipe-e2e-\(UUID().uuidString.prefix(8))")
@@ -128,6 +129,8 @@ final class Harness: @unchecked Sendable {
     /// Stops everything this home started: destroy every cluster, then kill leftover agents
     /// (their services die with them) by PID.
     func cleanup() {
+        guard !cleaned else { return }
+        cleaned = true
         if let output = try? recipe(["status", "--json"], timeout: 30, environment: cleanupEnvironment), output.code == 0,
            let document = try? JSONDecoder().decode(StatusDocument.self, from: Data(output.stdout.utf8)) {
             for cluster in document.clusters {
