@@ -4,9 +4,21 @@ import Store
 
 /// The imperative primitives recipes and hooks call, each through the cluster's provider.
 extension Engine {
+    /// The instance and its provider: local instances are in the Store; cloud instances are the
+    /// ones this engine has listed (instance.list, a launch) in this run.
     private func providerOf(instance id: String) throws -> (any CloudProvider, Instance) {
-        guard let instance = try store.instance(id) else { throw CloudError("instance \(id) does not exist") }
+        guard let instance = try store.instance(id) ?? providers.seen(id) else { throw CloudError("instance \(id) does not exist") }
         return (try provider(for: instance.cluster), instance)
+    }
+
+    /// The instance as its provider sees it now.
+    public func instance(_ id: String) async throws -> Instance {
+        if let local = try store.instance(id) { return local }
+        guard let seen = providers.seen(id) else { throw CloudError("instance \(id) does not exist") }
+        guard let now = try await listInstances(cluster: seen.cluster, layer: nil).first(where: { $0.id == id }) else {
+            throw CloudError("instance \(id) is gone")
+        }
+        return now
     }
 
     private func layers(of cluster: String) throws -> [String] {
@@ -14,12 +26,16 @@ extension Engine {
     }
 
     /// Launches one instance; without a name it takes the layer's next free slot.
-    public func launch(cluster: String, layer: String, name: String?, services: [ServiceSpec]) async throws -> Instance {
+    public func launch(cluster: String, layer: String, name: String?, services: [ServiceSpec], image: String? = nil,
+                       instanceType: String? = nil) async throws -> Instance {
         let provider = try provider(for: cluster)
-        let taken = Set(try store.instances(cluster: cluster).map(\.name))
+        let taken = Set(try await listInstances(cluster: cluster, layer: nil).map(\.name))
         if let name, taken.contains(name) { throw CloudError("cluster \(cluster) already has an instance named \(name)") }
         let slot = name ?? (1...).lazy.map { "\(layer)-\($0)" }.first { !taken.contains($0) }!
-        return try await provider.launch([InstanceSpec(cluster: cluster, layer: layer, name: slot, services: services)])[0]
+        let launched = try await provider.launch([InstanceSpec(cluster: cluster, layer: layer, name: slot, services: services,
+                                                               instanceType: instanceType, image: image)])
+        providers.remember(launched)
+        return launched[0]
     }
 
     public func instances(cluster: String?, layer: String?) throws -> [Instance] {
@@ -29,7 +45,9 @@ extension Engine {
     /// A cluster's instances as its provider sees them (the cloud is the truth on EC2).
     public func listInstances(cluster: String?, layer: String?) async throws -> [Instance] {
         guard let cluster else { return try instances(cluster: nil, layer: layer) }
-        return try await provider(for: cluster).describe(cluster: cluster).instances.filter { layer == nil || $0.layer == layer }
+        let all = try await provider(for: cluster).describe(cluster: cluster).instances
+        providers.remember(all)
+        return all.filter { layer == nil || $0.layer == layer }
     }
 
     public func listVolumes(cluster: String?) async throws -> [Volume] {

@@ -66,7 +66,12 @@ public struct Engine: Sendable {
 final class ProviderCache: @unchecked Sendable {
     private let lock = NSLock()
     private var providers: [String: any CloudProvider] = [:]
+    private var instances: [String: Instance] = [:]
     let sharedEC2Calls = CallLog()
+
+    /// Cloud instances listed in this run, so primitives can find their cluster by id.
+    func remember(_ list: [Instance]) { lock.withLock { for i in list { instances[i.id] = i } } }
+    func seen(_ id: String) -> Instance? { lock.withLock { instances[id] } }
 
     var ec2Calls: CallLog? { lock.withLock { providers.keys.contains { $0.hasPrefix("ec2|") } ? sharedEC2Calls : nil } }
 

@@ -21,7 +21,10 @@ extension RecipeRunner {
                 services.append(ServiceSpec(name: serviceName, command: command, port: value["port"].intValue.map(Int.init)))
             }
             let declared = services
-            return .async { [try await engine.launch(cluster: cluster, layer: layer, name: name, services: declared).lua] }
+            let image = spec["image"].stringValue, type = spec["instance_type"].stringValue
+            return .async {
+                [try await engine.launch(cluster: cluster, layer: layer, name: name, services: declared, image: image, instanceType: type).lua]
+            }
         }
         vm.register("instance_list") { call in
             let filter = call.arg(1).tableValue ?? LuaTable()
@@ -30,8 +33,7 @@ extension RecipeRunner {
         }
         vm.register("instance_get") { call in
             let id = try call.string(1, "instance.get")
-            guard let instance = try engine.store.instance(id) else { throw PrimitiveError("instance \(id) does not exist") }
-            return .values([instance.lua])
+            return .async { [try await engine.instance(id).lua] }
         }
         registerChanging(vm, "instance_stop") { [unowned self] call in
             let id = try call.string(1, "stop")

@@ -85,6 +85,29 @@ import TestSupport
         #expect(copy.addresses.count == 1 && copy.firewall?.count == 4)
     }
 
+    @Test func imperativePrimitivesWorkOnCloudInstances() async throws {
+        let moto = try await MotoServer()
+        defer { moto.stop() }
+        let h = try Harness()
+        h.cleanupEnvironment = moto.environment
+        defer { h.cleanup() }
+        let recipe = try h.write("tiny.lua", """
+            cluster "tiny" { provider = "ec2", layers = { web = { count = 2, image = "ami-12c6146b" } } }
+            local first, second = table.unpack(instance.list{ cluster = "tiny", layer = "web" })
+            first:stop()
+            assert(first.state == "stopping" or first.state == "stopped", first.state)
+            second:terminate()
+            local extra = instance.launch{ layer = "web", image = "ami-12c6146b" }
+            log.info("launched %s", extra.name)
+            """)
+        let output = try h.recipe(["run", recipe], environment: moto.environment)
+        #expect(output.code == 0, "\(output.stderr)")
+        #expect(output.stdout.contains("[info] launched web-2"), "\(output.stdout)")
+        let tiny = try await EC2Provider(config: moto.config()).describe(cluster: "tiny")
+        #expect(Set(tiny.instances.map(\.name)) == ["web-1", "web-2"])
+        #expect(tiny.instances.first { $0.name == "web-1" }.map { [.stopping, .stopped].contains($0.state) } == true)
+    }
+
     @Test func aThrottledRunConvergesToTheSameInventoryWithNothingDuplicated() async throws {
         let moto = try await MotoServer()
         defer { moto.stop() }
