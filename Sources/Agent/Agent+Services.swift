@@ -61,6 +61,32 @@ extension Agent {
         }
     }
 
+    /// A deploy asks for a restart by creating `$ROOT/run/restart-NAME` (and waking the agent):
+    /// the service is stopped gracefully and started again at once, without crash backoff.
+    func restartRequested() {
+        let run = paths.root(of: instanceID).appendingPathComponent("run")
+        for index in services.indices {
+            let request = run.appendingPathComponent("restart-\(services[index].spec.name)")
+            guard (try? FileManager.default.removeItem(at: request)) != nil else { continue }
+            if let pid = services[index].pid {
+                _ = kill(-pid, SIGTERM)
+                var status: Int32 = 0
+                var waited = 0
+                while waitpid(pid, &status, WNOHANG) == 0 && waited < 500 {
+                    usleep(10_000)
+                    waited += 1
+                }
+                if waited >= 500 {
+                    _ = kill(-pid, SIGKILL)
+                    waitpid(pid, &status, 0)
+                }
+            }
+            services[index].failures = 0
+            start(service: index)
+            record("service.restarted", services[index].spec.name, detail: "on request")
+        }
+    }
+
     func restartDueServices() {
         let now = Date()
         for index in services.indices where services[index].pid == nil {

@@ -66,6 +66,7 @@ public final class Agent {
                 return 0
             }
             reapServices()
+            restartRequested()
             restartDueServices()
             if signal == SIGUSR1 { commands.runPending() }
             if Date() >= nextBeat {

@@ -160,19 +160,3 @@ final class Once: @unchecked Sendable {
         }
     }
 }
-
-/// Runs every operation to its end, then returns the results in order or throws the first error.
-/// Nothing is cancelled midway: in-flight requests always finish (see `QueryClient.fetch`).
-func all<T: Sendable>(_ operations: [@Sendable () async throws -> T]) async throws -> [T] {
-    let results = await withTaskGroup(of: (Int, Result<T, any Error>).self) { group in
-        for (index, operation) in operations.enumerated() {
-            group.addTask {
-                do { return (index, .success(try await operation())) } catch { return (index, .failure(error)) }
-            }
-        }
-        var results = [Result<T, any Error>?](repeating: nil, count: operations.count)
-        for await (index, result) in group { results[index] = result }
-        return results
-    }
-    return try results.map { try $0!.get() }
-}

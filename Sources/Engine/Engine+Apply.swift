@@ -63,7 +63,13 @@ extension Engine {
                 outcomes.failed(instance)
                 return
             }
-            for app in layer?.apps ?? [] { _ = await hooks.run(.deploy, instance, reason: "setup", app: app) }
+            for app in layer?.apps ?? [] {
+                // the app's current release first (a newcomer serves what the others serve), then its hooks
+                if let json = spec.apps[app], let appSpec = try? AppSpec(name: app, json: json) {
+                    try await self.installCurrent(appSpec, on: instance)
+                }
+                _ = await hooks.run(.deploy, instance, reason: "setup", app: app)
+            }
             outcomes.online(instance)
         }
         // Statuses are written in one call per status (one CreateTags on EC2).
@@ -72,6 +78,16 @@ extension Engine {
         if !online.isEmpty { try await provider.setStatus(online.map(\.id), .online) }
         for instance in online { record("instance.online", cluster: spec.name, subject: instance.name, detail: instance.id) }
         (report.online, report.setupFailed) = (online.map(\.name).sorted(), failed.map(\.name).sorted())
+
+        // An app that was never deployed gets its first release now, at its declared ref.
+        let deployable = spec.apps.filter { (try? AppSpec(name: $0.key, json: $0.value))?.deployable == true }.keys
+        for app in Set(spec.layers.flatMap(\.apps)).intersection(deployable).sorted()
+        where try store.currentRelease(cluster: spec.name, app: app) == nil {
+            guard try await listInstances(cluster: spec.name, layer: nil).contains(where: { instance in
+                instance.state == .online && spec.layer(instance.layer)?.apps.contains(app) == true
+            }) else { continue }
+            _ = try await deploy(cluster: spec.name, app: app)
+        }
 
         // Membership changed: configure every online instance of the cluster.
         if plan.membershipChanges {

@@ -23,7 +23,7 @@ struct Planner {
         for layer in spec.layers {
             for name in layer.instanceNames {
                 let launch = Plan.Launch(spec: InstanceSpec(
-                    cluster: spec.name, layer: layer.name, name: name, services: layer.services,
+                    cluster: spec.name, layer: layer.name, name: name, services: layer.services + appServices(layer),
                     instanceType: layer.instanceType, image: layer.image,
                     disks: layer.volumes.map { DiskSpec(name: $0.name, sizeGB: $0.sizeGB, mount: $0.mount, snapshot: $0.snapshots[name]) }))
                 guard let instance = byName[name] else {
@@ -51,6 +51,12 @@ struct Planner {
         }
         planAccess(into: &plan)
         return plan
+    }
+
+    /// Each app of the layer runs as a service of its instances, from the app's current release.
+    private func appServices(_ layer: LayerSpec) -> [ServiceSpec] {
+        layer.apps.compactMap { name in spec.apps[name].flatMap { try? AppSpec(name: name, json: $0) } }
+            .filter(\.deployable).map(\.service)
     }
 
     /// What a new instance comes with, for its plan line.

@@ -98,11 +98,6 @@ extension LocalProvider {
     }
 
     static func tar(_ arguments: [String]) async throws {
-        var options = Spawner.Options(executable: "tar", arguments: arguments)
-        options.newSession = false
-        let pid = try Spawner.spawn(options)
-        var status: Int32 = 0
-        while waitpid(pid, &status, WNOHANG) == 0 { try await Task.sleep(nanoseconds: 5_000_000) }
-        guard status == 0 else { throw CloudError("tar \(arguments.joined(separator: " ")) failed (status \(status))") }
+        try await Tool.check("tar", arguments)
     }
 }

@@ -57,6 +57,15 @@ extension Store {
         migrator.registerMigration("v2: address allocation ids") { db in
             try db.execute(sql: "ALTER TABLE addresses ADD COLUMN allocationID TEXT")
         }
+        migrator.registerMigration("v3: releases") { db in
+            try db.execute(sql: """
+                CREATE TABLE releases (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT, cluster TEXT NOT NULL, app TEXT NOT NULL,
+                    release TEXT NOT NULL, sha TEXT NOT NULL, ref TEXT NOT NULL, archive TEXT NOT NULL,
+                    createdAt REAL NOT NULL, state TEXT NOT NULL);
+                CREATE INDEX releases_app ON releases(cluster, app, id);
+                """)
+        }
         return migrator
     }
 }

@@ -43,7 +43,7 @@ extension TimingSensitive {
             #expect(stopped.kind == .timeLimit, "\(stopped.message)", sourceLocation: sourceLocation)
             #expect(stopped.message.contains("time limit exceeded"), "\(stopped.message)", sourceLocation: sourceLocation)
             #expect(stopped.message.hasPrefix("t.lua:"), "\(stopped.message)", sourceLocation: sourceLocation)
-            #expect(elapsed < .seconds(limit + 1), "took \(elapsed)", sourceLocation: sourceLocation)
+            #expect(elapsed < .seconds(limit + 5), "took \(elapsed)", sourceLocation: sourceLocation)
             #expect(elapsed >= .seconds(limit * 0.9), "stopped after only \(elapsed)", sourceLocation: sourceLocation)
         }
 
@@ -74,7 +74,7 @@ extension TimingSensitive {
             let stopped = try #require(error)
             #expect(stopped.kind == .timeLimit, "\(stopped.message)")
             #expect(stopped.message == "t.lua:2: time limit exceeded", "\(stopped.message)")
-            #expect(elapsed < .seconds(2), "took \(elapsed)")
+            #expect(elapsed < .seconds(10), "took \(elapsed)")
         }
 
         @Test func catchingTheStopOfAnAsyncPrimitiveDoesNotBuyTime() async throws {
@@ -84,7 +84,7 @@ extension TimingSensitive {
             }
             let stopped = try #require(error)
             #expect(stopped.kind == .timeLimit, "\(stopped.message)")
-            #expect(elapsed < .seconds(2), "took \(elapsed)")
+            #expect(elapsed < .seconds(10), "took \(elapsed)")
         }
 
         @Test func asyncPrimitiveWithinTheLimitCompletes() async throws {
@@ -131,7 +131,7 @@ extension TimingSensitive {
             }
             let stopped = try #require(error)
             #expect(stopped.kind == .timeLimit, "\(stopped.message)")
-            #expect(elapsed < .seconds(2), "took \(elapsed)")
+            #expect(elapsed < .seconds(10), "took \(elapsed)")
         }
 
         @Test func ordinaryErrorsAreNotReportedAsTimeLimit() async throws {

@@ -1,0 +1,66 @@
+import Foundation
+import GRDB
+
+/// One deploy of an app: the commit, the archive it was unpacked from, and whether it is live.
+public struct ReleaseRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord, EpochDates {
+    public static var databaseTableName: String { "releases" }
+    public enum State: String, Codable, Sendable { case current, superseded, failed }
+
+    public var id: Int64?
+    public var cluster: String
+    public var app: String
+    /// The folder name on instances: TIME-SHA.
+    public var release: String
+    public var sha: String
+    public var ref: String
+    public var archive: String
+    public var createdAt: Date
+    public var state: State
+
+    public init(cluster: String, app: String, release: String, sha: String, ref: String, archive: String, state: State) {
+        self.cluster = cluster
+        self.app = app
+        self.release = release
+        self.sha = sha
+        self.ref = ref
+        self.archive = archive
+        self.createdAt = Date()
+        self.state = state
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+extension Store {
+    /// Newest first.
+    public func releases(cluster: String, app: String) throws -> [ReleaseRecord] {
+        try db.read { db in
+            try ReleaseRecord.filter(Column("cluster") == cluster && Column("app") == app).order(Column("id").desc).fetchAll(db)
+        }
+    }
+
+    public func currentRelease(cluster: String, app: String) throws -> ReleaseRecord? {
+        try releases(cluster: cluster, app: app).first { $0.state == .current }
+    }
+
+    /// Records a release; `current` supersedes the app's previous current one.
+    public func record(release: ReleaseRecord) throws {
+        try db.write { db in
+            var release = release
+            if release.state == .current {
+                try db.execute(sql: "UPDATE releases SET state = 'superseded' WHERE cluster = ? AND app = ? AND state = 'current'",
+                               arguments: [release.cluster, release.app])
+            }
+            try release.insert(db)
+        }
+    }
+
+    /// Makes an earlier release current again (rollback).
+    public func makeCurrent(_ id: Int64, cluster: String, app: String) throws {
+        try db.write { db in
+            try db.execute(sql: "UPDATE releases SET state = 'superseded' WHERE cluster = ? AND app = ? AND state = 'current'",
+                           arguments: [cluster, app])
+            try db.execute(sql: "UPDATE releases SET state = 'current' WHERE id = ?", arguments: [id])
+        }
+    }
+}

@@ -1,0 +1,77 @@
+import ArgumentParser
+import Engine
+import Foundation
+import Store
+
+/// What the deploy commands share: the state and the cluster and app they act on.
+struct AppArguments: ParsableArguments {
+    @OptionGroup var home: HomeOptions
+
+    @Argument(help: "The cluster.")
+    var cluster: String
+
+    @Argument(help: "The app, as the cluster's recipe declares it.")
+    var app: String
+
+    func engine() throws -> Engine {
+        Engine(store: try Store(home: Store.home(explicit: home.home)), executable: Executable.path)
+    }
+
+    /// Runs `body`, printing a refusal as one line and exiting 1.
+    func attempt<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch {
+            Terminal.error("\(error)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+struct DeployCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "deploy", abstract: "Roll out an app release by release batch, each health-checked before the next.")
+
+    @OptionGroup var target: AppArguments
+
+    @Option(name: .long, help: "Branch, tag or commit (default: the app's ref).")
+    var ref: String?
+
+    @Option(name: .long, help: "Instances per batch: a count, or a share such as 25%.")
+    var batch: String = "1"
+
+    func run() async throws {
+        let report = try await target.attempt {
+            try await target.engine().deploy(cluster: target.cluster, app: target.app, ref: ref, batch: batch)
+        }
+        print("\(target.app): release \(report.release) (\(report.sha.prefix(12))) on \(report.instances.joined(separator: ", "))")
+    }
+}
+
+struct RollbackCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "rollback", abstract: "Go back to an earlier release of an app.")
+
+    @OptionGroup var target: AppArguments
+
+    @Option(name: .long, help: "How many releases back.")
+    var steps: Int = 1
+
+    func run() async throws {
+        let release = try await target.attempt {
+            try await target.engine().rollback(cluster: target.cluster, app: target.app, steps: steps)
+        }
+        print("\(target.app): back on release \(release.release) (\(release.ref), \(release.sha.prefix(12)))")
+    }
+}
+
+struct ReleasesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "releases", abstract: "An app's releases, newest first.")
+
+    @OptionGroup var target: AppArguments
+
+    func run() async throws {
+        for release in try target.engine().store.releases(cluster: target.cluster, app: target.app) {
+            print("\(release.release)  \(release.ref.padding(12))  \(release.sha.prefix(12))  \(release.state.rawValue)")
+        }
+    }
+}
