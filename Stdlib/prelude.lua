@@ -169,6 +169,15 @@ function run(target, command, options)
   return prim.run(id_of(target), command, options or {})
 end
 
+-- Rolls out an app: deploy{ cluster = "shop", app = "shop", ref = "v2", batch = "25%" }.
+-- Returns { release, sha, instances }; a failed health check raises, naming the instance.
+function deploy(spec)
+  flush()
+  spec = spec or {}
+  spec.cluster = cluster_of(spec)
+  return prim.deploy(spec)
+end
+
 -- Writes a file inside the instance: write(i, "/etc/app.conf", text) lands at $ROOT/etc/app.conf.
 function write(target, path, contents)
   flush()

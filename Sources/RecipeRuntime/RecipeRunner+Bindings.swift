@@ -124,6 +124,21 @@ extension RecipeRunner {
             let timeout = options["timeout"].doubleValue ?? 300
             return .async { [try await engine.run(on: instance, command: command, timeout: timeout).lua] }
         }
+        registerChanging(vm, "deploy") { call in
+            let spec = try call.table(1, "deploy")
+            guard case .string(let cluster) = spec["cluster"], case .string(let app) = spec["app"] else {
+                throw PrimitiveError("deploy{ cluster = NAME, app = NAME [, ref = REF, batch = N or \"25%\"] }")
+            }
+            let ref = spec["ref"].stringValue
+            let batch = spec["batch"].stringValue ?? spec["batch"].intValue.map { String($0) } ?? "1"
+            return .async {
+                let report = try await engine.deploy(cluster: cluster, app: app, ref: ref, batch: batch)
+                return [.table(LuaTable(fields: [
+                    "release": .string(report.release), "sha": .string(report.sha),
+                    "instances": .table(LuaTable(array: report.instances.map(LuaValue.string))),
+                ]))]
+            }
+        }
         registerChanging(vm, "write") { call in
             let instance = try call.string(1, "write: instance")
             let path = try call.string(2, "write: path")

@@ -92,5 +92,14 @@ import Testing
             #expect(try FileManager.default.contentsOfDirectory(atPath: releases.path).count == 2)
         }
         #expect(try h.recipe(["releases", "shop2", "shop"]).stdout.contains("current"))
+
+        // the same from Lua
+        let fromLua = try h.write("deploy.lua", """
+            local r = deploy{ cluster = "shop2", app = "shop", ref = "v2", batch = 2 }
+            log.info("deployed %s to %d", r.sha:sub(1, 12), #r.instances)
+            """)
+        let luaRun = try h.recipe(["run", fromLua])
+        #expect(luaRun.code == 0 && luaRun.stdout.contains("to 2"), "\(luaRun.stderr)")
+        #expect(try answers(h) == ["v2", "v2"])
     }
 }
