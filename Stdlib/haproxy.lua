@@ -24,7 +24,9 @@ defaults
     timeout connect 2s
     timeout client 30s
     timeout server 30s
-    retries 2
+    # a backend restarting in a rollout refuses or drops a request: try it on another one
+    retries 3
+    retry-on all-retryable-errors
     option redispatch
 
 frontend {{cluster}}-in
