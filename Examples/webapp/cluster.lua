@@ -4,12 +4,17 @@
 --   recipe plan Examples/webapp/cluster.lua           -- what would change
 --   recipe run Examples/webapp/cluster.lua            -- 3 web servers
 --   recipe run Examples/webapp/cluster.lua web=5      -- 5
+--   recipe run Examples/webapp/cluster.lua source=git+https://example.org/shop.git ref=main
+--   recipe deploy shop shop --ref v2                  -- rolling, behind the load balancer
 
 local haproxy = require "haproxy"
-local app = recipe.dir .. "/app/server.py"
 
 cluster "shop" {
   provider = "local",
+  apps = {
+    shop = { source = arg.source or ("file:" .. recipe.dir .. "/app"), ref = arg.ref or "main",
+             start = "python3 server.py", port = 8000, health = "/health" },
+  },
   firewall = {
     lb = { { port = 8080, from = "0.0.0.0/0" } },
     web = { { port = 8000, from = "lb" } },
@@ -18,7 +23,7 @@ cluster "shop" {
     web = {
       count = arg.web or 3,
       volumes = { data = { size_gb = 1, mount = "/srv/data" } },
-      services = { shop = { command = "python3 " .. app, port = 8000 } },
+      apps = { "shop" },
       on = {
         setup = function(e)
           local r = run(e.instance, "mkdir -p srv/data && test -w srv/data")

@@ -19,7 +19,7 @@ import Testing
         }
         #expect(back != nil, "the app was not restarted")
         let events = try h.recipe(["events", "--cluster", "shop", "--kind", "service.exited"]).stdout
-        #expect(events.contains("web-1/shop") && events.contains("killed by signal 9"), "\(events)")
+        #expect(events.contains("web-1/app-shop") && events.contains("killed by signal 9"), "\(events)")
     }
 
     @Test func agentsReportMemoryAndCPU() throws {
