@@ -7,13 +7,14 @@ Everything runs on loopback; every cluster is destroyed and its agents killed by
 """
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import urllib.request
+
+from benchlib import teardown
 
 RECIPE = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else ".build/release/recipe")
 STDLIB = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "Stdlib")
@@ -129,13 +130,7 @@ def measure(web, batches):
             print(f"deploy web={web:<3} batch={batch:<4} wall {wall:6.2f} s   requests {load.sent:5d}   "
                   f"failed {load.failed} (goal 0)   answers {dict(sorted(load.versions.items()))}")
     finally:
-        subprocess.run([RECIPE, "destroy", "bench", "--yes"], env=env, capture_output=True)
-        for pid in agents:
-            try:
-                os.kill(pid, 9)
-            except (ProcessLookupError, TypeError):
-                pass
-        shutil.rmtree(home, ignore_errors=True)
+        teardown(RECIPE, env, "bench", agents, home)
 
 
 if __name__ == "__main__":

@@ -6,11 +6,12 @@ Everything runs on loopback; every process started is stopped by destroy, then b
 """
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
+
+from benchlib import teardown
 
 RECIPE = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else ".build/release/recipe")
 
@@ -49,13 +50,7 @@ def measure(web):
               f"idle agent RSS median {sorted(idle)[len(idle) // 2] / 1024:5.1f} MB, max {max(idle) / 1024:5.1f} MB "
               f"(goal <= 25 MB)   instances {len(shop['instances'])}")
     finally:
-        recipe(home, "destroy", "shop", "--yes", check=False)
-        for pid in agents:
-            try:
-                os.kill(pid, 9)
-            except (ProcessLookupError, TypeError):
-                pass
-        shutil.rmtree(home, ignore_errors=True)
+        teardown(RECIPE, dict(os.environ, RECIPE_HOME=home), "shop", agents, home)
 
 
 if __name__ == "__main__":

@@ -66,8 +66,8 @@ extension Agent {
     func restartRequested() {
         let run = paths.root(of: instanceID).appendingPathComponent("run")
         for index in services.indices {
-            let request = run.appendingPathComponent("restart-\(services[index].spec.name)")
-            guard (try? FileManager.default.removeItem(at: request)) != nil else { continue }
+            // unlink, not FileManager: no error object is built for the usual "no request"
+            guard unlink(run.appendingPathComponent("restart-\(services[index].spec.name)").path) == 0 else { continue }
             if let pid = services[index].pid {
                 _ = kill(-pid, SIGTERM)
                 var status: Int32 = 0

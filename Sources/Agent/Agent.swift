@@ -66,9 +66,11 @@ public final class Agent {
                 return 0
             }
             reapServices()
-            restartRequested()
+            if signal == SIGUSR1 {
+                restartRequested()  // a deploy asks by file, then wakes us
+                commands.runPending()
+            }
             restartDueServices()
-            if signal == SIGUSR1 { commands.runPending() }
             if Date() >= nextBeat {
                 guard let current = try store.instance(instanceID) else {
                     // terminated behind our back: nothing left to serve

@@ -81,12 +81,15 @@ extension Engine {
 
         // An app that was never deployed gets its first release now, at its declared ref.
         let deployable = spec.apps.filter { (try? AppSpec(name: $0.key, json: $0.value))?.deployable == true }.keys
-        for app in Set(spec.layers.flatMap(\.apps)).intersection(deployable).sorted()
-        where try store.currentRelease(cluster: spec.name, app: app) == nil {
-            guard try await listInstances(cluster: spec.name, layer: nil).contains(where: { instance in
-                instance.state == .online && spec.layer(instance.layer)?.apps.contains(app) == true
-            }) else { continue }
-            _ = try await deploy(cluster: spec.name, app: app)
+        let undeployed = try Set(spec.layers.flatMap(\.apps)).intersection(deployable).sorted()
+            .filter { try store.currentRelease(cluster: spec.name, app: $0) == nil }
+        if !undeployed.isEmpty {
+            // one look at the instances, whatever the number of apps
+            let onlineLayers = Set(try await listInstances(cluster: spec.name, layer: nil).filter { $0.state == .online }.map(\.layer))
+            for app in undeployed where spec.layers.contains(where: { onlineLayers.contains($0.name) && $0.apps.contains(app) }) {
+                // nothing serves it yet, so no batches: every instance at once
+                _ = try await deploy(cluster: spec.name, app: app, batch: "100%")
+            }
         }
 
         // Membership changed: configure every online instance of the cluster.

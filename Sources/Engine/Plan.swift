@@ -38,8 +38,6 @@ public struct Plan: Sendable {
     public var setups: [Instance] = []
     /// Existing instances missing a volume or an address.
     public var repairs: [Instance] = []
-    public var firewall: [FirewallRule] = []
-    public var users: [UserSpec] = []
     public var accessChanged = false
 
     public var adds: Int { steps.filter { $0.action == .add }.count }

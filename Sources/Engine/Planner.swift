@@ -10,7 +10,7 @@ struct Planner {
     let isLost: (Instance) -> Bool
 
     func plan() -> Plan {
-        var plan = Plan(cluster: spec.name, inventory: inventory, firewall: spec.firewall, users: spec.users)
+        var plan = Plan(cluster: spec.name, inventory: inventory)
         let byName = Dictionary(inventory.instances.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let wanted = Set(spec.layers.flatMap(\.instanceNames))
 

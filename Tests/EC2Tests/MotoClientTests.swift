@@ -81,11 +81,12 @@ import TestSupport
     @Test func throttledRequestsAreRetriedUntilTheyPass() async throws {
         let moto = try await MotoServer()
         defer { moto.stop() }
-        let proxy = try ThrottleProxy(target: moto.port, share: 0.5)
+        // a third of the calls throttled: some retries for sure, eight in a row almost never
+        let proxy = try ThrottleProxy(target: moto.port, share: 0.33)
         defer { proxy.stop() }
         let ec2 = EC2Provider(config: moto.config(endpoint: proxy.endpoint))
         for _ in 0..<6 { _ = try await ec2.describe(cluster: "x") }
-        #expect(ec2.calls.retried > 0, "half the calls were throttled, so some were retried")
+        #expect(ec2.calls.retried > 0, "a third of the calls were throttled, so some were retried")
     }
 
     @Test func anEndpointThatIsDownIsRetriedThenNamed() async throws {
