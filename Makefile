@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := /opt/swift/usr/bin:$(PATH)
 
-APT_PACKAGES := liblua5.4-dev libsqlite3-dev python3 python3-venv tar curl haproxy
+APT_PACKAGES := liblua5.4-dev libsqlite3-dev python3 python3-venv tar curl git haproxy socat
 VENV := .venv
 SWIFT_JOBS ?= 2
 

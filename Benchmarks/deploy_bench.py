@@ -35,7 +35,7 @@ cluster "bench" {
   layers = {
     web = { count = arg.web, apps = { "shop" } },
     lb = { count = 1, services = { haproxy = haproxy.service { listen = 8080 } },
-           on = { configure = haproxy.configure { listen = 8080, backend = "web", port = 8000, health = "/" } } },
+           on = haproxy.hooks { listen = 8080, backend = "web", port = 8000, health = "/" } },
   },
 }
 """

@@ -35,7 +35,7 @@ cluster "shop" {
       count = 1,
       elastic_ip = true,
       services = { haproxy = haproxy.service { listen = 8080 } },
-      on = { configure = haproxy.configure { listen = 8080, backend = "web", port = 8000 } },
+      on = haproxy.hooks { listen = 8080, backend = "web", port = 8000 },
     },
   },
   users = {

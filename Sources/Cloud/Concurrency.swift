@@ -1,5 +1,7 @@
+import Foundation
+
 /// Runs every operation to its end (nothing is cancelled midway: an in-flight URLSession request
-/// must never be cancelled, see QueryClient.fetch), then returns the results in order or throws
+/// must never be cancelled, see `bounded`), then returns the results in order or throws
 /// the first error.
 @discardableResult
 public func all<T: Sendable>(_ operations: [@Sendable () async throws -> T]) async throws -> [T] {
@@ -14,4 +16,39 @@ public func all<T: Sendable>(_ operations: [@Sendable () async throws -> T]) asy
         return results
     }
     return try results.map { try $0!.get() }
+}
+
+/// `operation`'s result, or `timeout` thrown once `seconds` have passed: a hard bound of our own.
+/// The operation is never cancelled (cancelling an in-flight URLSession task can deadlock
+/// FoundationNetworking on Linux); a late result is dropped.
+public func bounded<T: Sendable>(_ seconds: Double, timeout: any Error,
+                                 _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+    let once = Once()
+    return try await withCheckedThrowingContinuation { continuation in
+        Task {
+            do {
+                let value = try await operation()
+                if once.claim() { continuation.resume(returning: value) }
+            } catch {
+                if once.claim() { continuation.resume(throwing: error) }
+            }
+        }
+        Task {
+            try? await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
+            if once.claim() { continuation.resume(throwing: timeout) }
+        }
+    }
+}
+
+/// True for the first caller only.
+final class Once: @unchecked Sendable {
+    private let lock = NSLock()
+    private var claimed = false
+
+    func claim() -> Bool {
+        lock.withLock {
+            defer { claimed = true }
+            return !claimed
+        }
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Cloud
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -87,26 +88,10 @@ public struct QueryClient: Sendable {
         return root
     }
 
-    /// The request, or a timeout error once `seconds` have passed: a hard bound of our own, whatever
-    /// the URL loading system does with a server that accepted and went silent. The request is
-    /// never cancelled (cancelling an in-flight URLSession task can deadlock FoundationNetworking
-    /// on Linux); a late answer is dropped.
+    /// The request, or a timeout error once `seconds` have passed, whatever the URL loading
+    /// system does with a server that accepted and went silent (see `bounded`).
     static func fetch(_ request: URLRequest, within seconds: Double) async throws -> (Data, URLResponse) {
-        let once = Once()
-        return try await withCheckedThrowingContinuation { continuation in
-            Task {
-                do {
-                    let answer = try await URLSession.shared.data(for: request)
-                    if once.claim() { continuation.resume(returning: answer) }
-                } catch {
-                    if once.claim() { continuation.resume(throwing: error) }
-                }
-            }
-            Task {
-                try? await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
-                if once.claim() { continuation.resume(throwing: URLError(.timedOut)) }
-            }
-        }
+        try await bounded(seconds, timeout: URLError(.timedOut)) { try await URLSession.shared.data(for: request) }
     }
 
     static func formEncode(_ s: String) -> String {
@@ -144,19 +129,6 @@ public final class CallLog: @unchecked Sendable {
     public var mutating: Int {
         lock.withLock {
             sentByAction.filter { !["Describe", "Get", "List"].contains(where: $0.key.hasPrefix) }.values.reduce(0, +)
-        }
-    }
-}
-
-/// True for the first caller only.
-final class Once: @unchecked Sendable {
-    private let lock = NSLock()
-    private var claimed = false
-
-    func claim() -> Bool {
-        lock.withLock {
-            defer { claimed = true }
-            return !claimed
         }
     }
 }

@@ -30,8 +30,11 @@ extension Engine {
         var report = ConvergeReport(plan: plan)
         let hooks = HookRunner(engine: self, hooks: hooks, options: options)
 
-        // Leavers: shutdown hooks first, then terminate.
+        // Leavers: out of the balancers' rotation, then shutdown hooks, then terminate.
+        let leaving = Set(plan.terminations.map(\.id))
+        let staying = plan.inventory.instances.filter { !leaving.contains($0.id) }
         try await forEachConcurrently(plan.terminations, limit: options.parallelism) { instance in
+            await hooks.balance(.drain, instance, among: staying, reason: "terminating")
             await hooks.run(.shutdown, instance, reason: "terminating", timeLimit: options.shutdownTimeout)
             try await provider.terminate([instance.id])
         }
@@ -109,7 +112,7 @@ extension Engine {
         }
         try store.saveCluster(
             ClusterRecord(name: spec.name, provider: spec.provider, recipePath: recipe?.path, recipeHash: recipe?.sha256,
-                          spec: try json(spec)),
+                          recipeArguments: try recipe.map { try json($0.arguments) }, spec: try json(spec)),
             layers: try spec.layers.map { LayerRecord(cluster: spec.name, name: $0.name, count: $0.count, spec: try json($0)) })
         guard plan.accessChanged else { return }
         try store.saveAccess(

@@ -6,10 +6,13 @@ import Store
 public struct RecipeSource: Sendable {
     public var path: String
     public var sha256: String
+    /// The run's `name=value` arguments.
+    public var arguments: [String: String]
 
-    public init(path: String, sha256: String) {
+    public init(path: String, sha256: String, arguments: [String: String] = [:]) {
         self.path = path
         self.sha256 = sha256
+        self.arguments = arguments
     }
 }
 

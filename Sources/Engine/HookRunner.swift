@@ -9,23 +9,41 @@ struct HookRunner: Sendable {
 
     /// Returns whether the hook succeeded (true when none is declared).
     @discardableResult
-    func run(_ kind: HookKind, _ instance: Instance, reason: String, app: String? = nil, timeLimit: Double? = nil) async -> Bool {
+    func run(_ kind: HookKind, _ instance: Instance, reason: String, app: String? = nil, target: Instance? = nil,
+             timeLimit: Double? = nil) async -> Bool {
         guard let hooks, hooks.declares(kind, layer: instance.layer) else { return true }
-        let event = HookEvent(cluster: instance.cluster, layer: instance.layer, instance: instance, reason: reason, app: app)
+        let event = HookEvent(cluster: instance.cluster, layer: instance.layer, instance: instance, reason: reason, app: app,
+                              target: target)
         let start = Date()
         do {
             try await hooks.run(kind, event, timeLimit: timeLimit ?? options.hookTimeLimit)
             engine.record("hook.\(kind.rawValue)", cluster: instance.cluster, subject: instance.name,
-                          detail: detail(reason, app, start))
+                          detail: detail(reason, app, target, start))
             return true
         } catch {
             engine.record("hook.\(kind.rawValue)", cluster: instance.cluster, subject: instance.name,
-                          detail: detail(reason, app, start), result: "failed: \(error)")
+                          detail: detail(reason, app, target, start), result: "failed: \(error)")
             return false
         }
     }
 
-    private func detail(_ reason: String, _ app: String?, _ start: Date) -> String {
-        (app.map { "app \($0), " } ?? "") + "\(reason), \(Int(Date().timeIntervalSince(start) * 1000)) ms"
+    /// The instances that balance `target`: online peers whose layer declares `kind` (drain or ready).
+    func balancers(_ kind: HookKind, of target: Instance, among instances: [Instance]) -> [Instance] {
+        guard let hooks else { return [] }
+        return instances.filter { $0.id != target.id && $0.state == .online && hooks.declares(kind, layer: $0.layer) }
+    }
+
+    /// Takes `target` out of (or back into) rotation on every balancer, all at once.
+    func balance(_ kind: HookKind, _ target: Instance, among instances: [Instance], reason: String) async {
+        await withTaskGroup(of: Void.self) { group in
+            for balancer in balancers(kind, of: target, among: instances) {
+                group.addTask { await run(kind, balancer, reason: reason, target: target) }
+            }
+        }
+    }
+
+    private func detail(_ reason: String, _ app: String?, _ target: Instance?, _ start: Date) -> String {
+        (app.map { "app \($0), " } ?? "") + (target.map { "\($0.name), " } ?? "")
+            + "\(reason), \(Int(Date().timeIntervalSince(start) * 1000)) ms"
     }
 }

@@ -1,8 +1,10 @@
 import Cloud
 
-/// The lifecycle hooks a layer (or the whole cluster) may declare, in OpsWorks' terms.
+/// The lifecycle hooks a layer (or the whole cluster) may declare, in OpsWorks' terms, plus two
+/// for load balancers: `drain` takes another instance out of rotation before it stops or restarts,
+/// `ready` puts it back once it answers its health check.
 public enum HookKind: String, CaseIterable, Sendable {
-    case setup, configure, deploy, undeploy, shutdown
+    case setup, configure, deploy, undeploy, shutdown, drain, ready
 }
 
 /// What a hook is told.
@@ -14,13 +16,17 @@ public struct HookEvent: Sendable {
     public var reason: String
     /// The app, for deploy and undeploy.
     public var app: String?
+    /// The instance a drain or ready hook is about (the hook runs on the balancer).
+    public var target: Instance?
 
-    public init(cluster: String, layer: String, instance: Instance, reason: String, app: String? = nil) {
+    public init(cluster: String, layer: String, instance: Instance, reason: String, app: String? = nil,
+                target: Instance? = nil) {
         self.cluster = cluster
         self.layer = layer
         self.instance = instance
         self.reason = reason
         self.app = app
+        self.target = target
     }
 }
 

@@ -14,7 +14,7 @@ extension LuaVM {
         }))
         scheduler.run += 1
         var deadlineTask: Task<Void, Never>?
-        if let limit = options.timeLimit {
+        if let limit = timeLimit {
             cr_set_deadline(L, cr_monotonic_now() + limit)
             let sink = completionSink
             let run = scheduler.run

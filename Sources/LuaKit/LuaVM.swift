@@ -10,6 +10,9 @@ import Foundation
 public final class LuaVM {
     let L: OpaquePointer
     public let options: LuaOptions
+    /// The budget of each following `run` (the options' to begin with); a host that keeps the VM
+    /// running for hooks, each with its own budget, clears it.
+    public var timeLimit: Double?
     // Read on every bridged call from one thread only; the dynamic exclusivity check would cost ~5%.
     @exclusivity(unchecked) var primitives: [LuaPrimitive] = []
     /// Registry reference of the table handed to preludes as `...`: the registered primitives.
@@ -24,6 +27,7 @@ public final class LuaVM {
         }
         L = state
         self.options = options
+        timeLimit = options.timeLimit
         (completions, completionSink) = AsyncStream.makeStream(of: Completion.self)
         cr_open_sandbox_libs(state)
         cr_newtable(state)

@@ -124,15 +124,25 @@ extension RecipeRunner {
             let timeout = options["timeout"].doubleValue ?? 300
             return .async { [try await engine.run(on: instance, command: command, timeout: timeout).lua] }
         }
-        registerChanging(vm, "deploy") { call in
+        registerChanging(vm, "deploy") { [unowned self] call in
             let spec = try call.table(1, "deploy")
             guard case .string(let cluster) = spec["cluster"], case .string(let app) = spec["app"] else {
                 throw PrimitiveError("deploy{ cluster = NAME, app = NAME [, ref = REF, batch = N or \"25%\"] }")
             }
             let ref = spec["ref"].stringValue
             let batch = spec["batch"].stringValue ?? spec["batch"].intValue.map { String($0) } ?? "1"
+            // this run's hooks when it declared the cluster, else those of the recipe that did
+            let declared = declarations[cluster].map { recipeHooks($0, vm.callbacks) }
+            let options = self.options, output = self.output
             return .async {
-                let report = try await engine.deploy(cluster: cluster, app: app, ref: ref, batch: batch)
+                let deploy: @Sendable ((any LifecycleHooks)?) async throws -> DeployReport = { hooks in
+                    try await engine.deploy(cluster: cluster, app: app, ref: ref, batch: batch, hooks: hooks, options: options.apply)
+                }
+                let report = if let declared {
+                    try await deploy(declared)
+                } else {
+                    try await RecordedRecipe.withHooks(engine: engine, cluster: cluster, options: options, warn: output, deploy)
+                }
                 return [.table(LuaTable(fields: [
                     "release": .string(report.release), "sha": .string(report.sha),
                     "instances": .table(LuaTable(array: report.instances.map(LuaValue.string))),
@@ -160,9 +170,12 @@ extension RecipeRunner {
     /// A primitive that changes state: refused when the recipe only plans.
     func registerChanging(_ vm: LuaVM, _ name: String, _ fn: @escaping LuaPrimitive) {
         let planning = options.mode == .plan
-        vm.register(name) { call in
+        vm.register(name) { [unowned self] call in
             if planning {
                 throw PrimitiveError("\(name.replacingOccurrences(of: "_", with: ".")) changes state: not run by plan or --dry-run")
+            }
+            if loading {
+                throw PrimitiveError("\(name.replacingOccurrences(of: "_", with: ".")) changes state: not run while the recipe is loaded for its hooks (move it into a hook)")
             }
             return try fn(call)
         }

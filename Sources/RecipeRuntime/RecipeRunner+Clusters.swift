@@ -18,6 +18,7 @@ extension RecipeRunner {
         vm.register("cluster_apply") { [unowned self] call in
             let name = try call.string(1, "cluster")
             guard let declaration = declarations[name] else { throw PrimitiveError("cluster \(name) was not declared") }
+            if loading { return .values([]) }  // loaded for its hooks: the declaration is only read
             let hooks = recipeHooks(declaration, callbacks)
             return .async {
                 let plan = try await engine.plan(declaration.spec)
@@ -67,7 +68,7 @@ extension RecipeRunner {
     }
 
     /// The hooks of one declaration, with attributes layered cluster < layer < run.
-    private func recipeHooks(_ declaration: Declaration, _ callbacks: LuaCallbacks) -> RecipeHooks {
+    func recipeHooks(_ declaration: Declaration, _ callbacks: LuaCallbacks) -> RecipeHooks {
         let run = JSONValue.object(options.arguments.mapValues { text in
             switch Self.argumentValue(text) {
             case .int(let i): return .int(i)
@@ -115,6 +116,7 @@ struct RecipeHooks: LifecycleHooks {
         table["instance"] = event.instance.lua
         table["reason"] = .string(event.reason)
         table["app"] = event.app.map(LuaValue.string) ?? .nil
+        table["target"] = event.target?.lua ?? .nil
         table["attributes"] = attributes[event.layer] ?? .table(LuaTable())
         for function in functions {
             _ = try await callbacks.call(function, [.table(table)], timeLimit: timeLimit)

@@ -54,6 +54,9 @@ public final class RecipeRunner {
     var globalHooks: [HookKind: [LuaFunction]] = [:]
     /// Event hooks (`on("instance.failed", fn)`), run by the scheduler.
     var eventHooks: [String: [LuaFunction]] = [:]
+    /// While a hosted recipe's body runs: declarations are recorded, never applied, and every
+    /// primitive that changes state is refused.
+    var loading = false
 
     public init(engine: Engine, options: RecipeOptions, output: @escaping @Sendable (String) -> Void = { print($0) }) {
         self.engine = engine
@@ -63,11 +66,19 @@ public final class RecipeRunner {
 
     /// Runs the recipe at `file`; a Lua error comes back as a `LuaError` naming file:line.
     public func run(file: URL) async throws -> RunSummary {
+        let (vm, main, chunk) = try prepare(file)
+        _ = try await vm.run(main, args: [.function(chunk)])
+        return summary.value
+    }
+
+    /// A VM with the primitives bound, the prelude's main function and the recipe's chunk.
+    func prepare(_ file: URL) throws -> (LuaVM, LuaFunction, LuaFunction) {
         let folder = file.deletingLastPathComponent()
         let vm = try LuaVM(options: LuaOptions(
             memoryLimit: options.memoryLimit, timeLimit: options.timeLimit,
             moduleRoots: [folder, folder.appendingPathComponent("cookbooks"), options.stdlib]))
-        recipe = RecipeSource(path: file.standardizedFileURL.path, sha256: (try? Digest.sha256(of: file)) ?? "")
+        recipe = RecipeSource(path: file.standardizedFileURL.path, sha256: (try? Digest.sha256(of: file)) ?? "",
+                              arguments: options.arguments)
         bind(vm)
         let preludeURL = options.stdlib.appendingPathComponent("prelude.lua")
         guard let prelude = try? String(contentsOf: preludeURL, encoding: .utf8) else {
@@ -82,8 +93,7 @@ public final class RecipeRunner {
             "file": .string(file.standardizedFileURL.path), "dir": .string(folder.standardizedFileURL.path),
         ])))
         let chunk = try vm.loadFile(file, displayPath: DisplayPath.of(file))
-        _ = try await vm.run(main, args: [.function(chunk)])
-        return summary.value
+        return (vm, main, chunk)
     }
 
     /// `count=30` arrives as a number, `from=shop` as a string.

@@ -33,16 +33,19 @@ public struct ClusterRecord: Codable, Sendable, FetchableRecord, PersistableReco
     public var provider: String
     public var recipePath: String?
     public var recipeHash: String?
+    /// The run's `name=value` arguments as a JSON object, so the recipe can be loaded again for its hooks.
+    public var recipeArguments: String?
     public var spec: String
     public var createdAt: Date
     public var updatedAt: Date
 
-    public init(name: String, provider: String, recipePath: String?, recipeHash: String?, spec: String,
-                createdAt: Date = Date(), updatedAt: Date = Date()) {
+    public init(name: String, provider: String, recipePath: String?, recipeHash: String?, recipeArguments: String? = nil,
+                spec: String, createdAt: Date = Date(), updatedAt: Date = Date()) {
         self.name = name
         self.provider = provider
         self.recipePath = recipePath
         self.recipeHash = recipeHash
+        self.recipeArguments = recipeArguments
         self.spec = spec
         self.createdAt = createdAt
         self.updatedAt = updatedAt

@@ -66,6 +66,9 @@ extension Store {
                 CREATE INDEX releases_app ON releases(cluster, app, id);
                 """)
         }
+        migrator.registerMigration("v4: recipe arguments") { db in
+            try db.execute(sql: "ALTER TABLE clusters ADD COLUMN recipeArguments TEXT")
+        }
         return migrator
     }
 }

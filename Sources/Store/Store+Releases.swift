@@ -47,10 +47,7 @@ extension Store {
     public func record(release: ReleaseRecord) throws {
         try db.write { db in
             var release = release
-            if release.state == .current {
-                try db.execute(sql: "UPDATE releases SET state = 'superseded' WHERE cluster = ? AND app = ? AND state = 'current'",
-                               arguments: [release.cluster, release.app])
-            }
+            if release.state == .current { try Self.retire(db, cluster: release.cluster, app: release.app) }
             try release.insert(db)
         }
     }
@@ -58,9 +55,18 @@ extension Store {
     /// Makes an earlier release current again (rollback).
     public func makeCurrent(_ id: Int64, cluster: String, app: String) throws {
         try db.write { db in
-            try db.execute(sql: "UPDATE releases SET state = 'superseded' WHERE cluster = ? AND app = ? AND state = 'current'",
-                           arguments: [cluster, app])
+            try Self.retire(db, cluster: cluster, app: app)
             try db.execute(sql: "UPDATE releases SET state = 'current' WHERE id = ?", arguments: [id])
         }
+    }
+
+    /// No release is current any more (undeploy); the history stays.
+    public func retireReleases(cluster: String, app: String) throws {
+        try db.write { db in try Self.retire(db, cluster: cluster, app: app) }
+    }
+
+    private static func retire(_ db: Database, cluster: String, app: String) throws {
+        try db.execute(sql: "UPDATE releases SET state = 'superseded' WHERE cluster = ? AND app = ? AND state = 'current'",
+                       arguments: [cluster, app])
     }
 }

@@ -1,11 +1,20 @@
 import Cloud
 
-/// An app as `apps = { NAME = { source, ref, start, port, health, env, keep } }` declares it.
+/// An app as `apps = { NAME = { source, ref, sha256, start, port, health, env, build, keep } }` declares it.
 public struct AppSpec: Sendable, Equatable {
+    public static let fields: Set<String> = [
+        "source", "ref", "sha256", "start", "port", "health", "health_timeout", "env", "build", "build_timeout", "keep",
+    ]
+
     public var name: String
-    /// git+file:PATH, git+URL
+    /// git+file:PATH, git+URL, file:FOLDER, file:PATH.tar.gz|.zip or http(s)://….tar.gz|.zip
     public var source: String
     public var ref: String
+    /// The archive's expected SHA-256 (archive sources only).
+    public var sha256: String?
+    /// Run in a new release's folder before it is switched to; a failure stops the deploy.
+    public var build: String?
+    public var buildTimeout: Double
     public var start: String
     public var port: Int
     public var health: String
@@ -21,10 +30,19 @@ public struct AppSpec: Sendable, Equatable {
         func int(_ key: String) -> Int? {
             switch o[key] { case .int(let i): return Int(i); case .number(let d): return Int(d); default: return nil }
         }
+        if let unknown = o.keys.sorted().first(where: { !Self.fields.contains($0) }) {
+            throw CloudError("app \(name): unknown field '\(unknown)' (fields: \(Self.fields.sorted().joined(separator: ", ")))")
+        }
         guard let start = string("start") else { throw CloudError("app \(name): start = COMMAND is required") }
         self.name = name
         source = string("source") ?? ""
         ref = string("ref") ?? "main"
+        sha256 = string("sha256")?.lowercased()
+        if let sha256, sha256.count != 64 || !sha256.allSatisfy(\.isHexDigit) {
+            throw CloudError("app \(name): sha256 must be 64 hex digits")
+        }
+        build = string("build")
+        buildTimeout = Double(int("build_timeout") ?? 600)
         self.start = start
         port = int("port") ?? 8000
         health = string("health") ?? "/health"
@@ -32,6 +50,9 @@ public struct AppSpec: Sendable, Equatable {
         healthTimeout = Double(int("health_timeout") ?? 20)
         if case .object(let e) = o["env"] {
             env = e.compactMapValues { if case .string(let s) = $0 { return s }; return nil }
+            if let bad = e.keys.sorted().first(where: { !Shell.isVariableName($0) || env[$0] == nil }) {
+                throw CloudError("app \(name): env.\(bad) must be a variable name with a string value")
+            }
         } else {
             env = [:]
         }
@@ -46,9 +67,13 @@ public struct AppSpec: Sendable, Equatable {
     /// The service that runs the current release: it waits for the first release, records its
     /// pid (the shell execs the app, so the pid is the app's), and starts.
     public var service: ServiceSpec {
-        let env = self.env.sorted { $0.key < $1.key }.map { "\($0.key)='\($0.value)'" }.joined(separator: " ")
         let command = "mkdir -p $ROOT/run; while [ ! -e $ROOT/\(folder)/current ]; do sleep 0.2; done; "
-            + "cd $ROOT/\(folder)/current && echo $$ > $ROOT/run/app-\(name).pid && exec env \(env) \(start)"
+            + "cd $ROOT/\(folder)/current && echo $$ > $ROOT/run/app-\(name).pid && exec \(environment) \(start)"
         return ServiceSpec(name: "app-\(name)", command: command, port: port)
+    }
+
+    /// `env K='V' …`: the app's environment for a shell command line.
+    var environment: String {
+        (["env"] + env.sorted { $0.key < $1.key }.map { "\($0.key)=\(Shell.quote($0.value))" }).joined(separator: " ")
     }
 }

@@ -7,13 +7,8 @@ import LocalCloud
 struct GitSource {
     let cache: URL
 
-    /// Resolves `ref` and returns the commit and the archive of its tree. A `file:FOLDER` source
-    /// is archived as it is now, named by the SHA-256 of its archive (the ref does not apply).
+    /// Resolves `ref` (git+URL or git+file:PATH) and returns the commit and the archive of its tree.
     func export(source: String, ref: String, app: String) async throws -> (sha: String, archive: URL) {
-        if source.hasPrefix("file:") { return try await folder(String(source.dropFirst(5)), app: app) }
-        guard source.hasPrefix("git+") else {
-            throw CloudError("app \(app): source '\(source)' is not git+file:PATH, git+URL or file:FOLDER")
-        }
         var url = String(source.dropFirst(4))
         if url.hasPrefix("file:") { url = URL(fileURLWithPath: String(url.dropFirst(5))).standardizedFileURL.path }
         let repo = cache.appendingPathComponent("git").appendingPathComponent(Self.key(url) + ".git")
@@ -34,26 +29,6 @@ struct GitSource {
             try FileManager.default.createDirectory(at: archive.deletingLastPathComponent(), withIntermediateDirectories: true)
             try await Tool.check("git", ["-C", repo.path, "archive", "--format=tar", "-o", archive.path + ".part", sha])
             try FileManager.default.moveItem(atPath: archive.path + ".part", toPath: archive.path)
-        }
-        return (sha, archive)
-    }
-
-    private func folder(_ path: String, app: String) async throws -> (sha: String, archive: URL) {
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue else {
-            throw CloudError("app \(app): source folder \(path) does not exist")
-        }
-        let archives = cache.appendingPathComponent("archives")
-        try FileManager.default.createDirectory(at: archives, withIntermediateDirectories: true)
-        let part = archives.appendingPathComponent("folder-\(UUID().uuidString).tar")
-        try await Tool.check("tar", ["-cf", part.path, "--sort=name", "--mtime=@0", "--owner=0", "--group=0",
-                                     "--exclude=__pycache__", "-C", path, "."])
-        let sha = try Digest.sha256(of: part)
-        let archive = archives.appendingPathComponent("\(sha).tar")
-        if FileManager.default.fileExists(atPath: archive.path) {
-            try FileManager.default.removeItem(at: part)
-        } else {
-            try FileManager.default.moveItem(at: part, to: archive)
         }
         return (sha, archive)
     }

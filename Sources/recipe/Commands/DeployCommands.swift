@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
 import Foundation
+import RecipeRuntime
 import Store
 
 /// What the deploy commands share: the state and the cluster and app they act on.
@@ -15,6 +16,16 @@ struct AppArguments: ParsableArguments {
 
     func engine() throws -> Engine {
         Engine(store: try Store(home: Store.home(explicit: home.home)), executable: Executable.path)
+    }
+
+    /// Runs `body` with the hooks of the recipe that declared the cluster (drain, ready, deploy, undeploy).
+    func withHooks<T: Sendable>(_ body: @escaping @Sendable (Engine, (any LifecycleHooks)?) async throws -> T) async throws -> T {
+        try await attempt {
+            let engine = try engine()
+            return try await RecordedRecipe.withHooks(engine: engine, cluster: cluster, warn: { Terminal.error($0) }) { hooks in
+                try await body(engine, hooks)
+            }
+        }
     }
 
     /// Runs `body`, printing a refusal as one line and exiting 1.
@@ -41,8 +52,9 @@ struct DeployCommand: AsyncParsableCommand {
     var batch: String = "1"
 
     func run() async throws {
-        let report = try await target.attempt {
-            try await target.engine().deploy(cluster: target.cluster, app: target.app, ref: ref, batch: batch)
+        let (cluster, app, ref, batch) = (target.cluster, target.app, ref, batch)
+        let report = try await target.withHooks { engine, hooks in
+            try await engine.deploy(cluster: cluster, app: app, ref: ref, batch: batch, hooks: hooks)
         }
         print("\(target.app): release \(report.release) (\(report.sha.prefix(12))) on \(report.instances.joined(separator: ", "))")
     }
@@ -56,9 +68,13 @@ struct RollbackCommand: AsyncParsableCommand {
     @Option(name: .long, help: "How many releases back.")
     var steps: Int = 1
 
+    @Option(name: .long, help: "Instances per batch: a count, or a share such as 25%.")
+    var batch: String = "1"
+
     func run() async throws {
-        let release = try await target.attempt {
-            try await target.engine().rollback(cluster: target.cluster, app: target.app, steps: steps)
+        let (cluster, app, steps, batch) = (target.cluster, target.app, steps, batch)
+        let release = try await target.withHooks { engine, hooks in
+            try await engine.rollback(cluster: cluster, app: app, steps: steps, batch: batch, hooks: hooks)
         }
         print("\(target.app): back on release \(release.release) (\(release.ref), \(release.sha.prefix(12)))")
     }
@@ -73,5 +89,20 @@ struct ReleasesCommand: AsyncParsableCommand {
         for release in try target.engine().store.releases(cluster: target.cluster, app: target.app) {
             print("\(release.release)  \(release.ref.padding(12))  \(release.sha.prefix(12))  \(release.state.rawValue)")
         }
+    }
+}
+
+struct UndeployCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "undeploy", abstract: "Take an app off its instances: stopped, out of rotation, releases removed.")
+
+    @OptionGroup var target: AppArguments
+
+    func run() async throws {
+        let (cluster, app) = (target.cluster, target.app)
+        let instances = try await target.withHooks { engine, hooks in
+            try await engine.undeploy(cluster: cluster, app: app, hooks: hooks)
+        }
+        print("\(app): undeployed from \(instances.joined(separator: ", ")); `recipe deploy \(cluster) \(app)` brings it back")
     }
 }

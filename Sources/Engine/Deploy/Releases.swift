@@ -1,0 +1,93 @@
+import Cloud
+import Foundation
+
+/// An app's release folders on one instance at a time: unpack and build, switch `current`
+/// atomically, restart and wait for the health check, prune, remove.
+struct Releases: Sendable {
+    let engine: Engine
+    let app: AppSpec
+
+    private func shell(_ instance: Instance, _ command: String, timeout: Double = 120) async throws -> CommandResult {
+        try await engine.run(on: instance.id, command: command, timeout: timeout)
+    }
+
+    /// The release `current` points at (nil before the first deploy).
+    func current(on instance: Instance) async throws -> String? {
+        let out = try await shell(instance, "readlink \(app.folder)/current || true").stdout.trimmed
+        return out.isEmpty ? nil : String(out.split(separator: "/").last!)
+    }
+
+    /// Unpacks the release and runs its build, in a folder that only gets its name once both worked.
+    func install(_ release: String, archive: URL, on instance: Instance) async throws {
+        let dir = "\(app.folder)/releases/\(release)"
+        if try await shell(instance, "test -d \(dir)").code == 0 { return }
+        let unpacked = try await shell(instance, "rm -rf \(dir).part && mkdir -p \(dir).part && tar -xf \(Shell.quote(archive.path)) -C \(dir).part")
+        guard unpacked.code == 0 else { throw CloudError("could not unpack \(release): \(unpacked.stderr.trimmed)") }
+        if let build = app.build {
+            let built = try await shell(instance, "cd \(dir).part && \(app.environment) sh -c \(Shell.quote(build)) 2>&1",
+                                        timeout: app.buildTimeout)
+            guard built.code == 0 else {
+                _ = try? await shell(instance, "rm -rf \(dir).part")
+                throw CloudError("build (\(build)) exited \(built.code); last lines:\n\(Self.tail(built.stdout + built.stderr))")
+            }
+        }
+        let named = try await shell(instance, "mv \(dir).part \(dir)")
+        guard named.code == 0 else { throw CloudError("could not keep \(release): \(named.stderr.trimmed)") }
+    }
+
+    /// Switches `current` atomically; with `restart`, restarts the app and waits for its health check.
+    func activate(_ release: String, on instance: Instance, restart: Bool = true) async throws {
+        let switched = try await shell(instance, "ln -sfn releases/\(release) \(app.folder)/current.new && mv -T \(app.folder)/current.new \(app.folder)/current")
+        guard switched.code == 0 else { throw CloudError("could not switch to \(release): \(switched.stderr.trimmed)") }
+        guard restart else { return }
+        try await self.restart(on: instance)
+        try await waitHealthy(instance)
+    }
+
+    /// Asks the agent to restart the app's service at once (the command's parent is the agent).
+    func restart(on instance: Instance) async throws {
+        _ = try await shell(instance, "mkdir -p run && touch run/restart-app-\(app.name) && kill -USR1 $PPID")
+    }
+
+    private func waitHealthy(_ instance: Instance) async throws {
+        let timeout = app.healthTimeout
+        let deadline = Date().addingTimeInterval(timeout)
+        let check = "curl -sf -o /dev/null --max-time 2 http://$ADDRESS:\(app.port)\(app.health)"
+        // give the old process time to go, so the check does not answer from it
+        try await Task.sleep(nanoseconds: 300_000_000)
+        while Date() < deadline {
+            if try await shell(instance, check).code == 0 { return }
+            try await Task.sleep(nanoseconds: 250_000_000)
+        }
+        let log = try await shell(instance, "tail -n 15 var/log/app-\(app.name).log 2>/dev/null").stdout
+        throw CloudError("failed its health check (GET \(app.health) on port \(app.port)) within \(Int(timeout)) s; last log lines:\n\(Self.tail(log))")
+    }
+
+    /// Back to `previous`, or to no release at all.
+    func restore(_ previous: String?, on instance: Instance) async throws {
+        if let previous {
+            try await activate(previous, on: instance)
+        } else {
+            try await stop(on: instance)
+        }
+    }
+
+    /// No `current`: the service stops the app and waits for a release again.
+    func stop(on instance: Instance) async throws {
+        _ = try await shell(instance, "rm -f \(app.folder)/current")
+        try await restart(on: instance)
+    }
+
+    func removeAll(on instance: Instance) async throws {
+        _ = try await shell(instance, "rm -rf \(app.folder)/releases")
+    }
+
+    /// Keeps the newest `keep` releases.
+    func prune(on instance: Instance) async throws {
+        _ = try await shell(instance, "cd \(app.folder)/releases && ls -1 | sort | head -n -\(app.keep) | xargs -r rm -rf")
+    }
+
+    static func tail(_ text: String, lines: Int = 15) -> String {
+        text.trimmed.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
+    }
+}
