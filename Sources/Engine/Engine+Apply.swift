@@ -20,7 +20,11 @@ extension Engine {
     public func apply(_ plan: Plan, spec: ClusterSpec, recipe: RecipeSource?, hooks: (any LifecycleHooks)?,
                       options: ApplyOptions) async throws -> ConvergeReport {
         let provider = try provider(for: spec)
-        try saveDeclaration(spec, recipe: recipe, plan: plan)
+        // a changed app is recorded once it is deployed, so a rollout that fails is tried again next run
+        var declared = spec
+        for (app, was) in plan.redeploys { declared.apps[app] = was }
+        try saveDeclaration(declared, recipe: recipe)
+        try saveAccess(spec, plan: plan)
         if plan.accessChanged {
             try await provider.applyFirewall(cluster: spec.name, rules: spec.firewall)
             try await provider.applyKeys(cluster: spec.name, keys: spec.users.reduce(into: [:]) { keys, user in
@@ -91,7 +95,21 @@ extension Engine {
             let onlineLayers = Set(try await listInstances(cluster: spec.name, layer: nil).filter { $0.state == .online }.map(\.layer))
             for app in undeployed where spec.layers.contains(where: { onlineLayers.contains($0.name) && $0.apps.contains(app) }) {
                 // nothing serves it yet, so no batches: every instance at once
-                _ = try await deploy(cluster: spec.name, app: app, batch: "100%")
+                _ = try await deploy(cluster: spec.name, app: app, batch: "100%", hooks: hooks.hooks, options: options)
+            }
+        }
+        // A changed declaration (a new ref, say) rolls out one instance at a time.
+        for app in plan.redeploys.keys.sorted() {
+            declared.apps[app] = spec.apps[app]
+            try saveDeclaration(declared, recipe: recipe)
+            if try !undeployed.contains(app) && store.currentRelease(cluster: spec.name, app: app) != nil {
+                do {
+                    _ = try await deploy(cluster: spec.name, app: app, batch: "1", hooks: hooks.hooks, options: options)
+                } catch {
+                    declared.apps[app] = plan.redeploys[app]
+                    try saveDeclaration(declared, recipe: recipe)
+                    throw error
+                }
             }
         }
 
@@ -103,8 +121,8 @@ extension Engine {
         return report
     }
 
-    /// Records the declaration, its firewall and its users.
-    private func saveDeclaration(_ spec: ClusterSpec, recipe: RecipeSource?, plan: Plan) throws {
+    /// Records the declaration and the recipe it came from.
+    private func saveDeclaration(_ spec: ClusterSpec, recipe: RecipeSource?) throws {
         func json(_ value: some Encodable) throws -> String {
             let encoder = JSONEncoder()
             encoder.outputFormatting = .sortedKeys
@@ -114,6 +132,10 @@ extension Engine {
             ClusterRecord(name: spec.name, provider: spec.provider, recipePath: recipe?.path, recipeHash: recipe?.sha256,
                           recipeArguments: try recipe.map { try json($0.arguments) }, spec: try json(spec)),
             layers: try spec.layers.map { LayerRecord(cluster: spec.name, name: $0.name, count: $0.count, spec: try json($0)) })
+    }
+
+    /// Records the firewall and the users, when they changed.
+    private func saveAccess(_ spec: ClusterSpec, plan: Plan) throws {
         guard plan.accessChanged else { return }
         try store.saveAccess(
             cluster: spec.name,

@@ -9,7 +9,7 @@ public struct Plan: Sendable {
     /// One line of `recipe plan`.
     public struct Step: Codable, Sendable, Equatable {
         public var action: Action
-        /// instance, volume, address, firewall, user
+        /// instance, volume, address, firewall, user, app
         public var kind: String
         public var name: String
         public var detail: String?
@@ -39,6 +39,8 @@ public struct Plan: Sendable {
     /// Existing instances missing a volume or an address.
     public var repairs: [Instance] = []
     public var accessChanged = false
+    /// Apps whose declaration changed since the last apply, with what it was: deployed again, rolling.
+    public var redeploys: [String: JSONValue] = [:]
 
     public var adds: Int { steps.filter { $0.action == .add }.count }
     public var changes: Int { steps.filter { $0.action == .change }.count }

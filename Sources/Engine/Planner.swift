@@ -5,6 +5,8 @@ import Store
 struct Planner {
     let spec: ClusterSpec
     let inventory: Inventory
+    /// The apps as the last apply declared them.
+    let recordedApps: [String: JSONValue]
     let firewall: [FirewallRecord]
     let users: [UserRecord]
     let isLost: (Instance) -> Bool
@@ -50,7 +52,20 @@ struct Planner {
             }
         }
         planAccess(into: &plan)
+        planApps(into: &plan)
         return plan
+    }
+
+    /// A deployed app whose declaration changed (say its ref) is deployed again, batch by batch.
+    private func planApps(into plan: inout Plan) {
+        for (name, json) in spec.apps.sorted(by: { $0.key < $1.key }) {
+            guard let old = recordedApps[name], old != json,
+                  let app = try? AppSpec(name: name, json: json), app.deployable else { continue }
+            let was = try? AppSpec(name: name, json: old)
+            let what = was.map { $0.source != app.source ? "source \(app.source)" : $0.ref != app.ref ? "ref \($0.ref) → \(app.ref)" : "settings" }
+            plan.redeploys[name] = old
+            plan.add(.change, "app", name, "\(what ?? "declaration") changed: rolling deploy")
+        }
     }
 
     /// Each app of the layer runs as a service of its instances, from the app's current release.

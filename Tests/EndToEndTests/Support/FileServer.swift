@@ -1,0 +1,42 @@
+import Foundation
+
+/// Python's static file server on 127.0.0.1 and a port of the kernel's choosing, for archive
+/// sources; stopped by its PID.
+final class FileServer: @unchecked Sendable {
+    let process = Process()
+    let port: Int
+
+    init(serving folder: URL) throws {
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = ["-c", """
+            import functools, http.server, sys
+            class Quiet(http.server.SimpleHTTPRequestHandler):
+                def log_message(self, *a): pass
+            s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=sys.argv[1]))
+            print(s.server_address[1], flush=True)
+            s.serve_forever()
+            """, folder.path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var line = Data()
+        while let byte = try pipe.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) { line += byte }
+        guard let port = Int(String(decoding: line, as: UTF8.self)) else {
+            kill(process.processIdentifier, SIGKILL)
+            throw HarnessError("the file server did not start")
+        }
+        self.port = port
+    }
+
+    func url(_ name: String) -> String { "http://127.0.0.1:\(port)/\(name)" }
+
+    /// SIGKILL: children of a Foundation process inherit its blocked signals, so SIGTERM may never land.
+    func stop() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    deinit { stop() }
+}
