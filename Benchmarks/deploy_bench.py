@@ -1,4 +1,4 @@
-"""Rolling deploys behind HAProxy under load: 3 and 30 web instances, batch 1 and 25%.
+"""Rolling deploys behind HAProxy under load: 3 and 30 web instances, batch 1 and 25%, then a rollback.
 A load generator sends 200 requests/s to the load balancer for the whole rollout and counts
 failed requests (goal: 0). Prints the deploy wall time, the requests and the failures.
 
@@ -116,18 +116,19 @@ def measure(web, batches):
         lb = next(i for i in instances if i["layer"] == "lb")["private_ip"]
         time.sleep(2)  # HAProxy's first health checks
         ref = "v1"
-        for batch in batches:
+        steps = [("deploy", batch) for batch in batches] + [("rollback", "1")]
+        for command, batch in steps:
             ref = "v2" if ref == "v1" else "v1"
+            args = ["deploy", "bench", "shop", "--ref", ref] if command == "deploy" else ["rollback", "bench", "shop"]
             with Load(f"http://{lb}:8080/") as load:
                 time.sleep(1)
                 start = time.monotonic()
-                deployed = subprocess.run([RECIPE, "deploy", "bench", "shop", "--ref", ref, "--batch", batch],
-                                          env=env, capture_output=True, text=True)
+                done = subprocess.run([RECIPE, *args, "--batch", batch], env=env, capture_output=True, text=True)
                 wall = time.monotonic() - start
                 time.sleep(1)
-            if deployed.returncode != 0:
-                raise SystemExit(f"deploy failed: {deployed.stderr}")
-            print(f"deploy web={web:<3} batch={batch:<4} wall {wall:6.2f} s   requests {load.sent:5d}   "
+            if done.returncode != 0:
+                raise SystemExit(f"{command} failed: {done.stderr}")
+            print(f"{command:<8} web={web:<3} batch={batch:<4} wall {wall:6.2f} s   requests {load.sent:5d}   "
                   f"failed {load.failed} (goal 0)   answers {dict(sorted(load.versions.items()))}")
     finally:
         teardown(RECIPE, env, "bench", agents, home)
