@@ -30,8 +30,10 @@ let package = Package(
         .target(name: "EC2", dependencies: ["Cloud", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Engine", dependencies: ["Cloud", "Store", "LocalCloud", "EC2"]),
         .target(name: "RecipeRuntime", dependencies: ["LuaKit", "Engine", "Cloud", "Store", "LocalCloud"]),
+        // recipe serve: hooks on events, timers and metric thresholds, durable in the Store.
+        .target(name: "Scheduler", dependencies: ["RecipeRuntime", "Engine", "LuaKit", "Cloud", "Store", "LocalCloud"]),
         .executableTarget(name: "recipe", dependencies: [
-            "RecipeRuntime", "Engine", "Agent", "Store", "LocalCloud",
+            "RecipeRuntime", "Scheduler", "Engine", "Agent", "Store", "LocalCloud",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "recipe-agent", dependencies: ["Agent"]),

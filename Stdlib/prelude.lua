@@ -275,9 +275,13 @@ end
 
 -- What a hook function receives: the instance as an object, the attributes read-only.
 local function hook(fn)
+  if type(fn) ~= "function" then return fn end -- the primitive names the mistake
   return function(event)
-    event.instance = as_instance(event.instance)
-    event.attributes = readonly(event.attributes)
+    if type(event) == "table" then
+      if event.instance then event.instance = as_instance(event.instance) end
+      if event.target then event.target = as_instance(event.target) end
+      event.attributes = readonly(event.attributes)
+    end
     return fn(event)
   end
 end
@@ -302,9 +306,32 @@ local function with_hooks(spec)
 end
 
 -- on("setup", fn): a lifecycle hook for every layer of the clusters this recipe declares;
--- on("instance.failed", fn): an event hook, run by `recipe serve`.
-function on(kind, fn)
-  prim.on(kind, type(fn) == "function" and hook(fn) or fn)
+-- on("instance.failed", fn [, options]): an event hook, run by `recipe serve` for each event of
+-- that kind ("deploy.*" for a family). Options: { budget = "10s", retry = { times = 3,
+-- backoff = "2s" }, exclusive = true }.
+function on(kind, fn, options)
+  prim.on(kind, hook(fn), options)
+end
+
+-- Timers and thresholds, run by `recipe serve`: every("30s", fn), at("0 3 * * *", fn, { tz = "Europe/Paris" }),
+-- when{ cluster = "shop", layer = "web", metric = "cpu", stat = "avg", above = 70, sustain = "1m", cooldown = "2m" }(fn).
+function every(interval, fn, options) prim.every(interval, hook(fn), options) end
+function at(cron, fn, options) prim.at(cron, hook(fn), options) end
+function when(spec)
+  return function(fn, options) prim.when(spec, hook(fn), options) end
+end
+
+-- An event of the recipe's own, for hooks and alerts: emit("backup.done", { cluster = "shop", detail = "..." }).
+function emit(kind, fields)
+  flush()
+  return prim.emit(kind, fields)
+end
+
+-- A metric sample for an instance: metric.put(i, "requests", 120).
+metric = {}
+function metric.put(target, name, value)
+  flush()
+  prim.metric_put(id_of(target), name, value)
 end
 
 -- Clusters ----------------------------------------------------------------------------------
@@ -322,12 +349,54 @@ end
 
 function Cluster:instances(layer) return instance.list{ cluster = self.name, layer = layer } end
 
+-- Converges the cluster to its recorded declaration: lost instances are replaced in their slots.
+function Cluster:converge()
+  flush()
+  return prim.cluster_converge(self.name)
+end
+
+-- Sets a layer's count: 5, "+2" or "-1"; leavers go through their shutdown hooks, highest slot first.
+function Cluster:scale(layer, count)
+  flush()
+  return prim.cluster_scale(self.name, layer, count)
+end
+
+-- Layers that declare heal or autoscale get the Stdlib cookbook of that name (Stdlib/heal.lua,
+-- Stdlib/autoscale.lua): plain Lua hooks on events and thresholds, run by `recipe serve`.
+-- autoscale is the cookbook's own setting: it is taken out of the copy that is declared, and
+-- the cookbooks are called once the declaration is in (their thresholds name its layers).
+local function without_cookbooks(spec)
+  if type(spec) ~= "table" or type(spec.layers) ~= "table" then return spec end
+  local copy = {}
+  for k, v in pairs(spec) do copy[k] = v end
+  copy.layers = {}
+  for layer_name, layer in pairs(spec.layers) do
+    if type(layer) == "table" and layer.autoscale then
+      local l = {}
+      for k, v in pairs(layer) do l[k] = v end
+      l.autoscale = nil
+      layer = l
+    end
+    copy.layers[layer_name] = layer
+  end
+  return copy
+end
+
+local function watch_with_cookbooks(name, spec)
+  if type(spec) ~= "table" or type(spec.layers) ~= "table" then return end
+  for layer_name, layer in pairs(spec.layers) do
+    if type(layer) == "table" and layer.heal then require("heal").watch(name, layer_name) end
+    if type(layer) == "table" and layer.autoscale then require("autoscale").watch(name, layer_name, layer.autoscale) end
+  end
+end
+
 -- cluster "name" { layers = { ... } } declares a cluster; it is converged to exactly that
 -- when the recipe next touches the state, or when it ends.
 cluster = setmetatable({}, {
   __call = function(_, name)
     return function(spec)
-      prim.cluster_declare(name, with_hooks(spec))
+      prim.cluster_declare(name, with_hooks(without_cookbooks(spec)))
+      watch_with_cookbooks(name, spec)
       local queued = false
       for _, n in ipairs(pending) do queued = queued or n == name end
       if not queued then pending[#pending + 1] = name end

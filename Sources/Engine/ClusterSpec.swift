@@ -40,6 +40,9 @@ public struct LayerSpec: Codable, Sendable, Equatable {
     public var attributes: JSONValue
     /// Names of the lifecycle hooks the layer declares (the functions live in the recipe's VM).
     public var hooks: [String]
+    /// `heal = true` or `{ after = "3s" }`: seconds without a heartbeat before an instance has
+    /// failed and is replaced (nil: not healed).
+    public var healAfter: Double?
 
     public init(name: String, count: Int, instanceType: String? = nil, image: String? = nil, volumes: [VolumeSpec] = [],
                 elasticIP: Bool = false, services: [ServiceSpec] = [], apps: [String] = [],

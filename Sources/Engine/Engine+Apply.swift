@@ -121,6 +121,12 @@ extension Engine {
         return report
     }
 
+    /// Records a declaration that needs no change (its recipe, arguments and settings such as heal).
+    public func remember(_ spec: ClusterSpec, recipe: RecipeSource?) throws {
+        guard try store.cluster(spec.name) != nil else { return }
+        try saveDeclaration(spec, recipe: recipe)
+    }
+
     /// Records the declaration and the recipe it came from.
     private func saveDeclaration(_ spec: ClusterSpec, recipe: RecipeSource?) throws {
         func json(_ value: some Encodable) throws -> String {

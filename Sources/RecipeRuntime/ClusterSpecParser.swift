@@ -14,7 +14,7 @@ struct Declaration {
 struct ClusterSpecParser {
     static let clusterFields: Set<String> = ["name", "provider", "layers", "firewall", "users", "apps", "attributes"]
     static let layerFields: Set<String> = [
-        "count", "size", "instance_type", "image", "volumes", "elastic_ip", "services", "apps", "attributes", "on",
+        "count", "size", "instance_type", "image", "volumes", "elastic_ip", "services", "apps", "attributes", "on", "heal",
     ]
 
     func parse(name: String, _ table: LuaTable) throws -> Declaration {
@@ -124,6 +124,18 @@ struct ClusterSpecParser {
         default: throw PrimitiveError("\(context): apps is a list of app names, e.g. { \"shop\" }")
         }
         layer.attributes = try attributes(t["attributes"], context)
+        switch t["heal"] {
+        case .nil, .bool(false): break
+        case .bool(true): layer.healAfter = 3
+        case .table(let heal):
+            try Self.refuseUnknown(heal, allowed: ["after"], in: "\(context): heal")
+            do {
+                layer.healAfter = try heal["after"].stringValue.map(Interval.seconds) ?? heal["after"].doubleValue ?? 3
+            } catch {
+                throw PrimitiveError("\(context): heal.after: \(error)")
+            }
+        case let other: throw PrimitiveError("\(context): heal must be true or { after = \"3s\" }, got \(other.typeName)")
+        }
         var hooks: [HookKind: LuaFunction] = [:]
         for (kindName, fn) in try Self.namedValues(t["on"], "\(context): on") {
             guard let kind = HookKind(rawValue: kindName) else {

@@ -3,7 +3,7 @@ import LuaKit
 
 /// How provider objects look in Lua: plain tables the prelude gives methods to.
 extension Instance {
-    var lua: LuaValue {
+    public var lua: LuaValue {
         var t = LuaTable()
         t["id"] = .string(id)
         t["name"] = .string(name)

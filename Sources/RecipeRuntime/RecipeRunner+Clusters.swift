@@ -24,6 +24,7 @@ extension RecipeRunner {
                 let plan = try await engine.plan(declaration.spec)
                 if options.printPlans { Self.printPlan(plan, output) }
                 guard options.mode == .apply, !plan.isEmpty else {
+                    if options.mode == .apply { try engine.remember(declaration.spec, recipe: recipe) }
                     summary.add(cluster: name, plan: plan, report: nil)
                     return []
                 }
@@ -40,7 +41,9 @@ extension RecipeRunner {
             if let hook = HookKind(rawValue: kind) {
                 globalHooks[hook, default: []].append(fn)
             } else if kind.contains("."), kind.split(separator: ".").allSatisfy({ !$0.isEmpty }) {
-                eventHooks[kind, default: []].append(fn)
+                let options = try HookOptions(call.arg(3), "on(\"\(kind)\")")
+                let key = scheduled.key(recipe?.path ?? "", "on:\(kind)")
+                scheduled.events.append(EventHook(key: key, pattern: kind, function: fn, options: options))
             } else {
                 throw PrimitiveError("on: unknown hook '\(kind)' (lifecycle: \(HookKind.allCases.map(\.rawValue).joined(separator: ", ")); events are dotted, such as instance.failed)")
             }

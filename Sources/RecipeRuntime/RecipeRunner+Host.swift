@@ -7,8 +7,12 @@ import LuaKit
 public struct HostedRecipe: Sendable {
     public let path: String
     let clusterHooks: [String: RecipeHooks]
+    /// The clusters the recipe declares, as it declares them.
+    public let declarations: [String: ClusterSpec]
     /// `on("instance.failed", fn)` and the other dotted kinds.
-    public let eventHooks: [String: [LuaFunction]]
+    public let events: [EventHook]
+    public let timers: [TimerHook]
+    public let alarms: [AlarmHook]
     public let callbacks: LuaCallbacks
 
     /// The clusters the recipe declares.
@@ -30,7 +34,8 @@ extension RecipeRunner {
         let hosted = HostedRecipe(
             path: file.standardizedFileURL.path,
             clusterHooks: declarations.mapValues { recipeHooks($0, vm.callbacks) },
-            eventHooks: eventHooks, callbacks: vm.callbacks)
+            declarations: declarations.mapValues(\.spec),
+            events: scheduled.events, timers: scheduled.timers, alarms: scheduled.alarms, callbacks: vm.callbacks)
         let outcome = HostOutcome<T>()
         vm.register("host_wait") { _ in
             .async {

@@ -52,8 +52,8 @@ public final class RecipeRunner {
     var declarations: [String: Declaration] = [:]
     /// Cluster-wide hooks: `on("setup", fn)`.
     var globalHooks: [HookKind: [LuaFunction]] = [:]
-    /// Event hooks (`on("instance.failed", fn)`), run by the scheduler.
-    var eventHooks: [String: [LuaFunction]] = [:]
+    /// Event hooks, timers and thresholds, run by `recipe serve`.
+    var scheduled = ScheduledHooks()
     /// While a hosted recipe's body runs: declarations are recorded, never applied, and every
     /// primitive that changes state is refused.
     var loading = false
@@ -110,6 +110,7 @@ public final class RecipeRunner {
         bindStorage(vm)
         bindAddresses(vm)
         bindCommands(vm)
+        bindSchedule(vm)
     }
 }
 

@@ -22,4 +22,13 @@ extension Store {
             return try request.fetchAll(db)
         }
     }
+
+    public func event(_ id: Int64) throws -> Event? {
+        try db.read { db in try Event.fetchOne(db, key: id) }
+    }
+
+    /// The newest event's id (0 for none).
+    public func lastEventID() throws -> Int64 {
+        try db.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM events") ?? 0 }
+    }
 }

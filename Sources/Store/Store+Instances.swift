@@ -62,9 +62,6 @@ extension Store {
                 arguments: [time, pid, cpuPercent, memoryBytes, id])
             try db.execute(sql: "INSERT INTO metrics(instanceID, time, name, value) VALUES (?, ?, 'cpu', ?), (?, ?, 'memory', ?)",
                            arguments: [id, time, cpuPercent, id, time, Double(memoryBytes)])
-            // raw samples are kept for an hour
-            try db.execute(sql: "DELETE FROM metrics WHERE instanceID = ? AND time < ?",
-                           arguments: [id, time - 3600])
         }
     }
 

@@ -69,6 +69,18 @@ extension Store {
         migrator.registerMigration("v4: recipe arguments") { db in
             try db.execute(sql: "ALTER TABLE clusters ADD COLUMN recipeArguments TEXT")
         }
+        migrator.registerMigration("v5: scheduler") { db in
+            try db.execute(sql: """
+                CREATE TABLE hookRuns (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT, hook TEXT NOT NULL, cluster TEXT, eventID INTEGER,
+                    trigger TEXT NOT NULL, state TEXT NOT NULL, attempt INTEGER NOT NULL, dueAt REAL NOT NULL,
+                    startedAt REAL, duration REAL, error TEXT, createdAt REAL NOT NULL);
+                CREATE UNIQUE INDEX hookRuns_once ON hookRuns(hook, eventID, attempt) WHERE eventID IS NOT NULL;
+                CREATE INDEX hookRuns_state ON hookRuns(state, id);
+                CREATE TABLE schedulerState (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                CREATE INDEX metrics_time ON metrics(time);
+                """)
+        }
         return migrator
     }
 }

@@ -1,6 +1,11 @@
 import Foundation
 
 enum Terminal {
+    /// A line on stdout at once, even when stdout is a pipe or a file (a long-running serve's log).
+    static func line(_ message: String) {
+        FileHandle.standardOutput.write(Data((message + "\n").utf8))
+    }
+
     static func error(_ message: String) {
         FileHandle.standardError.write(Data((message.hasSuffix("\n") ? message : message + "\n").utf8))
     }

@@ -1,0 +1,48 @@
+import Cloud
+import Foundation
+import Store
+
+/// Converging a cluster from its recorded declaration: what healing and scaling do between runs.
+extension Engine {
+    /// The declaration the last apply recorded.
+    public func recordedSpec(_ cluster: String) throws -> ClusterSpec {
+        guard let record = try store.cluster(cluster) else { throw CloudError("no cluster named \(cluster)") }
+        return try JSONDecoder().decode(ClusterSpec.self, from: Data(record.spec.utf8))
+    }
+
+    /// Plans and applies the recorded declaration, after `change` (say a layer's new count): lost
+    /// instances are replaced in their slots, the recipe that declared it stays on record.
+    public func reconverge(_ cluster: String, hooks: (any LifecycleHooks)?, options: ApplyOptions = ApplyOptions(),
+                           change: (inout ClusterSpec) throws -> Void = { _ in }) async throws -> ConvergeReport {
+        guard let record = try store.cluster(cluster) else { throw CloudError("no cluster named \(cluster)") }
+        var spec = try JSONDecoder().decode(ClusterSpec.self, from: Data(record.spec.utf8))
+        try change(&spec)
+        let arguments = record.recipeArguments.flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) }
+        let recipe = record.recipePath.map { RecipeSource(path: $0, sha256: record.recipeHash ?? "", arguments: arguments ?? [:]) }
+        let plan = try await plan(spec)
+        guard !plan.isEmpty else { return ConvergeReport(plan: plan) }
+        return try await apply(plan, spec: spec, recipe: recipe, hooks: hooks, options: options)
+    }
+
+    /// Sets a layer's count: a number, or "+N" / "-N" from the recorded one; never below zero.
+    public func scale(_ cluster: String, layer: String, to count: String, hooks: (any LifecycleHooks)?,
+                      options: ApplyOptions = ApplyOptions()) async throws -> ConvergeReport {
+        try await reconverge(cluster, hooks: hooks, options: options) { spec in
+            guard let index = spec.layers.firstIndex(where: { $0.name == layer }) else {
+                throw CloudError("cluster \(cluster) has no layer \(layer)")
+            }
+            let current = spec.layers[index].count
+            let target: Int
+            if count.hasPrefix("+"), let n = Int(count.dropFirst()) {
+                target = current + n
+            } else if count.hasPrefix("-"), let n = Int(count.dropFirst()) {
+                target = current - n
+            } else if let n = Int(count) {
+                target = n
+            } else {
+                throw CloudError("scale \(cluster)/\(layer): '\(count)' is not a count, +N or -N")
+            }
+            spec.layers[index].count = max(0, target)
+        }
+    }
+}

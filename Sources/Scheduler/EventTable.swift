@@ -1,0 +1,36 @@
+import Cloud
+import Foundation
+import LuaKit
+import RecipeRuntime
+import Store
+
+/// What a scheduler hook receives: the event (kind, cluster, subject, detail, ...) with the
+/// instance it names, or for a timer its key and the time it was due.
+struct EventTable {
+    let store: Store
+
+    func table(for run: HookRun) async throws -> LuaValue {
+        var t = LuaTable()
+        t["trigger"] = .string(run.trigger)
+        t["hook"] = .string(run.hook)
+        t["attempt"] = .int(Int64(run.attempt))
+        t["due"] = .number(run.dueAt.timeIntervalSince1970)
+        if let cluster = run.cluster { t["cluster"] = .string(cluster) }
+        guard let id = run.eventID, let event = try store.event(id) else { return .table(t) }
+        t["id"] = .int(id)
+        t["kind"] = .string(event.kind)
+        t["time"] = .number(event.time.timeIntervalSince1970)
+        t["actor"] = .string(event.actor)
+        t["result"] = .string(event.result)
+        if let cluster = event.cluster { t["cluster"] = .string(cluster) }
+        if let subject = event.subject { t["subject"] = .string(subject) }
+        if let detail = event.detail { t["detail"] = .string(detail) }
+        // an event about an instance (by name or id) carries it, and its layer
+        if let cluster = event.cluster, let subject = event.subject,
+           let instance = try store.instances(cluster: cluster).first(where: { $0.name == subject || $0.id == subject }) {
+            t["instance"] = instance.lua
+            t["layer"] = .string(instance.layer)
+        }
+        return .table(t)
+    }
+}

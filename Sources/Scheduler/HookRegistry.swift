@@ -1,0 +1,66 @@
+import Engine
+import Foundation
+import LuaKit
+import RecipeRuntime
+
+/// A hook the scheduler can run: where its function lives and how to run it.
+struct ResolvedHook: Sendable {
+    let key: String
+    let function: LuaFunction
+    let options: HookOptions
+    let callbacks: LuaCallbacks
+    /// The clusters its recipe declares (empty: a recipe that only schedules).
+    let scope: [String]
+}
+
+/// The recipes `recipe serve` hosts, by path, and their hooks by key. Read from every loop.
+final class HookRegistry: @unchecked Sendable {
+    private let lock = NSLock()
+    private var recipes: [String: HostedRecipe] = [:]
+    private var hooks: [String: ResolvedHook] = [:]
+    private var eventHooks: [(EventHook, ResolvedHook)] = []
+
+    func attach(_ hosted: HostedRecipe) {
+        lock.withLock {
+            recipes[hosted.path] = hosted
+            rebuild()
+        }
+    }
+
+    func detach(_ path: String) {
+        lock.withLock {
+            recipes[path] = nil
+            rebuild()
+        }
+    }
+
+    private func rebuild() {
+        hooks = [:]
+        eventHooks = []
+        for hosted in recipes.values {
+            let scope = hosted.clusters
+            func add(_ key: String, _ function: LuaFunction, _ options: HookOptions) -> ResolvedHook {
+                let resolved = ResolvedHook(key: key, function: function, options: options, callbacks: hosted.callbacks, scope: scope)
+                hooks[key] = resolved
+                return resolved
+            }
+            for hook in hosted.events { eventHooks.append((hook, add(hook.key, hook.function, hook.options))) }
+            for timer in hosted.timers { _ = add(timer.key, timer.function, timer.options) }
+            for alarm in hosted.alarms { _ = add(alarm.key, alarm.function, alarm.options) }
+        }
+    }
+
+    func hook(_ key: String) -> ResolvedHook? { lock.withLock { hooks[key] } }
+
+    /// The event hooks that take an event of `kind` in `cluster`: those of recipes that declare
+    /// the cluster, and those of recipes that declare none.
+    func matching(kind: String, cluster: String?) -> [ResolvedHook] {
+        lock.withLock {
+            eventHooks.filter { hook, resolved in
+                hook.matches(kind) && (resolved.scope.isEmpty || cluster.map(resolved.scope.contains) == true)
+            }.map(\.1)
+        }
+    }
+
+    var hosted: [HostedRecipe] { lock.withLock { Array(recipes.values) } }
+}

@@ -1,0 +1,142 @@
+import Cloud
+import Engine
+import Foundation
+import LocalCloud
+import RecipeRuntime
+import Store
+
+/// `recipe serve`: hosts the recipes of the clusters this state manages (and any given), and
+/// runs their hooks on events, timers and thresholds until it is stopped. Everything it decides
+/// is written to the Store first, so a restart picks up where it stopped.
+public final class Serve: @unchecked Sendable {
+    let engine: Engine
+    let extra: [URL]
+    let output: @Sendable (String) -> Void
+    let registry = HookRegistry()
+    let executor: Executor
+    let timers: Timers
+    let alarms: Alarms
+    let detector: FailureDetector
+    private let lock = NSLock()
+    /// Per hosted recipe: its content hash, generation, keys, and how to stop its host.
+    private var hosts: [String: Host] = [:]
+    /// Versions that failed to load, so they are not tried every two seconds.
+    private var failed: [String: String] = [:]
+    private var generation = 0
+
+    struct Host {
+        let sha256: String
+        let generation: Int
+        var keys: Set<String> = []
+        let stop: AsyncStream<Void>.Continuation
+    }
+
+    public init(engine: Engine, extra: [URL] = [], concurrency: Int = 10, output: @escaping @Sendable (String) -> Void) {
+        self.engine = engine
+        self.extra = extra.map(\.standardizedFileURL)
+        self.output = output
+        executor = Executor(store: engine.store, registry: registry, limit: concurrency)
+        timers = Timers(store: engine.store, executor: executor)
+        alarms = Alarms(store: engine.store, executor: executor)
+        detector = FailureDetector(store: engine.store)
+    }
+
+    /// Takes the lock, recovers, loads the recipes and serves until the task is cancelled.
+    public func run() async throws {
+        let store = engine.store
+        let held = try ServeLock(home: store.home)
+        defer { withExtendedLifetime(held) {} }
+        if try store.schedulerState(Dispatcher.cursorKey) == nil {
+            // a first start dispatches what happens from now on, not the whole history
+            try store.schedule([], state: [Dispatcher.cursorKey: String(try store.lastEventID())])
+        }
+        let interrupted = try store.interruptRunning()
+        await reload()
+        // runs a dead scheduler left behind: pending ones run now, interrupted ones once more
+        await executor.submit(try store.pendingRuns())
+        for run in interrupted {
+            if let hook = registry.hook(run.hook) { await executor.retry(run, hook) }
+        }
+        record("serve.started", detail: "pid \(getpid()); \(registry.hosted.count) recipes; \(interrupted.count) interrupted runs retried")
+        output("recipe serve: pid \(getpid()), hosting \(registry.hosted.map(\.path).sorted().joined(separator: ", "))")
+
+        let dispatcher = Dispatcher(store: store, registry: registry, executor: executor)
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await dispatcher.run() }
+            group.addTask { await self.alarms.run() }
+            group.addTask { await self.detector.run() }
+            group.addTask {
+                var beats = 0
+                while !Task.isCancelled {
+                    try? await Task.sleep(nanoseconds: 2_000_000_000)
+                    await self.reload()
+                    beats += 1
+                    if beats % 30 == 0 { try? store.downsample() }
+                }
+            }
+        }
+    }
+
+    /// Hosts recipes that are new or whose file changed; a recipe that fails to load is recorded
+    /// with its file:line, and the version already hosted (if any) goes on serving.
+    func reload() async {
+        var paths = Set(extra.map(\.path))
+        var arguments: [String: [String: String]] = [:]
+        for record in (try? engine.store.clusters()) ?? [] {
+            guard let path = record.recipePath, FileManager.default.fileExists(atPath: path) else { continue }
+            paths.insert(path)
+            if arguments[path] == nil, let json = record.recipeArguments {
+                arguments[path] = try? JSONDecoder().decode([String: String].self, from: Data(json.utf8))
+            }
+        }
+        for path in paths.sorted() {
+            guard let sha = try? Digest.sha256(of: URL(fileURLWithPath: path)) else { continue }
+            if lock.withLock({ hosts[path]?.sha256 == sha || failed[path] == sha }) { continue }
+            await host(path, sha: sha, arguments: arguments[path] ?? [:])
+        }
+    }
+
+    /// Loads one recipe in a VM of its own and waits until it is registered (or failed).
+    private func host(_ path: String, sha: String, arguments: [String: String]) async {
+        let (stop, stopper) = AsyncStream<Void>.makeStream()
+        let generation = lock.withLock { self.generation += 1; return self.generation }
+        let (ready, readied) = AsyncStream<Bool>.makeStream()
+        let engine = engine, output = output
+        Task {
+            let runner = RecipeRunner(engine: engine, options: RecipeOptions(timeLimit: 30, arguments: arguments), output: output)
+            do {
+                try await runner.host(file: URL(fileURLWithPath: path)) { hosted in
+                    await self.attach(hosted, sha: sha, generation: generation, stop: stopper)
+                    readied.yield(true)
+                    for await _ in stop { break }
+                }
+            } catch {
+                self.record("serve.load_failed", detail: path, result: "failed: \(error)")
+                output("recipe serve: \(path) not loaded: \(error)")
+                self.lock.withLock { self.failed[path] = sha }
+                readied.yield(false)
+            }
+        }
+        for await _ in ready { break }
+    }
+
+    /// The new version takes over (so no event falls between two versions), then the old one stops.
+    private func attach(_ hosted: HostedRecipe, sha: String, generation: Int, stop: AsyncStream<Void>.Continuation) async {
+        let keys = Set(hosted.events.map(\.key) + hosted.timers.map(\.key) + hosted.alarms.map(\.key))
+        let previous = lock.withLock {
+            defer { hosts[hosted.path] = Host(sha256: sha, generation: generation, keys: keys, stop: stop) }
+            return hosts[hosted.path]
+        }
+        registry.attach(hosted)
+        try? await timers.load(hosted.timers, cluster: hosted.clusters.first, replacing: previous?.keys ?? [])
+        await alarms.load(hosted.alarms, replacing: previous?.keys ?? [])
+        await detector.watch(Array(hosted.declarations.values))
+        previous?.stop.yield()
+        previous?.stop.finish()
+        if previous != nil { record("serve.reloaded", detail: hosted.path) }
+    }
+
+    func record(_ kind: String, detail: String, result: String = "ok") {
+        _ = try? engine.store.record(Event(actor: "scheduler", cluster: nil, kind: kind, subject: "serve", detail: detail, result: result))
+    }
+}

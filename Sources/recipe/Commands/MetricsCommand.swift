@@ -1,0 +1,93 @@
+import ArgumentParser
+import Engine
+import Foundation
+import Store
+
+struct MetricsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "metrics", abstract: "Metric samples of a cluster's instances, or push one.",
+        subcommands: [MetricsShowCommand.self, MetricsPutCommand.self], defaultSubcommand: MetricsShowCommand.self)
+}
+
+struct MetricsShowCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Samples per instance, oldest first.")
+
+    @OptionGroup var home: HomeOptions
+
+    @Argument(help: "The cluster.")
+    var cluster: String
+
+    @Option(name: .long, help: "Only this layer.")
+    var layer: String?
+
+    @Option(name: .long, help: "Only this metric (cpu, memory, or one that was pushed).")
+    var name: String?
+
+    @Option(name: .long, help: "How far back: 30s, 10m, 1h, 1d.")
+    var since = "10m"
+
+    @Flag(name: .long, help: "Print JSON.")
+    var json = false
+
+    struct Sample: Encodable {
+        var instance: String
+        var time: Double
+        var name: String
+        var value: Double
+    }
+
+    func run() async throws {
+        let store = try Store(home: Store.home(explicit: home.home))
+        let seconds: Double
+        do { seconds = try Interval.seconds(since) } catch {
+            Terminal.error("--since: \(error)")
+            throw ExitCode(1)
+        }
+        let instances = try store.instances(cluster: cluster).filter { layer == nil || $0.layer == layer }
+        guard try !instances.isEmpty || store.cluster(cluster) != nil else {
+            Terminal.error("no cluster named \(cluster)")
+            throw ExitCode(1)
+        }
+        let names = Dictionary(instances.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let samples = try store.metricSamples(instances: instances.map(\.id), name: name, since: Date().addingTimeInterval(-seconds))
+            .map { Sample(instance: names[$0.instance] ?? $0.instance, time: $0.time.timeIntervalSince1970, name: $0.name, value: $0.value) }
+        if json {
+            try Terminal.printJSON(samples, pretty: true)
+            return
+        }
+        for s in samples {
+            print("\(Terminal.time(Date(timeIntervalSince1970: s.time)))  \(s.instance.padding(12))  \(s.name.padding(12))  \(s.value)")
+        }
+    }
+}
+
+struct MetricsPutCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "put", abstract: "Push one sample for an instance.")
+
+    @OptionGroup var home: HomeOptions
+
+    @Argument(help: "The cluster.")
+    var cluster: String
+
+    @Argument(help: "The instance, by name (web-1) or id.")
+    var instance: String
+
+    @Argument(help: "The metric's name.")
+    var name: String
+
+    @Argument(help: "The value.")
+    var value: Double
+
+    func run() async throws {
+        let store = try Store(home: Store.home(explicit: home.home))
+        guard let target = try store.instances(cluster: cluster).first(where: { $0.name == instance || $0.id == instance }) else {
+            Terminal.error("cluster \(cluster) has no instance \(instance)")
+            throw ExitCode(1)
+        }
+        guard value.isFinite else {
+            Terminal.error("the value must be a finite number")
+            throw ExitCode(1)
+        }
+        try store.putMetric(instance: target.id, name: name, value: value)
+    }
+}

@@ -1,0 +1,70 @@
+import ArgumentParser
+import Engine
+import Foundation
+import Scheduler
+import Store
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run hooks on events, timers and metric thresholds: healing, scaling, backups.",
+        discussion: """
+            One scheduler per state. It hosts the recipe of every cluster `recipe run` recorded (and \
+            any RECIPE given), reloads a recipe whose file changed, and keeps every hook run in the \
+            Store, so a restart runs nothing twice that finished.
+            """)
+
+    @OptionGroup var home: HomeOptions
+
+    @Argument(help: "More recipes to host (schedules that declare no cluster).")
+    var recipes: [String] = []
+
+    @Option(name: .long, help: "Hook runs at once per cluster.")
+    var concurrency = 10
+
+    func run() async throws {
+        let store = try Store(home: Store.home(explicit: home.home))
+        let engine = Engine(store: store, executable: Executable.path, actor: "scheduler")
+        for path in recipes where !FileManager.default.fileExists(atPath: path) {
+            Terminal.error("\(path): no such recipe")
+            throw ExitCode(1)
+        }
+        let serve = Serve(engine: engine, extra: recipes.map { URL(fileURLWithPath: $0) }, concurrency: max(1, concurrency)) {
+            Terminal.line($0)
+        }
+        do {
+            try await serve.run()
+        } catch {
+            Terminal.error("\(error)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+struct EmitCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "emit", abstract: "Append an event of your own, for hooks and alerts.")
+
+    @OptionGroup var home: HomeOptions
+
+    @Argument(help: "The cluster it concerns.")
+    var cluster: String
+
+    @Argument(help: "The event's dotted kind, such as app.ready.")
+    var kind: String
+
+    @Option(name: .long, help: "What it is about (an instance name, say).")
+    var subject: String?
+
+    @Option(name: .long, help: "Free text.")
+    var detail: String?
+
+    func run() async throws {
+        guard kind.split(separator: ".", omittingEmptySubsequences: false).count >= 2, !kind.contains("..") else {
+            Terminal.error("'\(kind)' is not a dotted event kind such as app.ready")
+            throw ExitCode(1)
+        }
+        let store = try Store(home: Store.home(explicit: home.home))
+        let event = try store.record(Event(actor: Engine.defaultActor, cluster: cluster, kind: kind, subject: subject, detail: detail))
+        print(event.id ?? 0)
+    }
+}
