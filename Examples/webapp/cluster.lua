@@ -22,6 +22,7 @@ cluster "shop" {
   layers = {
     web = {
       count = arg.web or 3,
+      heal = true,
       volumes = { data = { size_gb = 1, mount = "/srv/data" } },
       apps = { "shop" },
       on = {

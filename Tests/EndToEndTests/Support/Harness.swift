@@ -20,6 +20,8 @@ final class Harness: @unchecked Sendable {
 
     let home: URL
     let scratch: URL
+    /// Long-running commands this harness started (recipe serve), stopped by PID at cleanup.
+    private var background: [Process] = []
     /// What cleanup's own commands need (an EC2 test's endpoint and keys).
     var cleanupEnvironment: [String: String] = [:]
     private var cleaned = false
@@ -64,6 +66,33 @@ final class Harness: @unchecked Sendable {
                       stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
                       stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "",
                       signalled: process.terminationReason == .uncaughtSignal)
+    }
+
+    /// Starts `recipe ARGS` in the background (its output goes to `log`); stop it with `stop`.
+    func start(_ arguments: [String], log name: String = "serve.log") throws -> Process {
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = arguments
+        process.currentDirectoryURL = Self.repo
+        var env = ProcessInfo.processInfo.environment
+        env["RECIPE_HOME"] = home.path
+        process.environment = env
+        let log = home.appendingPathComponent(name)
+        if !FileManager.default.fileExists(atPath: log.path) { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
+        let handle = try FileHandle(forWritingTo: log)
+        handle.seekToEndOfFile()
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        background.append(process)
+        return process
+    }
+
+    /// SIGKILL by PID (children of a Foundation process inherit its blocked signals, so SIGTERM may never land).
+    func stop(_ process: Process) {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
     }
 
     /// Writes a recipe into the scratch folder and returns its path.
@@ -131,6 +160,7 @@ final class Harness: @unchecked Sendable {
     func cleanup() {
         guard !cleaned else { return }
         cleaned = true
+        for process in background { stop(process) }
         if let output = try? recipe(["status", "--json"], timeout: 30, environment: cleanupEnvironment), output.code == 0,
            let document = try? JSONDecoder().decode(StatusDocument.self, from: Data(output.stdout.utf8)) {
             for cluster in document.clusters {

@@ -1,0 +1,113 @@
+import Foundation
+import Store
+import Testing
+
+/// `recipe serve`: hooks on events and timers, durable across kill -9, refusals with file:line.
+@Suite struct ServeTests {
+    func runs(_ h: Harness, hook suffix: String) throws -> [HookRun] {
+        try Store(home: h.home).hookRuns(limit: 100_000).filter { $0.hook.hasSuffix(suffix) }
+    }
+
+    @Test func timersFireEverySecondAndCatchUpOnceAfterADowntime() throws {
+        let h = try Harness()
+        defer { h.cleanup() }
+        let recipe = try h.write("ticks.lua", """
+            every("1s", function(e) log.info("tick due %.3f", e.due) end)
+            """)
+        var serve = try h.start(["serve", recipe])
+        #expect(Harness.eventually(timeout: 10) { (try? runs(h, hook: "#every:1s#1").count) ?? 0 >= 1 } != nil)
+        let first = try runs(h, hook: "#every:1s#1").count
+        sleep(10)
+        let fired = try runs(h, hook: "#every:1s#1").count - first
+        #expect((9...11).contains(fired), "every(\"1s\") fired \(fired) times in 10 s")
+        #expect(try runs(h, hook: "#every:1s#1").allSatisfy { $0.state == .ok })
+
+        // down for 5 s: one catch-up run at start, not five
+        h.stop(serve)
+        let before = try runs(h, hook: "#every:1s#1").count
+        sleep(5)
+        serve = try h.start(["serve", recipe])
+        #expect(Harness.eventually(timeout: 5) { (try? runs(h, hook: "#every:1s#1").count) ?? 0 > before } != nil)
+        usleep(600_000)
+        #expect(try runs(h, hook: "#every:1s#1").count - before == 1, "one catch-up run")
+        h.stop(serve)
+    }
+
+    @Test func everyEventsHooksRunExactlyOnceAcrossAKill9() throws {
+        let h = try Harness()
+        defer { h.cleanup() }
+        // an exclusive hook that takes a while, so events queue up behind it
+        let hooks = try h.write("pings.lua", """
+            on("load.ping", function(e)
+              local t = os.clock()
+              while os.clock() - t < 0.02 do end
+            end, { exclusive = true })
+            """)
+        let emitter = try h.write("emit.lua", """
+            for i = 1, 100 do emit("load.ping", { cluster = "load", detail = tostring(i) }) end
+            """)
+        var serve = try h.start(["serve", hooks])
+        #expect(Harness.eventually(timeout: 10) { (try? String(contentsOf: h.home.appendingPathComponent("serve.log"), encoding: .utf8))?.contains("hosting") == true } != nil)
+        #expect(try h.recipe(["run", emitter]).code == 0)
+        usleep(300_000)
+        h.stop(serve)
+        let done = try runs(h, hook: "#on:load.ping#1").filter { $0.state == .ok }.count
+        #expect(done < 100, "the kill came with events still pending (\(done) done)")
+
+        serve = try h.start(["serve", hooks])
+        let store = try Store(home: h.home)
+        let pings = try store.events(kind: "load.ping").compactMap(\.id)
+        #expect(pings.count == 100)
+        #expect(Harness.eventually(timeout: 20) {
+            (try? runs(h, hook: "#on:load.ping#1").filter { $0.state == .ok }.count) ?? 0 >= 100
+        } != nil)
+        let all = try runs(h, hook: "#on:load.ping#1")
+        for id in pings {
+            #expect(all.filter { $0.eventID == id && $0.state == .ok }.count == 1, "event \(id) ran exactly once")
+        }
+        #expect(all.allSatisfy { $0.state == .ok || $0.state == .interrupted }, "\(Set(all.map(\.state.rawValue)))")
+        h.stop(serve)
+    }
+
+    @Test func badRegistrationsAreRefusedWithTheirLineAndTheSchedulerGoesOn() throws {
+        let h = try Harness()
+        defer { h.cleanup() }
+        #expect(try h.recipe(["run", "Examples/webapp/cluster.lua"]).code == 0)
+        let refusals: [(String, String)] = [
+            ("at(\"0 3 * * * *\", function() end)", "bad1.lua:2: at: cron '0 3 * * * *' has 6 fields; 5 are expected"),
+            ("every(\"0s\", function() end)", "bad2.lua:2: every: '0s' is not a duration above zero"),
+            ("when{ cluster = \"shop\", layer = \"wbe\", metric = \"cpu\", above = 70 }(function() end)",
+             "bad3.lua:2: when: cluster shop has no layer 'wbe' (layers: lb, web)"),
+        ]
+        for (index, (line, message)) in refusals.enumerated() {
+            let path = try h.write("bad\(index + 1).lua", "-- refused at registration\n\(line)\n")
+            let out = try h.recipe(["run", path])
+            #expect(out.code == 1 && out.stderr.contains(message), "\(out.stderr)")
+        }
+
+        // the scheduler hosts a good recipe; a broken edit is refused and the old version serves on
+        let recipe = try h.write("sched.lua", """
+            on("probe.hit", function(e) log.info("hit %s", e.detail) end)
+            on("probe.hang", function() while true do end end, { budget = "1s" })
+            """)
+        let serve = try h.start(["serve", recipe])
+        #expect(Harness.eventually(timeout: 10) { (try? String(contentsOf: h.home.appendingPathComponent("serve.log"), encoding: .utf8))?.contains("hosting") == true } != nil)
+        _ = try h.write("sched.lua", """
+            on("probe.hit", function(e) log.info("hit %s", e.detail) end)
+            at("61 * * * *", function() end)
+            """)
+        #expect(Harness.eventually(timeout: 10) {
+            (try? h.recipe(["events", "--kind", "serve.load_failed"]).stdout.contains("sched.lua:2: at: cron '61 * * * *': minute '61' is outside 0-59")) == true
+        } != nil)
+
+        // a hook that never returns is stopped at its budget and recorded; the others still run
+        #expect(try h.recipe(["emit", "shop", "probe.hang"]).code == 0)
+        #expect(try h.recipe(["emit", "shop", "probe.hit", "--detail", "after"]).code == 0)
+        #expect(Harness.eventually(timeout: 10) { (try? runs(h, hook: "#on:probe.hit#1").contains { $0.state == .ok }) == true } != nil)
+        #expect(Harness.eventually(timeout: 10) { (try? runs(h, hook: "#on:probe.hang#1").first?.state) == .failed } != nil)
+        let hang = try #require(try runs(h, hook: "#on:probe.hang#1").first)
+        #expect(hang.error?.contains("time limit") == true && (hang.duration ?? 0) < 3, "\(hang)")
+        #expect(try h.recipe(["events", "--kind", "hook.failed"]).stdout.contains("probe.hang"))
+        h.stop(serve)
+    }
+}
