@@ -48,6 +48,7 @@ bench: release venv
 	python3 Benchmarks/plan_bench.py .build/release/recipe
 	$(VENV)/bin/python Benchmarks/monster_world_bench.py .build/release/recipe
 	python3 Benchmarks/deploy_bench.py .build/release/recipe
+	python3 Benchmarks/serve_bench.py .build/release/recipe
 
 clean:
 	rm -rf .build

@@ -122,6 +122,18 @@ function Snapshot:__tostring() return string.format("%s (of %s)", self.id, self.
 -- A new volume holding the snapshot's files.
 function Snapshot:restore(options) return as_volume(prim.snapshot_restore(self.id, options or {})) end
 
+function Snapshot:delete() prim.snapshot_delete(self.id) end
+
+-- Removes the volume for good (detached first); its snapshots stay.
+function Volume:delete() prim.volume_delete(self.id) end
+
+-- snapshot.list{ cluster = NAME }: oldest first.
+snapshot = {}
+function snapshot.list(filter)
+  flush()
+  return all_as(prim.snapshot_list(filter or {}), as_snapshot)
+end
+
 volume = {}
 
 function volume.create(spec)
@@ -361,14 +373,16 @@ function Cluster:scale(layer, count)
   return prim.cluster_scale(self.name, layer, count)
 end
 
--- Layers that declare heal or autoscale get the Stdlib cookbook of that name (Stdlib/heal.lua,
--- Stdlib/autoscale.lua): plain Lua hooks on events and thresholds, run by `recipe serve`.
--- autoscale is the cookbook's own setting: it is taken out of the copy that is declared, and
+-- Layers that declare heal or autoscale, and clusters that declare backups, get the Stdlib
+-- cookbook of that name (Stdlib/heal.lua, autoscale.lua, backup.lua): plain Lua hooks on events,
+-- timers and thresholds, run by `recipe serve`. autoscale and backups are the cookbooks' own
+-- settings: they are taken out of the copy that is declared, and
 -- the cookbooks are called once the declaration is in (their thresholds name its layers).
 local function without_cookbooks(spec)
   if type(spec) ~= "table" or type(spec.layers) ~= "table" then return spec end
   local copy = {}
   for k, v in pairs(spec) do copy[k] = v end
+  copy.backups = nil
   copy.layers = {}
   for layer_name, layer in pairs(spec.layers) do
     if type(layer) == "table" and layer.autoscale then
@@ -387,6 +401,9 @@ local function watch_with_cookbooks(name, spec)
   for layer_name, layer in pairs(spec.layers) do
     if type(layer) == "table" and layer.heal then require("heal").watch(name, layer_name) end
     if type(layer) == "table" and layer.autoscale then require("autoscale").watch(name, layer_name, layer.autoscale) end
+  end
+  for layer_name, options in pairs(type(spec.backups) == "table" and spec.backups or {}) do
+    require("backup").watch(name, layer_name, options)
   end
 end
 

@@ -25,6 +25,7 @@ public protocol CloudProvider: Sendable {
     func detach(volume: String) async throws
     func deleteVolume(_ id: String) async throws
     func snapshot(volume: String) async throws -> Snapshot
+    func deleteSnapshot(_ id: String) async throws
 
     func allocateAddress(cluster: String) async throws -> Address
     func associate(address: String, with instance: String) async throws

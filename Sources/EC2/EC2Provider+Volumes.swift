@@ -113,4 +113,10 @@ extension EC2Provider {
         return Snapshot(id: response.string("snapshotId") ?? "?", cluster: "", volumeID: volume,
                         sizeGB: Int(response.string("volumeSize") ?? "") ?? 0, sha256: "", bytes: 0)
     }
+
+    public func deleteSnapshot(_ id: String) async throws {
+        var params = Params()
+        params.add("SnapshotId", id)
+        _ = try await call("DeleteSnapshot", params, about: "snapshot \(id)")
+    }
 }

@@ -115,6 +115,22 @@ extension Engine {
         return snapshot
     }
 
+    /// Removes a volume for good (detached first); its snapshots stay.
+    public func deleteVolume(_ id: String) async throws {
+        guard let volume = try store.volume(id) else { throw CloudError("volume \(id) does not exist") }
+        try await provider(for: volume.cluster).deleteVolume(id)
+    }
+
+    /// The snapshots of a cluster's volumes, oldest first.
+    public func listSnapshots(cluster: String?) throws -> [Snapshot] {
+        try store.snapshots(cluster: cluster)
+    }
+
+    public func deleteSnapshot(_ id: String) async throws {
+        guard let snapshot = try store.snapshot(id) else { throw CloudError("snapshot \(id) does not exist") }
+        try await provider(for: snapshot.cluster).deleteSnapshot(id)
+    }
+
     /// A new volume made from the snapshot, in the snapshot's cluster unless told otherwise.
     public func restore(snapshot id: String, cluster: String?, name: String?) async throws -> Volume {
         guard let snapshot = try store.snapshot(id) else { throw CloudError("snapshot \(id) does not exist") }

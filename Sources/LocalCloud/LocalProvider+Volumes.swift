@@ -82,7 +82,7 @@ extension LocalProvider {
         return snapshot
     }
 
-    public func deleteSnapshot(_ id: String) throws {
+    public func deleteSnapshot(_ id: String) async throws {
         guard let snapshot = try store.snapshot(id) else { return }
         try? FileManager.default.removeItem(at: paths.snapshot(id))
         try store.deleteSnapshot(id)

@@ -36,6 +36,7 @@ extension Snapshot {
         .table(LuaTable(fields: [
             "id": .string(id), "cluster": .string(cluster), "volume_id": .string(volumeID),
             "size_gb": .int(Int64(sizeGB)), "sha256": .string(sha256), "bytes": .int(bytes),
+            "created": .number(createdAt.timeIntervalSince1970),
         ]))
     }
 }

@@ -87,6 +87,18 @@ extension RecipeRunner {
             let cluster = call.arg(2).stringValue
             return .async { [try await engine.snapshot(volume: volume, cluster: cluster).lua] }
         }
+        registerChanging(vm, "volume_delete") { call in
+            let volume = try call.string(1, "delete: volume")
+            return .async { try await engine.deleteVolume(volume); return [] }
+        }
+        vm.register("snapshot_list") { call in
+            let cluster = (call.arg(1).tableValue ?? LuaTable())["cluster"].stringValue
+            return .value(.table(LuaTable(array: try engine.listSnapshots(cluster: cluster).map(\.lua))))
+        }
+        registerChanging(vm, "snapshot_delete") { call in
+            let snapshot = try call.string(1, "delete: snapshot")
+            return .async { try await engine.deleteSnapshot(snapshot); return [] }
+        }
         registerChanging(vm, "snapshot_restore") { call in
             let snapshot = try call.string(1, "restore")
             let options = call.arg(2).tableValue ?? LuaTable()

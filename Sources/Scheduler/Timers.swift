@@ -30,6 +30,13 @@ actor Timers {
 
     static func stateKey(_ key: String) -> String { "timer.last:" + key }
 
+    /// A fraction in (0, 1], the same for a key on every start (FNV-1a).
+    static func splay(_ key: String) -> Double {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in key.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return Double(hash % 1000 + 1) / 1000
+    }
+
     /// Schedules a recipe's timers (replacing those it had): next due from the last firing on record.
     func load(_ timers: [TimerHook], cluster: String?, replacing old: Set<String>) throws {
         for key in old { active[key] = nil }
@@ -41,7 +48,9 @@ actor Timers {
             let due: Date
             switch timer.schedule {
             case .every(let interval):
-                due = fired.map { max(now, $0.addingTimeInterval(interval)) } ?? now.addingTimeInterval(interval)
+                // a new timer starts at a point of its period set by its key (a splay), so that many
+                // timers registered at once do not all come due at the same instant
+                due = fired.map { max(now, $0.addingTimeInterval(interval)) } ?? now.addingTimeInterval(interval * Self.splay(timer.key))
             case .cron(let cron):
                 guard let next = cron.next(after: fired ?? now) else { continue }
                 due = max(now, next)

@@ -1,0 +1,208 @@
+"""recipe serve under load. Prints:
+- event -> hook start latency, p50 and p99, at 1,000 events/s for 30 s (goal p99 <= 20 ms);
+- lateness of 10,000 every("10s") timers, p50 and p99 (goal p99 <= 50 ms);
+- heal time of Examples/webapp over 5 kill -9s of a web agent, median and worst (anchors:
+  OpsWorks declared an instance failed after about 5 minutes, Kubernetes evicts pods from a lost
+  node after about 5 minutes);
+- the scheduler's RSS with 1,000 instances reporting metrics every second.
+
+Events and the 1,000 instances' heartbeats are written by this script straight into the state's
+SQLite file, with the same statements the CLI and the agents use: 1,000 real agents would not
+fit on the machine. Everything runs on loopback; every process started is killed by its PID.
+
+Usage: python3 Benchmarks/serve_bench.py path/to/recipe
+"""
+import json
+import os
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+from benchlib import teardown
+
+RECIPE = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else ".build/release/recipe")
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+STDLIB = os.path.join(ROOT, "Stdlib")
+
+
+def percentile(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, max(0, int(round(p / 100 * len(values) + 0.5)) - 1))]
+
+
+def rss_mb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0
+
+
+class Serve:
+    """recipe serve in its own home; stopped by its PID."""
+
+    def __init__(self, home, *recipes):
+        self.env = dict(os.environ, RECIPE_HOME=home, RECIPE_STDLIB=STDLIB)
+        self.log = open(os.path.join(home, "serve.log"), "ab")
+        self.process = subprocess.Popen([RECIPE, "serve", *recipes], env=self.env, stdout=self.log, stderr=self.log)
+        path = os.path.join(home, "serve.log")
+        for _ in range(200):
+            with open(path) as f:
+                if "hosting" in f.read():
+                    return
+            time.sleep(0.05)
+        raise SystemExit("recipe serve did not start: " + open(path).read())
+
+    def stop(self):
+        self.process.kill()
+        self.process.wait()
+
+
+def db(home):
+    connection = sqlite3.connect(os.path.join(home, "state.db"), timeout=30, isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    return connection
+
+
+def event_latency(seconds=30, rate=1000):
+    home = tempfile.mkdtemp(prefix="recipe-serve-bench-")
+    recipe = os.path.join(home, "hooks.lua")
+    with open(recipe, "w") as f:
+        f.write('on("bench.event", function(e) end)\n')
+    serve = Serve(home, recipe)
+    try:
+        con = db(home)
+        start = time.monotonic()
+        sent = 0
+        while time.monotonic() - start < seconds:
+            target = int((time.monotonic() - start) * rate)
+            while sent < target:
+                con.execute("INSERT INTO events(time, actor, cluster, kind, subject, detail, result) "
+                            "VALUES (?, 'bench', 'bench', 'bench.event', NULL, ?, 'ok')", (time.time(), str(sent)))
+                sent += 1
+            time.sleep(0.001)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            done = con.execute("SELECT COUNT(*) FROM hookRuns WHERE state = 'ok'").fetchone()[0]
+            if done >= sent:
+                break
+            time.sleep(0.2)
+        rows = con.execute("SELECT r.startedAt - e.time FROM hookRuns r JOIN events e ON e.id = r.eventID "
+                           "WHERE e.kind = 'bench.event' AND r.startedAt IS NOT NULL").fetchall()
+        latencies = [r[0] * 1000 for r in rows]
+        print(f"serve: event -> hook start at {rate} events/s for {seconds} s: {len(latencies)} of {sent} runs, "
+              f"p50 {percentile(latencies, 50):.1f} ms, p99 {percentile(latencies, 99):.1f} ms (goal p99 <= 20 ms); "
+              f"scheduler RSS {rss_mb(serve.process.pid):.1f} MB")
+    finally:
+        serve.stop()
+        teardown(RECIPE, serve.env, "bench", [], home)
+
+
+def timer_lateness(count=10000, interval=10, seconds=25):
+    home = tempfile.mkdtemp(prefix="recipe-serve-bench-")
+    recipe = os.path.join(home, "timers.lua")
+    with open(recipe, "w") as f:
+        f.write(f'for i = 1, {count} do every("{interval}s", function(e) end) end\n')
+    serve = Serve(home, recipe)
+    try:
+        time.sleep(seconds)
+        con = db(home)
+        rows = con.execute("SELECT startedAt - dueAt FROM hookRuns WHERE trigger = 'timer' AND startedAt IS NOT NULL").fetchall()
+        lateness = [r[0] * 1000 for r in rows]
+        print(f"serve: {count} every(\"{interval}s\") timers over {seconds} s: {len(lateness)} runs, lateness "
+              f"p50 {percentile(lateness, 50):.1f} ms, p99 {percentile(lateness, 99):.1f} ms (goal p99 <= 50 ms); "
+              f"scheduler RSS {rss_mb(serve.process.pid):.1f} MB")
+    finally:
+        serve.stop()
+        teardown(RECIPE, serve.env, "bench", [], home)
+
+
+def status(env, cluster):
+    out = subprocess.run([RECIPE, "status", cluster, "--json"], env=env, capture_output=True, text=True).stdout
+    return {i["name"]: i for i in json.loads(out)["clusters"][0]["instances"]}
+
+
+def answers(ip):
+    try:
+        with urllib.request.urlopen(f"http://{ip}:8000/", timeout=1) as r:
+            return r.status == 200
+    except Exception:
+        return False
+
+
+def heal_time(kills=5):
+    home = tempfile.mkdtemp(prefix="recipe-serve-bench-")
+    env = dict(os.environ, RECIPE_HOME=home, RECIPE_STDLIB=STDLIB)
+    run = subprocess.run([RECIPE, "run", os.path.join(ROOT, "Examples/webapp/cluster.lua")], env=env, capture_output=True, text=True)
+    if run.returncode != 0:
+        raise SystemExit("webapp did not boot: " + run.stderr)
+    serve = Serve(home)
+    times = []
+    try:
+        for n in range(kills):
+            name = f"web-{n % 3 + 1}"
+            victim = status(env, "shop")[name]
+            start = time.monotonic()
+            os.kill(victim["agent_pid"], 9)
+            while time.monotonic() - start < 60:
+                now = status(env, "shop").get(name)
+                if now and now["id"] != victim["id"] and now["state"] == "online" and answers(now["private_ip"]):
+                    times.append(time.monotonic() - start)
+                    break
+                time.sleep(0.05)
+            else:
+                raise SystemExit(f"{name} was not healed within 60 s")
+        print(f"serve: heal of a kill -9'd web agent, {kills} kills: median {statistics.median(times):.2f} s, "
+              f"worst {max(times):.2f} s (OpsWorks: ~300 s, Kubernetes: ~300 s)")
+    finally:
+        serve.stop()
+        agents = [i["agent_pid"] for i in status(env, "shop").values()]
+        teardown(RECIPE, env, "shop", agents, home)
+
+
+def rss_with_fleet(instances=1000, seconds=20):
+    home = tempfile.mkdtemp(prefix="recipe-serve-bench-")
+    env = dict(os.environ, RECIPE_HOME=home, RECIPE_STDLIB=STDLIB)
+    recipe = os.path.join(home, "fleet.lua")
+    with open(recipe, "w") as f:
+        f.write('cluster "fleet" { layers = { web = { count = 0 } } }\n'
+                'when{ cluster = "fleet", layer = "web", metric = "cpu", stat = "p95", above = 90, sustain = "10s" }'
+                '(function(a) log.warn("hot: %s", a.detail) end)\n')
+    subprocess.run([RECIPE, "run", recipe], env=env, capture_output=True, check=True)
+    con = db(home)
+    now = time.time()
+    # online instances whose "agent" is this script: its pid is alive, it heartbeats every second
+    for i in range(instances):
+        con.execute("INSERT INTO instances(id, cluster, layer, name, state, privateIP, agentPID, lastHeartbeat, services, createdAt) "
+                    "VALUES (?, 'fleet', 'web', ?, 'online', ?, ?, ?, '[]', ?)",
+                    (f"i-fleet{i:05d}", f"web-{i + 1}", f"127.250.{i // 250}.{i % 250 + 1}", os.getpid(), now, now))
+    serve = Serve(home, recipe)
+    try:
+        start = time.monotonic()
+        while time.monotonic() - start < seconds:
+            t = time.time()
+            con.execute("BEGIN")
+            for i in range(instances):
+                con.execute("UPDATE instances SET lastHeartbeat = ?, cpuPercent = ? WHERE id = ?", (t, 20.0, f"i-fleet{i:05d}"))
+                con.execute("INSERT INTO metrics(instanceID, time, name, value) VALUES (?, ?, 'cpu', ?), (?, ?, 'memory', ?)",
+                            (f"i-fleet{i:05d}", t, 20.0, f"i-fleet{i:05d}", t, 25e6))
+            con.execute("COMMIT")
+            time.sleep(max(0, 1 - (time.time() - t)))
+        failed = con.execute("SELECT COUNT(*) FROM events WHERE kind = 'instance.failed'").fetchone()[0]
+        print(f"serve: {instances} instances reporting cpu and memory every second for {seconds} s: "
+              f"scheduler RSS {rss_mb(serve.process.pid):.1f} MB, {failed} false failures")
+    finally:
+        serve.stop()
+        con.execute("DELETE FROM instances WHERE cluster = 'fleet'")
+        teardown(RECIPE, env, "fleet", [], home)
+
+
+if __name__ == "__main__":
+    event_latency()
+    timer_lateness()
+    heal_time()
+    rss_with_fleet()
