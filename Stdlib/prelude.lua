@@ -339,6 +339,24 @@ function emit(kind, fields)
   return prim.emit(kind, fields)
 end
 
+-- alert{ on = { "instance.failed", "deploy.failed" }, webhook = URL [, retry = { times = 5, backoff = "2s" }] }:
+-- each event of those kinds is POSTed as JSON to the webhook by `recipe serve`, retried on failure;
+-- alert.sent and alert.failed appear in `recipe events` (with the webhook's host only).
+function alert(spec)
+  if type(spec) ~= "table" or type(spec.webhook) ~= "string" or type(spec.on) ~= "table" then
+    prim.raise("alert{ on = { KIND, ... }, webhook = URL [, retry = { times = N, backoff = \"2s\" }] }")
+  end
+  local options = { retry = spec.retry or { times = 5, backoff = "2s" }, budget = "30s" }
+  for _, kind in ipairs(spec.on) do
+    prim.on(kind, function(e)
+      prim.webhook_post(spec.webhook, {
+        kind = e.kind, cluster = e.cluster, subject = e.subject, detail = e.detail, result = e.result,
+        time = e.time, id = e.id, layer = e.layer, instance = e.instance and e.instance.name or nil,
+      }, e.cluster)
+    end, options)
+  end
+end
+
 -- A metric sample for an instance: metric.put(i, "requests", 120).
 metric = {}
 function metric.put(target, name, value)

@@ -48,6 +48,26 @@ extension RecipeRunner {
                               subject: fields["subject"].stringValue, detail: fields["detail"].stringValue)
             return .async { [.int(try engine.store.record(event).id ?? 0)] }
         }
+        registerChanging(vm, "webhook_post") { call in
+            let text = try call.string(1, "alert: webhook")
+            guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                throw PrimitiveError("alert: webhook must be an http(s) URL")
+            }
+            let body = try JSONBridge.json(call.arg(2), "alert: body")
+            let cluster = call.arg(3).stringValue
+            return .async {
+                do {
+                    try await Webhook.post(url, json: body)
+                    _ = try? engine.store.record(Event(actor: "scheduler", cluster: cluster, kind: "alert.sent",
+                                                       subject: Webhook.redacted(url), detail: Webhook.summary(body)))
+                } catch {
+                    _ = try? engine.store.record(Event(actor: "scheduler", cluster: cluster, kind: "alert.failed",
+                                                       subject: Webhook.redacted(url), detail: Webhook.summary(body), result: "failed: \(error)"))
+                    throw error
+                }
+                return []
+            }
+        }
         registerChanging(vm, "metric_put") { call in
             let instance = try call.string(1, "metric.put: instance")
             let name = try call.string(2, "metric.put: name")

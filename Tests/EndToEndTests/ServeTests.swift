@@ -110,4 +110,41 @@ import Testing
         #expect(try h.recipe(["events", "--kind", "hook.failed"]).stdout.contains("probe.hang"))
         h.stop(serve)
     }
+
+    @Test func alertsArePostedToTheWebhookWithRetries() throws {
+        let h = try Harness()
+        defer { h.cleanup() }
+        // a webhook that fails its first request, then records what it is sent
+        let received = h.home.appendingPathComponent("received.jsonl")
+        let receiver = try FileServer(script: """
+            import http.server, sys
+            calls = [0]
+            class H(http.server.BaseHTTPRequestHandler):
+                def do_POST(self):
+                    body = self.rfile.read(int(self.headers["Content-Length"]))
+                    calls[0] += 1
+                    if calls[0] > 1:
+                        with open(sys.argv[1], "ab") as f: f.write(body + b"\\n")
+                    self.send_response(500 if calls[0] == 1 else 204); self.end_headers()
+                def log_message(self, *a): pass
+            s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+            print(s.server_address[1], flush=True)
+            s.serve_forever()
+            """, argument: received.path)
+        defer { receiver.stop() }
+        let recipe = try h.write("alerts.lua", """
+            alert{ on = { "app.down" }, webhook = "\(receiver.url("hook?token=s3cret"))", retry = { times = 3, backoff = "200ms" } }
+            """)
+        let serve = try h.start(["serve", recipe])
+        #expect(Harness.eventually(timeout: 10) { (try? String(contentsOf: h.home.appendingPathComponent("serve.log"), encoding: .utf8))?.contains("hosting") == true } != nil)
+        #expect(try h.recipe(["emit", "shop", "app.down", "--subject", "web-2", "--detail", "502 from the balancer"]).code == 0)
+        #expect(Harness.eventually(timeout: 10) { (try? String(contentsOf: received, encoding: .utf8))?.contains("app.down") == true } != nil)
+        let body = try String(contentsOf: received, encoding: .utf8)
+        #expect(body.contains("\"subject\":\"web-2\"") && body.contains("502 from the balancer"), "\(body)")
+        let events = try h.recipe(["events"]).stdout
+        #expect(events.contains("alert.failed") && events.contains("alert.sent"), "the first try failed, the retry went through")
+        let log = try String(contentsOf: h.home.appendingPathComponent("serve.log"), encoding: .utf8)
+        #expect(!events.contains("s3cret") && !log.contains("s3cret"), "the webhook's token never reaches events or output")
+        h.stop(serve)
+    }
 }

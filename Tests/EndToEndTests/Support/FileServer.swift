@@ -1,21 +1,26 @@
 import Foundation
 
-/// Python's static file server on 127.0.0.1 and a port of the kernel's choosing, for archive
-/// sources; stopped by its PID.
+/// A small Python HTTP server on 127.0.0.1 and a port of the kernel's choosing (by default a
+/// static file server, for archive sources); stopped by its PID.
 final class FileServer: @unchecked Sendable {
     let process = Process()
     let port: Int
 
-    init(serving folder: URL) throws {
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = ["-c", """
+    convenience init(serving folder: URL) throws {
+        try self.init(script: """
             import functools, http.server, sys
             class Quiet(http.server.SimpleHTTPRequestHandler):
                 def log_message(self, *a): pass
             s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=sys.argv[1]))
             print(s.server_address[1], flush=True)
             s.serve_forever()
-            """, folder.path]
+            """, argument: folder.path)
+    }
+
+    /// A Python server `script` (given `argument`) that prints its port on its first line.
+    init(script: String, argument: String) throws {
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = ["-c", script, argument]
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
