@@ -26,6 +26,9 @@ public protocol CloudProvider: Sendable {
     func deleteVolume(_ id: String) async throws
     func snapshot(volume: String) async throws -> Snapshot
     func deleteSnapshot(_ id: String) async throws
+    /// Records on each volume the slot and mount it serves, so a replacement finds it once its
+    /// instance is gone (a cloud forgets an attachment with its instance).
+    func keepVolumes(_ volumes: [Volume]) async throws
 
     func allocateAddress(cluster: String) async throws -> Address
     func associate(address: String, with instance: String) async throws

@@ -50,11 +50,13 @@ extension EC2Provider {
         return Found(instance: instance, disks: disks)
     }
 
-    /// One RunInstances per layer (or per instance when its disks come from different snapshots).
+    /// One RunInstances per layer (or per instance when its disks come from different snapshots,
+    /// or when some slots keep a surviving volume and so need fewer new disks).
     public func launch(_ specs: [InstanceSpec]) async throws -> [Instance] {
         var batches: [[InstanceSpec]] = []
         for (_, group) in Dictionary(grouping: specs, by: \.layer).sorted(by: { $0.key < $1.key }) {
-            if group.contains(where: { $0.disks.contains { $0.snapshot != nil } }) {
+            let sameDisks = group.allSatisfy { $0.disks == group[0].disks }
+            if !sameDisks || group.contains(where: { $0.disks.contains { $0.snapshot != nil } }) {
                 batches += group.map { [$0] }
             } else {
                 batches.append(group)
@@ -116,18 +118,7 @@ extension EC2Provider {
     public func terminate(_ ids: [String]) async throws {
         guard !ids.isEmpty else { return }
         let found = try await describeInstancesByID(ids)
-        let volumes = try await describeVolumes(attachedTo: ids)
-        for volume in volumes {
-            guard let owner = found.first(where: { $0.instance.id == volume.attachment?.instance }),
-                  let device = volume.attachment?.device, let (disk, mount) = owner.disks[device] else { continue }
-            var params = Params()
-            params.add("ResourceId.1", volume.id)
-            params.add("Tag.1.Key", Tag.volume)
-            params.add("Tag.1.Value", "\(owner.instance.name):\(disk)")
-            params.add("Tag.2.Key", Tag.mount)
-            params.add("Tag.2.Value", mount)
-            _ = try await call("CreateTags", params)
-        }
+        try await keepVolumes(name(try await describeVolumes(attachedTo: ids), by: found))
         var params = Params()
         params.add("InstanceId", ids)
         _ = try await call("TerminateInstances", params)

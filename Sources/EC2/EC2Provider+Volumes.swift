@@ -119,4 +119,19 @@ extension EC2Provider {
         params.add("SnapshotId", id)
         _ = try await call("DeleteSnapshot", params, about: "snapshot \(id)")
     }
+
+    /// Tags each volume with its slot:disk name and mount point (one CreateTags per volume).
+    public func keepVolumes(_ volumes: [Volume]) async throws {
+        for volume in volumes where !volume.name.isEmpty {
+            var params = Params()
+            params.add("ResourceId.1", volume.id)
+            params.add("Tag.1.Key", Tag.volume)
+            params.add("Tag.1.Value", volume.name)
+            if let mount = volume.mount {
+                params.add("Tag.2.Key", Tag.mount)
+                params.add("Tag.2.Value", mount)
+            }
+            _ = try await call("CreateTags", params)
+        }
+    }
 }

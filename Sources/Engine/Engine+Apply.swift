@@ -155,7 +155,9 @@ extension Engine {
     /// Elastic IPs, one at a time so two instances never take the same free address.
     private func assignAddresses(_ spec: ClusterSpec, _ inventory: Inventory, _ instances: [Instance],
                                  _ provider: any CloudProvider) async throws {
-        var free = inventory.addresses.filter { $0.instanceID == nil }
+        // free: unassociated, or still naming an instance that is gone (a cloud may lag behind)
+        let live = Set(inventory.instances.filter { $0.state != .terminated }.map(\.id))
+        var free = inventory.addresses.filter { $0.instanceID.map { !live.contains($0) } ?? true }
         for instance in instances where spec.layer(instance.layer)?.elasticIP == true {
             guard !inventory.addresses.contains(where: { $0.instanceID == instance.id }) else { continue }
             let address = free.isEmpty ? try await provider.allocateAddress(cluster: spec.name) : free.removeFirst()

@@ -15,6 +15,7 @@ struct Planner {
         var plan = Plan(cluster: spec.name, inventory: inventory)
         let byName = Dictionary(inventory.instances.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let wanted = Set(spec.layers.flatMap(\.instanceNames))
+        let volumeNames = Set(inventory.volumes.map(\.name))
 
         // Beyond the declared counts, highest slot first.
         for instance in inventory.instances.filter({ !wanted.contains($0.name) }).sorted(by: { $0.name > $1.name }) {
@@ -27,7 +28,9 @@ struct Planner {
                 let launch = Plan.Launch(spec: InstanceSpec(
                     cluster: spec.name, layer: layer.name, name: name, services: layer.services + appServices(layer),
                     instanceType: layer.instanceType, image: layer.image,
-                    disks: layer.volumes.map { DiskSpec(name: $0.name, sizeGB: $0.sizeGB, mount: $0.mount, snapshot: $0.snapshots[name]) }))
+                    // a slot whose volume survived its instance gets that volume attached, not a new disk
+                    disks: layer.volumes.filter { !volumeNames.contains($0.volumeName(for: name)) }
+                        .map { DiskSpec(name: $0.name, sizeGB: $0.sizeGB, mount: $0.mount, snapshot: $0.snapshots[name]) }))
                 guard let instance = byName[name] else {
                     plan.launches.append(launch)
                     plan.add(.add, "instance", name, carried(layer, name))

@@ -89,6 +89,9 @@ extension LocalProvider {
         record("snapshot.deleted", cluster: snapshot.cluster, subject: id)
     }
 
+    /// Volumes here keep their names and mounts in the Store: nothing to do.
+    public func keepVolumes(_ volumes: [Volume]) async throws {}
+
     /// The folder a mount point names inside the instance root; never outside it.
     func mountPoint(_ mount: String, in instance: String) throws -> URL {
         guard let parts = MountPoint.parts(mount) else {

@@ -26,10 +26,15 @@ struct EventTable {
         if let subject = event.subject { t["subject"] = .string(subject) }
         if let detail = event.detail { t["detail"] = .string(detail) }
         // an event about an instance (by name or id) carries it, and its layer
-        if let cluster = event.cluster, let subject = event.subject,
-           let instance = try store.instances(cluster: cluster).first(where: { $0.name == subject || $0.id == subject }) {
-            t["instance"] = instance.lua
-            t["layer"] = .string(instance.layer)
+        if let cluster = event.cluster, let subject = event.subject {
+            if let instance = try store.instances(cluster: cluster).first(where: { $0.name == subject || $0.id == subject }) {
+                t["instance"] = instance.lua
+                t["layer"] = .string(instance.layer)
+            } else if let dash = subject.lastIndex(of: "-"), !subject[subject.index(after: dash)...].isEmpty,
+                      subject[subject.index(after: dash)...].allSatisfy(\.isNumber) {
+                // a cloud instance (not in the local inventory): slots are named LAYER-N
+                t["layer"] = .string(String(subject[..<dash]))
+            }
         }
         return .table(t)
     }

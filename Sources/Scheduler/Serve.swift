@@ -38,7 +38,7 @@ public final class Serve: @unchecked Sendable {
         executor = Executor(store: engine.store, registry: registry, limit: concurrency)
         timers = Timers(store: engine.store, executor: executor)
         alarms = Alarms(store: engine.store, executor: executor)
-        detector = FailureDetector(store: engine.store)
+        detector = FailureDetector(engine: engine)
     }
 
     /// Takes the lock, recovers, loads the recipes and serves until the task is cancelled.

@@ -69,12 +69,13 @@ final class Harness: @unchecked Sendable {
     }
 
     /// Starts `recipe ARGS` in the background (its output goes to `log`); stop it with `stop`.
-    func start(_ arguments: [String], log name: String = "serve.log") throws -> Process {
+    func start(_ arguments: [String], log name: String = "serve.log", environment extra: [String: String] = [:]) throws -> Process {
         let process = Process()
         process.executableURL = Self.binary
         process.arguments = arguments
         process.currentDirectoryURL = Self.repo
         var env = ProcessInfo.processInfo.environment
+        env.merge(extra) { $1 }
         env["RECIPE_HOME"] = home.path
         process.environment = env
         let log = home.appendingPathComponent(name)
