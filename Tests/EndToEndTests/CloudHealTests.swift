@@ -31,9 +31,8 @@ import TestSupport
         let addresses = Set(before.addresses.map(\.ip))
         #expect(before.addresses.count == 2)
 
-        let serve = try h.start(["serve"], environment: moto.environment)
+        let serve = try h.serve(environment: moto.environment)
         defer { h.stop(serve) }
-        #expect(Harness.eventually(timeout: 10) { (try? String(contentsOf: h.home.appendingPathComponent("serve.log"), encoding: .utf8))?.contains("hosting") == true } != nil)
         sleep(2)  // the scheduler's first poll sees web-1 up
 
         let terminate = Process()

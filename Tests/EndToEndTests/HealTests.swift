@@ -9,8 +9,7 @@ import Testing
         let h = try Harness()
         defer { h.cleanup() }
         #expect(try h.recipe(["run", "Examples/webapp/cluster.lua"]).code == 0)
-        let serve = try h.start(["serve"])
-        #expect(Harness.eventually(timeout: 10) { (try? String(contentsOf: h.home.appendingPathComponent("serve.log"), encoding: .utf8))?.contains("hosting") == true } != nil)
+        let serve = try h.serve()
         let before = try h.status("shop").instances
         let victim = try #require(before.first { $0.name == "web-2" })
         let lb = try #require(before.first { $0.name == "lb-1" })

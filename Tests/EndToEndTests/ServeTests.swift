@@ -46,8 +46,7 @@ import Testing
         let emitter = try h.write("emit.lua", """
             for i = 1, 100 do emit("load.ping", { cluster = "load", detail = tostring(i) }) end
             """)
-        var serve = try h.start(["serve", hooks])
-        #expect(Harness.eventually(timeout: 10) { (try? String(contentsOf: h.home.appendingPathComponent("serve.log"), encoding: .utf8))?.contains("hosting") == true } != nil)
+        var serve = try h.serve([hooks])
         #expect(try h.recipe(["run", emitter]).code == 0)
         usleep(300_000)
         h.stop(serve)
@@ -90,8 +89,7 @@ import Testing
             on("probe.hit", function(e) log.info("hit %s", e.detail) end)
             on("probe.hang", function() while true do end end, { budget = "1s" })
             """)
-        let serve = try h.start(["serve", recipe])
-        #expect(Harness.eventually(timeout: 10) { (try? String(contentsOf: h.home.appendingPathComponent("serve.log"), encoding: .utf8))?.contains("hosting") == true } != nil)
+        let serve = try h.serve([recipe])
         _ = try h.write("sched.lua", """
             on("probe.hit", function(e) log.info("hit %s", e.detail) end)
             at("61 * * * *", function() end)
@@ -135,8 +133,7 @@ import Testing
         let recipe = try h.write("alerts.lua", """
             alert{ on = { "app.down" }, webhook = "\(receiver.url("hook?token=s3cret"))", retry = { times = 3, backoff = "200ms" } }
             """)
-        let serve = try h.start(["serve", recipe])
-        #expect(Harness.eventually(timeout: 10) { (try? String(contentsOf: h.home.appendingPathComponent("serve.log"), encoding: .utf8))?.contains("hosting") == true } != nil)
+        let serve = try h.serve([recipe])
         #expect(try h.recipe(["emit", "shop", "app.down", "--subject", "web-2", "--detail", "502 from the balancer"]).code == 0)
         #expect(Harness.eventually(timeout: 10) { (try? String(contentsOf: received, encoding: .utf8))?.contains("app.down") == true } != nil)
         let body = try String(contentsOf: received, encoding: .utf8)

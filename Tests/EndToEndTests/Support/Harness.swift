@@ -89,6 +89,17 @@ final class Harness: @unchecked Sendable {
         return process
     }
 
+    /// Starts `recipe serve ARGS` and waits until it hosts its recipes.
+    func serve(_ arguments: [String] = [], environment: [String: String] = [:]) throws -> Process {
+        let process = try start(["serve"] + arguments, environment: environment)
+        let log = home.appendingPathComponent("serve.log")
+        let started = Self.eventually(timeout: 15) {
+            (try? String(contentsOf: log, encoding: .utf8))?.split(separator: "\n").contains { $0.hasPrefix("recipe serve: pid") } == true
+        }
+        guard started != nil else { throw HarnessError("recipe serve did not start: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")") }
+        return process
+    }
+
     /// SIGKILL by PID (children of a Foundation process inherit its blocked signals, so SIGTERM may never land).
     func stop(_ process: Process) {
         guard process.isRunning else { return }
