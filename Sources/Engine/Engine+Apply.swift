@@ -121,9 +121,9 @@ extension Engine {
         return report
     }
 
-    /// Records a declaration that needs no change (its recipe, arguments and settings such as heal).
+    /// Records a declaration that needs no change (its recipe, arguments and settings such as heal;
+    /// or a cluster with nothing in it yet).
     public func remember(_ spec: ClusterSpec, recipe: RecipeSource?) throws {
-        guard try store.cluster(spec.name) != nil else { return }
         try saveDeclaration(spec, recipe: recipe)
     }
 

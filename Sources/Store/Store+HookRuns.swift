@@ -66,17 +66,40 @@ extension Store {
         }
     }
 
-    public func startRun(_ id: Int64, at time: Date = Date()) throws {
+    /// Marks runs as running, in one transaction.
+    public func startRuns(_ ids: [Int64], at time: Date = Date()) throws {
+        guard !ids.isEmpty else { return }
         try db.write { db in
-            try db.execute(sql: "UPDATE hookRuns SET state = 'running', startedAt = ? WHERE id = ?",
-                           arguments: [time.timeIntervalSince1970, id])
+            for id in ids {
+                try db.execute(sql: "UPDATE hookRuns SET state = 'running', startedAt = ? WHERE id = ?",
+                               arguments: [time.timeIntervalSince1970, id])
+            }
         }
     }
 
-    public func finishRun(_ id: Int64, state: HookRun.State, duration: Double, error: String? = nil) throws {
+    /// How a run ended.
+    public struct RunOutcome: Sendable {
+        public var id: Int64
+        public var state: HookRun.State
+        public var duration: Double
+        public var error: String?
+
+        public init(id: Int64, state: HookRun.State, duration: Double, error: String? = nil) {
+            self.id = id
+            self.state = state
+            self.duration = duration
+            self.error = error
+        }
+    }
+
+    /// Records how runs ended, in one transaction.
+    public func finishRuns(_ outcomes: [RunOutcome]) throws {
+        guard !outcomes.isEmpty else { return }
         try db.write { db in
-            try db.execute(sql: "UPDATE hookRuns SET state = ?, duration = ?, error = ? WHERE id = ?",
-                           arguments: [state.rawValue, duration, error, id])
+            for o in outcomes {
+                try db.execute(sql: "UPDATE hookRuns SET state = ?, duration = ?, error = ? WHERE id = ?",
+                               arguments: [o.state.rawValue, o.duration, o.error, o.id])
+            }
         }
     }
 

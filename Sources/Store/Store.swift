@@ -15,9 +15,13 @@ public final class Store: Sendable {
         try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
         var config = Configuration()
         config.busyMode = .timeout(30)
+        // WAL with synchronous=NORMAL: a commit survives any process crash (kill -9 included) and
+        // never corrupts; only a power loss may drop the last commits. FULL costs an fsync per
+        // commit, which caps the scheduler at about a hundred hook runs a second.
+        config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
         let path = home.appendingPathComponent("state.db").path
         if light {
-            config.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = -256") }
+            config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -256") }
             db = try DatabaseQueue(path: path, configuration: config)
         } else {
             db = try DatabasePool(path: path, configuration: config)
