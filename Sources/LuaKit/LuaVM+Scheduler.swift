@@ -29,6 +29,12 @@ extension LuaVM {
         }
         defer {
             deadlineTask?.cancel()
+            // callers waiting on a callback this run will never finish hear so, instead of waiting forever
+            for coroutine in scheduler.coroutines.values where coroutine.id != root.id {
+                guard let onFinish = coroutine.onFinish else { continue }
+                coroutine.onFinish = nil
+                onFinish(.failure(LuaError(kind: .runtime, message: "the recipe's VM ended before this hook finished")))
+            }
             release(root)
             // The budget belongs to this run: later preludes and runs start unlimited and unkilled.
             cr_set_deadline(L, 0)
