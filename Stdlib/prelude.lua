@@ -394,8 +394,8 @@ end
 -- Layers that declare heal or autoscale, and clusters that declare backups, get the Stdlib
 -- cookbook of that name (Stdlib/heal.lua, autoscale.lua, backup.lua): plain Lua hooks on events,
 -- timers and thresholds, run by `recipe serve`. autoscale and backups are the cookbooks' own
--- settings: they are taken out of the copy that is declared, and
--- the cookbooks are called once the declaration is in (their thresholds name its layers).
+-- settings: they are taken out of the copy that is declared, and the cookbooks are called once
+-- the declaration is in (their thresholds name its layers).
 local function without_cookbooks(spec)
   if type(spec) ~= "table" or type(spec.layers) ~= "table" then return spec end
   local copy = {}
@@ -421,6 +421,9 @@ local function watch_with_cookbooks(name, spec)
     if type(layer) == "table" and layer.autoscale then require("autoscale").watch(name, layer_name, layer.autoscale) end
   end
   for layer_name, options in pairs(type(spec.backups) == "table" and spec.backups or {}) do
+    if type(spec.layers[layer_name]) ~= "table" then
+      prim.raise("cluster " .. name .. ": backups names layer '" .. tostring(layer_name) .. "', which it does not declare")
+    end
     require("backup").watch(name, layer_name, options)
   end
 end

@@ -22,6 +22,7 @@ struct LiveSpec {
             t["instance_type"] = layer.instanceType.map(LuaValue.string) ?? .nil
             t["image"] = layer.image.map(LuaValue.string) ?? .nil
             t["elastic_ip"] = .bool(layer.elasticIP)
+            t["heal"] = layer.healAfter.map { .table(LuaTable(fields: ["after": .number($0)])) } ?? .nil
             t["volumes"] = .table(LuaTable(fields: Dictionary(uniqueKeysWithValues: layer.volumes.map {
                 ($0.name, LuaValue.table(LuaTable(fields: ["size_gb": .int(Int64($0.sizeGB)), "mount": .string($0.mount)])))
             })))

@@ -77,6 +77,9 @@ import Testing
             ("every(\"0s\", function() end)", "bad2.lua:2: every: '0s' is not a duration above zero"),
             ("when{ cluster = \"shop\", layer = \"wbe\", metric = \"cpu\", above = 70 }(function() end)",
              "bad3.lua:2: when: cluster shop has no layer 'wbe' (layers: lb, web)"),
+            ("cluster \"bk\" { layers = { db = { count = 0 } }, backups = { nope = { every = \"1h\" } } }",
+             "bad4.lua:2: cluster bk: backups names layer 'nope', which it does not declare"),
+            ("every(\"1m\", function() end, { retry = { times = -1 } })", "bad5.lua:2: every: retry.times must be a count from 0 to 100"),
         ]
         for (index, (line, message)) in refusals.enumerated() {
             let path = try h.write("bad\(index + 1).lua", "-- refused at registration\n\(line)\n")
