@@ -43,6 +43,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["EC2"], path: "Tests/Support", exclude: ["throttle_proxy.py"]),
         .testTarget(name: "EC2Tests", dependencies: ["EC2", "Cloud", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Cloud"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Store", "EC2", "TestSupport"]),
     ]
 )

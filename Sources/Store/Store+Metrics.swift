@@ -40,17 +40,20 @@ extension Store {
     public func downsample(now: Date = Date()) throws {
         let t = now.timeIntervalSince1970
         try db.write { db in
-            for (olderThan, bucket, keepFinerThan) in [(3600.0, 60.0, 60.0), (86400.0, 3600.0, 3600.0)] {
+            for (olderThan, bucket) in [(3600.0, 60.0), (86400.0, 3600.0)] {
                 let cutoff = t - olderThan
                 // samples not yet on a bucket boundary are replaced by their bucket's average
+                let arguments: StatementArguments = ["bucket": bucket, "cutoff": cutoff]
+                try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS rollup(instanceID TEXT, time REAL, name TEXT, value DOUBLE)")
+                try db.execute(sql: "DELETE FROM rollup")
                 try db.execute(sql: """
-                    CREATE TEMP TABLE IF NOT EXISTS rollup(instanceID TEXT, time REAL, name TEXT, value DOUBLE);
-                    DELETE FROM rollup;
-                    INSERT INTO rollup SELECT instanceID, CAST(time / ?1 AS INTEGER) * ?1, name, AVG(value) FROM metrics
-                        WHERE time < ?2 AND time != CAST(time / ?3 AS INTEGER) * ?3 GROUP BY instanceID, name, CAST(time / ?1 AS INTEGER);
-                    DELETE FROM metrics WHERE time < ?2 AND time != CAST(time / ?3 AS INTEGER) * ?3;
-                    INSERT INTO metrics SELECT * FROM rollup;
-                    """, arguments: [bucket, cutoff, keepFinerThan])
+                    INSERT INTO rollup SELECT instanceID, CAST(time / :bucket AS INTEGER) * :bucket, name, AVG(value) FROM metrics
+                    WHERE time < :cutoff AND time != CAST(time / :bucket AS INTEGER) * :bucket
+                    GROUP BY instanceID, name, CAST(time / :bucket AS INTEGER)
+                    """, arguments: arguments)
+                try db.execute(sql: "DELETE FROM metrics WHERE time < :cutoff AND time != CAST(time / :bucket AS INTEGER) * :bucket",
+                               arguments: arguments)
+                try db.execute(sql: "INSERT INTO metrics SELECT * FROM rollup")
             }
             try db.execute(sql: "DELETE FROM metrics WHERE time < ?", arguments: [t - 30 * 86400])
         }

@@ -94,6 +94,8 @@ import Testing
         #expect(missing.code == 1 && missing.stderr.contains("answered HTTP 404"), "\(missing.stderr)")
         let unreachable = try run("http://127.0.0.1:9/v1.tar.gz", v1.tgz)
         #expect(unreachable.code == 1 && unreachable.stderr.contains("cannot download http://127.0.0.1:9/v1.tar.gz"), "\(unreachable.stderr)")
+        let noRepository = try h.recipe(["run", recipe, "source=git+file:/nonexistent/shop.git"])
+        #expect(noRepository.code == 1 && noRepository.stderr.contains("cannot fetch git+file:/nonexistent/shop.git"), "\(noRepository.stderr)")
         #expect(try answers(h) == ["built-v2", "built-v2"])
 
         // undeploy: stopped everywhere, releases gone; deploy brings it back

@@ -76,4 +76,28 @@ import Testing
         try store.completeCommand(id, result: CommandResult(code: 0, stdout: "x", stderr: ""))
         #expect(try store.command(id)?.state == .done)
     }
+
+    @Test func metricsAreDownsampledWithAgeAndDroppedAfterThirtyDays() throws {
+        let store = try Store(home: home)
+        defer { try? FileManager.default.removeItem(at: home) }
+        let now = Date(timeIntervalSince1970: 1_800_000_000)  // a whole hour
+        func put(_ secondsAgo: Double, _ value: Double) throws {
+            try store.putMetric(instance: "i-1", name: "cpu", value: value, at: now.addingTimeInterval(-secondsAgo))
+        }
+        // fresh samples stay as they are
+        try put(10, 1); try put(20, 3)
+        // two hours old: one minute's samples become their average
+        for (i, v) in [10.0, 20, 30].enumerated() { try put(7200 - 50 + Double(i) * 10, v) }
+        // two days old: one hour's samples become their average
+        for (i, v) in [100.0, 200].enumerated() { try put(2 * 86400 - 3000 + Double(i) * 600, v) }
+        // forty days old: gone
+        try put(40 * 86400, 9)
+        try store.downsample(now: now)
+        let samples = try store.metricSamples(instances: ["i-1"], name: "cpu", since: now.addingTimeInterval(-50 * 86400))
+        #expect(samples.map(\.value) == [150, 20, 3, 1], "\(samples)")
+        #expect(samples[0].time.timeIntervalSince1970.truncatingRemainder(dividingBy: 3600) == 0)
+        #expect(samples[1].time.timeIntervalSince1970.truncatingRemainder(dividingBy: 60) == 0)
+        try store.downsample(now: now)
+        #expect(try store.metricSamples(instances: ["i-1"], name: "cpu", since: .distantPast).count == 4, "downsampling again changes nothing")
+    }
 }

@@ -29,8 +29,8 @@ public struct Cron: Sendable, Equatable {
     public func next(after date: Date) -> Date? {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
-        guard var candidate = calendar.date(bySetting: .second, value: 0, of: date.addingTimeInterval(60)) else { return nil }
-        if candidate <= date { candidate = candidate.addingTimeInterval(60) }
+        // the next whole minute (zones are whole minutes off UTC, so a UTC minute is one everywhere)
+        var candidate = Date(timeIntervalSince1970: (date.timeIntervalSince1970 / 60).rounded(.down) * 60 + 60)
         // at most four years of minutes, skipping whole hours and days that cannot match
         for _ in 0..<(4 * 366 * 24 * 60) {
             let c = calendar.dateComponents([.minute, .hour, .day, .month, .weekday], from: candidate)
