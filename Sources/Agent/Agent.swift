@@ -88,7 +88,8 @@ public final class Agent {
 
     private func heartbeat() throws {
         let sample = sampler.sample()
-        try store.heartbeat(instanceID, pid: getpid(), cpuPercent: sample.cpuPercent, memoryBytes: sample.memoryBytes)
+        try store.heartbeat(instanceID, pid: getpid(), cpuPercent: sample.cpuPercent, memoryBytes: sample.memoryBytes,
+                            memoryPercent: sample.memoryPercent, load: sample.load)
     }
 
     /// Graceful stop: forwarders closed, services sent SIGTERM, then SIGKILL after the grace period.

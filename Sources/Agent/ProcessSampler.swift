@@ -1,10 +1,14 @@
 import Foundation
 
-/// CPU and memory of a process tree, read from /proc.
+/// CPU and memory of a process tree, and the machine's load, read from /proc.
 final class ProcessSampler {
     struct Sample {
         var cpuPercent: Double
         var memoryBytes: Int64
+        /// Of the machine's memory.
+        var memoryPercent: Double
+        /// The 1-minute load average.
+        var load: Double
     }
 
     let root: pid_t
@@ -12,6 +16,7 @@ final class ProcessSampler {
     private var lastTime: Date?
     private let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
     private let pageSize = Int64(sysconf(Int32(_SC_PAGESIZE)))
+    private lazy var memoryTotal = Double(sysconf(Int32(_SC_PHYS_PAGES))) * Double(pageSize)
 
     init(root: pid_t) {
         self.root = root
@@ -48,6 +53,7 @@ final class ProcessSampler {
         }
         lastTicks = ticks
         lastTime = now
-        return Sample(cpuPercent: cpu, memoryBytes: rss)
+        let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first.flatMap { Double($0) } ?? 0
+        return Sample(cpuPercent: cpu, memoryBytes: rss, memoryPercent: memoryTotal > 0 ? Double(rss) / memoryTotal * 100 : 0, load: load)
     }
 }

@@ -102,8 +102,13 @@ public final class Serve: @unchecked Sendable {
         let generation = lock.withLock { self.generation += 1; return self.generation }
         let (ready, readied) = AsyncStream<Bool>.makeStream()
         let engine = engine, output = output
+        // what hooks log goes to the scheduler's output and to the event log
+        let log: @Sendable (String) -> Void = { line in
+            output(line)
+            self.record("hook.log", detail: line)
+        }
         Task {
-            let runner = RecipeRunner(engine: engine, options: RecipeOptions(timeLimit: 30, arguments: arguments), output: output)
+            let runner = RecipeRunner(engine: engine, options: RecipeOptions(timeLimit: 30, arguments: arguments), output: log)
             do {
                 try await runner.host(file: URL(fileURLWithPath: path)) { hosted in
                     await self.attach(hosted, sha: sha, generation: generation, stop: stopper)

@@ -50,8 +50,9 @@ extension Store {
         }
     }
 
-    /// One agent heartbeat: liveness, and the CPU and memory of its process tree.
-    public func heartbeat(_ id: String, pid: Int32, cpuPercent: Double, memoryBytes: Int64, at time: Date = Date()) throws {
+    /// One agent heartbeat: liveness, and the samples cpu (%), memory (bytes), memory_percent and load.
+    public func heartbeat(_ id: String, pid: Int32, cpuPercent: Double, memoryBytes: Int64, memoryPercent: Double = 0,
+                          load: Double = 0, at time: Date = Date()) throws {
         let time = time.timeIntervalSince1970
         try db.write { db in
             try db.execute(
@@ -60,8 +61,12 @@ extension Store {
                     WHERE id = ?
                     """,
                 arguments: [time, pid, cpuPercent, memoryBytes, id])
-            try db.execute(sql: "INSERT INTO metrics(instanceID, time, name, value) VALUES (?, ?, 'cpu', ?), (?, ?, 'memory', ?)",
-                           arguments: [id, time, cpuPercent, id, time, Double(memoryBytes)])
+            try db.execute(
+                sql: """
+                    INSERT INTO metrics(instanceID, time, name, value)
+                    VALUES (?1, ?2, 'cpu', ?3), (?1, ?2, 'memory', ?4), (?1, ?2, 'memory_percent', ?5), (?1, ?2, 'load', ?6)
+                    """,
+                arguments: [id, time, cpuPercent, Double(memoryBytes), memoryPercent, load])
         }
     }
 

@@ -105,6 +105,7 @@ import Testing
         #expect(try h.recipe(["emit", "shop", "probe.hang"]).code == 0)
         #expect(try h.recipe(["emit", "shop", "probe.hit", "--detail", "after"]).code == 0)
         #expect(Harness.eventually(timeout: 10) { (try? runs(h, hook: "#on:probe.hit#1").contains { $0.state == .ok }) == true } != nil)
+        #expect(try h.recipe(["events", "--kind", "hook.log"]).stdout.contains("[info] hit after"), "hook output is in the event log")
         #expect(Harness.eventually(timeout: 10) { (try? runs(h, hook: "#on:probe.hang#1").first?.state) == .failed } != nil)
         let hang = try #require(try runs(h, hook: "#on:probe.hang#1").first)
         #expect(hang.error?.contains("time limit") == true && (hang.duration ?? 0) < 3, "\(hang)")
