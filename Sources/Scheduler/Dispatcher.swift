@@ -10,11 +10,10 @@ struct Dispatcher: Sendable {
     let executor: Executor
     static let cursorKey = "dispatch.cursor"
 
-    /// The events appended since the cursor, dispatched; returns how many were read.
-    func dispatchNew(batch: Int = 1000) async throws -> Int {
-        let cursor = Int64(try store.schedulerState(Self.cursorKey) ?? "") ?? 0
+    /// The events appended after `cursor`, dispatched; returns the new cursor and how many were read.
+    func dispatch(after cursor: Int64, batch: Int = 1000) async throws -> (cursor: Int64, read: Int) {
         let events = try store.events(after: cursor, limit: batch)
-        guard let last = events.last?.id else { return 0 }
+        guard let last = events.last?.id else { return (cursor, 0) }
         var runs: [HookRun] = []
         for event in events {
             for hook in registry.matching(kind: event.kind, cluster: event.cluster) {
@@ -23,14 +22,27 @@ struct Dispatcher: Sendable {
         }
         let inserted = try store.schedule(runs, state: [Self.cursorKey: String(last)])
         if !inserted.isEmpty { await executor.submit(inserted) }
-        return events.count
+        return (last, events.count)
     }
 
-    /// Polls the log every `interval` seconds (agents and the CLI write it from other processes).
-    func run(interval: Double = 0.002) async {
+    /// Polls the log (agents and the CLI write it from other processes): every 2 ms while events
+    /// come, backing off to 10 ms when idle. Only this loop moves the cursor, so it keeps it in memory.
+    func run() async {
+        var cursor = Int64((try? store.schedulerState(Self.cursorKey)) ?? nil ?? "") ?? 0
+        var idle: UInt64 = 2_000_000
         while !Task.isCancelled {
-            let read = (try? await dispatchNew()) ?? 0
-            if read == 0 { try? await Task.sleep(nanoseconds: UInt64(interval * 1e9)) }
+            let read: Int
+            do {
+                (cursor, read) = try await dispatch(after: cursor)
+            } catch {
+                read = 0
+            }
+            if read > 0 {
+                idle = 2_000_000
+            } else {
+                try? await Task.sleep(nanoseconds: idle)
+                idle = min(idle * 2, 10_000_000)
+            }
         }
     }
 }

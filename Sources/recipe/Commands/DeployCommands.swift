@@ -41,7 +41,7 @@ struct AppArguments: ParsableArguments {
 
 struct DeployCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "deploy", abstract: "Roll out an app release by release batch, each health-checked before the next.")
+        commandName: "deploy", abstract: "Roll out an app release in batches, each health-checked before the next.")
 
     @OptionGroup var target: AppArguments
 
