@@ -35,6 +35,7 @@ run: release
 	.build/release/recipe run Examples/webapp/cluster.lua
 	@echo
 	@echo "status: .build/release/recipe status shop    events: .build/release/recipe events --cluster shop"
+	@echo "heal:   .build/release/recipe serve   (replaces a web instance that dies)"
 	@echo "stop:   .build/release/recipe destroy shop --yes"
 
 # Unit tests run apart from the end-to-end ones: those wait on real processes with blocking calls,

@@ -6,6 +6,7 @@
 --   recipe run Examples/webapp/cluster.lua web=5      -- 5
 --   recipe run Examples/webapp/cluster.lua source=git+https://example.org/shop.git ref=main
 --   recipe deploy shop shop --ref v2                  -- rolling, behind the load balancer
+--   recipe serve                                      -- heals the web layer (heal = true)
 
 local haproxy = require "haproxy"
 
