@@ -123,6 +123,13 @@ final class Harness: @unchecked Sendable {
         return first
     }
 
+    /// What each instance of a cluster answers on port 8000 (the first word), by name; "none" when nothing does.
+    func answers(_ cluster: String) throws -> [String] {
+        try status(cluster).instances.sorted { $0.name < $1.name }.map {
+            Self.get("http://\($0.private_ip):8000/")?.split(separator: " ").first.map(String.init) ?? "none"
+        }
+    }
+
     /// Processes whose command line names this home: its agents.
     func agentPIDs() -> [pid_t] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
