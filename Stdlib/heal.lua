@@ -1,8 +1,9 @@
 -- Self-healing for the layers declared with heal = true (or heal = { after = "3s" }).
 --
 -- `recipe serve` reports an instance as failed (event instance.failed) when its agent is gone or
--- has missed its heartbeats for `after` (3 s: three heartbeats, by default). This hook then
--- converges the cluster to its recorded declaration: the failed instance is replaced in its slot,
+-- has missed its heartbeats for `after` (3 s: three heartbeats, by default). This hook terminates
+-- it if it is still there (a hung agent), then converges the cluster to its recorded declaration:
+-- the failed instance is replaced in its slot,
 -- with the same name and layer, its volumes reattached and its elastic IP moved, and configure
 -- runs on every instance. It runs alone per cluster (exclusive), so two heals never race.
 --
@@ -17,6 +18,8 @@ local function replace(e)
   local layers = watched[e.cluster]
   if not (layers and e.layer and layers[e.layer]) then return end
   log.warn("%s: %s failed (%s); replacing it", e.cluster, e.subject, e.detail or "")
+  -- an agent that hangs is still there: it goes first (its volumes stay, detached, for the slot)
+  if e.instance and e.instance.id == (e.detail or ""):match("^(i%-%w+)") then e.instance:terminate() end
   local summary = cluster.get(e.cluster):converge()
   emit("heal.replaced", { cluster = e.cluster, subject = e.subject, detail = summary })
 end

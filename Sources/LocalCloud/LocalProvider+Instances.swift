@@ -87,8 +87,10 @@ extension LocalProvider {
             try store.setState(instance.id, instance.state == .stopping ? .stopping : .stopped)
             return
         }
-        _ = kill(pid, SIGTERM)
-        if !(await ProcessControl.waitForExit(pid, timeout: grace + 5)) {
+        // an agent that stopped heartbeating (hung, or SIGSTOPped) will not stop gracefully: no grace period
+        let silent = instance.lastHeartbeat.map { Date().timeIntervalSince($0) > 3 * heartbeat } ?? false
+        _ = kill(pid, silent ? SIGKILL : SIGTERM)
+        if !(await ProcessControl.waitForExit(pid, timeout: silent ? 5 : grace + 5)) {
             _ = kill(pid, SIGKILL)
             _ = await ProcessControl.waitForExit(pid, timeout: 5)
         }

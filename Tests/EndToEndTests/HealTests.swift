@@ -34,6 +34,18 @@ import Testing
         #expect(try h.status("shop").instances.count == 4)
         let events = try h.recipe(["events", "--cluster", "shop"]).stdout
         #expect(events.contains("instance.failed") && events.contains("heal.replaced"))
+
+        // a hung agent (stopped, its process still there) misses three heartbeats: killed and replaced
+        let hung = try #require(try h.status("shop").instances.first { $0.name == "web-3" })
+        let hungPID = try #require(hung.agent_pid)
+        kill(hungPID, SIGSTOP)
+        let replaced = Harness.eventually(timeout: 15) {
+            guard let now = try? h.status("shop").instances.first(where: { $0.name == "web-3" }) else { return false }
+            return now.id != hung.id && now.state == "online" && Harness.get("http://\(now.private_ip):8000/") != nil
+        }
+        #expect(replaced != nil, "web-3 replaced within 15 s of hanging")
+        #expect(!Harness.isAlive(hungPID), "the hung agent was killed")
+        #expect(try h.recipe(["events", "--kind", "instance.failed"]).stdout.contains("no heartbeat"))
         h.stop(serve)
     }
 
