@@ -2,26 +2,30 @@ import Cloud
 import Foundation
 import Store
 
-/// Converging a cluster from its recorded declaration: what healing and scaling do between runs.
-extension Engine {
+extension ClusterRecord {
     /// The declaration the last apply recorded.
-    public func recordedSpec(_ cluster: String) throws -> ClusterSpec {
-        guard let record = try store.cluster(cluster) else { throw CloudError("no cluster named \(cluster)") }
-        return try JSONDecoder().decode(ClusterSpec.self, from: Data(record.spec.utf8))
+    public func declaration() throws -> ClusterSpec {
+        try JSONDecoder().decode(ClusterSpec.self, from: Data(spec.utf8))
     }
 
+    /// The recipe that declared it, with the run's arguments.
+    public var recipe: RecipeSource? {
+        recipePath.map { RecipeSource(path: $0, sha256: recipeHash ?? "", arguments: arguments) }
+    }
+}
+
+/// Converging a cluster from its recorded declaration: what healing and scaling do between runs.
+extension Engine {
     /// Plans and applies the recorded declaration, after `change` (say a layer's new count): lost
     /// instances are replaced in their slots, the recipe that declared it stays on record.
     public func reconverge(_ cluster: String, hooks: (any LifecycleHooks)?, options: ApplyOptions = ApplyOptions(),
                            change: (inout ClusterSpec) throws -> Void = { _ in }) async throws -> ConvergeReport {
         guard let record = try store.cluster(cluster) else { throw CloudError("no cluster named \(cluster)") }
-        var spec = try JSONDecoder().decode(ClusterSpec.self, from: Data(record.spec.utf8))
+        var spec = try record.declaration()
         try change(&spec)
-        let arguments = record.recipeArguments.flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) }
-        let recipe = record.recipePath.map { RecipeSource(path: $0, sha256: record.recipeHash ?? "", arguments: arguments ?? [:]) }
         let plan = try await plan(spec)
         guard !plan.isEmpty else { return ConvergeReport(plan: plan) }
-        return try await apply(plan, spec: spec, recipe: recipe, hooks: hooks, options: options)
+        return try await apply(plan, spec: spec, recipe: record.recipe, hooks: hooks, options: options)
     }
 
     /// Sets a layer's count: a number, or "+N" / "-N" from the recorded one; never below zero.

@@ -32,7 +32,7 @@ public struct Engine: Sendable {
     /// The provider a cluster was declared with (local when it was never declared).
     public func provider(for cluster: String) throws -> any CloudProvider {
         guard let record = try store.cluster(cluster) else { return try provider(kind: "local", options: [:]) }
-        let options = (try? JSONDecoder().decode(ClusterSpec.self, from: Data(record.spec.utf8)))?.providerOptions ?? [:]
+        let options = (try? record.declaration())?.providerOptions ?? [:]
         return try provider(kind: record.provider, options: options)
     }
 

@@ -13,7 +13,7 @@ struct LiveSpec {
     /// `instances` are the cluster's instances as its provider lists them.
     func table(cluster name: String, instances: [Instance]) throws -> LuaValue {
         guard let record = try store.cluster(name) else { throw PrimitiveError("no cluster named \(name)") }
-        let spec = try JSONDecoder().decode(ClusterSpec.self, from: Data(record.spec.utf8))
+        let spec = try record.declaration()
         let live = Dictionary(grouping: instances, by: \.layer).mapValues(\.count)
         var layers = LuaTable()
         for layer in spec.layers {

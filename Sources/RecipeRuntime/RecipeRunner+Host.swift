@@ -77,10 +77,7 @@ public enum RecordedRecipe {
             return try await body(nil)
         }
         var options = options
-        if let json = record.recipeArguments,
-           let arguments = try? JSONDecoder().decode([String: String].self, from: Data(json.utf8)) {
-            options.arguments = arguments
-        }
+        if record.recipeArguments != nil { options.arguments = record.arguments }
         let runner = RecipeRunner(engine: engine, options: options, output: warn)
         let url = URL(fileURLWithPath: path)
         do {

@@ -27,7 +27,7 @@ struct EventTable {
         if let detail = event.detail { t["detail"] = .string(detail) }
         // an event about an instance (by name or id) carries it, and its layer
         if let cluster = event.cluster, let subject = event.subject {
-            if let instance = try store.instances(cluster: cluster).first(where: { $0.name == subject || $0.id == subject }) {
+            if let instance = try store.instance(cluster: cluster, named: subject) {
                 t["instance"] = instance.lua
                 t["layer"] = .string(instance.layer)
             } else if let dash = subject.lastIndex(of: "-"), !subject[subject.index(after: dash)...].isEmpty,

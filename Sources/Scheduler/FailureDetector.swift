@@ -51,11 +51,11 @@ actor FailureDetector {
             defer { lastSeen[name] = inventory }
             guard let previous = lastSeen[name] else { continue }
             for old in previous.instances where healing[old.layer] != nil && [.online, .running].contains(old.state) {
-                let now = inventory.instances.first { $0.id == old.id }
-                guard now == nil || [.stopped, .stopping, .terminated].contains(now!.state), !reported.contains(old.id) else { continue }
+                let current = inventory.instances.first { $0.id == old.id }
+                guard current == nil || [.stopped, .stopping, .terminated].contains(current!.state), !reported.contains(old.id) else { continue }
                 reported.insert(old.id)
                 try? await provider.keepVolumes(previous.volumes.filter { $0.instanceID == old.id })
-                let why = now == nil ? "terminated outside recipe" : "\(now!.state.rawValue) outside recipe"
+                let why = current.map { "\($0.state.rawValue) outside recipe" } ?? "terminated outside recipe"
                 _ = try? store.record(Event(actor: "scheduler", cluster: name, kind: "instance.failed",
                                             subject: old.name, detail: "\(old.id): \(why)", result: "failed: \(why)"))
             }

@@ -27,13 +27,6 @@ final class HookRegistry: @unchecked Sendable {
         }
     }
 
-    func detach(_ path: String) {
-        lock.withLock {
-            recipes[path] = nil
-            rebuild()
-        }
-    }
-
     private func rebuild() {
         hooks = [:]
         eventHooks = []

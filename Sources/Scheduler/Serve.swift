@@ -18,15 +18,13 @@ public final class Serve: @unchecked Sendable {
     let alarms: Alarms
     let detector: FailureDetector
     private let lock = NSLock()
-    /// Per hosted recipe: its content hash, generation, keys, and how to stop its host.
+    /// Per hosted recipe: its content hash, hook keys, and how to stop its host.
     private var hosts: [String: Host] = [:]
     /// Versions that failed to load, so they are not tried every two seconds.
     private var failed: [String: String] = [:]
-    private var generation = 0
 
     struct Host {
         let sha256: String
-        let generation: Int
         var keys: Set<String> = []
         let stop: AsyncStream<Void>.Continuation
     }
@@ -85,9 +83,7 @@ public final class Serve: @unchecked Sendable {
         for record in (try? engine.store.clusters()) ?? [] {
             guard let path = record.recipePath, FileManager.default.fileExists(atPath: path) else { continue }
             paths.insert(path)
-            if arguments[path] == nil, let json = record.recipeArguments {
-                arguments[path] = try? JSONDecoder().decode([String: String].self, from: Data(json.utf8))
-            }
+            if arguments[path] == nil, record.recipeArguments != nil { arguments[path] = record.arguments }
         }
         for path in paths.sorted() {
             guard let sha = try? Digest.sha256(of: URL(fileURLWithPath: path)) else { continue }
@@ -99,7 +95,6 @@ public final class Serve: @unchecked Sendable {
     /// Loads one recipe in a VM of its own and waits until it is registered (or failed).
     private func host(_ path: String, sha: String, arguments: [String: String]) async {
         let (stop, stopper) = AsyncStream<Void>.makeStream()
-        let generation = lock.withLock { self.generation += 1; return self.generation }
         let (ready, readied) = AsyncStream<Bool>.makeStream()
         let engine = engine, output = output
         // what hooks log goes to the scheduler's output and to the event log
@@ -111,7 +106,7 @@ public final class Serve: @unchecked Sendable {
             let runner = RecipeRunner(engine: engine, options: RecipeOptions(timeLimit: 30, arguments: arguments), output: log)
             do {
                 try await runner.host(file: URL(fileURLWithPath: path)) { hosted in
-                    await self.attach(hosted, sha: sha, generation: generation, stop: stopper)
+                    await self.attach(hosted, sha: sha, stop: stopper)
                     readied.yield(true)
                     for await _ in stop { break }
                 }
@@ -126,10 +121,10 @@ public final class Serve: @unchecked Sendable {
     }
 
     /// The new version takes over (so no event falls between two versions), then the old one stops.
-    private func attach(_ hosted: HostedRecipe, sha: String, generation: Int, stop: AsyncStream<Void>.Continuation) async {
+    private func attach(_ hosted: HostedRecipe, sha: String, stop: AsyncStream<Void>.Continuation) async {
         let keys = Set(hosted.events.map(\.key) + hosted.timers.map(\.key) + hosted.alarms.map(\.key))
         let previous = lock.withLock {
-            defer { hosts[hosted.path] = Host(sha256: sha, generation: generation, keys: keys, stop: stop) }
+            defer { hosts[hosted.path] = Host(sha256: sha, keys: keys, stop: stop) }
             return hosts[hosted.path]
         }
         registry.attach(hosted)

@@ -36,6 +36,11 @@ public struct ClusterRecord: Codable, Sendable, FetchableRecord, PersistableReco
     /// The run's `name=value` arguments as a JSON object, so the recipe can be loaded again for its hooks.
     public var recipeArguments: String?
     public var spec: String
+
+    /// `recipeArguments`, decoded (none when absent or unreadable).
+    public var arguments: [String: String] {
+        recipeArguments.flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? [:]
+    }
     public var createdAt: Date
     public var updatedAt: Date
 

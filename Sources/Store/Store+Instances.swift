@@ -15,6 +15,13 @@ extension Store {
         try db.read { db in try Instance.fetchOne(db, key: id) }
     }
 
+    /// A cluster's instance by name (web-2) or id.
+    public func instance(cluster: String, named name: String) throws -> Instance? {
+        try db.read { db in
+            try Instance.filter(Column("cluster") == cluster && (Column("name") == name || Column("id") == name)).fetchOne(db)
+        }
+    }
+
     /// Inserts a new instance with the next address of the block starting at 127.`block`.
     public func insertInstance(_ make: (String) -> Instance, addressBlock: Int) throws -> Instance {
         try db.write { db in

@@ -15,7 +15,7 @@ public struct DeployReport: Sendable {
 extension Engine {
     public func appSpec(cluster: String, app: String) throws -> (ClusterSpec, AppSpec) {
         guard let record = try store.cluster(cluster) else { throw CloudError("no cluster named \(cluster)") }
-        let spec = try JSONDecoder().decode(ClusterSpec.self, from: Data(record.spec.utf8))
+        let spec = try record.declaration()
         guard let json = spec.apps[app] else {
             throw CloudError("cluster \(cluster) has no app \(app) (apps: \(spec.apps.keys.sorted().joined(separator: ", ")))")
         }
@@ -31,7 +31,7 @@ extension Engine {
         _ = try Rollout.batches([], batch)
         let ref = ref ?? app.ref
         let (sha, archive) = try await AppSource.export(app, ref: ref, cache: store.home.appendingPathComponent("cache"))
-        let rollout = try await Rollout(engine: self, spec: spec, app: app, hooks: HookRunner(engine: self, hooks: hooks, options: options))
+        let rollout = try await Rollout(engine: self, spec: spec, app: app, hooks: hooks, options: options)
         let release = "\(Self.stamp())-\(sha.prefix(12))"
         record("deploy.started", cluster: cluster, subject: name, detail: "\(ref) \(sha.prefix(12)) to \(rollout.targets.count) instances")
         do {
@@ -59,7 +59,7 @@ extension Engine {
             throw CloudError("app \(name) has no release \(steps) step(s) before the current one")
         }
         let target = history[index + steps]
-        let rollout = try await Rollout(engine: self, spec: spec, app: app, hooks: HookRunner(engine: self, hooks: hooks, options: options))
+        let rollout = try await Rollout(engine: self, spec: spec, app: app, hooks: hooks, options: options)
         do {
             try await rollout.roll(target.release, archive: URL(fileURLWithPath: target.archive), batch: batch, reason: "rollback")
         } catch {
@@ -76,7 +76,7 @@ extension Engine {
     public func undeploy(cluster: String, app name: String, hooks: (any LifecycleHooks)? = nil,
                          options: ApplyOptions = ApplyOptions()) async throws -> [String] {
         let (spec, app) = try appSpec(cluster: cluster, app: name)
-        let rollout = try await Rollout(engine: self, spec: spec, app: app, hooks: HookRunner(engine: self, hooks: hooks, options: options))
+        let rollout = try await Rollout(engine: self, spec: spec, app: app, hooks: hooks, options: options)
         try await rollout.remove()
         try store.retireReleases(cluster: cluster, app: name)
         record("deploy.undeployed", cluster: cluster, subject: name, detail: "from \(rollout.targets.count) instances")

@@ -37,7 +37,3 @@ struct GitSource {
         String(url.map { $0.isLetter || $0.isNumber ? $0 : "_" }.suffix(80))
     }
 }
-
-extension String {
-    var trimmed: String { trimmingCharacters(in: .whitespacesAndNewlines) }
-}

@@ -12,9 +12,9 @@ struct Rollout: Sendable {
     /// The online instances of the layers that run the app, by name.
     let targets: [Instance]
 
-    init(engine: Engine, spec: ClusterSpec, app: AppSpec, hooks: HookRunner) async throws {
+    init(engine: Engine, spec: ClusterSpec, app: AppSpec, hooks: (any LifecycleHooks)?, options: ApplyOptions) async throws {
         releases = Releases(engine: engine, app: app)
-        self.hooks = hooks
+        self.hooks = HookRunner(engine: engine, hooks: hooks, options: options)
         members = try await engine.listInstances(cluster: spec.name, layer: nil)
         let layers = Set(spec.layers.filter { $0.apps.contains(app.name) }.map(\.name))
         targets = members.filter { layers.contains($0.layer) && $0.state == .online }.sorted { $0.name < $1.name }

@@ -80,7 +80,7 @@ struct MetricsPutCommand: AsyncParsableCommand {
 
     func run() async throws {
         let store = try Store(home: Store.home(explicit: home.home))
-        guard let target = try store.instances(cluster: cluster).first(where: { $0.name == instance || $0.id == instance }) else {
+        guard let target = try store.instance(cluster: cluster, named: instance) else {
             Terminal.error("cluster \(cluster) has no instance \(instance)")
             throw ExitCode(1)
         }

@@ -41,10 +41,7 @@ final class Harness: @unchecked Sendable {
         process.executableURL = Self.binary
         process.arguments = arguments
         process.currentDirectoryURL = Self.repo
-        var env = ProcessInfo.processInfo.environment
-        env["RECIPE_HOME"] = home.path
-        env.merge(extra) { $1 }
-        process.environment = env
+        process.environment = environment(extra)
         let out = home.appendingPathComponent("out-\(UUID().uuidString)")
         let err = home.appendingPathComponent("err-\(UUID().uuidString)")
         _ = FileManager.default.createFile(atPath: out.path, contents: nil)
@@ -68,16 +65,21 @@ final class Harness: @unchecked Sendable {
                       signalled: process.terminationReason == .uncaughtSignal)
     }
 
+    /// This process's environment, with `extra` and this harness's RECIPE_HOME.
+    private func environment(_ extra: [String: String]) -> [String: String] {
+        var env = ProcessInfo.processInfo.environment
+        env.merge(extra) { $1 }
+        env["RECIPE_HOME"] = home.path
+        return env
+    }
+
     /// Starts `recipe ARGS` in the background (its output goes to `log`); stop it with `stop`.
     func start(_ arguments: [String], log name: String = "serve.log", environment extra: [String: String] = [:]) throws -> Process {
         let process = Process()
         process.executableURL = Self.binary
         process.arguments = arguments
         process.currentDirectoryURL = Self.repo
-        var env = ProcessInfo.processInfo.environment
-        env.merge(extra) { $1 }
-        env["RECIPE_HOME"] = home.path
-        process.environment = env
+        process.environment = environment(extra)
         let log = home.appendingPathComponent(name)
         if !FileManager.default.fileExists(atPath: log.path) { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
         let handle = try FileHandle(forWritingTo: log)
