@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "ClusterRecipes",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "recipe", targets: ["recipe"]),
         .executable(name: "recipe-agent", targets: ["recipe-agent"]),
@@ -21,19 +21,23 @@ let package = Package(
         // fork/exec with process groups and parent-death signals, signal waiting.
         .target(name: "CSystem"),
         .target(name: "LuaKit", dependencies: ["CLua", "CLuaShim"]),
-        .target(name: "Cloud"),
+        // What providers and the engine share: running tools, digests, process liveness, the lock box.
+        .target(name: "Toolkit", dependencies: ["CSystem", .product(name: "Crypto", package: "swift-crypto")]),
+        // The provider-neutral model, the CloudProvider protocol and the ProviderRegistry.
+        .target(name: "Cloud", dependencies: ["Toolkit"]),
         .target(name: "Store", dependencies: ["Cloud", .product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "LocalCloud", dependencies: [
-            "Cloud", "Store", "CSystem", .product(name: "Crypto", package: "swift-crypto"),
-        ]),
-        .target(name: "Agent", dependencies: ["Store", "CSystem", "LocalCloud"]),
+        .target(name: "LocalCloud", dependencies: ["Cloud", "Store"]),
+        // In memory, with an injected clock and faults: the fast test tier and what-if runs.
+        .target(name: "MemoryCloud", dependencies: ["Cloud"]),
+        .target(name: "Agent", dependencies: ["Store", "LocalCloud"]),
         .target(name: "EC2", dependencies: ["Cloud", .product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "Engine", dependencies: ["Cloud", "Store", "LocalCloud", "EC2"]),
-        .target(name: "RecipeRuntime", dependencies: ["LuaKit", "Engine", "Cloud", "Store", "LocalCloud"]),
+        // Providers are plugged in by the executable (ProviderRegistry): the engine names none.
+        .target(name: "Engine", dependencies: ["Cloud", "Store"]),
+        .target(name: "RecipeRuntime", dependencies: ["LuaKit", "Engine", "Cloud", "Store"]),
         // recipe serve: hooks on events, timers and metric thresholds, durable in the Store.
-        .target(name: "Scheduler", dependencies: ["RecipeRuntime", "Engine", "LuaKit", "Cloud", "Store", "LocalCloud"]),
+        .target(name: "Scheduler", dependencies: ["RecipeRuntime", "Engine", "LuaKit", "Cloud", "Store"]),
         .executableTarget(name: "recipe", dependencies: [
-            "RecipeRuntime", "Scheduler", "Engine", "Agent", "Store", "LocalCloud",
+            "RecipeRuntime", "Scheduler", "Engine", "Agent", "Store", "LocalCloud", "EC2", "MemoryCloud",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "recipe-agent", dependencies: ["Agent"]),

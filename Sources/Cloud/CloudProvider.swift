@@ -1,3 +1,5 @@
+import Foundation
+
 /// A place instances run: the local machine, or an EC2-compatible cloud. Batched and async:
 /// converge reads once with `describe` and then issues the fewest calls that realise its plan.
 public protocol CloudProvider: Sendable {
@@ -9,11 +11,12 @@ public protocol CloudProvider: Sendable {
     /// a whole describe: EC2 re-reads only volumes).
     func refresh(_ known: Inventory, cluster: String, launched: [Instance], gone: [String]) async throws -> Inventory
 
-    /// Whether the instance was lost behind the tool's back (it should run but does not).
-    func isLost(_ instance: Instance) -> Bool
+    /// Whether the instance was lost behind the tool's back (it should run but does not), given
+    /// what its agent last reported (`agents(cluster:)`).
+    func isLost(_ instance: Instance, agent: AgentReport?) -> Bool
 
     /// healthy, unhealthy, pending or stopped, as this provider can tell.
-    func health(_ instance: Instance) -> String
+    func health(_ instance: Instance, agent: AgentReport?) -> String
 
     func launch(_ specs: [InstanceSpec]) async throws -> [Instance]
     func stop(_ ids: [String]) async throws
@@ -24,7 +27,10 @@ public protocol CloudProvider: Sendable {
     func attach(volume: String, to instance: String, at mount: String) async throws
     func detach(volume: String) async throws
     func deleteVolume(_ id: String) async throws
-    func snapshot(volume: String) async throws -> Snapshot
+    /// A point-in-time copy of the volume, recorded as the cluster's.
+    func snapshot(volume: String, cluster: String) async throws -> Snapshot
+    /// The cluster's snapshots (apart from `describe`, which converge calls and which needs none of them).
+    func snapshots(cluster: String) async throws -> [Snapshot]
     func deleteSnapshot(_ id: String) async throws
     /// Records on each volume the slot and mount it serves, so a replacement finds it once its
     /// instance is gone (a cloud forgets an attachment with its instance).
@@ -51,16 +57,27 @@ public protocol CloudProvider: Sendable {
 
     /// Runs a shell command on the instance and waits for it.
     func run(on instance: String, command: String, timeout: Double) async throws -> CommandResult
-}
 
-/// A provider's refusal, phrased for the user and naming the resource.
-public struct CloudError: Error, CustomStringConvertible, Sendable {
-    public let message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
+    /// Samples of `name` for these instances since `since`, from the provider's own source
+    /// (the agents' samples locally, CloudWatch on EC2), oldest first.
+    func metrics(cluster: String, instances: [String], name: String, since: Date) async throws -> [MetricSample]
+
+    /// Instances whose status checks fail (EC2's DescribeInstanceStatus "impaired"), id → why.
+    func statusChecks(cluster: String, instances: [String]) async throws -> [String: String]
+
+    /// What each instance's agent last reported, by instance id (providers with heartbeats).
+    func agents(cluster: String) async throws -> [String: AgentReport]
+
+    /// What the provider's API calls cost so far, for the user (`ec2: 16 API calls ...`); nil when it makes none.
+    var callReport: String? { get }
 }
 
 extension CloudProvider {
+    public func metrics(cluster: String, instances: [String], name: String, since: Date) async throws -> [MetricSample] { [] }
+    public func statusChecks(cluster: String, instances: [String]) async throws -> [String: String] { [:] }
+    public func agents(cluster: String) async throws -> [String: AgentReport] { [:] }
+    public var callReport: String? { nil }
+
     public func refresh(_ known: Inventory, cluster: String, launched: [Instance], gone: [String]) async throws -> Inventory {
         try await describe(cluster: cluster)
     }

@@ -23,32 +23,20 @@ public func all<T: Sendable>(_ operations: [@Sendable () async throws -> T]) asy
 /// FoundationNetworking on Linux); a late result is dropped.
 public func bounded<T: Sendable>(_ seconds: Double, timeout: any Error,
                                  _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-    let once = Once()
+    let claimed = Locked(false)
+    @Sendable func claim() -> Bool { claimed.withLock { was in defer { was = true }; return !was } }
     return try await withCheckedThrowingContinuation { continuation in
         Task {
             do {
                 let value = try await operation()
-                if once.claim() { continuation.resume(returning: value) }
+                if claim() { continuation.resume(returning: value) }
             } catch {
-                if once.claim() { continuation.resume(throwing: error) }
+                if claim() { continuation.resume(throwing: error) }
             }
         }
         Task {
             try? await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
-            if once.claim() { continuation.resume(throwing: timeout) }
-        }
-    }
-}
-
-/// True for the first caller only.
-final class Once: @unchecked Sendable {
-    private let lock = NSLock()
-    private var claimed = false
-
-    func claim() -> Bool {
-        lock.withLock {
-            defer { claimed = true }
-            return !claimed
+            if claim() { continuation.resume(throwing: timeout) }
         }
     }
 }

@@ -66,34 +66,19 @@ public struct Address: Codable, Sendable, Equatable {
     }
 }
 
-/// Output of a command run on an instance.
-public struct CommandResult: Codable, Sendable, Equatable {
-    public var code: Int32
-    public var stdout: String
-    public var stderr: String
-
-    public init(code: Int32, stdout: String, stderr: String) {
-        self.code = code
-        self.stdout = stdout
-        self.stderr = stderr
-    }
-}
-
 /// Everything a provider holds for one cluster, read in one go.
 public struct Inventory: Sendable, Equatable {
     public var instances: [Instance]
     public var volumes: [Volume]
     public var addresses: [Address]
-    public var snapshots: [Snapshot]
     /// The firewall as the cloud enforces it; nil where the provider only records it (the Store holds it).
     public var firewall: [FirewallRule]?
 
-    public init(instances: [Instance] = [], volumes: [Volume] = [], addresses: [Address] = [], snapshots: [Snapshot] = [],
+    public init(instances: [Instance] = [], volumes: [Volume] = [], addresses: [Address] = [],
                 firewall: [FirewallRule]? = nil) {
         self.instances = instances
         self.volumes = volumes
         self.addresses = addresses
-        self.snapshots = snapshots
         self.firewall = firewall
     }
 }

@@ -39,12 +39,3 @@ public struct CloudWatch: Sendable {
         }.sorted { $0.time < $1.time }
     }
 }
-
-extension EC2Provider {
-    /// An instance's metric from CloudWatch (CPUUtilization, NetworkIn, ...).
-    public func metric(_ name: String, instance: String, statistic: String = "Average", period: Int = 60,
-                       since start: Date) async throws -> [CloudWatch.Datapoint] {
-        try await CloudWatch(config: config, calls: client.calls).statistics(
-            metric: name, dimensions: ["InstanceId": instance], statistic: statistic, period: period, from: start, to: Date())
-    }
-}

@@ -106,20 +106,6 @@ extension EC2Provider {
         }
     }
 
-    public func snapshot(volume: String) async throws -> Snapshot {
-        var params = Params()
-        params.add("VolumeId", volume)
-        let response = try await call("CreateSnapshot", params, about: "volume \(volume)")
-        return Snapshot(id: response.string("snapshotId") ?? "?", cluster: "", volumeID: volume,
-                        sizeGB: Int(response.string("volumeSize") ?? "") ?? 0, sha256: "", bytes: 0)
-    }
-
-    public func deleteSnapshot(_ id: String) async throws {
-        var params = Params()
-        params.add("SnapshotId", id)
-        _ = try await call("DeleteSnapshot", params, about: "snapshot \(id)")
-    }
-
     /// Tags each volume with its slot:disk name and mount point (one CreateTags per volume).
     public func keepVolumes(_ volumes: [Volume]) async throws {
         for volume in volumes where !volume.name.isEmpty {

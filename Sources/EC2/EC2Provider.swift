@@ -56,10 +56,10 @@ public final class EC2Provider: CloudProvider, @unchecked Sendable {
         return inventory
     }
 
-    public func isLost(_ instance: Instance) -> Bool { false }
+    public func isLost(_ instance: Instance, agent: AgentReport?) -> Bool { false }
 
     /// Up as EC2 reports it (instance status checks come with the scheduler).
-    public func health(_ instance: Instance) -> String {
+    public func health(_ instance: Instance, agent: AgentReport?) -> String {
         switch instance.state {
         case .pending: return "pending"
         case .stopping, .stopped, .terminated: return "stopped"

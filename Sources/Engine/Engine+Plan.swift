@@ -24,9 +24,10 @@ extension Engine {
             throw CloudError("cluster \(spec.name) runs on provider \(existing.provider), not \(spec.provider); destroy it first")
         }
         let inventory = try await provider.describe(cluster: spec.name)
+        let agents = try await provider.agents(cluster: spec.name)
         let recorded = try store.cluster(spec.name).flatMap { try? $0.declaration() }
         return Planner(spec: spec, inventory: inventory, recordedApps: recorded?.apps ?? [:], firewall: try store.firewall(cluster: spec.name),
-                       users: try store.users(cluster: spec.name), isLost: provider.isLost).plan()
+                       users: try store.users(cluster: spec.name), isLost: { provider.isLost($0, agent: agents[$0.id]) }).plan()
     }
 
     /// Plans and applies: the cluster ends as `spec` declares, with its hooks run in order.

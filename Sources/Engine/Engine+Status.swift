@@ -1,6 +1,5 @@
 import Cloud
 import Foundation
-import LocalCloud
 import Store
 
 /// `recipe status --json`: one entry per cluster.
@@ -76,17 +75,19 @@ extension Engine {
             let record = try store.cluster(name)
             let provider = try provider(for: name)
             let inventory = try await provider.describe(cluster: name)
+            let agents = try await provider.agents(cluster: name)
             if record == nil && inventory.instances.isEmpty && inventory.volumes.isEmpty && inventory.addresses.isEmpty {
                 throw CloudError("no cluster named \(name)")
             }
             result.append(ClusterStatus(
                 name: name,
-                provider: record?.provider ?? "local",
-                instances: inventory.instances.map {
-                    .init(id: $0.id, name: $0.name, layer: $0.layer, state: $0.state.rawValue, private_ip: $0.privateIP,
-                          public_ip: $0.publicIP, health: provider.health($0),
-                          last_heartbeat: $0.lastHeartbeat.map(iso.string), agent_pid: $0.agentPID,
-                          cpu_percent: $0.cpuPercent, memory_bytes: $0.memoryBytes)
+                provider: record?.provider ?? registry.defaultKind,
+                instances: inventory.instances.map { i in
+                    let agent = agents[i.id]
+                    return .init(id: i.id, name: i.name, layer: i.layer, state: i.state.rawValue, private_ip: i.privateIP,
+                                 public_ip: i.publicIP, health: provider.health(i, agent: agent),
+                                 last_heartbeat: agent?.lastHeartbeat.map(iso.string), agent_pid: agent?.pid,
+                                 cpu_percent: agent?.cpuPercent, memory_bytes: agent?.memoryBytes)
                 },
                 volumes: inventory.volumes.map {
                     .init(id: $0.id, name: $0.name, size_gb: $0.sizeGB, instance_id: $0.instanceID, mount: $0.mount)

@@ -68,7 +68,7 @@ extension LocalProvider {
     }
 
     /// A snapshot is a gzip'd tar of the volume's folder, named by id, with its SHA-256 recorded.
-    public func snapshot(volume id: String) async throws -> Snapshot {
+    public func snapshot(volume id: String, cluster: String) async throws -> Snapshot {
         guard let volume = try store.volume(id) else { throw CloudError("volume \(id) does not exist") }
         let snapshotID = Self.newID("snap")
         let archive = paths.snapshot(snapshotID)

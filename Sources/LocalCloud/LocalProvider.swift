@@ -30,8 +30,17 @@ public struct LocalProvider: CloudProvider {
         Inventory(
             instances: try store.instances(cluster: cluster),
             volumes: try store.volumes(cluster: cluster),
-            addresses: try store.addresses(cluster: cluster),
-            snapshots: try store.snapshots(cluster: cluster))
+            addresses: try store.addresses(cluster: cluster))
+    }
+
+    public func snapshots(cluster: String) async throws -> [Snapshot] {
+        try store.snapshots(cluster: cluster)
+    }
+
+    /// The agents' heartbeat samples (and what users pushed), which live in the Store.
+    public func metrics(cluster: String, instances: [String], name: String, since: Date) async throws -> [MetricSample] {
+        try store.metricSamples(instances: instances, name: name, since: since)
+            .map { MetricSample(instance: $0.instance, time: $0.time, value: $0.value) }
     }
 
     func record(_ kind: String, cluster: String?, subject: String?, detail: String? = nil, result: String = "ok") {
@@ -57,13 +66,24 @@ extension String {
 extension LocalProvider {
     /// Lost: it should be up, but its agent process is gone (killed, crashed, or never started
     /// because a run was killed between recording and spawning it).
-    public func health(_ instance: Instance) -> String { Health.of(instance, heartbeat: heartbeat).rawValue }
+    public func health(_ instance: Instance, agent: AgentReport?) -> String {
+        Health.of(instance.state, agent: agent, heartbeat: heartbeat).rawValue
+    }
 
-    public func isLost(_ instance: Instance) -> Bool {
+    public func isLost(_ instance: Instance, agent: AgentReport?) -> Bool {
         switch instance.state {
         case .stopped, .terminated: return false
-        default: return !(instance.agentPID.map(ProcessControl.isAlive) ?? false)
+        default: return agent?.pid == nil || agent?.gone == true
         }
+    }
+
+    /// Each agent's pid, last heartbeat and samples, and whether its process is gone.
+    public func agents(cluster: String) async throws -> [String: AgentReport] {
+        Dictionary(uniqueKeysWithValues: try store.instances(cluster: cluster).map { instance in
+            (instance.id, AgentReport(pid: instance.agentPID, lastHeartbeat: instance.lastHeartbeat,
+                                      cpuPercent: instance.cpuPercent, memoryBytes: instance.memoryBytes,
+                                      gone: instance.agentPID.map { !ProcessControl.isAlive($0) } ?? false))
+        })
     }
 }
 

@@ -12,7 +12,6 @@ extension Instance {
         t["state"] = .string(state.rawValue)
         t["private_ip"] = .string(privateIP)
         t["public_ip"] = publicIP.map(LuaValue.string) ?? .nil
-        t["agent_pid"] = agentPID.map { .int(Int64($0)) } ?? .nil
         return .table(t)
     }
 }

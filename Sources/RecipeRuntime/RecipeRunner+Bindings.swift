@@ -37,8 +37,12 @@ extension RecipeRunner {
         }
         registerChanging(vm, "instance_stop") { [unowned self] call in
             let id = try call.string(1, "stop")
-            let (hooks, options) = try self.hooks(forInstance: id, vm)
-            return .async { try await engine.stop(instance: id, hooks: hooks, options: options); return [] }
+            let resolve = self.hooks(forInstance: id, vm)
+            return .async {
+                let (hooks, options) = try await resolve()
+                try await engine.stop(instance: id, hooks: hooks, options: options)
+                return []
+            }
         }
         registerChanging(vm, "instance_start") { call in
             let id = try call.string(1, "start")
@@ -46,8 +50,12 @@ extension RecipeRunner {
         }
         registerChanging(vm, "instance_terminate") { [unowned self] call in
             let id = try call.string(1, "terminate")
-            let (hooks, options) = try self.hooks(forInstance: id, vm)
-            return .async { try await engine.terminate(instance: id, hooks: hooks, options: options); return [] }
+            let resolve = self.hooks(forInstance: id, vm)
+            return .async {
+                let (hooks, options) = try await resolve()
+                try await engine.terminate(instance: id, hooks: hooks, options: options)
+                return []
+            }
         }
     }
 
@@ -93,7 +101,7 @@ extension RecipeRunner {
         }
         vm.register("snapshot_list") { call in
             let cluster = (call.arg(1).tableValue ?? LuaTable())["cluster"].stringValue
-            return .value(.table(LuaTable(array: try engine.listSnapshots(cluster: cluster).map(\.lua))))
+            return .async { [.table(LuaTable(array: try await engine.listSnapshots(cluster: cluster).map(\.lua)))] }
         }
         registerChanging(vm, "snapshot_delete") { call in
             let snapshot = try call.string(1, "delete: snapshot")
@@ -118,8 +126,12 @@ extension RecipeRunner {
         registerChanging(vm, "ip_associate") { [unowned self] call in
             let ip = try call.string(1, "associate: address")
             let instance = try call.string(2, "associate: instance")
-            let (hooks, options) = try self.hooks(forInstance: instance, vm)
-            return .async { try await engine.associate(address: ip, with: instance, hooks: hooks, options: options); return [] }
+            let resolve = self.hooks(forInstance: instance, vm)
+            return .async {
+                let (hooks, options) = try await resolve()
+                try await engine.associate(address: ip, with: instance, hooks: hooks, options: options)
+                return []
+            }
         }
         registerChanging(vm, "ip_release") { call in
             let ip = try call.string(1, "release")

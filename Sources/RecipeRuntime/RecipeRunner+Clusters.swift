@@ -51,7 +51,8 @@ extension RecipeRunner {
         }
         vm.register("cluster_exists") { call in
             let name = try call.string(1, "cluster.exists")
-            return .value(.bool(try engine.store.cluster(name) != nil || !(try engine.store.instances(cluster: name).isEmpty)))
+            if try engine.store.cluster(name) != nil { return .value(.bool(true)) }
+            return .async { [.bool(!(try await engine.listInstances(cluster: name, layer: nil).isEmpty))] }
         }
         vm.register("cluster_spec") { call in
             let name = try call.string(1, "spec")
@@ -62,12 +63,15 @@ extension RecipeRunner {
         vm.register("plan_mode") { _ in .value(.bool(options.mode == .plan)) }
     }
 
-    /// The hooks of the cluster an instance belongs to, when this recipe declared it.
-    func hooks(forInstance id: String, _ vm: LuaVM) throws -> ((any LifecycleHooks)?, ApplyOptions) {
-        guard let cluster = try engine.store.instance(id)?.cluster, let declaration = declarations[cluster] else {
-            return (nil, options.apply)
+    /// The hooks of the cluster an instance belongs to, when this recipe declared it: the
+    /// instance is looked up through its provider (any provider, any id of the cluster).
+    func hooks(forInstance id: String, _ vm: LuaVM) -> @Sendable () async throws -> ((any LifecycleHooks)?, ApplyOptions) {
+        let byCluster = declarations.mapValues { recipeHooks($0, vm.callbacks) }
+        let engine = engine, apply = options.apply
+        return {
+            let cluster = try await engine.instance(id).cluster
+            return (byCluster[cluster], apply)
         }
-        return (recipeHooks(declaration, vm.callbacks), options.apply)
     }
 
     /// The hooks of one declaration, with attributes layered cluster < layer < run.

@@ -1,7 +1,6 @@
 import Cloud
 import Engine
 import Foundation
-import LocalCloud
 import LuaKit
 
 /// How a recipe runs: its limits, its `arg` table, and where `require` looks.

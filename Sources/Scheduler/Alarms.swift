@@ -1,3 +1,4 @@
+import Engine
 import Foundation
 import RecipeRuntime
 import Store
@@ -11,15 +12,22 @@ actor Alarms {
         var quietUntil = Date.distantPast
     }
 
-    let store: Store
+    let engine: Engine
     let executor: Executor
     private var alarms: [String: AlarmHook] = [:]
     private var states: [String: State] = [:]
-    /// The samples each check looks at: a few agent heartbeats, or pushes once a second.
-    let window: Double = 3
+    /// The samples each check looks at: a few agent heartbeats, or pushes once a second; a
+    /// provider's own source (CloudWatch) has one-minute points, so it is read over five minutes,
+    /// and every ten seconds rather than every second.
+    static let window: Double = 3
+    static let ownWindow: Double = 300
+    static let ownInterval: Double = 10
+    private var nextRead: [String: Date] = [:]
 
-    init(store: Store, executor: Executor) {
-        self.store = store
+    var store: Store { engine.store }
+
+    init(engine: Engine, executor: Executor) {
+        self.engine = engine
         self.executor = executor
     }
 
@@ -40,7 +48,13 @@ actor Alarms {
         for (key, alarm) in alarms.sorted(by: { $0.key < $1.key }) {
             var state = states[key] ?? State()
             defer { states[key] = state }
-            guard now >= state.quietUntil, let value = try? value(of: alarm, now: now), alarm.breached(value) else {
+            let own = engine.capabilities(of: alarm.cluster).contains(.ownMetrics)
+            if own {
+                guard now >= nextRead[key, default: .distantPast] else { continue }
+                nextRead[key] = now.addingTimeInterval(Self.ownInterval)
+            }
+            guard now >= state.quietUntil, let value = try? await value(of: alarm, window: own ? Self.ownWindow : Self.window, now: now),
+                  alarm.breached(value) else {
                 state.breachedSince = nil
                 continue
             }
@@ -59,9 +73,9 @@ actor Alarms {
     }
 
     /// The stat of the layer's online instances' samples in the window; nil without samples.
-    private func value(of alarm: AlarmHook, now: Date) throws -> Double? {
-        let instances = try store.instances(cluster: alarm.cluster).filter { $0.layer == alarm.layer && $0.state == .online }.map(\.id)
-        let values = try store.metricValues(instances: instances, name: alarm.metric, since: now.addingTimeInterval(-window)).sorted()
+    private func value(of alarm: AlarmHook, window: Double, now: Date) async throws -> Double? {
+        let values = try await engine.metricValues(cluster: alarm.cluster, layer: alarm.layer, name: alarm.metric,
+                                                   since: now.addingTimeInterval(-window)).sorted()
         guard !values.isEmpty else { return nil }
         switch alarm.stat {
         case .avg: return values.reduce(0, +) / Double(values.count)

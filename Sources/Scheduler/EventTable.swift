@@ -1,4 +1,5 @@
 import Cloud
+import Engine
 import Foundation
 import LuaKit
 import RecipeRuntime
@@ -7,7 +8,9 @@ import Store
 /// What a scheduler hook receives: the event (kind, cluster, subject, detail, ...) with the
 /// instance it names, or for a timer its key and the time it was due.
 struct EventTable {
-    let store: Store
+    let engine: Engine
+
+    var store: Store { engine.store }
 
     func table(for run: HookRun) async throws -> LuaValue {
         var t = LuaTable()
@@ -26,8 +29,9 @@ struct EventTable {
         if let subject = event.subject { t["subject"] = .string(subject) }
         if let detail = event.detail { t["detail"] = .string(detail) }
         // an event about an instance (by name or id) carries it, and its layer
-        if let cluster = event.cluster, let subject = event.subject {
-            if let instance = try store.instance(cluster: cluster, named: subject) {
+        if let cluster = event.cluster, let subject = event.subject, Self.mayNameInstance(subject) {
+            if let instance = try? await engine.listInstances(cluster: cluster, layer: nil)
+                .first(where: { $0.name == subject || $0.id == subject }) {
                 t["instance"] = instance.lua
                 t["layer"] = .string(instance.layer)
             } else if let dash = subject.lastIndex(of: "-"), !subject[subject.index(after: dash)...].isEmpty,
@@ -37,5 +41,13 @@ struct EventTable {
             }
         }
         return .table(t)
+    }
+
+    /// A slot name (LAYER-N) or an instance id (i-…): only then is the inventory read.
+    static func mayNameInstance(_ subject: String) -> Bool {
+        if subject.hasPrefix("i-") { return true }
+        guard let dash = subject.lastIndex(of: "-") else { return false }
+        let number = subject[subject.index(after: dash)...]
+        return !number.isEmpty && number.allSatisfy(\.isNumber)
     }
 }

@@ -9,7 +9,7 @@ import Store
 /// cluster, each within its budget. A run's row goes pending → running → ok | failed; a failure
 /// is recorded as an event too, and retried after its backoff when the hook asks for retries.
 actor Executor {
-    let store: Store
+    let engine: Engine
     let registry: HookRegistry
     let limit: Int
     /// Runs waiting for a slot, first in first out, per cluster ("" for none).
@@ -23,8 +23,10 @@ actor Executor {
     private var outcomes: [Store.RunOutcome] = []
     private var flushScheduled = false
 
-    init(store: Store, registry: HookRegistry, limit: Int = 10) {
-        self.store = store
+    var store: Store { engine.store }
+
+    init(engine: Engine, registry: HookRegistry, limit: Int = 10) {
+        self.engine = engine
         self.registry = registry
         self.limit = limit
     }
@@ -80,7 +82,7 @@ actor Executor {
     private func execute(_ run: HookRun, _ hook: ResolvedHook, started start: Date) async {
         var failure: String?
         do {
-            let event = try await EventTable(store: store).table(for: run)
+            let event = try await EventTable(engine: engine).table(for: run)
             _ = try await hook.callbacks.call(hook.function, [event], timeLimit: hook.options.budget)
         } catch let error as LuaError {
             failure = error.message

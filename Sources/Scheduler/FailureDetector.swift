@@ -1,21 +1,22 @@
 import Cloud
 import Engine
 import Foundation
-import LocalCloud
 import Store
 
 /// Watches the instances of the clusters the hosted recipes declare and reports each failure once
-/// as instance.failed. Locally: an agent that is gone, or silent for its layer's `heal.after` (3 s,
-/// three heartbeats, when not given). On a cloud, for the layers that heal: an instance that was
-/// up at the last poll and is now stopped, terminated or gone; its volumes are tagged with their
-/// slot first, so the replacement gets them back.
+/// as instance.failed, the way the cluster's provider can see it (its capabilities say which):
+/// - heartbeats: an agent that is gone, or silent for its layer's `heal.after` (3 s, three
+///   heartbeats, when not given);
+/// - polling, for the layers that heal, one look every `heal.after`: an instance that was up at
+///   the last poll and is now stopped, terminated or gone (its volumes are tagged with their slot
+///   first, so the replacement gets them back), or one whose status checks are impaired.
 actor FailureDetector {
     let engine: Engine
     private var reported: Set<String> = []
-    /// Seconds of silence per cluster and layer (local clusters).
+    /// Seconds of silence per cluster and layer (providers with heartbeats).
     private var limits: [String: [String: Double]] = [:]
-    /// Cloud clusters with layers that heal, and what the last poll saw.
-    private var clouds: [String: ClusterSpec] = [:]
+    /// Clusters with layers that heal, watched by polling, and what the last poll saw.
+    private var polled: [String: ClusterSpec] = [:]
     private var lastSeen: [String: Inventory] = [:]
     private var nextPoll: [String: Date] = [:]
 
@@ -25,55 +26,71 @@ actor FailureDetector {
 
     func watch(_ declarations: [ClusterSpec]) {
         for spec in declarations {
-            if spec.provider == "local" {
+            let can = engine.registry.capabilities(of: spec.provider) ?? []
+            if can.contains(.heartbeats) {
                 limits[spec.name] = Dictionary(spec.layers.map { ($0.name, $0.healAfter ?? 3) }, uniquingKeysWith: { $1 })
-            } else if spec.layers.contains(where: { $0.healAfter != nil }) {
-                clouds[spec.name] = spec
+            } else if can.contains(.polling), spec.layers.contains(where: { $0.healAfter != nil }) {
+                polled[spec.name] = spec
             }
         }
     }
 
     func run(interval: Double = 0.25) async {
         while !Task.isCancelled {
-            check()
-            await pollClouds()
+            await checkHeartbeats()
+            await poll()
             try? await Task.sleep(nanoseconds: UInt64(interval * 1e9))
         }
     }
 
-    /// One describe per cloud cluster every `heal.after` (the shortest of its layers).
-    func pollClouds(now: Date = Date()) async {
-        for (name, spec) in clouds where now >= nextPoll[name, default: .distantPast] {
+    /// One describe (and one status check) per polled cluster every `heal.after` (the shortest of its layers).
+    func poll(now: Date = Date()) async {
+        for (name, spec) in polled where now >= nextPoll[name, default: .distantPast] {
             let healing = Dictionary(spec.layers.compactMap { l in l.healAfter.map { (l.name, $0) } }, uniquingKeysWith: { $1 })
             nextPoll[name] = now.addingTimeInterval(healing.values.min() ?? 10)
             guard let provider = try? engine.provider(for: spec),
                   let inventory = try? await provider.describe(cluster: name) else { continue }
             defer { lastSeen[name] = inventory }
+            let watched = inventory.instances.filter { healing[$0.layer] != nil && [.online, .running].contains($0.state) }
+            let impaired = (try? await provider.statusChecks(cluster: name, instances: watched.map(\.id))) ?? [:]
+            for instance in watched {
+                if let why = impaired[instance.id] {
+                    await report(instance, cluster: name, why: why, keeping: inventory.volumes, provider)
+                }
+            }
             guard let previous = lastSeen[name] else { continue }
             for old in previous.instances where healing[old.layer] != nil && [.online, .running].contains(old.state) {
                 let current = inventory.instances.first { $0.id == old.id }
-                guard current == nil || [.stopped, .stopping, .terminated].contains(current!.state), !reported.contains(old.id) else { continue }
-                reported.insert(old.id)
-                try? await provider.keepVolumes(previous.volumes.filter { $0.instanceID == old.id })
+                guard current == nil || [.stopped, .stopping, .terminated].contains(current!.state) else { continue }
                 let why = current.map { "\($0.state.rawValue) outside recipe" } ?? "terminated outside recipe"
-                _ = try? store.record(Event(actor: "scheduler", cluster: name, kind: "instance.failed",
-                                            subject: old.name, detail: "\(old.id): \(why)", result: "failed: \(why)"))
+                await report(old, cluster: name, why: why, keeping: previous.volumes, provider)
             }
         }
     }
 
-    func check(now: Date = Date()) {
+    /// Records the failure once per instance, after tagging its volumes with their slot.
+    private func report(_ instance: Instance, cluster: String, why: String, keeping volumes: [Volume],
+                        _ provider: any CloudProvider) async {
+        guard !reported.contains(instance.id) else { return }
+        reported.insert(instance.id)
+        let mine = volumes.filter { $0.instanceID == instance.id }
+        if !mine.isEmpty { try? await provider.keepVolumes(mine) }
+        _ = try? store.record(Event(actor: "scheduler", cluster: cluster, kind: "instance.failed",
+                                    subject: instance.name, detail: "\(instance.id): \(why)", result: "failed: \(why)"))
+    }
+
+    func checkHeartbeats(now: Date = Date()) async {
         for (cluster, layers) in limits {
-            guard let instances = try? store.instances(cluster: cluster) else { continue }
+            guard let provider = try? engine.provider(for: cluster),
+                  let instances = try? await provider.describe(cluster: cluster).instances,
+                  let agents = try? await provider.agents(cluster: cluster) else { continue }
             for instance in instances where instance.state == .online && !reported.contains(instance.id) {
-                let silence = instance.lastHeartbeat.map { now.timeIntervalSince($0) } ?? 0
-                let gone = instance.agentPID.map { !ProcessControl.isAlive($0) } ?? false
-                let limit = layers[instance.layer] ?? 3
-                guard gone || silence > limit else { continue }
-                reported.insert(instance.id)
-                let why = gone ? "its agent (pid \(instance.agentPID!)) is gone" : "no heartbeat for \(Int(silence)) s"
-                _ = try? store.record(Event(actor: "scheduler", cluster: cluster, kind: "instance.failed",
-                                            subject: instance.name, detail: "\(instance.id): \(why)", result: "failed: \(why)"))
+                let agent = agents[instance.id]
+                let silence = agent?.lastHeartbeat.map { now.timeIntervalSince($0) } ?? 0
+                let gone = agent?.gone ?? false
+                guard gone || silence > layers[instance.layer] ?? 3 else { continue }
+                let why = gone ? "its agent\(agent?.pid.map { " (pid \($0))" } ?? "") is gone" : "no heartbeat for \(Int(silence)) s"
+                await report(instance, cluster: cluster, why: why, keeping: [], provider)
             }
         }
     }

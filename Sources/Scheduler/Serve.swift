@@ -1,7 +1,6 @@
 import Cloud
 import Engine
 import Foundation
-import LocalCloud
 import RecipeRuntime
 import Store
 
@@ -33,9 +32,9 @@ public final class Serve: @unchecked Sendable {
         self.engine = engine
         self.extra = extra.map(\.standardizedFileURL)
         self.output = output
-        executor = Executor(store: engine.store, registry: registry, limit: concurrency)
+        executor = Executor(engine: engine, registry: registry, limit: concurrency)
         timers = Timers(store: engine.store, executor: executor)
-        alarms = Alarms(store: engine.store, executor: executor)
+        alarms = Alarms(engine: engine, executor: executor)
         detector = FailureDetector(engine: engine)
     }
 

@@ -61,7 +61,7 @@ import TestSupport
         defer { moto.stop() }
         let ec2 = EC2Provider(config: moto.config())
         // moto answers with an empty Datapoints list here; the parsing is checked on a document below
-        let points = try await ec2.metric("CPUUtilization", instance: "i-1", since: Date().addingTimeInterval(-600))
+        let points = try await ec2.metrics(cluster: "c", instances: ["i-1"], name: "CPUUtilization", since: Date().addingTimeInterval(-600))
         #expect(points.isEmpty)
         #expect(ec2.calls.byAction["GetMetricStatistics"] == 1)
     }

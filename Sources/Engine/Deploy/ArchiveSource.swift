@@ -3,7 +3,6 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
-import LocalCloud
 
 /// Archives (tar.gz, tar or zip, from a file or over HTTP) and folders as release archives: each is
 /// checked against its declared SHA-256, unpacked once, and packed again as a plain tar named by

@@ -1,6 +1,5 @@
 import Cloud
 import Foundation
-import LocalCloud
 
 /// Fetches a ref of a git source into a bare cache (one per source) and exports the commit as a
 /// tar archive, named by its SHA, that releases are unpacked from.

@@ -17,8 +17,8 @@ struct DestroyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let store = try Store(home: Store.home(explicit: home.home))
-        let engine = Engine(store: store, executable: Executable.path)
-        let inventory = try await engine.provider(for: cluster).describe(cluster: cluster)
+        let engine = Engine.cli(store)
+        let inventory = try await engine.inventory(cluster: cluster)
         guard try store.cluster(cluster) != nil || !inventory.instances.isEmpty || !inventory.volumes.isEmpty else {
             Terminal.error("no cluster named \(cluster)")
             throw ExitCode(1)

@@ -43,7 +43,7 @@ struct MetricsShowCommand: AsyncParsableCommand {
             Terminal.error("--since: \(error)")
             throw ExitCode(1)
         }
-        let instances = try store.instances(cluster: cluster).filter { layer == nil || $0.layer == layer }
+        let instances = try await Engine.cli(store).listInstances(cluster: cluster, layer: layer)
         guard try !instances.isEmpty || store.cluster(cluster) != nil else {
             Terminal.error("no cluster named \(cluster)")
             throw ExitCode(1)
@@ -80,7 +80,8 @@ struct MetricsPutCommand: AsyncParsableCommand {
 
     func run() async throws {
         let store = try Store(home: Store.home(explicit: home.home))
-        guard let target = try store.instance(cluster: cluster, named: instance) else {
+        let instances = try await Engine.cli(store).listInstances(cluster: cluster, layer: nil)
+        guard let target = instances.first(where: { $0.name == instance || $0.id == instance }) else {
             Terminal.error("cluster \(cluster) has no instance \(instance)")
             throw ExitCode(1)
         }

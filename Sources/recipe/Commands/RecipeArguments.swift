@@ -44,7 +44,7 @@ struct RecipeArguments: ParsableArguments {
         let url = URL(fileURLWithPath: file)
         guard FileManager.default.fileExists(atPath: url.path) else { throw ValidationError("no recipe at \(file)") }
         guard parallelism > 0 else { throw ValidationError("--parallelism must be at least 1") }
-        let engine = Engine(store: try Store(home: Store.home(explicit: home.home)), executable: Executable.path)
+        let engine = Engine.cli(try Store(home: Store.home(explicit: home.home)))
         let runner = RecipeRunner(engine: engine, options: RecipeOptions(
             timeLimit: timeLimit, memoryLimit: memoryLimit << 20, arguments: args, mode: mode,
             apply: ApplyOptions(parallelism: parallelism), printPlans: printPlans))
@@ -60,8 +60,6 @@ struct RecipeArguments: ParsableArguments {
 
     /// The EC2 calls the run made, on stderr: `ec2: 16 API calls (9 changing, 0 retried): AllocateAddress 1, ...`.
     static func reportCalls(_ engine: Engine) {
-        guard let calls = engine.ec2Calls else { return }
-        let actions = calls.byAction.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-        Terminal.error("ec2: \(calls.total) API calls (\(calls.mutating) changing, \(calls.retried) retried): \(actions)")
+        for line in engine.callReports { Terminal.error(line) }
     }
 }

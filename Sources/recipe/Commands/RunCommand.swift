@@ -22,13 +22,13 @@ struct RunCommand: AsyncParsableCommand {
 
     /// How to reach every instance of a cluster the recipe declared.
     private func printReach(_ cluster: String, engine: Engine) async throws {
-        // On a cloud the list is one more describe of every instance: `recipe status` has it.
-        guard try engine.store.cluster(cluster)?.provider ?? "local" == "local" else {
+        // On a cloud (found by polling) the list is one more describe of every instance: `recipe status` has it.
+        guard !engine.capabilities(of: cluster).contains(.polling) else {
             print("\ncluster \(cluster): `recipe status \(cluster)` lists its instances")
             return
         }
         guard let status = try await engine.status(cluster: cluster).first else { return }
-        let ports = Dictionary(grouping: try engine.instances(cluster: cluster, layer: nil), by: \.id)
+        let ports = Dictionary(grouping: try await engine.listInstances(cluster: cluster, layer: nil), by: \.id)
             .mapValues { $0[0].services.compactMap(\.port) }
         print("\ncluster \(cluster): \(status.instances.count) instances")
         for instance in status.instances {

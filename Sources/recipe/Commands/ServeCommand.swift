@@ -24,7 +24,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let store = try Store(home: Store.home(explicit: home.home))
-        let engine = Engine(store: store, executable: Executable.path, actor: "scheduler")
+        let engine = Engine.cli(store, actor: "scheduler")
         for path in recipes where !FileManager.default.fileExists(atPath: path) {
             Terminal.error("\(path): no such recipe")
             throw ExitCode(1)

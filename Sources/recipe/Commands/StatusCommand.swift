@@ -16,7 +16,7 @@ struct StatusCommand: AsyncParsableCommand {
 
     func run() async throws {
         let store = try Store(home: Store.home(explicit: home.home))
-        let engine = Engine(store: store, executable: Executable.path)
+        let engine = Engine.cli(store)
         let clusters: [ClusterStatus]
         do {
             clusters = try await engine.status(cluster: cluster)

@@ -1,5 +1,4 @@
 import CSystem
-import Cloud
 import Foundation
 
 /// Starts processes the way the local provider needs them: detached agents, and services

@@ -1,4 +1,3 @@
-import Cloud
 import Foundation
 
 /// Runs a program on this machine (tar, git) and collects its exit code and output.

@@ -1,0 +1,35 @@
+import Foundation
+
+/// What an instance's agent last said about itself: kept apart from `Instance`, which is what
+/// every provider knows, because only providers with agents have it.
+public struct AgentReport: Sendable, Equatable {
+    /// The agent's process id where it runs on this machine.
+    public var pid: Int32?
+    public var lastHeartbeat: Date?
+    public var cpuPercent: Double?
+    public var memoryBytes: Int64?
+    /// The agent process is known to be gone (it died, or was killed).
+    public var gone: Bool
+
+    public init(pid: Int32? = nil, lastHeartbeat: Date? = nil, cpuPercent: Double? = nil, memoryBytes: Int64? = nil,
+                gone: Bool = false) {
+        self.pid = pid
+        self.lastHeartbeat = lastHeartbeat
+        self.cpuPercent = cpuPercent
+        self.memoryBytes = memoryBytes
+        self.gone = gone
+    }
+}
+
+/// One sample of a metric.
+public struct MetricSample: Sendable, Equatable {
+    public var instance: String
+    public var time: Date
+    public var value: Double
+
+    public init(instance: String, time: Date, value: Double) {
+        self.instance = instance
+        self.time = time
+        self.value = value
+    }
+}

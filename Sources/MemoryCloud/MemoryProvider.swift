@@ -1,0 +1,96 @@
+import Cloud
+import Foundation
+
+/// A provider that holds its inventory in memory: instances are records, commands are logged and
+/// answered by `responder`, time comes from an injected clock, and faults are injected on purpose
+/// (`fail`, `lose`, `impair`). It is a real provider, selectable as `provider = "memory"`: the fast
+/// test tier runs the planner, apply, lifecycle and scheduler against it, and a recipe can be tried
+/// on it without touching a machine. With a `file`, its inventory outlives the process (one
+/// process at a time: it is not shared safely between concurrent commands).
+public final class MemoryProvider: CloudProvider, Sendable {
+    public var kind: String { "memory" }
+
+    public typealias Clock = @Sendable () -> Date
+    /// Answers a command run on an instance (instance, command) → result; exit 0 and no output by default.
+    public typealias Responder = @Sendable (Instance, String) -> CommandResult
+
+    let clock: Clock
+    let file: URL?
+    let state: Locked<MemoryInventory>
+    private let responder: Locked<Responder>
+    /// Operation name (launch, terminate, attach, ...) → messages of the failures still to inject.
+    private let failures = Locked<[String: [String]]>([:])
+
+    public init(clock: @escaping Clock = { Date() }, file: URL? = nil) {
+        self.clock = clock
+        self.file = file
+        let saved = file.flatMap { try? Data(contentsOf: $0) }.flatMap { try? JSONDecoder().decode(MemoryInventory.self, from: $0) }
+        state = Locked(saved ?? MemoryInventory())
+        responder = Locked({ _, _ in CommandResult(code: 0, stdout: "", stderr: "") })
+    }
+
+    // MARK: faults and scripting
+
+    /// The next `times` calls of `operation` (launch, stop, start, terminate, createVolume, attach, detach,
+    /// snapshot, allocateAddress, associate, run, writeFile, describe) fail with `message`.
+    public func fail(_ operation: String, times: Int = 1, message: String = "injected failure") {
+        failures.withLock { $0[operation, default: []] += Array(repeating: message, count: times) }
+    }
+
+    /// The instance's agent is gone, as if the machine died behind the tool's back.
+    public func lose(_ id: String) { mutate { $0.lost.insert(id) } }
+
+    /// The instance fails its status checks.
+    public func impair(_ id: String, reason: String = "status checks impaired") { mutate { $0.impaired[id] = reason } }
+
+    /// Stops or terminates an instance behind the tool's back (as a person at the cloud's console would).
+    public func setStateBehindTheBack(_ id: String, _ new: Instance.State) {
+        mutate { s in
+            if new == .terminated { s.instances[id] = nil } else { s.instances[id]?.state = new }
+        }
+    }
+
+    public func respond(with responder: @escaping Responder) { self.responder.withLock { $0 = responder } }
+
+    /// A metric sample at the clock's time (or `at`).
+    public func put(metric name: String, instance: String, value: Double, at time: Date? = nil) {
+        let t = (time ?? clock()).timeIntervalSince1970
+        mutate { $0.samples[instance, default: [:]][name, default: []].append([t, value]) }
+    }
+
+    /// Every command run so far, as (instance id, command).
+    public var commands: [(instance: String, command: String)] { state.value.commands.map { ($0[0], $0[1]) } }
+
+    /// The files written on an instance, path → contents.
+    public func files(on instance: String) -> [String: String] { state.value.files[instance] ?? [:] }
+
+    // MARK: plumbing
+
+    /// Throws the next injected failure of `operation`, if any.
+    func check(_ operation: String) throws {
+        let message: String? = failures.withLock { queued in
+            guard var list = queued[operation], !list.isEmpty else { return nil }
+            let first = list.removeFirst()
+            queued[operation] = list
+            return first
+        }
+        if let message { throw CloudError("\(operation): \(message)") }
+    }
+
+    @discardableResult
+    func mutate<T: Sendable>(_ body: (inout MemoryInventory) throws -> T) rethrows -> T {
+        let result = try state.withLock(body)
+        if let file, let data = try? JSONEncoder().encode(state.value) {
+            try? FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try? data.write(to: file, options: .atomic)
+        }
+        return result
+    }
+
+    func instance(_ id: String, in s: MemoryInventory) throws -> Instance {
+        guard let instance = s.instances[id] else { throw CloudError("instance \(id) does not exist") }
+        return instance
+    }
+
+    func answer(_ instance: Instance, _ command: String) -> CommandResult { responder.value(instance, command) }
+}

@@ -1,0 +1,6 @@
+/// A refusal phrased for the user and naming the resource (a provider's, a tool's, the engine's).
+public struct CloudError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

@@ -1,0 +1,36 @@
+import Cloud
+import EC2
+import Engine
+import Foundation
+import LocalCloud
+import MemoryCloud
+import Store
+
+/// The providers this executable knows; the one place their kinds are named. A new provider is
+/// one `register` here (and its target): no engine, runtime or scheduler file changes.
+enum Providers {
+    static func registry(store: Store) -> ProviderRegistry {
+        let registry = ProviderRegistry(defaultKind: "local")
+        registry.register("local", capabilities: [.heartbeats, .commands]) { request in
+            LocalProvider(store: store, executable: Executable.path, actor: request.actor)
+        }
+        let ec2Calls = CallLog()  // one count for every EC2 configuration a command uses
+        registry.register("ec2", capabilities: [.polling, .firewall, .ownMetrics, .images]) { request in
+            let config = try AWSConfig.resolve(AWSConfig.Overrides(
+                region: request.options["region"], endpoint: request.options["endpoint"],
+                apiVersion: request.options["api_version"], profile: request.options["profile"]))
+            return EC2Provider(config: config, calls: ec2Calls)
+        }
+        registry.register("memory", capabilities: [.heartbeats, .polling, .commands, .firewall, .ownMetrics, .images]) { _ in
+            MemoryProvider(file: store.home.appendingPathComponent("memory/inventory.json"))
+        }
+        return registry
+    }
+}
+
+extension Engine {
+    /// The engine of a command: this home's Store and every provider above.
+    static func cli(_ store: Store, actor: String = Engine.defaultActor) -> Engine {
+        Engine(store: store, registry: Providers.registry(store: store), actor: actor)
+    }
+}
