@@ -18,10 +18,10 @@ actor Alarms {
     private var states: [String: State] = [:]
     /// The samples each check looks at: a few agent heartbeats, or pushes once a second; a
     /// provider's own source (CloudWatch) has one-minute points, so it is read over five minutes,
-    /// and every ten seconds rather than every second.
+    /// and every five seconds rather than every second.
     static let window: Double = 3
     static let ownWindow: Double = 300
-    static let ownInterval: Double = 10
+    static let ownInterval: Double = 5
     private var nextRead: [String: Date] = [:]
 
     var store: Store { engine.store }

@@ -35,19 +35,7 @@ import TestSupport
         defer { h.stop(serve) }
         sleep(2)  // the scheduler's first poll sees web-1 up
 
-        let terminate = Process()
-        terminate.executableURL = Harness.repo.appendingPathComponent(".venv/bin/python")
-        terminate.arguments = ["-c", """
-            import boto3, os, sys
-            ec2 = boto3.client("ec2", endpoint_url=os.environ["AWS_ENDPOINT_URL"], region_name=os.environ["AWS_REGION"])
-            ec2.terminate_instances(InstanceIds=[sys.argv[1]])
-            """, victim.id]
-        var env = ProcessInfo.processInfo.environment
-        env.merge(moto.environment) { $1 }
-        terminate.environment = env
-        try terminate.run()
-        terminate.waitUntilExit()
-        #expect(terminate.terminationStatus == 0)
+        try Boto3.run("ec2.terminate_instances(InstanceIds=[sys.argv[1]])", [victim.id], on: moto)
 
         // two polling intervals (1 s each) to notice, then the replacement's launch
         var after: Inventory?
