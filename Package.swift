@@ -26,7 +26,8 @@ let package = Package(
         // The provider-neutral model, the CloudProvider protocol and the ProviderRegistry.
         .target(name: "Cloud", dependencies: ["Toolkit"]),
         .target(name: "Store", dependencies: ["Cloud", .product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "LocalCloud", dependencies: ["Cloud", "Store"]),
+        // The embedded provider; it owns its inventory tables in the home's database.
+        .target(name: "LocalCloud", dependencies: ["Cloud", "Store", .product(name: "GRDB", package: "GRDB.swift")]),
         // In memory, with an injected clock and faults: the fast test tier and what-if runs.
         .target(name: "MemoryCloud", dependencies: ["Cloud"]),
         .target(name: "Agent", dependencies: ["Store", "LocalCloud"]),
@@ -46,8 +47,8 @@ let package = Package(
         // Real servers for tests: moto_server (EC2-compatible) and a throttling proxy in front of it.
         .target(name: "TestSupport", dependencies: ["EC2"], path: "Tests/Support", exclude: ["throttle_proxy.py"]),
         .testTarget(name: "EC2Tests", dependencies: ["EC2", "Cloud", "TestSupport"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "Cloud"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Cloud", "LocalCloud"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Store", "EC2", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Store", "EC2", "LocalCloud", "TestSupport"]),
     ]
 )

@@ -4,7 +4,7 @@ import Store
 extension Agent {
     /// Keeps one forwarder per (elastic IP, service port) for the addresses this instance holds.
     func syncForwarders() {
-        let ips = ((try? store.addresses(of: instanceID)) ?? []).map(\.ip)
+        let ips = ((try? inventory.addresses(of: instanceID)) ?? []).map(\.ip)
         let ports = instance.services.compactMap(\.port)
         var wanted: Set<String> = []
         for ip in ips {

@@ -34,7 +34,7 @@ extension Agent {
             services[index].pid = pid
             services[index].startedAt = Date()
             services[index].restartAt = nil
-            try? store.recordProcess(instance: instanceID, service: spec.name, pid: pid)
+            try? inventory.recordProcess(instance: instanceID, service: spec.name, pid: pid)
         } catch {
             record("service.failed", spec.name, result: "failed: \(error)")
             services[index].scheduleRestart()
@@ -48,7 +48,7 @@ extension Agent {
             var status: Int32 = 0
             guard waitpid(pid, &status, WNOHANG) == pid else { continue }
             _ = kill(-pid, SIGKILL)  // whatever the service left in its group goes with it
-            try? store.recordProcess(instance: instanceID, service: services[index].spec.name, pid: nil)
+            try? inventory.recordProcess(instance: instanceID, service: services[index].spec.name, pid: nil)
             guard restart else {
                 services[index].pid = nil
                 continue

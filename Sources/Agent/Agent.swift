@@ -14,6 +14,8 @@ public final class Agent {
 
     let instanceID: String
     let store: Store
+    /// The local provider's tables, where this agent's instance is a row.
+    var inventory: LocalInventory { LocalInventory(store: store) }
     let paths: LocalPaths
     let interval: Double
     var instance: Instance
@@ -27,7 +29,7 @@ public final class Agent {
         self.interval = interval
         store = try Store(home: home, light: true)
         paths = LocalPaths(home: home)
-        guard let instance = try store.instance(instanceID) else {
+        guard let instance = try LocalInventory(store: store).instance(instanceID) else {
             throw CloudError("instance \(instanceID) is not in the state at \(home.path)")
         }
         self.instance = instance
@@ -54,7 +56,7 @@ public final class Agent {
     }
 
     private func loop() throws -> Int32 {
-        try store.setState(instanceID, .running, agentPID: getpid())
+        try inventory.setState(instanceID, .running, agentPID: getpid())
         try heartbeat()
         services.indices.forEach { start(service: $0) }
         var nextBeat = Date().addingTimeInterval(interval)
@@ -72,7 +74,7 @@ public final class Agent {
             }
             restartDueServices()
             if Date() >= nextBeat {
-                guard let current = try store.instance(instanceID) else {
+                guard let current = try inventory.instance(instanceID) else {
                     // terminated behind our back: nothing left to serve
                     shutdown(recordStop: false)
                     return 0
@@ -88,7 +90,7 @@ public final class Agent {
 
     private func heartbeat() throws {
         let sample = sampler.sample()
-        try store.heartbeat(instanceID, pid: getpid(), cpuPercent: sample.cpuPercent, memoryBytes: sample.memoryBytes,
+        try inventory.heartbeat(instanceID, pid: getpid(), cpuPercent: sample.cpuPercent, memoryBytes: sample.memoryBytes,
                             memoryPercent: sample.memoryPercent, load: sample.load)
     }
 
@@ -105,7 +107,7 @@ public final class Agent {
         }
         running.forEach { _ = kill(-$0, SIGKILL) }
         reapServices(restart: false)
-        for service in services { try? store.recordProcess(instance: instanceID, service: service.spec.name, pid: nil) }
-        if recordStop { try? store.setState(instanceID, .stopped, agentPID: nil) }
+        for service in services { try? inventory.recordProcess(instance: instanceID, service: service.spec.name, pid: nil) }
+        if recordStop { try? inventory.setState(instanceID, .stopped, agentPID: nil) }
     }
 }

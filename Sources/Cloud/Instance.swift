@@ -18,17 +18,12 @@ public struct Instance: Codable, Sendable, Equatable {
     public var state: State
     public var privateIP: String
     public var publicIP: String?
-    /// The local agent's process id (local provider only).
-    public var agentPID: Int32?
-    public var lastHeartbeat: Date?
-    public var cpuPercent: Double?
-    public var memoryBytes: Int64?
     public var services: [ServiceSpec]
     public var createdAt: Date
 
     public init(
         id: String, cluster: String, layer: String, name: String, state: State, privateIP: String,
-        publicIP: String? = nil, agentPID: Int32? = nil, lastHeartbeat: Date? = nil, services: [ServiceSpec] = [],
+        publicIP: String? = nil, services: [ServiceSpec] = [],
         createdAt: Date = Date()
     ) {
         self.id = id
@@ -38,8 +33,6 @@ public struct Instance: Codable, Sendable, Equatable {
         self.state = state
         self.privateIP = privateIP
         self.publicIP = publicIP
-        self.agentPID = agentPID
-        self.lastHeartbeat = lastHeartbeat
         self.services = services
         self.createdAt = createdAt
     }

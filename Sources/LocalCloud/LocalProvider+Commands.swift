@@ -6,7 +6,8 @@ extension LocalProvider {
     /// Queues the command for the instance's agent, wakes it, and waits for the outcome.
     public func run(on instanceID: String, command: String, timeout: Double) async throws -> CommandResult {
         let instance = try instance(instanceID)
-        guard instance.state.isUp, let pid = instance.agentPID, ProcessControl.isAlive(pid) else {
+        let agent = try inventory.agent(instanceID)
+        guard instance.state.isUp, let pid = agent?.pid, agent?.gone == false else {
             throw CloudError("instance \(instance.name) (\(instanceID)) is not running (state \(instance.state.rawValue))")
         }
         let id = try store.enqueueCommand(instance: instanceID, command: command, timeout: timeout)

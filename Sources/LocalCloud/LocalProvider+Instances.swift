@@ -6,7 +6,7 @@ extension LocalProvider {
     public func launch(_ specs: [InstanceSpec]) async throws -> [Instance] {
         var launched: [Instance] = []
         for spec in specs {
-            let instance = try store.insertInstance({ ip in
+            let instance = try inventory.insertInstance({ ip in
                 Instance(id: Self.newID("i"), cluster: spec.cluster, layer: spec.layer, name: spec.name,
                          state: .pending, privateIP: ip, services: spec.services)
             }, addressBlock: LocalAddresses.instanceBlock)
@@ -22,7 +22,7 @@ extension LocalProvider {
     public func start(_ ids: [String]) async throws {
         for id in ids {
             let instance = try instance(id)
-            if instance.state.isUp, let pid = instance.agentPID, ProcessControl.isAlive(pid) { continue }
+            if instance.state.isUp, let agent = try inventory.agent(id), agent.pid != nil, !agent.gone { continue }
             try startAgent(instance)
             record("instance.started", cluster: instance.cluster, subject: id)
         }
@@ -51,22 +51,22 @@ extension LocalProvider {
     }
 
     private func terminateOne(_ instance: Instance) async throws {
-        try store.setState(instance.id, .stopping, agentPID: instance.agentPID)
+        try inventory.setState(instance.id, .stopping, agentPID: try inventory.agent(instance.id)?.pid)
         try await stopAgent(instance)
-        for volume in try store.volumes(cluster: instance.cluster) where volume.instanceID == instance.id {
+        for volume in try inventory.volumes(cluster: instance.cluster) where volume.instanceID == instance.id {
             try await detach(volume: volume.id)
         }
-        for address in try store.addresses(of: instance.id) {
-            try store.associate(address: address.ip, with: nil)
+        for address in try inventory.addresses(of: instance.id) {
+            try inventory.associate(address: address.ip, with: nil)
         }
         try? FileManager.default.removeItem(at: paths.root(of: instance.id))
-        try store.deleteInstance(instance.id)
+        try inventory.deleteInstance(instance.id)
         record("instance.terminated", cluster: instance.cluster, subject: instance.id, detail: instance.name)
     }
 
     /// Spawns the agent detached, with its output in the instance's var/log/agent.log.
     func startAgent(_ instance: Instance) throws {
-        try store.setState(instance.id, .pending, agentPID: nil)
+        try inventory.setState(instance.id, .pending, agentPID: nil)
         let flags = ["--instance", instance.id, "--home", store.home.path, "--heartbeat", String(heartbeat)]
         // the lean recipe-agent beside the CLI when it is there, else `recipe agent`
         let lean = URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("recipe-agent").path
@@ -77,33 +77,34 @@ extension LocalProvider {
         options.directory = paths.root(of: instance.id).path
         options.detach = true
         // The agent records itself as running; only fill in its pid if it has not yet.
-        try store.setAgentPIDIfUnset(instance.id, try Spawner.spawn(options))
+        try inventory.setAgentPIDIfUnset(instance.id, try Spawner.spawn(options))
     }
 
     /// SIGTERM to the agent, which stops its services gracefully; SIGKILL to what remains.
     func stopAgent(_ instance: Instance) async throws {
-        guard let pid = instance.agentPID, ProcessControl.isAlive(pid) else {
+        let agent = try inventory.agent(instance.id)
+        guard let pid = agent?.pid, agent?.gone == false else {
             try killLeftovers(instance.id)
-            try store.setState(instance.id, instance.state == .stopping ? .stopping : .stopped)
+            try inventory.setState(instance.id, instance.state == .stopping ? .stopping : .stopped)
             return
         }
         // an agent that stopped heartbeating (hung, or SIGSTOPped) will not stop gracefully: no grace period
-        let silent = instance.lastHeartbeat.map { Date().timeIntervalSince($0) > 3 * heartbeat } ?? false
+        let silent = agent?.lastHeartbeat.map { Date().timeIntervalSince($0) > 3 * heartbeat } ?? false
         _ = kill(pid, silent ? SIGKILL : SIGTERM)
         if !(await ProcessControl.waitForExit(pid, timeout: silent ? 5 : grace + 5)) {
             _ = kill(pid, SIGKILL)
             _ = await ProcessControl.waitForExit(pid, timeout: 5)
         }
         try killLeftovers(instance.id)
-        try store.setState(instance.id, .stopped)
+        try inventory.setState(instance.id, .stopped)
     }
 
     /// Services whose agent died without stopping them (their group is killed).
     func killLeftovers(_ id: String) throws {
-        for pid in try store.processes(instance: id) where ProcessControl.isAlive(pid) {
+        for pid in try inventory.processes(instance: id) where ProcessControl.isAlive(pid) {
             _ = kill(-pid, SIGKILL)
         }
-        try store.clearProcesses(instance: id)
+        try inventory.clearProcesses(instance: id)
     }
 
     /// Waits until every agent has reported in, or names the ones that did not.
@@ -111,17 +112,18 @@ extension LocalProvider {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
             let instances = try ids.map { try instance($0) }
-            let late = instances.filter { !$0.state.isUp || $0.lastHeartbeat == nil }
+            let agents = try ids.map { try inventory.agent($0) }
+            let late = zip(instances, agents).filter { !$0.0.state.isUp || $0.1?.lastHeartbeat == nil }
             if late.isEmpty { return instances }
-            for instance in late {
-                if let pid = instance.agentPID, !ProcessControl.isAlive(pid) {
+            for (instance, agent) in late {
+                if agent?.pid != nil, agent?.gone == true {
                     let log = paths.logs(of: instance.id).appendingPathComponent("agent.log")
                     let tail = (try? String(contentsOf: log, encoding: .utf8))?.suffix(500) ?? ""
                     throw CloudError("agent of \(instance.name) (\(instance.id)) exited at start: \(tail)")
                 }
             }
             if Date() >= deadline {
-                throw CloudError("agents did not come online within \(Int(timeout)) s: " + late.map(\.name).joined(separator: ", "))
+                throw CloudError("agents did not come online within \(Int(timeout)) s: " + late.map(\.0.name).joined(separator: ", "))
             }
             try await Task.sleep(nanoseconds: 20_000_000)
         }

@@ -9,7 +9,7 @@ extension LocalProvider {
         let folder = paths.volume(volume.id)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         if let snapshot {
-            guard let record = try store.snapshot(snapshot) else { throw CloudError("snapshot \(snapshot) does not exist") }
+            guard let record = try inventory.snapshot(snapshot) else { throw CloudError("snapshot \(snapshot) does not exist") }
             let archive = paths.snapshot(snapshot)
             let digest = try Digest.sha256(of: archive)
             guard digest == record.sha256 else {
@@ -18,7 +18,7 @@ extension LocalProvider {
             }
             try await Self.tar(["-xzf", archive.path, "-C", folder.path])
         }
-        try store.save(volume)
+        try inventory.save(volume)
         record("volume.created", cluster: cluster, subject: volume.id,
                detail: "\(name), \(sizeGB) GB" + (snapshot.map { " from \($0)" } ?? ""))
         return volume
@@ -26,7 +26,7 @@ extension LocalProvider {
 
     /// Attaching links the mount point inside the instance root to the volume's folder.
     public func attach(volume id: String, to instanceID: String, at mount: String) async throws {
-        guard var volume = try store.volume(id) else { throw CloudError("volume \(id) does not exist") }
+        guard var volume = try inventory.volume(id) else { throw CloudError("volume \(id) does not exist") }
         let instance = try instance(instanceID)
         if let holder = volume.instanceID, holder != instanceID {
             throw CloudError("volume \(id) is attached to \(holder); detach it first")
@@ -45,31 +45,31 @@ extension LocalProvider {
         }
         volume.instanceID = instanceID
         volume.mount = mount
-        try store.save(volume)
+        try inventory.save(volume)
         record("volume.attached", cluster: volume.cluster, subject: id, detail: "\(instance.name):\(mount)")
     }
 
     public func detach(volume id: String) async throws {
-        guard var volume = try store.volume(id) else { throw CloudError("volume \(id) does not exist") }
+        guard var volume = try inventory.volume(id) else { throw CloudError("volume \(id) does not exist") }
         guard let holder = volume.instanceID, let mount = volume.mount else { return }
         if let point = try? mountPoint(mount, in: holder) { try? FileManager.default.removeItem(at: point) }
         volume.instanceID = nil
         volume.mount = nil
-        try store.save(volume)
+        try inventory.save(volume)
         record("volume.detached", cluster: volume.cluster, subject: id, detail: "from \(holder)")
     }
 
     public func deleteVolume(_ id: String) async throws {
-        guard let volume = try store.volume(id) else { throw CloudError("volume \(id) does not exist") }
+        guard let volume = try inventory.volume(id) else { throw CloudError("volume \(id) does not exist") }
         if volume.instanceID != nil { try await detach(volume: id) }
         try? FileManager.default.removeItem(at: paths.volume(id))
-        try store.deleteVolume(id)
+        try inventory.deleteVolume(id)
         record("volume.deleted", cluster: volume.cluster, subject: id)
     }
 
     /// A snapshot is a gzip'd tar of the volume's folder, named by id, with its SHA-256 recorded.
     public func snapshot(volume id: String, cluster: String) async throws -> Snapshot {
-        guard let volume = try store.volume(id) else { throw CloudError("volume \(id) does not exist") }
+        guard let volume = try inventory.volume(id) else { throw CloudError("volume \(id) does not exist") }
         let snapshotID = Self.newID("snap")
         let archive = paths.snapshot(snapshotID)
         try FileManager.default.createDirectory(at: archive.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -77,15 +77,15 @@ extension LocalProvider {
         let bytes = (try FileManager.default.attributesOfItem(atPath: archive.path)[.size] as? Int64) ?? 0
         let snapshot = Snapshot(id: snapshotID, cluster: volume.cluster, volumeID: id, sizeGB: volume.sizeGB,
                                 sha256: try Digest.sha256(of: archive), bytes: bytes)
-        try store.save(snapshot)
+        try inventory.save(snapshot)
         record("snapshot.created", cluster: volume.cluster, subject: snapshotID, detail: "of \(id), \(bytes) bytes")
         return snapshot
     }
 
     public func deleteSnapshot(_ id: String) async throws {
-        guard let snapshot = try store.snapshot(id) else { return }
+        guard let snapshot = try inventory.snapshot(id) else { return }
         try? FileManager.default.removeItem(at: paths.snapshot(id))
-        try store.deleteSnapshot(id)
+        try inventory.deleteSnapshot(id)
         record("snapshot.deleted", cluster: snapshot.cluster, subject: id)
     }
 

@@ -8,6 +8,8 @@ public struct LocalProvider: CloudProvider {
     public var kind: String { "local" }
 
     public let store: Store
+    /// Its own tables: instances with their agents' reports, volumes, snapshots, addresses.
+    public let inventory: LocalInventory
     public let paths: LocalPaths
     /// The `recipe` executable that runs agents (`recipe agent --instance ID`).
     public let executable: String
@@ -19,6 +21,7 @@ public struct LocalProvider: CloudProvider {
 
     public init(store: Store, executable: String, heartbeat: Double = 1, grace: Double = 10, actor: String = "cli") {
         self.store = store
+        self.inventory = LocalInventory(store: store)
         self.paths = LocalPaths(home: store.home)
         self.executable = executable
         self.heartbeat = heartbeat
@@ -28,13 +31,13 @@ public struct LocalProvider: CloudProvider {
 
     public func describe(cluster: String) async throws -> Inventory {
         Inventory(
-            instances: try store.instances(cluster: cluster),
-            volumes: try store.volumes(cluster: cluster),
-            addresses: try store.addresses(cluster: cluster))
+            instances: try inventory.instances(cluster: cluster),
+            volumes: try inventory.volumes(cluster: cluster),
+            addresses: try inventory.addresses(cluster: cluster))
     }
 
     public func snapshots(cluster: String) async throws -> [Snapshot] {
-        try store.snapshots(cluster: cluster)
+        try inventory.snapshots(cluster: cluster)
     }
 
     /// The agents' heartbeat samples (and what users pushed), which live in the Store.
@@ -48,7 +51,7 @@ public struct LocalProvider: CloudProvider {
     }
 
     func instance(_ id: String) throws -> Instance {
-        guard let instance = try store.instance(id) else { throw CloudError("instance \(id) does not exist") }
+        guard let instance = try inventory.instance(id) else { throw CloudError("instance \(id) does not exist") }
         return instance
     }
 
@@ -79,17 +82,13 @@ extension LocalProvider {
 
     /// Each agent's pid, last heartbeat and samples, and whether its process is gone.
     public func agents(cluster: String) async throws -> [String: AgentReport] {
-        Dictionary(uniqueKeysWithValues: try store.instances(cluster: cluster).map { instance in
-            (instance.id, AgentReport(pid: instance.agentPID, lastHeartbeat: instance.lastHeartbeat,
-                                      cpuPercent: instance.cpuPercent, memoryBytes: instance.memoryBytes,
-                                      gone: instance.agentPID.map { !ProcessControl.isAlive($0) } ?? false))
-        })
+        try inventory.agents(cluster: cluster)
     }
 }
 
 extension LocalProvider {
     public func setStatus(_ ids: [String], _ state: Instance.State) async throws {
-        for id in ids { try store.setLifecycle(id, state) }
+        for id in ids { try inventory.setLifecycle(id, state) }
     }
 
     /// Users and their keys are recorded in the Store by the engine; local instances take no logins.

@@ -40,7 +40,8 @@ extension RecipeRunner {
             guard case .function(let fn) = call.arg(2) else { throw PrimitiveError("on(\"\(kind)\", fn): expected a function") }
             if let hook = HookKind(rawValue: kind) {
                 globalHooks[hook, default: []].append(fn)
-            } else if kind.contains("."), kind.split(separator: ".").allSatisfy({ !$0.isEmpty }) {
+            } else if kind.contains(".") {
+                if let problem = EventKinds.problem(withPattern: kind) { throw PrimitiveError("on: \(problem)") }
                 let options = try HookOptions(call.arg(3), "on(\"\(kind)\")")
                 let key = scheduled.key(recipe?.path ?? "", "on:\(kind)")
                 scheduled.events.append(EventHook(key: key, pattern: kind, function: fn, options: options))

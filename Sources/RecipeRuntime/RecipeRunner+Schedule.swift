@@ -39,10 +39,7 @@ extension RecipeRunner {
         }
         registerChanging(vm, "emit") { call in
             let kind = try call.string(1, "emit: kind")
-            guard kind.split(separator: ".", omittingEmptySubsequences: false).count >= 2,
-                  kind.split(separator: ".", omittingEmptySubsequences: false).allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" } }) else {
-                throw PrimitiveError("emit: '\(kind)' is not a dotted event kind such as app.ready")
-            }
+            if let problem = EventKinds.problem(with: kind) { throw PrimitiveError("emit: \(problem)") }
             let fields = call.arg(2).tableValue ?? LuaTable()
             let event = Event(actor: "recipe", cluster: fields["cluster"].stringValue, kind: kind,
                               subject: fields["subject"].stringValue, detail: fields["detail"].stringValue)

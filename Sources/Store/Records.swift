@@ -10,22 +10,6 @@ extension EpochDates {
     public static func databaseDateEncodingStrategy(for column: String) -> DatabaseDateEncodingStrategy { .timeIntervalSince1970 }
 }
 
-extension Instance: FetchableRecord, PersistableRecord, EpochDates {
-    public static var databaseTableName: String { "instances" }
-}
-
-extension Volume: FetchableRecord, PersistableRecord, EpochDates {
-    public static var databaseTableName: String { "volumes" }
-}
-
-extension Snapshot: FetchableRecord, PersistableRecord, EpochDates {
-    public static var databaseTableName: String { "snapshots" }
-}
-
-extension Address: FetchableRecord, PersistableRecord, EpochDates {
-    public static var databaseTableName: String { "addresses" }
-}
-
 /// A cluster as last declared: its provider, the recipe that declared it and the spec as JSON.
 public struct ClusterRecord: Codable, Sendable, FetchableRecord, PersistableRecord, EpochDates {
     public static var databaseTableName: String { "clusters" }

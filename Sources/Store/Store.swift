@@ -9,6 +9,9 @@ public final class Store: Sendable {
     public let home: URL
     let db: any DatabaseWriter
 
+    /// The database itself, for the tables a provider owns (the local provider's inventory).
+    public var database: any DatabaseWriter { db }
+
     /// Opens (and migrates) the state under `home`. `light` opens a single connection, for agents.
     public init(home: URL, light: Bool = false) throws {
         self.home = home
@@ -36,21 +39,5 @@ public final class Store: Sendable {
             return URL(fileURLWithPath: env).standardizedFileURL
         }
         return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".recipe")
-    }
-
-    /// The next value of a named counter. A new counter starts at a random point, so that two
-    /// homes on one machine (two users, parallel tests) do not hand out the same loopback addresses.
-    func next(_ counter: String, in db: Database) throws -> Int64 {
-        try db.execute(
-            sql: "INSERT INTO counters(name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + 1",
-            arguments: [counter, Int64.random(in: 0..<(1 << 19))])
-        return try Int64.fetchOne(db, sql: "SELECT value FROM counters WHERE name = ?", arguments: [counter]) ?? 1
-    }
-
-    /// The n-th address of a /12 loopback block such as 127.96: never a .0 or .255 host.
-    static func address(_ prefix: Int, _ n: Int64) -> String {
-        let hosts: Int64 = 254 * 256 * 16
-        let i = n % hosts
-        return "127.\(prefix + Int(i / (254 * 256))).\(i / 254 % 256).\(i % 254 + 1)"
     }
 }

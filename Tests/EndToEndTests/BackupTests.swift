@@ -1,4 +1,5 @@
 import Foundation
+import LocalCloud
 import Store
 import Testing
 
@@ -23,7 +24,7 @@ import Testing
         let store = try Store(home: h.home)
         #expect(Harness.eventually(timeout: 10) { ((try? store.events(kind: "backup.done").count) ?? 0) >= 3 } != nil)
         h.stop(serve)
-        let snapshots = try store.snapshots(cluster: "kept")
+        let snapshots = try LocalInventory(store: store).snapshots(cluster: "kept")
         #expect(snapshots.count == 2, "keep = 2 (\(snapshots.count) left)")
         #expect(try store.events(kind: "snapshot.deleted").count >= 1)
 
@@ -33,7 +34,7 @@ import Testing
         let restored = try h.recipe(["run", "Recipes/restore.lua", "cluster=kept", "instance=\(db.name)", "snapshot=\(chosen.id)"])
         #expect(restored.code == 0, "\(restored.stderr)")
         #expect(try String(contentsOf: file(), encoding: .utf8) == "first")
-        #expect(try store.snapshots(cluster: "kept").count == 3, "what it replaced was snapshotted first")
+        #expect(try LocalInventory(store: store).snapshots(cluster: "kept").count == 3, "what it replaced was snapshotted first")
         #expect(try h.recipe(["plan", recipe]).code == 0, "the restored volume is the slot's volume: nothing to change")
     }
 }

@@ -1,5 +1,6 @@
 import Cloud
 import Foundation
+import LocalCloud
 import Testing
 @testable import Store
 
@@ -35,7 +36,7 @@ import Testing
     }
 
     @Test func addressesAreDistinctLoopbackHostsNeverLocalhost() throws {
-        let store = try Store(home: home)
+        let store = LocalInventory(store: try Store(home: home))
         defer { try? FileManager.default.removeItem(at: home) }
         var ips: Set<String> = []
         for n in 0..<600 {
@@ -52,7 +53,7 @@ import Testing
     }
 
     @Test func elasticAddressFollowsItsInstance() throws {
-        let store = try Store(home: home)
+        let store = LocalInventory(store: try Store(home: home))
         defer { try? FileManager.default.removeItem(at: home) }
         let a = try store.insertInstance({ Instance(id: "i-a", cluster: "c", layer: "l", name: "l-1", state: .running, privateIP: $0) },
                                          addressBlock: 96)

@@ -59,8 +59,8 @@ struct EmitCommand: AsyncParsableCommand {
     var detail: String?
 
     func run() async throws {
-        guard kind.split(separator: ".", omittingEmptySubsequences: false).count >= 2, !kind.contains("..") else {
-            Terminal.error("'\(kind)' is not a dotted event kind such as app.ready")
+        if let problem = EventKinds.problem(with: kind) {
+            Terminal.error(problem)
             throw ExitCode(1)
         }
         let store = try Store(home: Store.home(explicit: home.home))
