@@ -3,20 +3,27 @@ import Foundation
 
 extension EC2Provider {
     /// DescribeInstanceStatus for these instances: the ones whose instance or system status
-    /// check is impaired (or insufficient-data past its first minutes), id → what EC2 says.
+    /// check is impaired, id → what EC2 says.
     public func statusChecks(cluster: String, instances: [String]) async throws -> [String: String] {
         guard !instances.isEmpty else { return [:] }
         var params = Params()
         params.add("InstanceId", instances)
         var failing: [String: String] = [:]
         try await client.paginate("DescribeInstanceStatus", params.list) { page in
-            for item in page.items("instanceStatusSet") {
-                guard let id = item.string("instanceId") else { continue }
-                let system = item.string("systemStatus/status") ?? "ok"
-                let own = item.string("instanceStatus/status") ?? "ok"
-                if system == "impaired" || own == "impaired" {
-                    failing[id] = "status checks impaired (system \(system), instance \(own))"
-                }
+            failing.merge(Self.impaired(in: page)) { $1 }
+        }
+        return failing
+    }
+
+    /// The impaired instances of one DescribeInstanceStatus page, id → what EC2 says.
+    static func impaired(in page: XMLNode) -> [String: String] {
+        var failing: [String: String] = [:]
+        for item in page.items("instanceStatusSet") {
+            guard let id = item.string("instanceId") else { continue }
+            let system = item.string("systemStatus/status") ?? "ok"
+            let own = item.string("instanceStatus/status") ?? "ok"
+            if system == "impaired" || own == "impaired" {
+                failing[id] = "status checks impaired (system \(system), instance \(own))"
             }
         }
         return failing

@@ -104,3 +104,22 @@ import TestSupport
         #expect(client.calls.total == 3)
     }
 }
+
+/// DescribeInstanceStatus: moto never reports an impaired check, so the parsing is checked on a document.
+@Suite struct InstanceStatusTests {
+    @Test func impairedChecksAreNamedAndHealthyOnesAreNot() throws {
+        let document = """
+            <DescribeInstanceStatusResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><instanceStatusSet>
+            <item><instanceId>i-ok</instanceId><systemStatus><status>ok</status></systemStatus>
+              <instanceStatus><status>ok</status></instanceStatus></item>
+            <item><instanceId>i-bad</instanceId><systemStatus><status>ok</status></systemStatus>
+              <instanceStatus><status>impaired</status></instanceStatus></item>
+            <item><instanceId>i-host</instanceId><systemStatus><status>impaired</status></systemStatus>
+              <instanceStatus><status>initializing</status></instanceStatus></item>
+            </instanceStatusSet></DescribeInstanceStatusResponse>
+            """
+        let impaired = EC2Provider.impaired(in: try #require(XMLNode.parse(Data(document.utf8))))
+        #expect(Set(impaired.keys) == ["i-bad", "i-host"])
+        #expect(impaired["i-host"]?.contains("system impaired") == true)
+    }
+}
