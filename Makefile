@@ -40,7 +40,7 @@ run: release
 
 # Unit tests run apart from the end-to-end ones: those wait on real processes with blocking calls,
 # and would starve the unit tests' timing of the two cooperative threads.
-UNIT_TESTS := LuaKitTests|StoreTests|EngineTests|EC2Tests
+UNIT_TESTS := LuaKitTests|StoreTests|EngineTests|EC2Tests|InProcessTests
 
 test: deps venv
 	swift build --build-tests -j $(SWIFT_JOBS)

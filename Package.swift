@@ -49,6 +49,10 @@ let package = Package(
         .testTarget(name: "EC2Tests", dependencies: ["EC2", "Cloud", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Cloud", "LocalCloud"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
+        // The fast tier: planner, apply, primitives, Lua bindings and scheduler pieces on the memory provider.
+        .testTarget(name: "InProcessTests", dependencies: [
+            "Engine", "MemoryCloud", "RecipeRuntime", "Scheduler", "Store", "Cloud", "LuaKit",
+        ]),
         .testTarget(name: "EndToEndTests", dependencies: ["Store", "EC2", "LocalCloud", "TestSupport"]),
     ]
 )

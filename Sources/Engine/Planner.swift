@@ -18,7 +18,7 @@ struct Planner {
         let volumeNames = Set(inventory.volumes.map(\.name))
 
         // Beyond the declared counts, highest slot first.
-        for instance in inventory.instances.filter({ !wanted.contains($0.name) }).sorted(by: { $0.name > $1.name }) {
+        for instance in inventory.instances.filter({ !wanted.contains($0.name) }).sorted(by: { Self.slotOrder($1, $0) }) {
             plan.terminations.append(instance)
             plan.add(.destroy, "instance", instance.name, "\(instance.id); its volumes are kept, detached")
         }
@@ -57,6 +57,12 @@ struct Planner {
         planAccess(into: &plan)
         planApps(into: &plan)
         return plan
+    }
+
+    /// Slots in order: by layer, then by number, so web-10 comes after web-9 (not after web-1).
+    static func slotOrder(_ a: Instance, _ b: Instance) -> Bool {
+        func number(_ i: Instance) -> Int { i.name.split(separator: "-").last.flatMap { Int($0) } ?? 0 }
+        return (a.layer, number(a), a.name) < (b.layer, number(b), b.name)
     }
 
     /// A deployed app whose declaration changed (say its ref) is deployed again, batch by batch.

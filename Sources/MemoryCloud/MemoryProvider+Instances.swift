@@ -49,7 +49,8 @@ extension MemoryProvider {
                                         privateIP: "198.51.100.\(n % 254 + 1)", services: spec.services, createdAt: now)
                 s.instances[id] = instance
                 for disk in spec.disks {
-                    let volume = Volume(id: s.nextID("vol"), cluster: spec.cluster, name: disk.name, sizeGB: disk.sizeGB,
+                    // named for its slot, as the engine finds it again (EC2 names them from the disks tag)
+                    let volume = Volume(id: s.nextID("vol"), cluster: spec.cluster, name: "\(spec.name):\(disk.name)", sizeGB: disk.sizeGB,
                                         instanceID: id, mount: disk.mount, snapshotID: disk.snapshot, createdAt: now)
                     s.volumes[volume.id] = volume
                 }

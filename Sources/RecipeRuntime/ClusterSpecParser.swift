@@ -17,6 +17,10 @@ struct ClusterSpecParser {
         "count", "size", "instance_type", "image", "volumes", "elastic_ip", "services", "apps", "attributes", "on", "heal",
     ]
 
+    /// The provider kinds the engine's registry knows, and the one a cluster gets when it names none.
+    var kinds: [String]
+    var defaultKind: String
+
     func parse(name: String, _ table: LuaTable) throws -> Declaration {
         guard Self.isName(name) else {
             throw PrimitiveError("cluster name '\(name)' must be lower-case letters, digits and '-'")
@@ -32,8 +36,8 @@ struct ClusterSpecParser {
                 }
             }
         }
-        guard ["local", "ec2"].contains(spec.provider) else {
-            throw PrimitiveError("cluster \(name): provider '\(spec.provider)' is not known (local, ec2)")
+        guard kinds.contains(spec.provider) else {
+            throw PrimitiveError("cluster \(name): provider '\(spec.provider)' is not known (\(kinds.joined(separator: ", ")))")
         }
         var hooks: [String: [HookKind: LuaFunction]] = [:]
         for (layerName, value) in try Self.namedTables(table["layers"], "cluster \(name): layers") {
@@ -63,11 +67,11 @@ struct ClusterSpecParser {
 
     private func parseProvider(_ value: LuaValue, cluster: String) throws -> String {
         switch value {
-        case .nil: return "local"
+        case .nil: return defaultKind
         case .string(let kind): return kind
         case .table(let t):
             guard case .string(let kind) = t["kind"] else {
-                throw PrimitiveError("cluster \(cluster): provider table needs kind = \"local\" or \"ec2\"")
+                throw PrimitiveError("cluster \(cluster): provider table needs kind = one of \(kinds.joined(separator: ", "))")
             }
             return kind
         default:

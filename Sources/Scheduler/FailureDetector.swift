@@ -29,7 +29,9 @@ actor FailureDetector {
             let can = engine.registry.capabilities(of: spec.provider) ?? []
             if can.contains(.heartbeats) {
                 limits[spec.name] = Dictionary(spec.layers.map { ($0.name, $0.healAfter ?? 3) }, uniquingKeysWith: { $1 })
-            } else if can.contains(.polling), spec.layers.contains(where: { $0.healAfter != nil }) {
+            }
+            // both, when the provider can do both: heartbeats miss impaired status checks and instances gone from describe
+            if can.contains(.polling), spec.layers.contains(where: { $0.healAfter != nil }) {
                 polled[spec.name] = spec
             }
         }

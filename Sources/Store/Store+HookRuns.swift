@@ -46,7 +46,8 @@ extension Store {
             var inserted: [HookRun] = []
             for var run in runs {
                 try run.insert(db, onConflict: .ignore)
-                if run.id != nil { inserted.append(run) }
+                // an ignored insert (the run exists already) changes no row, though GRDB hands it the last row id
+                if db.changesCount > 0, run.id != nil { inserted.append(run) }
             }
             for (key, value) in state {
                 try db.execute(sql: "INSERT OR REPLACE INTO schedulerState(key, value) VALUES (?, ?)", arguments: [key, value])
