@@ -54,6 +54,7 @@ extension Engine {
         // Newcomers (and instances that never finished setup) are equipped, set up and deployed.
         let inventory = try await provider.refresh(plan.inventory, cluster: spec.name, launched: report.launched,
                                                    gone: plan.terminations.map(\.id) + lost.map(\.id))
+        remember(inventory.instances)
         let pending = Set(report.launched.map(\.id) + plan.starts.map(\.id) + plan.setups.map(\.id))
         let joining = inventory.instances.filter { pending.contains($0.id) }
         // (joining instances are equipped in their own pipeline: never twice at once)

@@ -24,6 +24,7 @@ extension Engine {
             throw CloudError("cluster \(spec.name) runs on provider \(existing.provider), not \(spec.provider); destroy it first")
         }
         let inventory = try await provider.describe(cluster: spec.name)
+        remember(inventory.instances)
         let agents = try await provider.agents(cluster: spec.name)
         let recorded = try store.cluster(spec.name).flatMap { try? $0.declaration() }
         return Planner(spec: spec, inventory: inventory, recordedApps: recorded?.apps ?? [:], firewall: try store.firewall(cluster: spec.name),
