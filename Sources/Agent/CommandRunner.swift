@@ -4,7 +4,7 @@ import LocalCloud
 import Store
 
 /// Runs queued commands in the instance's root, each on its own thread, and stores the outcome.
-final class CommandRunner: @unchecked Sendable {
+final class CommandRunner: Sendable {
     static let outputLimit = 1 << 20
 
     let store: Store

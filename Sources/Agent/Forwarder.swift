@@ -1,8 +1,9 @@
+import Cloud
 import Foundation
 
 /// Forwards TCP connections from one address:port to another: how an elastic IP reaches the
 /// instance holding it. A thread accepts; two threads per connection copy bytes.
-final class Forwarder: @unchecked Sendable {
+final class Forwarder: Sendable {
     let listenFD: Int32
     let target: (host: String, port: UInt16)
 
@@ -90,21 +91,20 @@ struct ForwarderError: Error, CustomStringConvertible {
 }
 
 /// Runs `action` once `count` ticks have arrived, from any thread.
-final class Countdown: @unchecked Sendable {
-    private var remaining: Int
-    private let lock = NSLock()
-    private let action: () -> Void
+final class Countdown: Sendable {
+    private let remaining: Locked<Int>
+    private let action: @Sendable () -> Void
 
-    init(_ count: Int, action: @escaping () -> Void) {
-        remaining = count
+    init(_ count: Int, action: @escaping @Sendable () -> Void) {
+        remaining = Locked(count)
         self.action = action
     }
 
     func tick() {
-        lock.lock()
-        remaining -= 1
-        let fire = remaining == 0
-        lock.unlock()
+        let fire = remaining.withLock { left in
+            left -= 1
+            return left == 0
+        }
         if fire { action() }
     }
 }

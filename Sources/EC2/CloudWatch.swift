@@ -2,23 +2,24 @@ import Foundation
 
 /// CloudWatch's GetMetricStatistics, for instance metrics on EC2 (the Query protocol again,
 /// service "monitoring"). Against a custom endpoint (Eucalyptus, moto) the same URL serves it.
-public struct CloudWatch: Sendable {
-    public let client: QueryClient
+/// Reached through `EC2Provider.metrics`, the provider's one metrics call.
+struct CloudWatch: Sendable {
+    let client: QueryClient
 
-    public init(config: AWSConfig, calls: CallLog) {
+    init(config: AWSConfig, calls: CallLog) {
         let custom = !(config.endpoint.host ?? "").hasSuffix("amazonaws.com")
         let endpoint = custom ? config.endpoint : URL(string: "https://monitoring.\(config.region).amazonaws.com")!
         client = QueryClient(endpoint: endpoint, version: "2010-08-01",
                              signer: SigV4(credentials: config.credentials, region: config.region, service: "monitoring"), calls: calls)
     }
 
-    public struct Datapoint: Sendable, Equatable {
-        public var time: Date
-        public var value: Double
+    struct Datapoint: Sendable, Equatable {
+        var time: Date
+        var value: Double
     }
 
     /// `statistic` is Average, Maximum, Minimum, Sum or SampleCount; points come back oldest first.
-    public func statistics(namespace: String = "AWS/EC2", metric: String, dimensions: [String: String], statistic: String = "Average",
+    func statistics(namespace: String = "AWS/EC2", metric: String, dimensions: [String: String], statistic: String = "Average",
                            period: Int = 60, from start: Date, to end: Date) async throws -> [Datapoint] {
         let iso = ISO8601DateFormatter()
         var params: [(String, String)] = [

@@ -150,6 +150,8 @@ extension EC2Provider {
 }
 
 extension ISO8601DateFormatter {
+    /// Shared: Foundation's formatters are thread-safe, but not marked Sendable, hence `unsafe`;
+    /// it is configured here once and only read from then on.
     nonisolated(unsafe) static let ec2: ISO8601DateFormatter = {
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]

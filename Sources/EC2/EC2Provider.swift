@@ -4,7 +4,7 @@ import Foundation
 /// Clusters on AWS, Eucalyptus or any EC2-compatible endpoint, in the fewest calls: one
 /// RunInstances per layer (tags and data disks included), one describe per resource kind.
 /// The cloud is the truth: the inventory is always read back from the API.
-public final class EC2Provider: CloudProvider, @unchecked Sendable {
+public final class EC2Provider: CloudProvider, Sendable {
     public var kind: String { "ec2" }
 
     let client: QueryClient
@@ -130,18 +130,20 @@ struct Params {
 }
 
 /// What describe calls learnt, for the calls that follow.
-final class Cache: @unchecked Sendable {
-    private let lock = NSLock()
-    private var groups: [String: String] = [:]        // "cluster/layer" → sg-…
-    private var allocations: [String: String] = [:]   // public ip → eipalloc-…
-    private var diskMaps: [String: [String: (String, String)]] = [:]  // instance → device → (disk, mount)
+final class Cache: Sendable {
+    private struct Learnt {
+        var groups: [String: String] = [:]        // "cluster/layer" → sg-…
+        var allocations: [String: String] = [:]   // public ip → eipalloc-…
+        var diskMaps: [String: [String: (String, String)]] = [:]  // instance → device → (disk, mount)
+    }
+    private let learnt = Locked(Learnt())
 
-    func group(_ cluster: String, _ layer: String) -> String? { lock.withLock { groups["\(cluster)/\(layer)"] } }
-    func setGroup(_ cluster: String, _ layer: String, _ id: String?) { lock.withLock { groups["\(cluster)/\(layer)"] = id } }
-    func disks(_ instance: String) -> [String: (String, String)] { lock.withLock { diskMaps[instance] ?? [:] } }
-    func setDisks(_ instance: String, _ map: [String: (String, String)]) { lock.withLock { diskMaps[instance] = map } }
-    func allocation(_ ip: String) -> String? { lock.withLock { allocations[ip] } }
-    func setAllocation(_ ip: String, _ id: String?) { lock.withLock { allocations[ip] = id } }
+    func group(_ cluster: String, _ layer: String) -> String? { learnt.withLock { $0.groups["\(cluster)/\(layer)"] } }
+    func setGroup(_ cluster: String, _ layer: String, _ id: String?) { learnt.withLock { $0.groups["\(cluster)/\(layer)"] = id } }
+    func disks(_ instance: String) -> [String: (String, String)] { learnt.withLock { $0.diskMaps[instance] ?? [:] } }
+    func setDisks(_ instance: String, _ map: [String: (String, String)]) { learnt.withLock { $0.diskMaps[instance] = map } }
+    func allocation(_ ip: String) -> String? { learnt.withLock { $0.allocations[ip] } }
+    func setAllocation(_ ip: String, _ id: String?) { learnt.withLock { $0.allocations[ip] = id } }
 }
 
 /// "1-3,7" ⇄ [1, 2, 3, 7]: slot numbers fit in one tag value (256 characters) this way.

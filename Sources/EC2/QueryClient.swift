@@ -110,25 +110,25 @@ public struct QueryClient: Sendable {
 }
 
 /// Counts the calls made (and retried), by action: figures for plans, tests and benchmarks.
-public final class CallLog: @unchecked Sendable {
-    private let lock = NSLock()
-    private var sentByAction: [String: Int] = [:]
-    private var retries = 0
+public final class CallLog: Sendable {
+    private struct Counts {
+        var sentByAction: [String: Int] = [:]
+        var retries = 0
+    }
+    private let counts = Locked(Counts())
 
     public init() {}
 
-    func sent(_ action: String) { lock.withLock { sentByAction[action, default: 0] += 1 } }
-    func retried(_ action: String) { lock.withLock { retries += 1 } }
+    func sent(_ action: String) { counts.withLock { $0.sentByAction[action, default: 0] += 1 } }
+    func retried(_ action: String) { counts.withLock { $0.retries += 1 } }
 
     /// Calls that reached the wire, retries included.
-    public var total: Int { lock.withLock { sentByAction.values.reduce(0, +) } }
-    public var retried: Int { lock.withLock { retries } }
-    public var byAction: [String: Int] { lock.withLock { sentByAction } }
+    public var total: Int { byAction.values.reduce(0, +) }
+    public var retried: Int { counts.value.retries }
+    public var byAction: [String: Int] { counts.value.sentByAction }
 
     /// Calls whose action changes something (not Describe*, Get*, List*).
     public var mutating: Int {
-        lock.withLock {
-            sentByAction.filter { !["Describe", "Get", "List"].contains(where: $0.key.hasPrefix) }.values.reduce(0, +)
-        }
+        byAction.filter { !["Describe", "Get", "List"].contains(where: $0.key.hasPrefix) }.values.reduce(0, +)
     }
 }

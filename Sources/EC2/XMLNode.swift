@@ -3,14 +3,16 @@ import Foundation
 import FoundationXML
 #endif
 
-/// A parsed XML element: enough DOM to read EC2 responses.
-public final class XMLNode: @unchecked Sendable {
+/// A parsed XML element: enough DOM to read EC2 responses. Immutable once parsed.
+public final class XMLNode: Sendable {
     public let name: String
-    public var text = ""
-    public var children: [XMLNode] = []
+    public let text: String
+    public let children: [XMLNode]
 
-    init(name: String) {
+    init(name: String, text: String, children: [XMLNode]) {
         self.name = name
+        self.text = text
+        self.children = children
     }
 
     /// The first child element with this name.
@@ -46,24 +48,24 @@ public final class XMLNode: @unchecked Sendable {
         return delegate.root
     }
 
+    /// Builds nodes bottom-up: an element becomes a node when it ends, with its text and children.
     private final class Builder: NSObject, XMLParserDelegate {
-        var stack: [XMLNode] = []
+        var stack: [(name: String, text: String, children: [XMLNode])] = []
         var root: XMLNode?
 
         func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
                     attributes: [String: String] = [:]) {
-            let node = XMLNode(name: name)
-            stack.last?.children.append(node)
-            if root == nil { root = node }
-            stack.append(node)
+            stack.append((name, "", []))
         }
 
         func parser(_ parser: XMLParser, foundCharacters string: String) {
-            stack.last?.text += string
+            if !stack.isEmpty { stack[stack.count - 1].text += string }
         }
 
         func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
-            stack.removeLast()
+            guard let open = stack.popLast() else { return }
+            let node = XMLNode(name: open.name, text: open.text, children: open.children)
+            if stack.isEmpty { root = node } else { stack[stack.count - 1].children.append(node) }
         }
     }
 }

@@ -63,12 +63,13 @@ extension Engine {
         try await forEachConcurrently(repairing, limit: options.parallelism) { instance in
             try await self.attachVolumes(spec, instance, inventory, provider)
         }
-        let outcomes = OutcomeBox()
+        // which instances came online and which failed setup, gathered from concurrent pipelines
+        let outcomes = Locked<(online: [Instance], failed: [Instance])>(([], []))
         try await forEachConcurrently(joining, limit: options.parallelism) { instance in
             try await self.attachVolumes(spec, instance, inventory, provider)
             let layer = spec.layer(instance.layer)
             guard await hooks.run(.setup, instance, reason: "launched") else {
-                outcomes.failed(instance)
+                outcomes.withLock { $0.failed.append(instance) }
                 return
             }
             for app in layer?.apps ?? [] {
@@ -78,7 +79,7 @@ extension Engine {
                 }
                 _ = await hooks.run(.deploy, instance, reason: "setup", app: app)
             }
-            outcomes.online(instance)
+            outcomes.withLock { $0.online.append(instance) }
         }
         // Statuses are written in one call per status (one CreateTags on EC2).
         let (online, failed) = outcomes.value
@@ -181,15 +182,4 @@ extension Engine {
             try await provider.attach(volume: volume.id, to: instance.id, at: volumeSpec.mount)
         }
     }
-}
-
-/// Which instances came online and which failed setup, gathered from concurrent pipelines.
-final class OutcomeBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var onlineInstances: [Instance] = []
-    private var failedInstances: [Instance] = []
-
-    func online(_ instance: Instance) { lock.withLock { onlineInstances.append(instance) } }
-    func failed(_ instance: Instance) { lock.withLock { failedInstances.append(instance) } }
-    var value: ([Instance], [Instance]) { lock.withLock { (onlineInstances, failedInstances) } }
 }

@@ -103,13 +103,7 @@ public final class LuaVM {
 
     /// Loads a recipe file as a function named by `displayPath`, without running it.
     public func loadFile(_ url: URL, displayPath: String) throws -> LuaFunction {
-        let source: String
-        do {
-            source = try String(contentsOf: url, encoding: .utf8)
-        } catch {
-            throw LuaError(kind: .runtime, message: "\(displayPath): cannot read: \(error.localizedDescription)")
-        }
-        try loadText(source, chunkName: "@" + displayPath, on: L)
+        try loadText(try Self.source(of: url, displayPath: displayPath), chunkName: "@" + displayPath, on: L)
         return LuaFunction(ref: cr_ref(L))
     }
 
@@ -120,13 +114,16 @@ public final class LuaVM {
 
     /// Loads a recipe file as a chunk named by `displayPath` and runs it as a coroutine.
     public func runFile(_ url: URL, displayPath: String, args: [LuaValue] = []) async throws -> [LuaValue] {
-        let source: String
+        try await run(source: try Self.source(of: url, displayPath: displayPath), chunkName: "@" + displayPath, args: args)
+    }
+
+    /// A recipe file's text; a file that cannot be read is an error naming `displayPath`.
+    private static func source(of url: URL, displayPath: String) throws -> String {
         do {
-            source = try String(contentsOf: url, encoding: .utf8)
+            return try String(contentsOf: url, encoding: .utf8)
         } catch {
             throw LuaError(kind: .runtime, message: "\(displayPath): cannot read: \(error.localizedDescription)")
         }
-        return try await run(source: source, chunkName: "@" + displayPath, args: args)
     }
 
     /// Loads `source` and runs it as the main coroutine, driving every coroutine it starts.

@@ -25,11 +25,11 @@ extension RecipeRunner {
                 if options.printPlans { Self.printPlan(plan, output) }
                 guard options.mode == .apply, !plan.isEmpty else {
                     if options.mode == .apply { try engine.remember(declaration.spec, recipe: recipe) }
-                    summary.add(cluster: name, plan: plan, report: nil)
+                    summary.withLock { $0.add(cluster: name, plan: plan, report: nil) }
                     return []
                 }
                 let report = try await engine.apply(plan, spec: declaration.spec, recipe: recipe, hooks: hooks, options: options.apply)
-                summary.add(cluster: name, plan: plan, report: report)
+                summary.withLock { $0.add(cluster: name, plan: plan, report: report) }
                 if !report.online.isEmpty { output("\(name): online \(Self.names(report.online))") }
                 if !report.setupFailed.isEmpty { output("\(name): setup failed on \(report.setupFailed.joined(separator: ", ")) (see recipe events)") }
                 return []

@@ -36,10 +36,13 @@ extension RecipeRunner {
             clusterHooks: declarations.mapValues { recipeHooks($0, vm.callbacks) },
             declarations: declarations.mapValues(\.spec),
             events: scheduled.events, timers: scheduled.timers, alarms: scheduled.alarms, callbacks: vm.callbacks)
-        let outcome = HostOutcome<T>()
+        // what the body returned or threw, handed from its task back to this caller
+        let outcome = Locked<Result<T, any Error>?>(nil)
         vm.register("host_wait") { _ in
             .async {
-                do { outcome.set(.success(try await body(hosted))) } catch { outcome.set(.failure(error)) }
+                let result: Result<T, any Error>
+                do { result = .success(try await body(hosted)) } catch { result = .failure(error) }
+                outcome.withLock { $0 = result }
                 return []
             }
         }
@@ -52,15 +55,6 @@ extension RecipeRunner {
         guard let result = outcome.value else { throw CloudError("the host of \(file.path) ended early") }
         return try result.get()
     }
-}
-
-/// What the host's body returned or threw, handed from its task back to the caller.
-final class HostOutcome<T: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var outcome: Result<T, any Error>?
-
-    var value: Result<T, any Error>? { lock.withLock { outcome } }
-    func set(_ result: Result<T, any Error>) { lock.withLock { outcome = result } }
 }
 
 /// Runs engine work with the hooks of the recipe that last declared a cluster, so a deploy from the

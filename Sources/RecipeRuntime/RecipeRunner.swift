@@ -38,6 +38,13 @@ public struct RunSummary: Sendable {
 
     /// Whether any declared cluster had something to change.
     public var changes: Bool { plans.values.contains { !$0.isEmpty } }
+
+    /// Notes what converging (or planning) a cluster gave.
+    mutating func add(cluster: String, plan: Plan, report: ConvergeReport?) {
+        if !clusters.contains(cluster) { clusters.append(cluster) }
+        plans[cluster] = plan
+        reports[cluster] = report
+    }
 }
 
 /// Runs recipe files: a sandboxed VM with the primitives bound to an Engine.
@@ -45,7 +52,8 @@ public final class RecipeRunner {
     let engine: Engine
     let options: RecipeOptions
     let output: @Sendable (String) -> Void
-    let summary = SummaryBox()
+    /// The run's summary, written by primitive tasks as they finish.
+    let summary = Locked(RunSummary())
     var recipe: RecipeSource?
     /// Clusters declared by this run, applied when the recipe first needs the state or ends.
     var declarations: [String: Declaration] = [:]
@@ -132,21 +140,5 @@ public enum StdlibLocator {
             return URL(fileURLWithPath: candidate)
         }
         return URL(fileURLWithPath: FileManager.default.currentDirectoryPath + "/Stdlib")
-    }
-}
-
-/// The run's summary, written by primitive tasks as they finish.
-final class SummaryBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var summary = RunSummary()
-
-    var value: RunSummary { lock.withLock { summary } }
-
-    func add(cluster: String, plan: Plan, report: ConvergeReport?) {
-        lock.withLock {
-            if !summary.clusters.contains(cluster) { summary.clusters.append(cluster) }
-            summary.plans[cluster] = plan
-            summary.reports[cluster] = report
-        }
     }
 }

@@ -1,3 +1,4 @@
+import Cloud
 import Engine
 import Foundation
 import LuaKit
@@ -14,46 +15,49 @@ struct ResolvedHook: Sendable {
 }
 
 /// The recipes `recipe serve` hosts, by path, and their hooks by key. Read from every loop.
-final class HookRegistry: @unchecked Sendable {
-    private let lock = NSLock()
-    private var recipes: [String: HostedRecipe] = [:]
-    private var hooks: [String: ResolvedHook] = [:]
-    private var eventHooks: [(EventHook, ResolvedHook)] = []
+final class HookRegistry: Sendable {
+    private struct Hosted {
+        var recipes: [String: HostedRecipe] = [:]
+        var hooks: [String: ResolvedHook] = [:]
+        var eventHooks: [(EventHook, ResolvedHook)] = []
+
+        /// The hooks by key and the event hooks, from the recipes hosted now.
+        mutating func rebuild() {
+            hooks = [:]
+            eventHooks = []
+            for hosted in recipes.values {
+                let scope = hosted.clusters
+                func add(_ key: String, _ function: LuaFunction, _ options: HookOptions) -> ResolvedHook {
+                    let resolved = ResolvedHook(key: key, function: function, options: options, callbacks: hosted.callbacks, scope: scope)
+                    hooks[key] = resolved
+                    return resolved
+                }
+                for hook in hosted.events { eventHooks.append((hook, add(hook.key, hook.function, hook.options))) }
+                for timer in hosted.timers { _ = add(timer.key, timer.function, timer.options) }
+                for alarm in hosted.alarms { _ = add(alarm.key, alarm.function, alarm.options) }
+            }
+        }
+    }
+    private let state = Locked(Hosted())
 
     func attach(_ hosted: HostedRecipe) {
-        lock.withLock {
-            recipes[hosted.path] = hosted
-            rebuild()
+        state.withLock {
+            $0.recipes[hosted.path] = hosted
+            $0.rebuild()
         }
     }
 
-    private func rebuild() {
-        hooks = [:]
-        eventHooks = []
-        for hosted in recipes.values {
-            let scope = hosted.clusters
-            func add(_ key: String, _ function: LuaFunction, _ options: HookOptions) -> ResolvedHook {
-                let resolved = ResolvedHook(key: key, function: function, options: options, callbacks: hosted.callbacks, scope: scope)
-                hooks[key] = resolved
-                return resolved
-            }
-            for hook in hosted.events { eventHooks.append((hook, add(hook.key, hook.function, hook.options))) }
-            for timer in hosted.timers { _ = add(timer.key, timer.function, timer.options) }
-            for alarm in hosted.alarms { _ = add(alarm.key, alarm.function, alarm.options) }
-        }
-    }
-
-    func hook(_ key: String) -> ResolvedHook? { lock.withLock { hooks[key] } }
+    func hook(_ key: String) -> ResolvedHook? { state.withLock { $0.hooks[key] } }
 
     /// The event hooks that take an event of `kind` in `cluster`: those of recipes that declare
     /// the cluster, and those of recipes that declare none.
     func matching(kind: String, cluster: String?) -> [ResolvedHook] {
-        lock.withLock {
-            eventHooks.filter { hook, resolved in
+        state.withLock {
+            $0.eventHooks.filter { hook, resolved in
                 hook.matches(kind) && (resolved.scope.isEmpty || cluster.map(resolved.scope.contains) == true)
             }.map(\.1)
         }
     }
 
-    var hosted: [HostedRecipe] { lock.withLock { Array(recipes.values) } }
+    var hosted: [HostedRecipe] { state.withLock { Array($0.recipes.values) } }
 }

@@ -7,7 +7,7 @@ import Store
 /// `recipe serve`: hosts the recipes of the clusters this state manages (and any given), and
 /// runs their hooks on events, timers and thresholds until it is stopped. Everything it decides
 /// is written to the Store first, so a restart picks up where it stopped.
-public final class Serve: @unchecked Sendable {
+public final class Serve: Sendable {
     let engine: Engine
     let extra: [URL]
     let output: @Sendable (String) -> Void
@@ -16,11 +16,10 @@ public final class Serve: @unchecked Sendable {
     let timers: Timers
     let alarms: Alarms
     let detector: FailureDetector
-    private let lock = NSLock()
     /// Per hosted recipe: its content hash, hook keys, and how to stop its host.
-    private var hosts: [String: Host] = [:]
+    private let hosts = Locked<[String: Host]>([:])
     /// Versions that failed to load, so they are not tried every two seconds.
-    private var failed: [String: String] = [:]
+    private let failed = Locked<[String: String]>([:])
 
     struct Host {
         let sha256: String
@@ -86,7 +85,7 @@ public final class Serve: @unchecked Sendable {
         }
         for path in paths.sorted() {
             guard let sha = try? Digest.sha256(of: URL(fileURLWithPath: path)) else { continue }
-            if lock.withLock({ hosts[path]?.sha256 == sha || failed[path] == sha }) { continue }
+            if hosts.value[path]?.sha256 == sha || failed.value[path] == sha { continue }
             await host(path, sha: sha, arguments: arguments[path] ?? [:])
         }
     }
@@ -112,7 +111,7 @@ public final class Serve: @unchecked Sendable {
             } catch {
                 self.record("serve.load_failed", detail: path, result: "failed: \(error)")
                 output("recipe serve: \(path) not loaded: \(error)")
-                self.lock.withLock { self.failed[path] = sha }
+                self.failed.withLock { $0[path] = sha }
                 readied.yield(false)
             }
         }
@@ -122,9 +121,10 @@ public final class Serve: @unchecked Sendable {
     /// The new version takes over (so no event falls between two versions), then the old one stops.
     private func attach(_ hosted: HostedRecipe, sha: String, stop: AsyncStream<Void>.Continuation) async {
         let keys = Set(hosted.events.map(\.key) + hosted.timers.map(\.key) + hosted.alarms.map(\.key))
-        let previous = lock.withLock {
-            defer { hosts[hosted.path] = Host(sha256: sha, keys: keys, stop: stop) }
-            return hosts[hosted.path]
+        let previous = hosts.withLock { hosts in
+            let previous = hosts[hosted.path]
+            hosts[hosted.path] = Host(sha256: sha, keys: keys, stop: stop)
+            return previous
         }
         registry.attach(hosted)
         try? await timers.load(hosted.timers, cluster: hosted.clusters.first, replacing: previous?.keys ?? [])
