@@ -391,39 +391,20 @@ function Cluster:scale(layer, count)
   return prim.cluster_scale(self.name, layer, count)
 end
 
+-- The recipe that last declared the cluster: { file = PATH, arguments = { KEY = VALUE } }, or nil.
+function Cluster:recipe() return prim.cluster_recipe(self.name) end
+
 -- Layers that declare heal or autoscale, and clusters that declare backups, get the Stdlib
 -- cookbook of that name (Stdlib/heal.lua, autoscale.lua, backup.lua): plain Lua hooks on events,
--- timers and thresholds, run by `recipe serve`. autoscale and backups are the cookbooks' own
--- settings: they are taken out of the copy that is declared, and the cookbooks are called once
--- the declaration is in (their thresholds name its layers).
-local function without_cookbooks(spec)
-  if type(spec) ~= "table" or type(spec.layers) ~= "table" then return spec end
-  local copy = {}
-  for k, v in pairs(spec) do copy[k] = v end
-  copy.backups = nil
-  copy.layers = {}
-  for layer_name, layer in pairs(spec.layers) do
-    if type(layer) == "table" and layer.autoscale then
-      local l = {}
-      for k, v in pairs(layer) do l[k] = v end
-      l.autoscale = nil
-      layer = l
-    end
-    copy.layers[layer_name] = layer
-  end
-  return copy
-end
-
+-- timers and thresholds, run by `recipe serve`. Their settings are fields of the declaration,
+-- checked and recorded with it; the cookbooks are called once it is in (their thresholds name
+-- its layers).
 local function watch_with_cookbooks(name, spec)
-  if type(spec) ~= "table" or type(spec.layers) ~= "table" then return end
-  for layer_name, layer in pairs(spec.layers) do
-    if type(layer) == "table" and layer.heal then require("heal").watch(name, layer_name) end
-    if type(layer) == "table" and layer.autoscale then require("autoscale").watch(name, layer_name, layer.autoscale) end
+  for layer_name, layer in pairs(spec.layers or {}) do
+    if layer.heal then require("heal").watch(name, layer_name) end
+    if layer.autoscale then require("autoscale").watch(name, layer_name, layer.autoscale) end
   end
-  for layer_name, options in pairs(type(spec.backups) == "table" and spec.backups or {}) do
-    if type(spec.layers[layer_name]) ~= "table" then
-      prim.raise("cluster " .. name .. ": backups names layer '" .. tostring(layer_name) .. "', which it does not declare")
-    end
+  for layer_name, options in pairs(spec.backups or {}) do
     require("backup").watch(name, layer_name, options)
   end
 end
@@ -433,7 +414,7 @@ end
 cluster = setmetatable({}, {
   __call = function(_, name)
     return function(spec)
-      prim.cluster_declare(name, with_hooks(without_cookbooks(spec)))
+      prim.cluster_declare(name, with_hooks(spec))
       watch_with_cookbooks(name, spec)
       local queued = false
       for _, n in ipairs(pending) do queued = queued or n == name end

@@ -59,6 +59,14 @@ extension RecipeRunner {
                 [try LiveSpec(store: engine.store).table(cluster: name, instances: try await engine.listInstances(cluster: name, layer: nil))]
             }
         }
+        // The recipe that last declared the cluster, so a recipe can tell its own clusters apart.
+        vm.register("cluster_recipe") { call in
+            let name = try call.string(1, "recipe")
+            guard let record = try engine.store.cluster(name), let path = record.recipePath else { return .value(.nil) }
+            return .value(.table(LuaTable(fields: [
+                "file": .string(path), "arguments": .table(LuaTable(fields: record.arguments.mapValues(Self.argumentValue))),
+            ])))
+        }
         vm.register("plan_mode") { _ in .value(.bool(options.mode == .plan)) }
     }
 

@@ -36,6 +36,27 @@ import Testing
         Case(name: "loadlib", source: "package.loadlib(\"libc.so.6\", \"system\")\n", line: 1, says: "package.loadlib is not available"),
         Case(name: "bytecode", source: "local f = load(\"\\27LuaT\\0\")\n", line: 1, says: "loading bytecode is not allowed"),
         Case(name: "sethook", source: "debug.sethook(function() end, \"l\")\n", line: 1, says: "debug.sethook is not available"),
+        // the settings of the cookbooks a declaration names, checked with the declaration
+        Case(name: "backups-typo", source: "local n = 1\ncluster \"bad\" {\n  layers = { web = {} },\n  backups = { web = { evrey = \"5s\" } },\n}\n",
+             line: 2, says: "cluster bad: backups.web: unknown field 'evrey' (known: every, keep)"),
+        Case(name: "backups-keep", source: "cluster \"bad\" { layers = { web = {} }, backups = { web = { keep = 0 } } }\n", line: 1,
+             says: "cluster bad: backups.web: keep must be between 1 and 10000, got 0"),
+        Case(name: "backups-every", source: "cluster \"bad\" { layers = { web = {} }, backups = { web = { every = \"soon\" } } }\n", line: 1,
+             says: "cluster bad: backups.web: every: 'soon' is not a duration above zero"),
+        Case(name: "autoscale-typo", source: "\ncluster \"bad\" { layers = { web = { autoscale = { mertic = \"cpu\" } } } }\n", line: 2,
+             says: "layer web: autoscale: unknown field 'mertic' (known: cooldown, down, max, metric, min, schedule, stat, up)"),
+        Case(name: "autoscale-above", source: "cluster \"bad\" { layers = { web = { autoscale = { metric = \"cpu\", up = { above = \"70%\" } } } } }\n",
+             line: 1, says: "layer web: autoscale: up.above must be a number"),
+        Case(name: "autoscale-step", source: "cluster \"bad\" { layers = { web = { autoscale = { metric = \"cpu\", down = { below = 5, remve = 1 } } } } }\n",
+             line: 1, says: "layer web: autoscale: down: unknown field 'remve' (known: below, remove, sustain)"),
+        Case(name: "autoscale-bounds", source: "cluster \"bad\" { layers = { web = { autoscale = { metric = \"cpu\", up = { above = 1 }, min = 5, max = 2 } } } }\n",
+             line: 1, says: "layer web: autoscale: min (5) is above max (2)"),
+        Case(name: "autoscale-days", source: "cluster \"bad\" { layers = { web = { autoscale = { metric = \"cpu\",\n  schedule = { { days = \"mon-fry\", from = \"08:00\", to = \"20:00\", count = 2 } } } } } }\n",
+             line: 1, says: "layer web: autoscale: schedule[1].days: 'mon-fry' is not days"),
+        Case(name: "autoscale-time", source: "cluster \"bad\" { layers = { web = { autoscale = { metric = \"cpu\",\n  schedule = { { from = \"8h\", to = \"20:00\", count = 2 } } } } } }\n",
+             line: 1, says: "layer web: autoscale: schedule[1].from must be a time HH:MM"),
+        Case(name: "autoscale-empty", source: "cluster \"bad\" { layers = { web = { autoscale = { metric = \"cpu\" } } } }\n", line: 1,
+             says: "layer web: autoscale needs up, down or schedule"),
     ]
 
     @Test(arguments: cases)
