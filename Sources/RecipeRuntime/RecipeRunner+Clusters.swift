@@ -80,17 +80,9 @@ extension RecipeRunner {
 
     /// The hooks of one declaration, with attributes layered cluster < layer < run.
     func recipeHooks(_ declaration: Declaration, _ callbacks: LuaCallbacks) -> RecipeHooks {
-        let run = JSONValue.object(options.arguments.mapValues { text in
-            switch Self.argumentValue(text) {
-            case .int(let i): return .int(i)
-            case .number(let d): return .number(d)
-            case .bool(let b): return .bool(b)
-            default: return .string(text)
-            }
-        })
         var attributes: [String: LuaValue] = [:]
         for layer in declaration.spec.layers {
-            attributes[layer.name] = JSONBridge.lua(declaration.spec.attributes.merged(with: layer.attributes).merged(with: run))
+            attributes[layer.name] = HookAttributes.of(declaration.spec, layer: layer.name, arguments: options.arguments)
         }
         return RecipeHooks(callbacks: callbacks, layers: declaration.hooks, global: globalHooks, attributes: attributes)
     }
@@ -120,17 +112,17 @@ struct RecipeHooks: LifecycleHooks {
     func run(_ kind: HookKind, _ event: HookEvent, timeLimit: Double) async throws {
         let functions = ((layers[event.layer]?[kind]).map { [$0] } ?? []) + (global[kind] ?? [])
         guard !functions.isEmpty else { return }
-        var table = LuaTable()
-        table["hook"] = .string(kind.rawValue)
-        table["cluster"] = .string(event.cluster)
-        table["layer"] = .string(event.layer)
-        table["instance"] = event.instance.lua
-        table["reason"] = .string(event.reason)
-        table["app"] = event.app.map(LuaValue.string) ?? .nil
-        table["target"] = event.target?.lua ?? .nil
-        table["attributes"] = attributes[event.layer] ?? .table(LuaTable())
+        var told = LuaHookEvent(kind: kind.rawValue)
+        told.cluster = event.cluster
+        told.layer = event.layer
+        told.instance = event.instance
+        told.subject = event.instance.name
+        told.reason = event.reason
+        told.app = event.app
+        told.target = event.target
+        told.attributes = attributes[event.layer] ?? .table(LuaTable())
         for function in functions {
-            _ = try await callbacks.call(function, [.table(table)], timeLimit: timeLimit)
+            _ = try await callbacks.call(function, [told.lua], timeLimit: timeLimit)
         }
     }
 }
