@@ -57,6 +57,11 @@ import Testing
              line: 1, says: "layer web: autoscale: schedule[1].from must be a time HH:MM"),
         Case(name: "autoscale-empty", source: "cluster \"bad\" { layers = { web = { autoscale = { metric = \"cpu\" } } } }\n", line: 1,
              says: "layer web: autoscale needs up, down or schedule"),
+        // the prelude's own modules: no recipe reaches them with require, errors inside them name the recipe line
+        Case(name: "internal-module", source: "local m = require \"recipe.instance\"\n", line: 1, says: "module 'recipe.instance' not found"),
+        Case(name: "no-cluster", source: "-- nothing declared yet\nlocal v = volume.create{ size_gb = 1 }\n", line: 2, says: "no cluster given"),
+        Case(name: "no-such-cluster", source: "local function get()\n  return cluster.get(\"nowhere\"), 1\nend\nget()\n", line: 2,
+             says: "no cluster named nowhere"),
     ]
 
     @Test(arguments: cases)

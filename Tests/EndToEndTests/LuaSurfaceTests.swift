@@ -2,8 +2,25 @@ import Foundation
 import Store
 import Testing
 
-/// The recipe surface as a whole: every kind of hook gets the same event.
+/// The recipe surface as a whole: the prelude's modules cannot be replaced from a recipe's folder,
+/// and every kind of hook gets the same event.
 @Suite struct LuaSurfaceTests {
+    @Test func filesBesideARecipeNamedLikeThePreludesModulesDoNotReplaceThem() throws {
+        let h = try Harness()
+        defer { h.cleanup() }
+        for name in ["core", "cluster", "event", "hooks", "instance", "recipe/cluster"] {
+            _ = try h.write("\(name).lua", "error('\(name).lua beside the recipe was loaded')\n")
+        }
+        let recipe = try h.write("uses.lua", """
+            local c = cluster "empty" { layers = { web = { count = 0 } } }
+            on("setup", function() end)
+            log.info("layer web has %d instances", c:layer("web").count)
+            """)
+        let output = try h.recipe(["run", recipe])
+        #expect(output.code == 0, "\(output.stderr)")
+        #expect(output.stdout.contains("[info] layer web has 0 instances"), "\(output.stdout)")
+    }
+
     @Test func everyKindOfHookGetsTheSameEventShape() throws {
         let h = try Harness()
         defer { h.cleanup() }
