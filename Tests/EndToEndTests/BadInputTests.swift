@@ -57,6 +57,15 @@ import Testing
              line: 1, says: "layer web: autoscale: schedule[1].from must be a time HH:MM"),
         Case(name: "autoscale-empty", source: "cluster \"bad\" { layers = { web = { autoscale = { metric = \"cpu\" } } } }\n", line: 1,
              says: "layer web: autoscale needs up, down or schedule"),
+        // cookbooks called directly name the caller's line, not a line of Stdlib
+        Case(name: "haproxy-typo", source: "local haproxy = require \"haproxy\"\n\nlocal hooks = haproxy.hooks { listen = 8080, backnd = \"web\" }\n",
+             line: 3, says: "haproxy.hooks: unknown option 'backnd' (known: backend, drain_timeout, health, listen, port)"),
+        Case(name: "haproxy-missing", source: "local haproxy = require \"haproxy\"\nlocal configure = haproxy.configure { listen = 8080 }\n",
+             line: 2, says: "haproxy.configure: backend is required"),
+        Case(name: "backup-watch", source: "local backup = require \"backup\"\nbackup.watch(\"shop\", \"db\", { evrey = \"1h\" })\n",
+             line: 2, says: "backups.db: unknown field 'evrey' (known: every, keep)"),
+        Case(name: "autoscale-watch", source: "local autoscale = require \"autoscale\"\n\nautoscale.watch(\"shop\", \"web\", { metric = \"cpu\",\n  schedule = { { from = \"8\", to = \"9:00\" } } })\n",
+             line: 3, says: "autoscale.schedule: time '8' is not HH:MM"),
         // the prelude's own modules: no recipe reaches them with require, errors inside them name the recipe line
         Case(name: "internal-module", source: "local m = require \"recipe.instance\"\n", line: 1, says: "module 'recipe.instance' not found"),
         Case(name: "no-cluster", source: "-- nothing declared yet\nlocal v = volume.create{ size_gb = 1 }\n", line: 2, says: "no cluster given"),
