@@ -3,7 +3,7 @@ import Store
 import Testing
 
 /// The recipe surface as a whole: the prelude's modules cannot be replaced from a recipe's folder,
-/// and every kind of hook gets the same event.
+/// every kind of hook gets the same event, and docs/lua.md says what the Stdlib says.
 @Suite struct LuaSurfaceTests {
     @Test func filesBesideARecipeNamedLikeThePreludesModulesDoNotReplaceThem() throws {
         let h = try Harness()
@@ -70,5 +70,19 @@ import Testing
         #expect(seen("shape alarm.fired: actor,attempt,attributes,cluster,detail,due,id,kind,layer,result,subject,time; methods false; tier web"))
         h.stop(serve)
         #expect(!((try? String(contentsOf: log, encoding: .utf8)) ?? "").contains("unexpected field"))
+    }
+
+    @Test func theReferencePageIsUpToDate() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "tools/luadoc.py", "--check"]
+        process.currentDirectoryURL = Harness.repo
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let said = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "docs/lua.md or a --- block: \(said)")
     }
 }
