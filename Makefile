@@ -6,7 +6,7 @@ APT_PACKAGES := liblua5.4-dev libsqlite3-dev python3 python3-venv tar curl git h
 VENV := .venv
 SWIFT_JOBS ?= 2
 
-.PHONY: deps venv build release run test bench clean
+.PHONY: deps venv build release run test docs bench clean
 
 # Installs the Debian packages the build and the tests need, only when one is missing.
 deps:
@@ -46,6 +46,10 @@ test: deps venv
 	swift build --build-tests -j $(SWIFT_JOBS)
 	swift test --skip-build --filter '$(UNIT_TESTS)'
 	swift test --skip-build --skip '$(UNIT_TESTS)'
+
+# docs/lua.md, the reference of the Lua surface, from the --- blocks of Stdlib/ (a test fails when it is stale).
+docs:
+	python3 tools/luadoc.py
 
 bench: release venv
 	swift build -c release -j $(SWIFT_JOBS) --product bridge-bench

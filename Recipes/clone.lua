@@ -1,9 +1,13 @@
 -- Clones a cluster: the same layers (counts × scale, at least one instance each), firewall,
--- users, apps and attributes. With data=snapshot every volume of the source is snapshotted and
--- the clone's volumes are built from those snapshots, slot by slot; then the clone is launched.
--- (OpsWorks' clone copied settings and launched nothing; this gives a working copy with its data.)
+-- users, apps, attributes, heal, autoscale and backups. With data=snapshot every volume of the
+-- source is snapshotted and the clone's volumes are built from those snapshots, slot by slot;
+-- then the clone is launched. (OpsWorks' clone copied settings and launched nothing; this gives
+-- a working copy with its data.)
 --
 --   recipe run Recipes/clone.lua from=shop to=shop-staging [scale=0.5] [data=snapshot|empty]
+--
+-- Run again with the same from and to (as `recipe serve` does, to host the clone's heal,
+-- autoscale and backups), it declares the clone as recorded and copies nothing.
 
 local usage = "usage: recipe run Recipes/clone.lua from=SOURCE to=TARGET [scale=F] [data=snapshot|empty]"
 local from, to = arg.from, arg.to
@@ -13,7 +17,14 @@ local data = arg.data or "empty"
 if type(from) ~= "string" or type(to) ~= "string" then error(usage, 0) end
 if not scale or scale <= 0 then error("scale must be a positive number, got " .. tostring(arg.scale), 0) end
 if data ~= "snapshot" and data ~= "empty" then error("data must be snapshot or empty, got " .. tostring(data), 0) end
-if cluster.exists(to) then error(("cluster %s already exists: clone does not touch it"):format(to), 0) end
+if cluster.exists(to) then
+  local made = cluster.get(to):recipe()
+  if not (made and made.file == recipe.file and made.arguments.from == from) then
+    error(("cluster %s already exists: clone does not touch it"):format(to), 0)
+  end
+  cluster.declare(cluster.get(to):spec())
+  return
+end
 
 local spec = cluster.get(from):spec()
 spec.name = to

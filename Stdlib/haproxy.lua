@@ -1,3 +1,4 @@
+---
 -- HAProxy as a layer's load balancer.
 --
 --   local haproxy = require "haproxy"
@@ -6,18 +7,40 @@
 --          on = haproxy.hooks { listen = 8080, backend = "web", port = 8000 } }
 --
 -- The service runs HAProxy in master-worker mode once a configuration exists. The hooks:
---   configure  (whenever instances join or leave) renders the configuration from the backend
---              layer's online instances and reloads HAProxy, which keeps its listening socket;
---   drain      (before a backend instance stops or restarts) stops sending it new requests and
---              waits, up to `drain_timeout` seconds (default 10), for those in flight;
---   ready      (once it answers its health check again) sends it requests again.
--- Drain and ready speak to HAProxy's runtime API on a local socket, through socat.
+-- `configure` (whenever instances join or leave) renders the configuration from the backend
+-- layer's online instances and reloads HAProxy, which keeps its listening socket; `drain`
+-- (before a backend instance stops or restarts) stops sending it new requests and waits, up to
+-- `drain_timeout` seconds (default 10), for those in flight; `ready` (once it answers its health
+-- check again) sends it requests again. Drain and ready speak to HAProxy's runtime API on a
+-- local socket, through socat.
+--
+-- Every function takes the same options, each using those it needs: `listen` (the port HAProxy
+-- listens on), `backend` (the layer it balances), `port` (the backend's port, 8000), `health`
+-- (the path of its health check, /health) and `drain_timeout`.
+-- @module haproxy
 
 local haproxy = {}
 
 local CONFIG = "/etc/haproxy/haproxy.cfg"
 local PIDFILE = "run/haproxy.pid"
 local SOCKET = "run/haproxy.sock"
+
+local KNOWN = { listen = true, backend = true, port = true, health = true, drain_timeout = true }
+
+-- Checks `options` for the function `name` needing the fields `needed`: an error at the line that
+-- called the cookbook (level 3: past this function and the cookbook's own).
+local function check(name, options, needed, usage)
+  if type(options) ~= "table" then error("haproxy." .. name .. usage, 3) end
+  for key in pairs(options) do
+    if not KNOWN[key] then
+      error("haproxy." .. name .. ": unknown option '" .. tostring(key)
+        .. "' (known: backend, drain_timeout, health, listen, port)", 3)
+    end
+  end
+  for _, key in ipairs(needed) do
+    if options[key] == nil then error("haproxy." .. name .. ": " .. key .. " is required; " .. name .. usage, 3) end
+  end
+end
 
 local TEMPLATE = [[
 # rendered by Stdlib/haproxy.lua for {{cluster}}: do not edit, configure overwrites it
@@ -50,9 +73,15 @@ backend {{backend}}
 {{/servers}}
 ]]
 
--- The service entry: waits for the first configuration, then becomes HAProxy (exec), so the
--- agent supervises HAProxy itself.
+---
+-- The service entry for the balancer layer: it waits for the first configuration, then becomes
+-- HAProxy (exec), so the agent supervises HAProxy itself.
+-- @param options `{ listen = PORT }`
+-- @return a service for the layer's `services`
+-- @usage
+-- services = { haproxy = haproxy.service { listen = 8080 } }
 function haproxy.service(options)
+  check("service", options, { "listen" }, "{ listen = PORT }")
   return {
     command = "while [ ! -f $ROOT" .. CONFIG .. " ]; do sleep 0.1; done; mkdir -p run; "
       .. "exec haproxy -W -db -f $ROOT" .. CONFIG .. " -p " .. PIDFILE,
@@ -60,10 +89,8 @@ function haproxy.service(options)
   }
 end
 
--- The configure hook: every online instance of `backend` behind `listen` on this instance.
-function haproxy.configure(options)
-  assert(type(options) == "table" and options.listen and options.backend,
-    "haproxy.configure{ listen = PORT, backend = LAYER [, port = PORT, health = PATH] }")
+-- The hooks themselves, built once the public functions below have checked their options.
+local function configure_hook(options)
   return function(e)
     local servers = {}
     for _, i in ipairs(instance.list{ cluster = e.cluster, layer = options.backend }) do
@@ -83,6 +110,17 @@ function haproxy.configure(options)
   end
 end
 
+---
+-- The configure hook: every online instance of `backend` behind `listen` on this instance.
+-- @param options `{ listen = PORT, backend = LAYER [, port = PORT, health = PATH] }`
+-- @return the hook, for the balancer layer's `on.configure`
+-- @usage
+-- on = { configure = haproxy.configure { listen = 8080, backend = "web" } }
+function haproxy.configure(options)
+  check("configure", options, { "listen", "backend" }, "{ listen = PORT, backend = LAYER [, port = PORT, health = PATH] }")
+  return configure_hook(options)
+end
+
 -- Sends one command to the running HAProxy's runtime API (nothing to do before it runs).
 local function runtime(balancer, command)
   local r = run(balancer, "test -S " .. SOCKET .. " || exit 0; echo '" .. command .. "' | socat -t 2 stdio unix-connect:" .. SOCKET)
@@ -96,9 +134,7 @@ local function backend_server(options, e)
   return options.backend .. "/" .. e.target.name
 end
 
--- The drain hook: no new requests for the target; returns once it has none in flight (or at the timeout).
-function haproxy.drain(options)
-  assert(type(options) == "table" and options.backend, "haproxy.drain{ backend = LAYER [, drain_timeout = SECONDS] }")
+local function drain_hook(options)
   return function(e)
     local server = backend_server(options, e)
     if not server then return end
@@ -112,18 +148,46 @@ function haproxy.drain(options)
   end
 end
 
--- The ready hook: the target takes requests again (HAProxy's health check still has its say).
-function haproxy.ready(options)
-  assert(type(options) == "table" and options.backend, "haproxy.ready{ backend = LAYER }")
+---
+-- The drain hook: no new requests for the target; returns once it has none in flight (or at
+-- `drain_timeout` seconds).
+-- @param options `{ backend = LAYER [, drain_timeout = SECONDS] }`
+-- @return the hook, for the balancer layer's `on.drain`
+-- @usage
+-- on = { drain = haproxy.drain { backend = "web", drain_timeout = 5 } }
+function haproxy.drain(options)
+  check("drain", options, { "backend" }, "{ backend = LAYER [, drain_timeout = SECONDS] }")
+  return drain_hook(options)
+end
+
+local function ready_hook(options)
   return function(e)
     local server = backend_server(options, e)
     if server then runtime(e.instance, "set server " .. server .. " state ready") end
   end
 end
 
--- All three hooks for a layer's `on`: configure, drain and ready.
+---
+-- The ready hook: the target takes requests again (HAProxy's health check still has its say).
+-- @param options `{ backend = LAYER }`
+-- @return the hook, for the balancer layer's `on.ready`
+-- @usage
+-- on = { ready = haproxy.ready { backend = "web" } }
+function haproxy.ready(options)
+  check("ready", options, { "backend" }, "{ backend = LAYER }")
+  return ready_hook(options)
+end
+
+---
+-- All three hooks for the balancer layer's `on`: configure, drain and ready.
+-- @param options `{ listen = PORT, backend = LAYER [, port = PORT, health = PATH, drain_timeout = SECONDS] }`
+-- @return `{ configure = fn, drain = fn, ready = fn }`
+-- @usage
+-- on = haproxy.hooks { listen = 8080, backend = "web", port = 8000 }
 function haproxy.hooks(options)
-  return { configure = haproxy.configure(options), drain = haproxy.drain(options), ready = haproxy.ready(options) }
+  check("hooks", options, { "listen", "backend" },
+    "{ listen = PORT, backend = LAYER [, port = PORT, health = PATH, drain_timeout = SECONDS] }")
+  return { configure = configure_hook(options), drain = drain_hook(options), ready = ready_hook(options) }
 end
 
 return haproxy

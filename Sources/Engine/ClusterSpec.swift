@@ -12,6 +12,8 @@ public struct ClusterSpec: Codable, Sendable, Equatable {
     /// App definitions (source, ref, start, port, health ...), deployed by the deploy issue's engine.
     public var apps: [String: JSONValue]
     public var attributes: JSONValue
+    /// Scheduled snapshots of layers' volumes, by layer.
+    public var backups: [String: BackupSpec] = [:]
 
     public init(name: String, provider: String = "local", layers: [LayerSpec], firewall: [FirewallRule] = [],
                 users: [UserSpec] = [], apps: [String: JSONValue] = [:], attributes: JSONValue = .empty) {
@@ -25,6 +27,26 @@ public struct ClusterSpec: Codable, Sendable, Equatable {
     }
 
     public func layer(_ name: String) -> LayerSpec? { layers.first { $0.name == name } }
+}
+
+extension ClusterSpec {
+    private enum CodingKeys: String, CodingKey {
+        case name, provider, providerOptions, layers, firewall, users, apps, attributes, backups
+    }
+
+    /// Declarations recorded before backups were part of the spec read as having none.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        provider = try c.decode(String.self, forKey: .provider)
+        providerOptions = try c.decode([String: String].self, forKey: .providerOptions)
+        layers = try c.decode([LayerSpec].self, forKey: .layers)
+        firewall = try c.decode([FirewallRule].self, forKey: .firewall)
+        users = try c.decode([UserSpec].self, forKey: .users)
+        apps = try c.decode([String: JSONValue].self, forKey: .apps)
+        attributes = try c.decode(JSONValue.self, forKey: .attributes)
+        backups = try c.decodeIfPresent([String: BackupSpec].self, forKey: .backups) ?? [:]
+    }
 }
 
 /// One layer: how many instances, and what each carries.
@@ -43,6 +65,8 @@ public struct LayerSpec: Codable, Sendable, Equatable {
     /// `heal = true` or `{ after = "3s" }`: seconds without a heartbeat before an instance has
     /// failed and is replaced (nil: not healed).
     public var healAfter: Double?
+    /// Thresholds and windows that change the count (nil: a fixed count).
+    public var autoscale: AutoscaleSpec?
 
     public init(name: String, count: Int, instanceType: String? = nil, image: String? = nil, volumes: [VolumeSpec] = [],
                 elasticIP: Bool = false, services: [ServiceSpec] = [], apps: [String] = [],

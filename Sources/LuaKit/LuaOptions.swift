@@ -8,10 +8,28 @@ public struct LuaOptions: Sendable {
     public var timeLimit: Double?
     /// Folders `require` searches, in order.
     public var moduleRoots: [URL]
+    /// The modules a prelude loads with `prim.load_internal(name)`; `require` never finds them.
+    public var internalModules: InternalModules?
 
-    public init(memoryLimit: Int = 512 << 20, timeLimit: Double? = nil, moduleRoots: [URL] = []) {
+    public init(memoryLimit: Int = 512 << 20, timeLimit: Double? = nil, moduleRoots: [URL] = [],
+                internalModules: InternalModules? = nil) {
         self.memoryLimit = memoryLimit
         self.timeLimit = timeLimit
         self.moduleRoots = moduleRoots
+        self.internalModules = internalModules
+    }
+}
+
+/// A folder of a prelude's own modules: `FOLDER/NAME.lua` loads as the internal chunk
+/// `=CHUNKPREFIX/NAME.lua`, whose frames errors skip when they name a line (as the prelude's), so
+/// a mistake caught inside one names the recipe line that called into it.
+public struct InternalModules: Sendable {
+    public var folder: URL
+    /// How the folder is named in chunk names and tracebacks, such as "Stdlib/recipe".
+    public var chunkPrefix: String
+
+    public init(folder: URL, chunkPrefix: String) {
+        self.folder = folder
+        self.chunkPrefix = chunkPrefix
     }
 }

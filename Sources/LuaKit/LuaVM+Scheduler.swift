@@ -320,7 +320,8 @@ extension LuaVM {
     /// `require`'s loader: finds the module under the search roots and pushes its chunk.
     func loadModule(_ call: LuaCall) throws -> LuaReturn {
         let name = try call.string(1, "require")
-        let module = try ModuleSearcher(roots: options.moduleRoots).find(name)
+        let hidden = options.internalModules.map { [$0.folder] } ?? []
+        let module = try ModuleSearcher(roots: options.moduleRoots, hidden: hidden).find(name)
         let source: String
         do {
             source = try String(contentsOf: module.url, encoding: .utf8)
@@ -328,6 +329,23 @@ extension LuaVM {
             throw PrimitiveError("require '\(name)': cannot read \(module.displayPath)")
         }
         try loadText(source, chunkName: "@" + module.displayPath, on: call.state)
+        return .pushed(1)
+    }
+
+    /// `prim.load_internal(name)`: pushes the chunk of one of the prelude's own modules, named as
+    /// an internal chunk.
+    func loadInternal(_ call: LuaCall) throws -> LuaReturn {
+        let name = try call.string(1, "load_internal")
+        guard let modules = options.internalModules else { throw PrimitiveError("load_internal: this VM has no internal modules") }
+        let module = try ModuleSearcher(roots: [modules.folder]).find(name)
+        let source: String
+        do {
+            source = try String(contentsOf: module.url, encoding: .utf8)
+        } catch {
+            throw PrimitiveError("load_internal '\(name)': cannot read \(module.displayPath)")
+        }
+        let relative = module.url.standardizedFileURL.path.dropFirst(modules.folder.standardizedFileURL.path.count + 1)
+        try loadText(source, chunkName: "=\(modules.chunkPrefix)/\(relative)", on: call.state)
         return .pushed(1)
     }
 }

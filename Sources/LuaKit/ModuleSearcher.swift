@@ -1,12 +1,15 @@
 import Foundation
 
 /// Resolves `require "a.b"` to `ROOT/a/b.lua` or `ROOT/a/b/init.lua` under the search roots,
-/// and never to a file outside them.
+/// and never to a file outside them or inside a hidden folder (a prelude's internal modules).
 public struct ModuleSearcher: Sendable {
     public let roots: [URL]
+    /// Folders under the roots that hold no modules: a prelude's internal ones.
+    public let hidden: [URL]
 
-    public init(roots: [URL]) {
+    public init(roots: [URL], hidden: [URL] = []) {
         self.roots = roots
+        self.hidden = hidden
     }
 
     public struct Module: Sendable {
@@ -27,16 +30,22 @@ public struct ModuleSearcher: Sendable {
             let realRoot = root.resolvingSymlinksInPath().path
             for candidate in [relative + ".lua", relative + "/init.lua"] {
                 let url = root.appendingPathComponent(candidate)
+                if isHidden(url.standardizedFileURL.path) { continue }
                 searched.append(DisplayPath.of(url))
                 guard FileManager.default.fileExists(atPath: url.path) else { continue }
                 let real = url.resolvingSymlinksInPath().path
                 guard real.hasPrefix(realRoot + "/") else {
                     throw PrimitiveError("require '\(name)': \(DisplayPath.of(url)) leads outside its search root")
                 }
+                if isHidden(real) { continue }
                 return Module(url: url, displayPath: DisplayPath.of(url))
             }
         }
         throw PrimitiveError("module '\(name)' not found; searched " + searched.joined(separator: ", "))
+    }
+
+    private func isHidden(_ path: String) -> Bool {
+        hidden.contains { path.hasPrefix($0.standardizedFileURL.path + "/") || path.hasPrefix($0.resolvingSymlinksInPath().path + "/") }
     }
 
     static func isValidName(_ name: String) -> Bool {

@@ -12,9 +12,10 @@ struct Declaration {
 /// Reads `cluster "name" { ... }` into a Declaration, refusing bad input with a message that
 /// names the field (the trampoline adds the recipe's file:line). Nothing changes before it passes.
 struct ClusterSpecParser {
-    static let clusterFields: Set<String> = ["name", "provider", "layers", "firewall", "users", "apps", "attributes"]
+    static let clusterFields: Set<String> = ["name", "provider", "layers", "firewall", "users", "apps", "attributes", "backups"]
     static let layerFields: Set<String> = [
         "count", "size", "instance_type", "image", "volumes", "elastic_ip", "services", "apps", "attributes", "on", "heal",
+        "autoscale",
     ]
 
     /// The provider kinds the engine's registry knows, and the one a cluster gets when it names none.
@@ -62,6 +63,7 @@ struct ClusterSpecParser {
             }
         }
         spec.attributes = try attributes(table["attributes"], "cluster \(name)")
+        spec.backups = try parseBackups(table["backups"], layers: layerNames, "cluster \(name)")
         return Declaration(spec: spec, hooks: hooks)
     }
 
@@ -140,6 +142,7 @@ struct ClusterSpecParser {
             }
         case let other: throw PrimitiveError("\(context): heal must be true or { after = \"3s\" }, got \(other.typeName)")
         }
+        layer.autoscale = try parseAutoscale(t["autoscale"], context)
         var hooks: [HookKind: LuaFunction] = [:]
         for (kindName, fn) in try Self.namedValues(t["on"], "\(context): on") {
             guard let kind = HookKind(rawValue: kindName) else {

@@ -23,6 +23,7 @@ struct LiveSpec {
             t["image"] = layer.image.map(LuaValue.string) ?? .nil
             t["elastic_ip"] = .bool(layer.elasticIP)
             t["heal"] = layer.healAfter.map { .table(LuaTable(fields: ["after": .number($0)])) } ?? .nil
+            t["autoscale"] = layer.autoscale.map(Self.lua) ?? .nil
             t["volumes"] = .table(LuaTable(fields: Dictionary(uniqueKeysWithValues: layer.volumes.map {
                 ($0.name, LuaValue.table(LuaTable(fields: ["size_gb": .int(Int64($0.sizeGB)), "mount": .string($0.mount)])))
             })))
@@ -55,6 +56,7 @@ struct LiveSpec {
         result["users"] = .table(users)
         result["apps"] = .table(LuaTable(fields: spec.apps.mapValues(JSONBridge.lua)))
         result["attributes"] = JSONBridge.lua(spec.attributes)
+        result["backups"] = spec.backups.isEmpty ? .nil : Self.lua(spec.backups)
         return .table(result)
     }
 }

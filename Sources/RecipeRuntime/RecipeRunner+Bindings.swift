@@ -133,6 +133,12 @@ extension RecipeRunner {
                 return []
             }
         }
+        vm.register("ip_list") { call in
+            guard let cluster = try call.table(1, "ip.list")["cluster"].stringValue else {
+                throw PrimitiveError("ip.list: cluster = NAME is required")
+            }
+            return .async { [.table(LuaTable(array: try await engine.listAddresses(cluster: cluster).map(\.lua)))] }
+        }
         registerChanging(vm, "ip_release") { call in
             let ip = try call.string(1, "release")
             return .async { try await engine.releaseAddress(ip); return [] }

@@ -61,6 +61,14 @@ extension RecipeRunner {
                 [try LiveSpec(store: engine.store).table(cluster: name, instances: try await engine.listInstances(cluster: name, layer: nil))]
             }
         }
+        // The recipe that last declared the cluster, so a recipe can tell its own clusters apart.
+        vm.register("cluster_recipe") { call in
+            let name = try call.string(1, "recipe")
+            guard let record = try engine.store.cluster(name), let path = record.recipePath else { return .value(.nil) }
+            return .value(.table(LuaTable(fields: [
+                "file": .string(path), "arguments": .table(LuaTable(fields: record.arguments.mapValues(Self.argumentValue))),
+            ])))
+        }
         vm.register("plan_mode") { _ in .value(.bool(options.mode == .plan)) }
     }
 
@@ -77,17 +85,9 @@ extension RecipeRunner {
 
     /// The hooks of one declaration, with attributes layered cluster < layer < run.
     func recipeHooks(_ declaration: Declaration, _ callbacks: LuaCallbacks) -> RecipeHooks {
-        let run = JSONValue.object(options.arguments.mapValues { text in
-            switch Self.argumentValue(text) {
-            case .int(let i): return .int(i)
-            case .number(let d): return .number(d)
-            case .bool(let b): return .bool(b)
-            default: return .string(text)
-            }
-        })
         var attributes: [String: LuaValue] = [:]
         for layer in declaration.spec.layers {
-            attributes[layer.name] = JSONBridge.lua(declaration.spec.attributes.merged(with: layer.attributes).merged(with: run))
+            attributes[layer.name] = HookAttributes.of(declaration.spec, layer: layer.name, arguments: options.arguments)
         }
         return RecipeHooks(callbacks: callbacks, layers: declaration.hooks, global: globalHooks, attributes: attributes)
     }
@@ -117,17 +117,17 @@ struct RecipeHooks: LifecycleHooks {
     func run(_ kind: HookKind, _ event: HookEvent, timeLimit: Double) async throws {
         let functions = ((layers[event.layer]?[kind]).map { [$0] } ?? []) + (global[kind] ?? [])
         guard !functions.isEmpty else { return }
-        var table = LuaTable()
-        table["hook"] = .string(kind.rawValue)
-        table["cluster"] = .string(event.cluster)
-        table["layer"] = .string(event.layer)
-        table["instance"] = event.instance.lua
-        table["reason"] = .string(event.reason)
-        table["app"] = event.app.map(LuaValue.string) ?? .nil
-        table["target"] = event.target?.lua ?? .nil
-        table["attributes"] = attributes[event.layer] ?? .table(LuaTable())
+        var told = LuaHookEvent(kind: kind.rawValue)
+        told.cluster = event.cluster
+        told.layer = event.layer
+        told.instance = event.instance
+        told.subject = event.instance.name
+        told.reason = event.reason
+        told.app = event.app
+        told.target = event.target
+        told.attributes = attributes[event.layer] ?? .table(LuaTable())
         for function in functions {
-            _ = try await callbacks.call(function, [.table(table)], timeLimit: timeLimit)
+            _ = try await callbacks.call(function, [told.lua], timeLimit: timeLimit)
         }
     }
 }

@@ -83,7 +83,8 @@ public final class RecipeRunner {
         let folder = file.deletingLastPathComponent()
         let vm = try LuaVM(options: LuaOptions(
             memoryLimit: options.memoryLimit, timeLimit: options.timeLimit,
-            moduleRoots: [folder, folder.appendingPathComponent("cookbooks"), options.stdlib]))
+            moduleRoots: [folder, folder.appendingPathComponent("cookbooks"), options.stdlib],
+            internalModules: InternalModules(folder: options.stdlib.appendingPathComponent("recipe"), chunkPrefix: "Stdlib/recipe")))
         recipe = RecipeSource(path: file.standardizedFileURL.path, sha256: (try? Digest.sha256(of: file)) ?? "",
                               arguments: options.arguments)
         bind(vm)

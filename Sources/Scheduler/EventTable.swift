@@ -5,42 +5,54 @@ import LuaKit
 import RecipeRuntime
 import Store
 
-/// What a scheduler hook receives: the event (kind, cluster, subject, detail, ...) with the
-/// instance it names, or for a timer its key and the time it was due.
+/// What a scheduler hook is called with: the one hook event shape (LuaHookEvent), filled from the
+/// run (attempt, due), the event it runs on (kind, subject, detail, the instance it names and its
+/// layer), and the attributes the cluster's recorded declaration gives that layer. A timer's
+/// kind is "timer".
 struct EventTable {
     let engine: Engine
 
     var store: Store { engine.store }
 
     func table(for run: HookRun) async throws -> LuaValue {
-        var t = LuaTable()
-        t["trigger"] = .string(run.trigger)
-        t["hook"] = .string(run.hook)
-        t["attempt"] = .int(Int64(run.attempt))
-        t["due"] = .number(run.dueAt.timeIntervalSince1970)
-        if let cluster = run.cluster { t["cluster"] = .string(cluster) }
-        guard let id = run.eventID, let event = try store.event(id) else { return .table(t) }
-        t["id"] = .int(id)
-        t["kind"] = .string(event.kind)
-        t["time"] = .number(event.time.timeIntervalSince1970)
-        t["actor"] = .string(event.actor)
-        t["result"] = .string(event.result)
-        if let cluster = event.cluster { t["cluster"] = .string(cluster) }
-        if let subject = event.subject { t["subject"] = .string(subject) }
-        if let detail = event.detail { t["detail"] = .string(detail) }
-        // an event about an instance (by name or id) carries it, and its layer
-        if let cluster = event.cluster, let subject = event.subject, Self.mayNameInstance(subject) {
-            if let instance = try? await engine.listInstances(cluster: cluster, layer: nil)
-                .first(where: { $0.name == subject || $0.id == subject }) {
-                t["instance"] = instance.lua
-                t["layer"] = .string(instance.layer)
-            } else if let dash = subject.lastIndex(of: "-"), !subject[subject.index(after: dash)...].isEmpty,
-                      subject[subject.index(after: dash)...].allSatisfy(\.isNumber) {
-                // a cloud instance (not in the local inventory): slots are named LAYER-N
-                t["layer"] = .string(String(subject[..<dash]))
+        var e = LuaHookEvent(kind: "timer")
+        e.cluster = run.cluster
+        e.attempt = run.attempt
+        e.due = run.dueAt
+        if let id = run.eventID, let event = try store.event(id) {
+            e.kind = event.kind
+            e.id = id
+            e.time = event.time
+            e.actor = event.actor
+            e.result = event.result
+            e.cluster = event.cluster ?? run.cluster
+            e.subject = event.subject
+            e.detail = event.detail
+            if let cluster = event.cluster, let subject = event.subject {
+                (e.instance, e.layer) = await about(cluster: cluster, subject: subject, kind: event.kind)
             }
         }
-        return .table(t)
+        if let cluster = e.cluster, let layer = e.layer, let record = try store.cluster(cluster),
+           let spec = try? record.declaration() {
+            e.attributes = HookAttributes.of(spec, layer: layer, arguments: record.arguments)
+        }
+        return e.lua
+    }
+
+    /// The instance an event's subject names (as its provider lists it now), and its layer. An
+    /// alarm's subject is its layer; an instance gone from the inventory is named by its slot, LAYER-N.
+    private func about(cluster: String, subject: String, kind: String) async -> (Instance?, String?) {
+        if kind == "alarm.fired" { return (nil, subject) }
+        guard Self.mayNameInstance(subject) else { return (nil, nil) }
+        if let instance = try? await engine.listInstances(cluster: cluster, layer: nil)
+            .first(where: { $0.name == subject || $0.id == subject }) {
+            return (instance, instance.layer)
+        }
+        if let dash = subject.lastIndex(of: "-"), !subject[subject.index(after: dash)...].isEmpty,
+           subject[subject.index(after: dash)...].allSatisfy(\.isNumber) {
+            return (nil, String(subject[..<dash]))
+        }
+        return (nil, nil)
     }
 
     /// A slot name (LAYER-N) or an instance id (i-…): only then is the inventory read.

@@ -31,9 +31,10 @@ import TestSupport
 
         let serve = try h.serve(environment: moto.environment)
         sleep(10)
-        // a backup in flight has snapshotted and not pruned yet for a few milliseconds: look again then
+        // a backup in flight has snapshotted and not pruned yet (a few milliseconds, longer on a
+        // loaded machine): look again then
         var perVolume: [String: Int] = [:]
-        for _ in 0..<20 {
+        for _ in 0..<60 {
             perVolume = Dictionary(grouping: try await ec2.snapshots(cluster: "vault"), by: \.volumeID).mapValues(\.count)
             if Set(perVolume.keys) == volumes && perVolume.values.allSatisfy({ $0 == 2 }) { break }
             usleep(100_000)

@@ -54,7 +54,7 @@ import Testing
         let h = try Harness()
         defer { h.cleanup() }
         let recipe = try h.write("hooks.lua", """
-            local function note(e) log.info("%s %s %s", e.hook, e.instance.name, e.attributes.tier) end
+            local function note(e) log.info("%s %s %s", e.kind, e.instance.name, e.attributes.tier) end
             cluster "order" {
               apps = { api = { start = "true" } },
               attributes = { tier = "cluster" },

@@ -1,0 +1,49 @@
+---
+-- Commands on instances: shell commands, files and app rollouts. Each is recorded in the event
+-- log (the command and its exit code, not its output).
+-- @module commands
+local prim, use = ...
+local core = use "core"
+
+---
+-- Runs a shell command in an instance's root folder (`$ROOT`), through its agent.
+-- @param target an instance, or its id
+-- @param cmd the command, run by `sh -c`
+-- @param options optional `{ timeout = SECONDS }` (300 by default)
+-- @return `{ code, stdout, stderr }`; a command that fails is not an error, check `code`
+-- @usage
+-- local r = run(e.instance, "mkdir -p srv/data && test -w srv/data")
+-- if r.code ~= 0 then error("srv/data is not writable: " .. r.stderr) end
+local function run(target, cmd, options)
+  core.flush()
+  return prim.run(core.id_of(target), cmd, options or {})
+end
+
+---
+-- Writes a file inside an instance: `/etc/app.conf` lands at `$ROOT/etc/app.conf`.
+-- @param target an instance, or its id
+-- @param path an absolute path inside the instance, without `..`
+-- @param contents the file's text
+-- @usage
+-- write(e.instance, "/etc/app.conf", template(CONFIG, { port = 8000 }))
+local function write(target, path, contents)
+  core.flush()
+  prim.write(core.id_of(target), path, contents)
+end
+
+---
+-- Rolls an app out to its layers' instances in batches, each health-checked before the next;
+-- drain and ready hooks take every instance out of rotation while it restarts.
+-- @param spec `{ app = NAME [, cluster = NAME, ref = REF, batch = N or "25%"] }`; the cluster
+-- defaults to the one declared last
+-- @return `{ release, sha, instances }`; a failed health check raises, naming the instance
+-- @usage
+-- deploy{ cluster = "shop", app = "shop", ref = "v2", batch = "25%" }
+local function deploy(spec)
+  core.flush()
+  spec = spec or {}
+  spec.cluster = core.cluster_of(spec)
+  return prim.deploy(spec)
+end
+
+return { run = run, write = write, deploy = deploy }

@@ -1,0 +1,63 @@
+-- What the prelude's modules share: the declarations waiting to be applied, the cluster
+-- imperative calls default to, and the helpers that give primitives' tables their methods.
+-- Internal: recipes reach it only through the other modules.
+local prim = ...
+
+local core = {}
+
+local pending = {} -- clusters declared and not applied yet, in declaration order
+local current      -- the cluster the recipe declared last
+
+-- Applies what was declared. Declarations wait until the recipe first needs the state (any
+-- other primitive) or ends, so hooks registered with on() after a declaration still take part.
+function core.flush()
+  while #pending > 0 do
+    prim.cluster_apply(table.remove(pending, 1))
+  end
+end
+
+-- Queues a declared cluster for the next flush (once) and makes it the default cluster.
+function core.declared(name)
+  local queued = false
+  for _, n in ipairs(pending) do queued = queued or n == name end
+  if not queued then pending[#pending + 1] = name end
+  current = name
+end
+
+-- spec.cluster, else the cluster declared last; an error at the recipe line when neither is.
+function core.cluster_of(spec)
+  local name = spec and spec.cluster or current
+  if name == nil then
+    prim.raise("no cluster given: pass cluster = NAME or declare one first with cluster \"NAME\" { ... }")
+  end
+  return name
+end
+
+-- An object's id, or the value itself when it is an id already.
+function core.id_of(value)
+  if type(value) == "table" then return value.id end
+  return value
+end
+
+-- A metatable for objects of one kind: methods live in it, __name shows in error messages.
+function core.class(name)
+  local c = {}
+  c.__index = c
+  c.__name = name
+  return c
+end
+
+-- Each table of a primitive's list, given its class.
+function core.all_as(list, class)
+  for i, t in ipairs(list) do list[i] = setmetatable(t, class) end
+  return list
+end
+
+-- Replaces an object's fields by fresh ones (a field that is gone is cleared), keeping its class.
+function core.refill(object, fresh)
+  for k in pairs(object) do object[k] = nil end
+  for k, v in pairs(fresh) do object[k] = v end
+  return object
+end
+
+return core
