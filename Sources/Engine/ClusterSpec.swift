@@ -9,14 +9,14 @@ public struct ClusterSpec: Codable, Sendable, Equatable {
     public var layers: [LayerSpec]
     public var firewall: [FirewallRule]
     public var users: [UserSpec]
-    /// App definitions (source, ref, start, port, health ...), deployed by the deploy issue's engine.
-    public var apps: [String: JSONValue]
+    /// The apps layers run (source, ref, start, port, health ...), by name.
+    public var apps: [String: AppSpec]
     public var attributes: JSONValue
     /// Scheduled snapshots of layers' volumes, by layer.
     public var backups: [String: BackupSpec] = [:]
 
     public init(name: String, provider: String = "local", layers: [LayerSpec], firewall: [FirewallRule] = [],
-                users: [UserSpec] = [], apps: [String: JSONValue] = [:], attributes: JSONValue = .empty) {
+                users: [UserSpec] = [], apps: [String: AppSpec] = [:], attributes: JSONValue = .empty) {
         self.name = name
         self.provider = provider
         self.layers = layers
@@ -34,7 +34,8 @@ extension ClusterSpec {
         case name, provider, providerOptions, layers, firewall, users, apps, attributes, backups
     }
 
-    /// Declarations recorded before backups were part of the spec read as having none.
+    /// Declarations recorded before backups were part of the spec read as having none; apps get
+    /// the names they are recorded under.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         name = try c.decode(String.self, forKey: .name)
@@ -43,7 +44,11 @@ extension ClusterSpec {
         layers = try c.decode([LayerSpec].self, forKey: .layers)
         firewall = try c.decode([FirewallRule].self, forKey: .firewall)
         users = try c.decode([UserSpec].self, forKey: .users)
-        apps = try c.decode([String: JSONValue].self, forKey: .apps)
+        apps = Dictionary(uniqueKeysWithValues: try c.decode([String: AppSpec].self, forKey: .apps).map { name, app in
+            var named = app
+            named.name = name
+            return (name, named)
+        })
         attributes = try c.decode(JSONValue.self, forKey: .attributes)
         backups = try c.decodeIfPresent([String: BackupSpec].self, forKey: .backups) ?? [:]
     }

@@ -74,7 +74,7 @@ extension Engine {
             }
             for app in layer?.apps ?? [] {
                 // the app's current release first (a newcomer serves what the others serve), then its hooks
-                if let json = spec.apps[app], let appSpec = try? AppSpec(name: app, json: json) {
+                if let appSpec = spec.apps[app] {
                     try await self.installCurrent(appSpec, on: instance)
                 }
                 _ = await hooks.run(.deploy, instance, reason: "setup", app: app)
@@ -89,7 +89,7 @@ extension Engine {
         (report.online, report.setupFailed) = (online.map(\.name).sorted(), failed.map(\.name).sorted())
 
         // An app that was never deployed gets its first release now, at its declared ref.
-        let deployable = spec.apps.filter { (try? AppSpec(name: $0.key, json: $0.value))?.deployable == true }.keys
+        let deployable = spec.apps.filter(\.value.deployable).keys
         let undeployed = try Set(spec.layers.flatMap(\.apps)).intersection(deployable).sorted()
             .filter { try store.currentRelease(cluster: spec.name, app: $0) == nil }
         if !undeployed.isEmpty {

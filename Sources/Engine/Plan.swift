@@ -40,7 +40,7 @@ public struct Plan: Sendable {
     public var repairs: [Instance] = []
     public var accessChanged = false
     /// Apps whose declaration changed since the last apply, with what it was: deployed again, rolling.
-    public var redeploys: [String: JSONValue] = [:]
+    public var redeploys: [String: AppSpec] = [:]
 
     public var adds: Int { steps.filter { $0.action == .add }.count }
     public var changes: Int { steps.filter { $0.action == .change }.count }

@@ -6,7 +6,7 @@ struct Planner {
     let spec: ClusterSpec
     let inventory: Inventory
     /// The apps as the last apply declared them.
-    let recordedApps: [String: JSONValue]
+    let recordedApps: [String: AppSpec]
     let firewall: [FirewallRecord]
     let users: [UserRecord]
     let isLost: (Instance) -> Bool
@@ -67,20 +67,17 @@ struct Planner {
 
     /// A deployed app whose declaration changed (say its ref) is deployed again, batch by batch.
     private func planApps(into plan: inout Plan) {
-        for (name, json) in spec.apps.sorted(by: { $0.key < $1.key }) {
-            guard let old = recordedApps[name], old != json,
-                  let app = try? AppSpec(name: name, json: json), app.deployable else { continue }
-            let was = try? AppSpec(name: name, json: old)
-            let what = was.map { $0.source != app.source ? "source \(app.source)" : $0.ref != app.ref ? "ref \($0.ref) → \(app.ref)" : "settings" }
-            plan.redeploys[name] = old
-            plan.add(.change, "app", name, "\(what ?? "declaration") changed: rolling deploy")
+        for (name, app) in spec.apps.sorted(by: { $0.key < $1.key }) {
+            guard let was = recordedApps[name], was != app, app.deployable else { continue }
+            let what = was.source != app.source ? "source \(app.source)" : was.ref != app.ref ? "ref \(was.ref) → \(app.ref)" : "settings"
+            plan.redeploys[name] = was
+            plan.add(.change, "app", name, "\(what) changed: rolling deploy")
         }
     }
 
     /// Each app of the layer runs as a service of its instances, from the app's current release.
     private func appServices(_ layer: LayerSpec) -> [ServiceSpec] {
-        layer.apps.compactMap { name in spec.apps[name].flatMap { try? AppSpec(name: name, json: $0) } }
-            .filter(\.deployable).map(\.service)
+        layer.apps.compactMap { spec.apps[$0] }.filter(\.deployable).map(\.service)
     }
 
     /// What a new instance comes with, for its plan line.

@@ -54,8 +54,8 @@ struct ClusterSpecParser {
             spec.users.append(try parseUser(userName, value))
         }
         for (appName, value) in try Self.namedTables(table["apps"], "cluster \(name): apps") {
-            spec.apps[appName] = try JSONBridge.json(value, "app \(appName)")
-            do { _ = try AppSpec(name: appName, json: spec.apps[appName]!) } catch { throw PrimitiveError("\(error)") }
+            let json = try JSONBridge.json(value, "app \(appName)")
+            do { spec.apps[appName] = try AppSpec(name: appName, json: json) } catch { throw PrimitiveError("\(error)") }
         }
         for layer in spec.layers {
             if let unknown = layer.apps.first(where: { spec.apps[$0] == nil }) {

@@ -54,7 +54,7 @@ struct LiveSpec {
         result["layers"] = .table(layers)
         result["firewall"] = .table(firewall)
         result["users"] = .table(users)
-        result["apps"] = .table(LuaTable(fields: spec.apps.mapValues(JSONBridge.lua)))
+        result["apps"] = .table(LuaTable(fields: spec.apps.mapValues { JSONBridge.lua($0.json) }))
         result["attributes"] = JSONBridge.lua(spec.attributes)
         result["backups"] = spec.backups.isEmpty ? .nil : Self.lua(spec.backups)
         return .table(result)

@@ -55,7 +55,7 @@ struct Fixture: Sendable {
 
 /// A cluster on the memory provider.
 func memorySpec(_ name: String = "shop", layers: [LayerSpec], firewall: [FirewallRule] = [], users: [UserSpec] = [],
-                apps: [String: JSONValue] = [:]) -> ClusterSpec {
+                apps: [String: AppSpec] = [:]) -> ClusterSpec {
     ClusterSpec(name: name, provider: "memory", layers: layers, firewall: firewall, users: users, apps: apps)
 }
 
@@ -112,4 +112,9 @@ func eventually(_ seconds: Double = 5, _ condition: () async throws -> Bool) asy
         try? await Task.sleep(nanoseconds: 5_000_000)
     }
     return try await condition()
+}
+
+/// An app as a recipe declares it, parsed the one way the parser does.
+func app(_ name: String, _ fields: [String: String]) -> AppSpec {
+    try! AppSpec(name: name, json: .object(fields.mapValues(JSONValue.string)))
 }

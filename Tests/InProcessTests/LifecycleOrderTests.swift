@@ -7,7 +7,7 @@ import Testing
 /// OpsWorks' order on the memory provider: launch → setup → deploy → online → configure on every
 /// online instance; leavers: drain on the balancers → shutdown → terminate → configure.
 @Suite struct LifecycleOrderTests {
-    static let shop: JSONValue = .object(["start": .string("python3 server.py")])
+    static let shop = app("shop", ["start": "python3 server.py"])
 
     func web(_ count: Int) -> LayerSpec {
         var web = LayerSpec(name: "web", count: count)

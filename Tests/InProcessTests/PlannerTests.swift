@@ -15,7 +15,7 @@ import Testing
         Volume(id: "vol-\(name)", cluster: "shop", name: name, sizeGB: 2, instanceID: instance, mount: instance == nil ? nil : mount)
     }
 
-    func plan(_ spec: ClusterSpec, _ inventory: Inventory, recordedApps: [String: JSONValue] = [:],
+    func plan(_ spec: ClusterSpec, _ inventory: Inventory, recordedApps: [String: AppSpec] = [:],
               firewall: [FirewallRecord] = [], users: [UserRecord] = [], lost: Set<String> = []) -> Plan {
         Planner(spec: spec, inventory: inventory, recordedApps: recordedApps, firewall: firewall, users: users,
                 isLost: { lost.contains($0.id) }).plan()
@@ -78,8 +78,8 @@ import Testing
         #expect(p.steps.map(\.line) == ["~ instance web-1: run setup again (\(state.rawValue))"])
     }
 
-    static let app: JSONValue = .object(["source": .string("git+file:app"), "ref": .string("v2"), "start": .string("python3 server.py")])
-    static let oldApp: JSONValue = .object(["source": .string("git+file:app"), "ref": .string("main"), "start": .string("python3 server.py")])
+    static let app = InProcessTests.app("shop", ["source": "git+file:app", "ref": "v2", "start": "python3 server.py"])
+    static let oldApp = InProcessTests.app("shop", ["source": "git+file:app", "ref": "main", "start": "python3 server.py"])
 
     @Test func aChangedRefIsARollingRedeploy() {
         var web = LayerSpec(name: "web", count: 1)

@@ -1,7 +1,9 @@
 import Cloud
 
-/// An app as `apps = { NAME = { source, ref, sha256, start, port, health, env, build, keep } }` declares it.
-public struct AppSpec: Sendable, Equatable {
+/// An app as `apps = { NAME = { source, ref, sha256, start, port, health, env, build, keep } }` declares it:
+/// parsed once (`init(name:json:)`, with errors naming the field), recorded with the declaration
+/// in the same shape, and read back through the same parser.
+public struct AppSpec: Sendable, Equatable, Codable {
     public static let fields: Set<String> = [
         "source", "ref", "sha256", "start", "port", "health", "health_timeout", "env", "build", "build_timeout", "keep",
     ]
@@ -57,6 +59,25 @@ public struct AppSpec: Sendable, Equatable {
             env = [:]
         }
     }
+
+    /// The declaration as `apps = { NAME = { ... } }` takes it, every default filled in.
+    public var json: JSONValue {
+        var o: [String: JSONValue] = [
+            "source": .string(source), "ref": .string(ref), "start": .string(start), "port": .int(Int64(port)),
+            "health": .string(health), "health_timeout": .int(Int64(healthTimeout)), "keep": .int(Int64(keep)),
+            "build_timeout": .int(Int64(buildTimeout)), "env": .object(env.mapValues(JSONValue.string)),
+        ]
+        if let sha256 { o["sha256"] = .string(sha256) }
+        if let build { o["build"] = .string(build) }
+        return .object(o)
+    }
+
+    /// Recorded as `json`; its name is the key it is recorded under (`ClusterSpec` sets it).
+    public init(from decoder: any Decoder) throws {
+        try self.init(name: "", json: try JSONValue(from: decoder))
+    }
+
+    public func encode(to encoder: any Encoder) throws { try json.encode(to: encoder) }
 
     /// Whether releases can be made (an app without a source is only named for its hooks).
     public var deployable: Bool { !source.isEmpty }

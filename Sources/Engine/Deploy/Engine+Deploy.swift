@@ -16,10 +16,10 @@ extension Engine {
     public func appSpec(cluster: String, app: String) throws -> (ClusterSpec, AppSpec) {
         guard let record = try store.cluster(cluster) else { throw CloudError("no cluster named \(cluster)") }
         let spec = try record.declaration()
-        guard let json = spec.apps[app] else {
+        guard let found = spec.apps[app] else {
             throw CloudError("cluster \(cluster) has no app \(app) (apps: \(spec.apps.keys.sorted().joined(separator: ", ")))")
         }
-        return (spec, try AppSpec(name: app, json: json))
+        return (spec, found)
     }
 
     /// Deploys `ref` (default: the app's) in batches (a count, or "25%"); a failed health check
