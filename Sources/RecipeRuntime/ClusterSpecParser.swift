@@ -13,10 +13,6 @@ struct Declaration {
 /// names the field (the trampoline adds the recipe's file:line). Nothing changes before it passes.
 struct ClusterSpecParser {
     static let clusterFields: Set<String> = ["name", "provider", "layers", "firewall", "users", "apps", "attributes", "backups"]
-    static let layerFields: Set<String> = [
-        "count", "size", "instance_type", "image", "volumes", "elastic_ip", "services", "apps", "attributes", "on", "heal",
-        "autoscale",
-    ]
 
     /// The provider kinds the engine's registry knows, and the one a cluster gets when it names none.
     var kinds: [String]
@@ -85,64 +81,9 @@ struct ClusterSpecParser {
         let context = "layer \(name)"
         guard Self.isName(name) else { throw PrimitiveError("\(context): a layer name is lower-case letters, digits and '-'") }
         guard case .table(let t) = value else { throw PrimitiveError("\(context): expected a table, got \(value.typeName)") }
-        try Self.refuseUnknown(t, allowed: Self.layerFields, in: context)
-        var layer = LayerSpec(name: name, count: try Self.integer(t["count"], "\(context): count", default: 1, range: 0...10_000))
-        layer.instanceType = try Self.optionalString(t["instance_type"] .isNil ? t["size"] : t["instance_type"], "\(context): instance_type")
-        layer.image = try Self.optionalString(t["image"], "\(context): image")
-        switch t["elastic_ip"] {
-        case .nil: break
-        case .bool(let b): layer.elasticIP = b
-        case let other: throw PrimitiveError("\(context): elastic_ip must be true or false, got \(other.typeName)")
-        }
-        for (volumeName, v) in try Self.namedTables(t["volumes"], "\(context): volumes") {
-            let where_ = "\(context): volume \(volumeName)"
-            guard case .table(let vt) = v else { throw PrimitiveError("\(where_): expected a table") }
-            try Self.refuseUnknown(vt, allowed: ["size_gb", "mount", "snapshots"], in: where_)
-            let size = try Self.integer(vt["size_gb"], "\(where_): size_gb", default: nil, range: 1...16_384)
-            guard case .string(let mount) = vt["mount"] else {
-                throw PrimitiveError("\(where_): mount must be a path such as \"/srv/data\"")
-            }
-            try Self.checkMount(mount, where_)
-            var snapshots: [String: String] = [:]
-            for (slot, snapshot) in try Self.namedValues(vt["snapshots"], "\(where_): snapshots") {
-                guard case .string(let id) = snapshot else { throw PrimitiveError("\(where_): snapshots maps instance names to snapshot ids") }
-                snapshots[slot] = id
-            }
-            layer.volumes.append(VolumeSpec(name: volumeName, sizeGB: size, mount: mount, snapshots: snapshots))
-        }
-        for (serviceName, s) in try Self.namedTables(t["services"], "\(context): services") {
-            let where_ = "\(context): service \(serviceName)"
-            guard case .table(let st) = s else { throw PrimitiveError("\(where_): expected a table") }
-            try Self.refuseUnknown(st, allowed: ["command", "port"], in: where_)
-            guard case .string(let command) = st["command"], !command.isEmpty else {
-                throw PrimitiveError("\(where_): command must be a non-empty string")
-            }
-            let port = st["port"].isNil ? nil : try Self.integer(st["port"], "\(where_): port", default: nil, range: 1...65_535)
-            layer.services.append(ServiceSpec(name: serviceName, command: command, port: port))
-        }
-        switch t["apps"] {
-        case .nil: break
-        case .table(let apps) where apps.fields.isEmpty:
-            layer.apps = try apps.array.map {
-                guard case .string(let app) = $0 else { throw PrimitiveError("\(context): apps is a list of app names") }
-                return app
-            }
-        default: throw PrimitiveError("\(context): apps is a list of app names, e.g. { \"shop\" }")
-        }
-        layer.attributes = try attributes(t["attributes"], context)
-        switch t["heal"] {
-        case .nil, .bool(false): break
-        case .bool(true): layer.healAfter = 3
-        case .table(let heal):
-            try Self.refuseUnknown(heal, allowed: ["after"], in: "\(context): heal")
-            do {
-                layer.healAfter = try heal["after"].stringValue.map(Interval.seconds) ?? heal["after"].doubleValue ?? 3
-            } catch {
-                throw PrimitiveError("\(context): heal.after: \(error)")
-            }
-        case let other: throw PrimitiveError("\(context): heal must be true or { after = \"3s\" }, got \(other.typeName)")
-        }
-        layer.autoscale = try parseAutoscale(t["autoscale"], context)
+        try Self.refuseUnknown(t, allowed: LayerField.names, in: context)
+        var layer = LayerSpec(name: name, count: 1)
+        for field in LayerField.all { try field.read(self, t, &layer, context) }
         var hooks: [HookKind: LuaFunction] = [:]
         for (kindName, fn) in try Self.namedValues(t["on"], "\(context): on") {
             guard let kind = HookKind(rawValue: kindName) else {
@@ -195,7 +136,7 @@ struct ClusterSpecParser {
         return UserSpec(name: name, role: role, sshKey: try Self.optionalString(t["ssh_key"], "\(context): ssh_key"), sudo: sudo)
     }
 
-    private func attributes(_ value: LuaValue, _ context: String) throws -> JSONValue {
+    func attributes(_ value: LuaValue, _ context: String) throws -> JSONValue {
         switch value {
         case .nil: return .empty
         case .table: return try JSONBridge.json(value, "\(context): attributes")

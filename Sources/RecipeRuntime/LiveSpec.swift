@@ -18,20 +18,8 @@ struct LiveSpec {
         var layers = LuaTable()
         for layer in spec.layers {
             var t = LuaTable()
+            for field in LayerField.all { if let write = field.write { t[field.name] = write(layer) } }
             t["count"] = .int(Int64(live[layer.name] ?? 0))
-            t["instance_type"] = layer.instanceType.map(LuaValue.string) ?? .nil
-            t["image"] = layer.image.map(LuaValue.string) ?? .nil
-            t["elastic_ip"] = .bool(layer.elasticIP)
-            t["heal"] = layer.healAfter.map { .table(LuaTable(fields: ["after": .number($0)])) } ?? .nil
-            t["autoscale"] = layer.autoscale.map(Self.lua) ?? .nil
-            t["volumes"] = .table(LuaTable(fields: Dictionary(uniqueKeysWithValues: layer.volumes.map {
-                ($0.name, LuaValue.table(LuaTable(fields: ["size_gb": .int(Int64($0.sizeGB)), "mount": .string($0.mount)])))
-            })))
-            t["services"] = .table(LuaTable(fields: Dictionary(uniqueKeysWithValues: layer.services.map {
-                ($0.name, LuaValue.table(LuaTable(fields: ["command": .string($0.command), "port": $0.port.map { .int(Int64($0)) } ?? .nil])))
-            })))
-            t["apps"] = .table(LuaTable(array: layer.apps.map(LuaValue.string)))
-            t["attributes"] = JSONBridge.lua(layer.attributes)
             layers[layer.name] = .table(t)
         }
         var firewall = LuaTable()

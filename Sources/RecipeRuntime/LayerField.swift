@@ -1,0 +1,127 @@
+import Cloud
+import Engine
+import LuaKit
+
+/// One field a layer takes in `cluster "name" { layers = { NAME = { ... } } }`: its name in Lua,
+/// how it is read into a `LayerSpec` (refusing bad input with a message that names the field),
+/// and how `c:spec()` gives it back. The parser's known fields, its reading and LiveSpec's table
+/// all come from `LayerField.all`, so a new layer field is its `LayerSpec` property, one entry
+/// here, and its test.
+struct LayerField: Sendable {
+    typealias Read = @Sendable (ClusterSpecParser, LuaTable, inout LayerSpec, _ context: String) throws -> Void
+    typealias Write = @Sendable (LayerSpec) -> LuaValue
+
+    let name: String
+    let read: Read
+    /// nil for what `c:spec()` leaves out (an alias, the hook functions).
+    let write: Write?
+
+    /// In the order they are checked: the first bad field is the one reported.
+    static let all: [LayerField] = [
+        LayerField(name: "count", read: { _, t, layer, context in
+            layer.count = try ClusterSpecParser.integer(t["count"], "\(context): count", default: 1, range: 0...10_000)
+        }, write: { .int(Int64($0.count)) }),
+        LayerField(name: "instance_type", read: { _, t, layer, context in
+            layer.instanceType = try ClusterSpecParser.optionalString(
+                t["instance_type"].isNil ? t["size"] : t["instance_type"], "\(context): instance_type")
+        }, write: { $0.instanceType.map(LuaValue.string) ?? .nil }),
+        // `size` is instance_type's other name, read with it
+        LayerField(name: "size", read: { _, _, _, _ in }, write: nil),
+        LayerField(name: "image", read: { _, t, layer, context in
+            layer.image = try ClusterSpecParser.optionalString(t["image"], "\(context): image")
+        }, write: { $0.image.map(LuaValue.string) ?? .nil }),
+        LayerField(name: "elastic_ip", read: { _, t, layer, context in
+            switch t["elastic_ip"] {
+            case .nil: break
+            case .bool(let b): layer.elasticIP = b
+            case let other: throw PrimitiveError("\(context): elastic_ip must be true or false, got \(other.typeName)")
+            }
+        }, write: { .bool($0.elasticIP) }),
+        LayerField(name: "volumes", read: { _, t, layer, context in
+            layer.volumes = try readVolumes(t["volumes"], context)
+        }, write: { layer in
+            .table(LuaTable(fields: Dictionary(uniqueKeysWithValues: layer.volumes.map {
+                ($0.name, LuaValue.table(LuaTable(fields: ["size_gb": .int(Int64($0.sizeGB)), "mount": .string($0.mount)])))
+            })))
+        }),
+        LayerField(name: "services", read: { _, t, layer, context in
+            layer.services = try readServices(t["services"], context)
+        }, write: { layer in
+            .table(LuaTable(fields: Dictionary(uniqueKeysWithValues: layer.services.map {
+                ($0.name, LuaValue.table(LuaTable(fields: ["command": .string($0.command), "port": $0.port.map { .int(Int64($0)) } ?? .nil])))
+            })))
+        }),
+        LayerField(name: "apps", read: { _, t, layer, context in
+            switch t["apps"] {
+            case .nil: break
+            case .table(let apps) where apps.fields.isEmpty:
+                layer.apps = try apps.array.map {
+                    guard case .string(let app) = $0 else { throw PrimitiveError("\(context): apps is a list of app names") }
+                    return app
+                }
+            default: throw PrimitiveError("\(context): apps is a list of app names, e.g. { \"shop\" }")
+            }
+        }, write: { .table(LuaTable(array: $0.apps.map(LuaValue.string))) }),
+        LayerField(name: "attributes", read: { parser, t, layer, context in
+            layer.attributes = try parser.attributes(t["attributes"], context)
+        }, write: { JSONBridge.lua($0.attributes) }),
+        LayerField(name: "heal", read: { _, t, layer, context in
+            layer.healAfter = try readHeal(t["heal"], context)
+        }, write: { $0.healAfter.map { .table(LuaTable(fields: ["after": .number($0)])) } ?? .nil }),
+        LayerField(name: "autoscale", read: { parser, t, layer, context in
+            layer.autoscale = try parser.parseAutoscale(t["autoscale"], context)
+        }, write: { $0.autoscale.map(LiveSpec.lua) ?? .nil }),
+        // hook functions are code in the declaring recipe: the parser reads them apart
+        LayerField(name: "on", read: { _, _, _, _ in }, write: nil),
+    ]
+
+    static let names = Set(all.map(\.name))
+
+    private static func readVolumes(_ value: LuaValue, _ context: String) throws -> [VolumeSpec] {
+        try ClusterSpecParser.namedTables(value, "\(context): volumes").map { volumeName, v in
+            let where_ = "\(context): volume \(volumeName)"
+            guard case .table(let vt) = v else { throw PrimitiveError("\(where_): expected a table") }
+            try ClusterSpecParser.refuseUnknown(vt, allowed: ["size_gb", "mount", "snapshots"], in: where_)
+            let size = try ClusterSpecParser.integer(vt["size_gb"], "\(where_): size_gb", default: nil, range: 1...16_384)
+            guard case .string(let mount) = vt["mount"] else {
+                throw PrimitiveError("\(where_): mount must be a path such as \"/srv/data\"")
+            }
+            try ClusterSpecParser.checkMount(mount, where_)
+            var snapshots: [String: String] = [:]
+            for (slot, snapshot) in try ClusterSpecParser.namedValues(vt["snapshots"], "\(where_): snapshots") {
+                guard case .string(let id) = snapshot else { throw PrimitiveError("\(where_): snapshots maps instance names to snapshot ids") }
+                snapshots[slot] = id
+            }
+            return VolumeSpec(name: volumeName, sizeGB: size, mount: mount, snapshots: snapshots)
+        }
+    }
+
+    private static func readServices(_ value: LuaValue, _ context: String) throws -> [ServiceSpec] {
+        try ClusterSpecParser.namedTables(value, "\(context): services").map { serviceName, s in
+            let where_ = "\(context): service \(serviceName)"
+            guard case .table(let st) = s else { throw PrimitiveError("\(where_): expected a table") }
+            try ClusterSpecParser.refuseUnknown(st, allowed: ["command", "port"], in: where_)
+            guard case .string(let command) = st["command"], !command.isEmpty else {
+                throw PrimitiveError("\(where_): command must be a non-empty string")
+            }
+            let port = st["port"].isNil ? nil : try ClusterSpecParser.integer(st["port"], "\(where_): port", default: nil, range: 1...65_535)
+            return ServiceSpec(name: serviceName, command: command, port: port)
+        }
+    }
+
+    /// `heal = true` (3 s) or `{ after = "3s" }`.
+    private static func readHeal(_ value: LuaValue, _ context: String) throws -> Double? {
+        switch value {
+        case .nil, .bool(false): return nil
+        case .bool(true): return 3
+        case .table(let heal):
+            try ClusterSpecParser.refuseUnknown(heal, allowed: ["after"], in: "\(context): heal")
+            do {
+                return try heal["after"].stringValue.map(Interval.seconds) ?? heal["after"].doubleValue ?? 3
+            } catch {
+                throw PrimitiveError("\(context): heal.after: \(error)")
+            }
+        case let other: throw PrimitiveError("\(context): heal must be true or { after = \"3s\" }, got \(other.typeName)")
+        }
+    }
+}
