@@ -114,11 +114,6 @@ public final class LuaVM {
         try await call(function: function.ref, args: args)
     }
 
-    /// Loads a recipe file as a chunk named by `displayPath` and runs it as a coroutine.
-    public func runFile(_ url: URL, displayPath: String, args: [LuaValue] = []) async throws -> [LuaValue] {
-        try await run(source: try Self.source(of: url, displayPath: displayPath), chunkName: "@" + displayPath, args: args)
-    }
-
     /// A recipe file's text; a file that cannot be read is an error naming `displayPath`.
     private static func source(of url: URL, displayPath: String) throws -> String {
         do {

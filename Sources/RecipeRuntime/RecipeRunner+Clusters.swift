@@ -69,7 +69,6 @@ extension RecipeRunner {
                 "file": .string(path), "arguments": .table(LuaTable(fields: record.arguments.mapValues(Self.argumentValue))),
             ])))
         }
-        vm.register("plan_mode") { _ in .value(.bool(options.mode == .plan)) }
     }
 
     /// The hooks of the cluster an instance belongs to, when this recipe declared it: the

@@ -57,28 +57,28 @@ import Testing
         #expect(error.message.contains("table"), "\(error.message)")
     }
 
-    @Test func runFileUsesTheDisplayPath() async throws {
+    @Test func aLoadedFileIsNamedByItsDisplayPath() async throws {
         try await withTemporaryDirectory { dir in
             try write("local x = 1\nerror('from file')", to: "clusters/web.lua", in: dir)
             let vm = try LuaVM()
             do {
-                _ = try await vm.runFile(dir.appendingPathComponent("clusters/web.lua"), displayPath: "clusters/web.lua")
+                _ = try await vm.run(try vm.loadFile(dir.appendingPathComponent("clusters/web.lua"), displayPath: "clusters/web.lua"))
                 Issue.record("expected an error")
             } catch let error as LuaError {
                 #expect(error.message == "clusters/web.lua:2: from file")
             }
-            let missing = await #expect(throws: LuaError.self) {
-                try await vm.runFile(dir.appendingPathComponent("nope.lua"), displayPath: "nope.lua")
+            let missing = #expect(throws: LuaError.self) {
+                try vm.loadFile(dir.appendingPathComponent("nope.lua"), displayPath: "nope.lua")
             }
             #expect(missing?.message.hasPrefix("nope.lua: cannot read") == true, "\(String(describing: missing))")
         }
     }
 
-    @Test func runFileReturnsValues() async throws {
+    @Test func aLoadedFileRunsWithArgumentsAndReturnsValues() async throws {
         try await withTemporaryDirectory { dir in
             try write("return ...", to: "r.lua", in: dir)
             let vm = try LuaVM()
-            let results = try await vm.runFile(dir.appendingPathComponent("r.lua"), displayPath: "r.lua", args: ["x"])
+            let results = try await vm.run(try vm.loadFile(dir.appendingPathComponent("r.lua"), displayPath: "r.lua"), args: ["x"])
             #expect(results == [.string("x")])
         }
     }
