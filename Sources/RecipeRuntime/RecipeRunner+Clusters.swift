@@ -12,7 +12,8 @@ extension RecipeRunner {
         // Checks the declaration at once, so a bad field names the line; applies it later.
         vm.register("cluster_declare") { [unowned self] call in
             let name = try call.string(1, "cluster")
-            declarations[name] = try ClusterSpecParser(kinds: engine.registry.kinds, defaultKind: engine.registry.defaultKind).parse(name: name, try call.table(2, "cluster \(name)"))
+            let parser = ClusterSpecParser(kinds: engine.registry.kinds, defaultKind: engine.registry.defaultKind)
+            declarations[name] = try parser.parse(name: name, try call.table(2, "cluster \(name)"))
             return .values([])
         }
         vm.register("cluster_apply") { [unowned self] call in
