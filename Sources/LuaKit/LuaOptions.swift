@@ -10,13 +10,17 @@ public struct LuaOptions: Sendable {
     public var moduleRoots: [URL]
     /// The modules a prelude loads with `prim.load_internal(name)`; `require` never finds them.
     public var internalModules: InternalModules?
+    /// The folder of the modules shipped with the tool (Stdlib): `prim.require_library` searches
+    /// it alone, so what the prelude requires is never a file of the recipe's.
+    public var libraryRoot: URL?
 
     public init(memoryLimit: Int = 512 << 20, timeLimit: Double? = nil, moduleRoots: [URL] = [],
-                internalModules: InternalModules? = nil) {
+                internalModules: InternalModules? = nil, libraryRoot: URL? = nil) {
         self.memoryLimit = memoryLimit
         self.timeLimit = timeLimit
         self.moduleRoots = moduleRoots
         self.internalModules = internalModules
+        self.libraryRoot = libraryRoot
     }
 }
 

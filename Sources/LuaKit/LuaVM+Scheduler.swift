@@ -319,9 +319,19 @@ extension LuaVM {
 
     /// `require`'s loader: finds the module under the search roots and pushes its chunk.
     func loadModule(_ call: LuaCall) throws -> LuaReturn {
+        try load(module: try call.string(1, "require"), roots: options.moduleRoots, on: call)
+    }
+
+    /// `prim.require_library`'s loader: the library folder alone.
+    func loadLibrary(_ call: LuaCall) throws -> LuaReturn {
         let name = try call.string(1, "require")
+        guard let library = options.libraryRoot else { throw PrimitiveError("require '\(name)': this VM has no library folder") }
+        return try load(module: name, roots: [library], on: call)
+    }
+
+    private func load(module name: String, roots: [URL], on call: LuaCall) throws -> LuaReturn {
         let hidden = options.internalModules.map { [$0.folder] } ?? []
-        let module = try ModuleSearcher(roots: options.moduleRoots, hidden: hidden).find(name)
+        let module = try ModuleSearcher(roots: roots, hidden: hidden).find(name)
         let source: String
         do {
             source = try String(contentsOf: module.url, encoding: .utf8)

@@ -10,6 +10,7 @@ enum Sandbox {
     local raise, located, stopped = prim.raise, prim.located, prim.stopped
     local format, setmetatable, rawget, select, type, tostring, pcall =
       string.format, setmetatable, rawget, select, type, tostring, pcall
+    local running, concat = coroutine.running, table.concat
 
     local function refused(lib, hint)
       return setmetatable({}, {
@@ -76,17 +77,37 @@ enum Sandbox {
       return raw_load(chunk, name, "t", (...))
     end)
 
-    local loaded = {}
-    require = located(function(name)
-      if type(name) ~= "string" then raise("require: expected a module name") end
-      local module = loaded[name]
-      if module == nil then
-        module = prim.load_module(name)(name)
+    -- require: each module once. A module that requires itself, directly or through others, is
+    -- refused with the chain (each coroutine has its own chain: parallel branches load apart).
+    -- prim.require_library is the same over the library folder alone (Stdlib), for the prelude's
+    -- own modules: a recipe's files never stand in for a cookbook the prelude loads.
+    local function requirer(load)
+      local loaded, chains = {}, setmetatable({}, { __mode = "k" })
+      return located(function(name)
+        if type(name) ~= "string" then raise("require: expected a module name") end
+        local module = loaded[name]
+        if module ~= nil then return module end
+        local co = running()
+        local chain = chains[co] or {}
+        chains[co] = chain
+        for i = 1, #chain do
+          if chain[i] == name then
+            local cycle = {}
+            for j = i, #chain do cycle[#cycle + 1] = chain[j] end
+            cycle[#cycle + 1] = name
+            raise("require cycle: " .. concat(cycle, " -> "))
+          end
+        end
+        chain[#chain + 1] = name
+        local done <close> = setmetatable({}, { __close = function() chain[#chain] = nil end })
+        module = load(name)(name)
         if module == nil then module = true end
         loaded[name] = module
-      end
-      return module
-    end)
+        return module
+      end)
+    end
+    require = requirer(prim.load_module)
+    prim.require_library = requirer(prim.load_library)
 
     parallel = prim.parallel
     """#

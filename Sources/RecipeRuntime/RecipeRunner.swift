@@ -84,7 +84,8 @@ public final class RecipeRunner {
         let vm = try LuaVM(options: LuaOptions(
             memoryLimit: options.memoryLimit, timeLimit: options.timeLimit,
             moduleRoots: [folder, folder.appendingPathComponent("cookbooks"), options.stdlib],
-            internalModules: InternalModules(folder: options.stdlib.appendingPathComponent("recipe"), chunkPrefix: "Stdlib/recipe")))
+            internalModules: InternalModules(folder: options.stdlib.appendingPathComponent("recipe"), chunkPrefix: "Stdlib/recipe"),
+            libraryRoot: options.stdlib))
         recipe = RecipeSource(path: file.standardizedFileURL.path, sha256: (try? Digest.sha256(of: file)) ?? "",
                               arguments: options.arguments)
         bind(vm)

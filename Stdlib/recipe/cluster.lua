@@ -11,7 +11,8 @@ local core = use "core"
 local event = use "event"
 local instance = use("instance").instance
 local layer = use "layer"
-local require = require
+-- the cookbooks from Stdlib itself: a recipe named backup.lua never stands in for backup
+local require = prim.require_library
 
 local Cluster = core.class("cluster")
 

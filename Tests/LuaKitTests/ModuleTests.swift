@@ -201,3 +201,34 @@ import Testing
         #expect(!ModuleSearcher.isValidName("a/b"))
     }
 }
+
+/// A require cycle is an error naming the chain; the library loader finds only the library's modules.
+@Suite struct RequireCycleTests {
+    @Test func aCycleIsRefusedWithItsChainAtTheRequiringLine() async throws {
+        try await withTemporaryDirectory { root in
+            try write("return require('b')", to: "a.lua", in: root)
+            try write("local x = 1\nreturn require('a')", to: "b.lua", in: root)
+            let vm = try LuaVM(options: LuaOptions(moduleRoots: [root]))
+            do {
+                _ = try await vm.run(source: "return require('a')", chunkName: "@t.lua")
+                Issue.record("expected a cycle error")
+            } catch let error as LuaError {
+                #expect(error.message.contains("require cycle: a -> b -> a"), "\(error.message)")
+                #expect(error.message.hasPrefix("b.lua:2:"), "\(error.message)")
+            }
+        }
+    }
+
+    @Test func aModuleThatFailedCanBeRequiredAgainWithoutACycle() async throws {
+        try await withTemporaryDirectory { root in
+            try write("if not ok then error('not yet') end\nreturn 'loaded'", to: "m.lua", in: root)
+            let vm = try LuaVM(options: LuaOptions(moduleRoots: [root]))
+            let results = try await vm.run(source: """
+                local first = pcall(require, 'm')
+                ok = true
+                return first, require('m')
+                """, chunkName: "@t.lua")
+            #expect(results == [.bool(false), .string("loaded")])
+        }
+    }
+}
