@@ -10,7 +10,7 @@ enum Sandbox {
     local raise, located, stopped = prim.raise, prim.located, prim.stopped
     local format, setmetatable, rawget, select, type, tostring, pcall =
       string.format, setmetatable, rawget, select, type, tostring, pcall
-    local running, concat = coroutine.running, table.concat
+    local concat, remove, error = table.concat, table.remove, error
 
     local function refused(lib, hint)
       return setmetatable({}, {
@@ -78,29 +78,32 @@ enum Sandbox {
     end)
 
     -- require: each module once. A module that requires itself, directly or through others, is
-    -- refused with the chain (each coroutine has its own chain: parallel branches load apart).
-    -- prim.require_library is the same over the library folder alone (Stdlib), for the prelude's
-    -- own modules: a recipe's files never stand in for a cookbook the prelude loads.
+    -- refused with the chain of modules being loaded. (Coroutines switch only when a module's own
+    -- body waits on a primitive: two parallel branches loading one such module at once read as a
+    -- cycle.) prim.require_library is the same over the library folder alone (Stdlib), for the
+    -- prelude's own modules: a recipe's files never stand in for a cookbook the prelude loads.
     local function requirer(load)
-      local loaded, chains = {}, setmetatable({}, { __mode = "k" })
+      local loaded, loading = {}, {}
       return located(function(name)
         if type(name) ~= "string" then raise("require: expected a module name") end
         local module = loaded[name]
         if module ~= nil then return module end
-        local co = running()
-        local chain = chains[co] or {}
-        chains[co] = chain
-        for i = 1, #chain do
-          if chain[i] == name then
+        for i = 1, #loading do
+          if loading[i] == name then
             local cycle = {}
-            for j = i, #chain do cycle[#cycle + 1] = chain[j] end
+            for j = i, #loading do cycle[#cycle + 1] = loading[j] end
             cycle[#cycle + 1] = name
             raise("require cycle: " .. concat(cycle, " -> "))
           end
         end
-        chain[#chain + 1] = name
-        local done <close> = setmetatable({}, { __close = function() chain[#chain] = nil end })
-        module = load(name)(name)
+        local chunk = load(name)
+        loading[#loading + 1] = name
+        -- a failed load leaves the chain too (a to-be-closed variable would stay pending in a
+        -- coroutine that died); the error goes on as it was, a stop included
+        local ok, result = pcall(chunk, name)
+        for i = #loading, 1, -1 do if loading[i] == name then remove(loading, i) break end end
+        if not ok then error(result, 0) end
+        module = result
         if module == nil then module = true end
         loaded[name] = module
         return module
