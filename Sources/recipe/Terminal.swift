@@ -1,10 +1,11 @@
+import CSystem
 import Foundation
 
 enum Terminal {
     /// Makes `print` flush at every newline even when stdout is a pipe or a file, so output streams
     /// (`recipe events --follow | grep …`) and lines keep their order with stderr in one file.
     static func streamLines() {
-        setvbuf(stdout, nil, _IOLBF, 0)
+        cs_stdout_line_buffered()
     }
 
     /// A line on stdout at once, even when stdout is a pipe or a file (a long-running serve's log).
