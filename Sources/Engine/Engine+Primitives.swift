@@ -118,11 +118,11 @@ extension Engine {
     }
 
     /// Runs a command on an instance; the event records the command and its exit code, not its output.
-    /// A command the tool runs for its own work (`internal`: deploy steps, cookbooks' service
+    /// A command the tool runs for its own work (`bookkeeping`: deploy steps, cookbooks' service
     /// control) is recorded as `command.internal`, which `recipe events` hides unless asked.
-    public func run(on id: String, command: String, timeout: Double = 300, internal: Bool = false) async throws -> CommandResult {
+    public func run(on id: String, command: String, timeout: Double = 300, bookkeeping: Bool = false) async throws -> CommandResult {
         let (provider, instance) = try await owner(of: id)
-        let kind = internal ? "command.internal" : "command.run"
+        let kind = bookkeeping ? "command.internal" : "command.run"
         do {
             let result = try await provider.run(on: id, command: command, timeout: timeout)
             record(kind, cluster: instance.cluster, subject: instance.name, detail: command,
