@@ -24,6 +24,8 @@ local haproxy = {}
 local CONFIG = "/etc/haproxy/haproxy.cfg"
 local PIDFILE = "run/haproxy.pid"
 local SOCKET = "run/haproxy.sock"
+-- the cookbook's own service control: recorded as command.internal, not as the user's commands
+local INTERNAL = { internal = true }
 
 local KNOWN = { listen = true, backend = true, port = true, health = true, drain_timeout = true }
 
@@ -104,7 +106,7 @@ local function configure_hook(options)
       bind = e.instance.private_ip .. ":" .. options.listen,
     }))
     -- reload the running master (the first configuration starts it instead)
-    local reloaded = run(e.instance, "test ! -f " .. PIDFILE .. " || kill -USR2 $(cat " .. PIDFILE .. ")")
+    local reloaded = run(e.instance, "test ! -f " .. PIDFILE .. " || kill -USR2 $(cat " .. PIDFILE .. ")", INTERNAL)
     if reloaded.code ~= 0 then error("haproxy reload failed: " .. reloaded.stderr) end
     log.info("%s: haproxy on %s balances %d %s instances", e.cluster, e.instance.name, #servers, options.backend)
   end
@@ -123,7 +125,7 @@ end
 
 -- Sends one command to the running HAProxy's runtime API (nothing to do before it runs).
 local function runtime(balancer, command)
-  local r = run(balancer, "test -S " .. SOCKET .. " || exit 0; echo '" .. command .. "' | socat -t 2 stdio unix-connect:" .. SOCKET)
+  local r = run(balancer, "test -S " .. SOCKET .. " || exit 0; echo '" .. command .. "' | socat -t 2 stdio unix-connect:" .. SOCKET, INTERNAL)
   if r.code ~= 0 then error("haproxy runtime API: " .. command .. ": " .. r.stderr) end
   return r.stdout
 end
@@ -144,7 +146,7 @@ local function drain_hook(options)
     run(e.instance, "test -S " .. SOCKET .. " || exit 0; for i in $(seq " .. tries .. "); do "
       .. "n=$(echo 'show stat' | socat -t 2 stdio unix-connect:" .. SOCKET
       .. " | awk -F, '$1 == \"" .. options.backend .. "\" && $2 == \"" .. e.target.name .. "\" { print $5 }'); "
-      .. "[ \"${n:-0}\" = 0 ] && exit 0; sleep 0.1; done")
+      .. "[ \"${n:-0}\" = 0 ] && exit 0; sleep 0.1; done", INTERNAL)
   end
 end
 

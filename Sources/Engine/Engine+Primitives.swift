@@ -118,15 +118,18 @@ extension Engine {
     }
 
     /// Runs a command on an instance; the event records the command and its exit code, not its output.
-    public func run(on id: String, command: String, timeout: Double = 300) async throws -> CommandResult {
+    /// A command the tool runs for its own work (`bookkeeping`: deploy steps, cookbooks' service
+    /// control) is recorded as `command.internal`, which `recipe events` hides unless asked.
+    public func run(on id: String, command: String, timeout: Double = 300, bookkeeping: Bool = false) async throws -> CommandResult {
         let (provider, instance) = try await owner(of: id)
+        let kind = bookkeeping ? "command.internal" : "command.run"
         do {
             let result = try await provider.run(on: id, command: command, timeout: timeout)
-            record("command.run", cluster: instance.cluster, subject: instance.name, detail: command,
+            record(kind, cluster: instance.cluster, subject: instance.name, detail: command,
                    result: result.code == 0 ? "ok" : "failed: exit \(result.code)")
             return result
         } catch {
-            record("command.run", cluster: instance.cluster, subject: instance.name, detail: command, result: "failed: \(error)")
+            record(kind, cluster: instance.cluster, subject: instance.name, detail: command, result: "failed: \(error)")
             throw error
         }
     }

@@ -152,7 +152,8 @@ extension RecipeRunner {
             let command = try call.string(2, "run: command")
             let options = call.arg(3).tableValue ?? LuaTable()
             let timeout = options["timeout"].doubleValue ?? 300
-            return .async { [try await engine.run(on: instance, command: command, timeout: timeout).lua] }
+            let bookkeeping = options["internal"].boolValue ?? false
+            return .async { [try await engine.run(on: instance, command: command, timeout: timeout, bookkeeping: bookkeeping).lua] }
         }
         registerChanging(vm, "deploy") { [unowned self] call in
             let spec = try call.table(1, "deploy")

@@ -15,7 +15,8 @@ public enum EventKinds {
         "image.created": "an image of an instance was made", "file.written": "a file was written on an instance",
         "firewall.changed": "firewall rules changed", "user.changed": "a user or grant changed",
         "cluster.converged": "a cluster was converged to its declaration", "cluster.destroyed": "a cluster was destroyed",
-        "command.run": "a command ran on an instance",
+        "command.run": "a command a recipe or hook ran on an instance (run())",
+        "command.internal": "a command the tool ran for its own work (deploy steps, cookbooks' service control)",
         "hook.setup": "a setup hook ran", "hook.configure": "a configure hook ran", "hook.deploy": "a deploy hook ran",
         "hook.undeploy": "an undeploy hook ran", "hook.shutdown": "a shutdown hook ran", "hook.drain": "a drain hook ran",
         "hook.ready": "a ready hook ran", "hook.failed": "a scheduled hook failed", "hook.log": "a scheduled hook logged a line",
@@ -27,6 +28,10 @@ public enum EventKinds {
         "alarm.fired": "a when{} threshold was crossed for its sustain", "alert.sent": "an alert reached its webhook",
         "alert.failed": "an alert could not be delivered",
     ]
+
+    /// Kinds `recipe events` leaves out unless asked for (`--all`, or `--kind` naming them):
+    /// the engine's own bookkeeping, which would bury what users did.
+    public static let hiddenByDefault: Set<String> = ["command.internal"]
 
     /// The families the tool records into: a kind of one of them must be in the catalogue.
     public static var builtInFamilies: Set<String> { Set(catalogue.keys.map(family)) }

@@ -6,6 +6,7 @@ import Dispatch
 enum Entry {
     static func main() {
         let arguments = Array(CommandLine.arguments.dropFirst())
+        Terminal.streamLines()
         if arguments.first == "agent" {
             // The agent waits for signals with sigtimedwait on this thread: block them before any
             // other thread exists, and keep it synchronous so its services' parent thread never ends.

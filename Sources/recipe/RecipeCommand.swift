@@ -4,7 +4,7 @@ struct RecipeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "recipe",
         abstract: "A cluster manager you script in Lua.",
-        subcommands: [RunCommand.self, PlanCommand.self, DeployCommand.self, RollbackCommand.self, ReleasesCommand.self, UndeployCommand.self, StatusCommand.self, ServeCommand.self, EmitCommand.self, MetricsCommand.self, EventsCommand.self, DestroyCommand.self, AgentCommand.self])
+        subcommands: [RunCommand.self, PlanCommand.self, DeployCommand.self, RollbackCommand.self, ReleasesCommand.self, UndeployCommand.self, StatusCommand.self, ServeCommand.self, EmitCommand.self, MetricsCommand.self, EventsCommand.self, VolumesCommand.self, SnapshotsCommand.self, VolumeCommand.self, SnapshotCommand.self, DestroyCommand.self, AgentCommand.self])
 }
 
 /// Options every command shares.

@@ -1,6 +1,13 @@
+import CSystem
 import Foundation
 
 enum Terminal {
+    /// Makes `print` flush at every newline even when stdout is a pipe or a file, so output streams
+    /// (`recipe events --follow | grep …`) and lines keep their order with stderr in one file.
+    static func streamLines() {
+        cs_stdout_line_buffered()
+    }
+
     /// A line on stdout at once, even when stdout is a pipe or a file (a long-running serve's log).
     static func line(_ message: String) {
         FileHandle.standardOutput.write(Data((message + "\n").utf8))
@@ -14,7 +21,7 @@ enum Terminal {
         let encoder = JSONEncoder()
         encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
-        print(String(decoding: try encoder.encode(value), as: UTF8.self))
+        line(String(decoding: try encoder.encode(value), as: UTF8.self))
     }
 
     static func time(_ date: Date) -> String {

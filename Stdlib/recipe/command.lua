@@ -9,7 +9,9 @@ local core = use "core"
 -- Runs a shell command in an instance's root folder (`$ROOT`), through its agent.
 -- @param target an instance, or its id
 -- @param cmd the command, run by `sh -c`
--- @param options optional `{ timeout = SECONDS }` (300 by default)
+-- @param options optional `{ timeout = SECONDS [, internal = true] }`: the timeout is 300 by
+-- default; `internal` records the command as `command.internal` (a cookbook's own machinery,
+-- hidden by `recipe events` unless asked for with `--all` or `--kind command`)
 -- @return `{ code, stdout, stderr }`; a command that fails is not an error, check `code`
 -- @usage
 -- local r = run(e.instance, "mkdir -p srv/data && test -w srv/data")

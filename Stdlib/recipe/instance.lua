@@ -63,7 +63,7 @@ end
 ---
 -- Runs a shell command in the instance, through its agent (see `run`).
 -- @param cmd the command, run by `sh -c` in the instance's root folder
--- @param options optional `{ timeout = SECONDS }` (300 by default)
+-- @param options optional `{ timeout = SECONDS [, internal = true] }`, as for `run`
 -- @return `{ code, stdout, stderr }`
 -- @usage
 -- local r = i:run("test -f srv/data/ready")

@@ -23,4 +23,8 @@ void cs_block_signals(const int *signals, int count);
 /* Waits up to `seconds` for one of the blocked signals; returns it, or 0 on timeout. */
 int cs_wait_signal(const int *signals, int count, double seconds);
 
+/* Makes stdout line-buffered, so every line reaches a pipe or a file when it is printed
+   (`stdout` is a C global that Swift 6 refuses to touch). */
+void cs_stdout_line_buffered(void);
+
 #endif

@@ -8,7 +8,7 @@ struct Releases: Sendable {
     let app: AppSpec
 
     private func shell(_ instance: Instance, _ command: String, timeout: Double = 120) async throws -> CommandResult {
-        try await engine.run(on: instance.id, command: command, timeout: timeout)
+        try await engine.run(on: instance.id, command: command, timeout: timeout, bookkeeping: true)
     }
 
     /// The release `current` points at (nil before the first deploy).

@@ -1,17 +1,35 @@
 import ArgumentParser
+import Engine
 import Foundation
 import Store
 
 struct EventsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "events", abstract: "The event (audit) log.")
+    static let configuration = CommandConfiguration(
+        commandName: "events", abstract: "The event (audit) log.",
+        discussion: "Hides command.internal (the tool's own commands: deploy steps, cookbooks' service control) unless --all or --kind names it.")
 
     @OptionGroup var home: HomeOptions
 
     @Option(name: .long, help: "Only this cluster's events.")
     var cluster: String?
 
-    @Option(name: .long, help: "Only events of this kind (e.g. instance.launched).")
-    var kind: String?
+    @Option(name: .long, help: "Only this kind or family (deploy matches deploy.*; repeatable).")
+    var kind: [String] = []
+
+    @Option(name: .long, help: "Only events of the last DURATION (30s, 10m, 2h, 1d).")
+    var since: String?
+
+    @Option(name: .long, help: "Only the newest N.")
+    var limit: Int?
+
+    @Option(name: .long, help: "Only events about this instance (by name or id).")
+    var instance: String?
+
+    @Option(name: .long, help: "Only events by this actor (e.g. cli:alice, scheduler).")
+    var actor: String?
+
+    @Flag(name: .long, help: "Include the tool's own bookkeeping (command.internal).")
+    var all = false
 
     @Flag(name: .long, help: "Print JSON lines.")
     var json = false
@@ -21,19 +39,43 @@ struct EventsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let store = try Store(home: Store.home(explicit: home.home))
-        var last: Int64 = 0
+        var query = try self.query(store)
         repeat {
-            for event in try store.events(cluster: cluster, after: last, kind: kind) {
-                last = event.id ?? last
-                if json {
-                    try Terminal.printJSON(event, pretty: false)
-                } else {
-                    let time = Terminal.time(event.time)
-                    print("\(time)  \(event.kind.padding(20))  \((event.subject ?? "-").padding(16))  \(event.result)"
-                          + (event.detail.map { "  \($0)" } ?? "") + "  [\(event.actor)]")
-                }
+            for event in try store.events(query) {
+                query.after = event.id ?? query.after
+                if json { try Terminal.printJSON(event, pretty: false) } else { Terminal.line(EventLine.text(event)) }
             }
+            query.newest = nil
             if follow { try await Task.sleep(nanoseconds: 500_000_000) }
         } while follow
+    }
+
+    private func query(_ store: Store) throws -> EventQuery {
+        var query = EventQuery(cluster: cluster)
+        query.kinds = kind
+        if all { query.hidden = [] }
+        do { query.since = try since.map { Date().addingTimeInterval(-(try Interval.seconds($0))) } } catch {
+            throw ValidationError("--since: \(error)")
+        }
+        if let limit, limit < 1 { throw ValidationError("--limit must be 1 or more") }
+        query.newest = limit
+        query.subjects = try instance.map { try store.subjects(ofInstance: $0, cluster: cluster) }
+        query.actor = actor
+        return query
+    }
+}
+
+/// One event as one table line: multi-line details stay on the line (`\n` written out).
+enum EventLine {
+    static func text(_ event: Event) -> String {
+        let detail = event.detail.map { "  " + oneLine($0) } ?? ""
+        return "\(Terminal.time(event.time))  \(event.kind.padding(20))  \((event.subject ?? "-").padding(16))  "
+            + "\(oneLine(event.result))\(detail)  [\(event.actor)]"
+    }
+
+    static func oneLine(_ text: String) -> String {
+        text.trimmingCharacters(in: .newlines)
+            .replacingOccurrences(of: "\r\n", with: "\\n").replacingOccurrences(of: "\n", with: "\\n")
+            .replacingOccurrences(of: "\r", with: "\\r").replacingOccurrences(of: "\t", with: " ")
     }
 }
