@@ -38,7 +38,7 @@ let package = Package(
         // recipe serve: hooks on events, timers and metric thresholds, durable in the Store.
         .target(name: "Scheduler", dependencies: ["RecipeRuntime", "Engine", "LuaKit", "Cloud", "Store"]),
         .executableTarget(name: "recipe", dependencies: [
-            "RecipeRuntime", "Scheduler", "Engine", "Agent", "Store", "LocalCloud", "EC2", "MemoryCloud",
+            "RecipeRuntime", "Scheduler", "Engine", "Agent", "Store", "LocalCloud", "EC2", "MemoryCloud", "CSystem",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "recipe-agent", dependencies: ["Agent"]),
