@@ -40,11 +40,26 @@ function core.id_of(value)
 end
 
 -- A metatable for objects of one kind: methods live in it, __name shows in error messages.
+-- Each method checks it was called as one: `i.stop()` is refused at the recipe line with
+-- "use instance:stop() (a method, with a colon), not instance.stop()".
 function core.class(name)
   local c = {}
   c.__index = c
   c.__name = name
-  return c
+  return setmetatable(c, {
+    __newindex = function(class, key, fn)
+      if type(fn) ~= "function" or type(key) ~= "string" or key:sub(1, 2) == "__" then
+        rawset(class, key, fn)
+        return
+      end
+      rawset(class, key, function(self, ...)
+        if getmetatable(self) ~= class then
+          prim.raise(string.format("use %s:%s() (a method, with a colon), not %s.%s()", name, key, name, key))
+        end
+        return fn(self, ...)
+      end)
+    end,
+  })
 end
 
 -- Each table of a primitive's list, given its class.

@@ -30,3 +30,19 @@ import Testing
         #expect(run.stderr.contains("second.lua:1:"), "\(run.stderr)")
     }
 }
+
+/// Issue 11, point 6: a method called with a dot is named as such at the recipe line.
+@Suite struct MethodCallTests {
+    @Test func point6_aMethodCalledWithADotSaysToUseTheColon() throws {
+        let h = try Harness()
+        defer { h.cleanup() }
+        let recipe = try h.write("dot.lua", """
+            cluster "dot" { layers = { web = { count = 1 } } }
+            local i = instance.list{ cluster = "dot" }[1]
+            i.stop()
+            """)
+        let run = try h.recipe(["run", recipe])
+        #expect(run.code == 1, "\(run.stdout)\(run.stderr)")
+        #expect(run.stderr.contains("dot.lua:3: use instance:stop() (a method, with a colon), not instance.stop()"), "\(run.stderr)")
+    }
+}
