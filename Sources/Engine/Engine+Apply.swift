@@ -9,6 +9,8 @@ public struct ConvergeReport: Sendable {
     public var terminated: [String] = []
     public var online: [String] = []
     public var setupFailed: [String] = []
+    /// Every hook that failed (setup, deploy, configure, drain, shutdown), in the order they failed.
+    public var failures: [HookFailure] = []
 
     public var changed: Bool { !plan.isEmpty }
 }
@@ -120,6 +122,7 @@ extension Engine {
             try await configureAll(cluster: spec.name, reason: "membership", runner: hooks, options: options)
         }
         record("cluster.converged", cluster: spec.name, subject: spec.name, detail: plan.summary)
+        report.failures = hooks.failures.value
         return report
     }
 

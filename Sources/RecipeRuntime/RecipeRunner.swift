@@ -39,6 +39,9 @@ public struct RunSummary: Sendable {
     /// Whether any declared cluster had something to change.
     public var changes: Bool { plans.values.contains { !$0.isEmpty } }
 
+    /// Every hook that failed while the clusters converged, cluster by cluster.
+    public var failures: [HookFailure] { clusters.flatMap { reports[$0]?.failures ?? [] } }
+
     /// Notes what converging (or planning) a cluster gave.
     mutating func add(cluster: String, plan: Plan, report: ConvergeReport?) {
         if !clusters.contains(cluster) { clusters.append(cluster) }

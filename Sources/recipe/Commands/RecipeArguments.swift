@@ -58,6 +58,15 @@ struct RecipeArguments: ParsableArguments {
         }
     }
 
+    /// Every failed hook on stderr, its error naming the recipe line; any makes the run exit 1.
+    static func reportFailures(_ summary: RunSummary) throws {
+        let failures = summary.failures
+        guard !failures.isEmpty else { return }
+        for failure in failures { Terminal.error(failure.line) }
+        Terminal.error("recipe: \(failures.count) hook\(failures.count == 1 ? "" : "s") failed (recipe events --cluster CLUSTER has them too)")
+        throw ExitCode(1)
+    }
+
     /// The EC2 calls the run made, on stderr: `ec2: 16 API calls (9 changing, 0 retried): AllocateAddress 1, ...`.
     static func reportCalls(_ engine: Engine) {
         for line in engine.callReports { Terminal.error(line) }
