@@ -2,6 +2,7 @@ import Cloud
 import Engine
 import Foundation
 import LuaKit
+import Store
 
 /// The primitives behind Stdlib/prelude.lua. Each checks its arguments synchronously (so a bad
 /// argument names the recipe line) and does its I/O in a task while the coroutine waits.
@@ -11,7 +12,10 @@ extension RecipeRunner {
         registerChanging(vm, "instance_launch") { call in
             let spec = try call.table(1, "instance.launch")
             guard case .string(let cluster) = spec["cluster"] else { throw PrimitiveError("instance.launch: cluster must be a string") }
+            try ClusterSpecParser.refuseUnknown(spec, allowed: ["cluster", "layer", "name", "services", "image", "instance_type"],
+                                                in: "instance.launch")
             guard case .string(let layer) = spec["layer"] else { throw PrimitiveError("instance.launch: layer = NAME is required") }
+            try Self.checkDeclaredLayer(layer, of: cluster, engine.store)
             let name = spec["name"].stringValue
             var services: [ServiceSpec] = []
             for (serviceName, value) in try ClusterSpecParser.namedTables(spec["services"], "instance.launch: services") {
@@ -69,6 +73,7 @@ extension RecipeRunner {
         }
         registerChanging(vm, "volume_create") { call in
             let spec = try call.table(1, "volume.create")
+            try ClusterSpecParser.refuseUnknown(spec, allowed: ["cluster", "size_gb", "name", "snapshot"], in: "volume.create")
             guard case .string(let cluster) = spec["cluster"] else { throw PrimitiveError("volume.create: cluster must be a string") }
             let size = try ClusterSpecParser.integer(spec["size_gb"], "volume.create: size_gb", default: 1, range: 1...16_384)
             let name = spec["name"].stringValue ?? ""
@@ -197,6 +202,14 @@ extension RecipeRunner {
 }
 
 extension RecipeRunner {
+    /// A layer a declared cluster does not declare is a typo: refused, naming the ones it has.
+    static func checkDeclaredLayer(_ layer: String, of cluster: String, _ store: Store) throws {
+        guard try store.cluster(cluster) != nil else { return }  // not declared by any recipe: nothing to check against
+        let layers = try store.layers(cluster: cluster).map(\.name)
+        guard !layers.contains(layer) else { return }
+        throw PrimitiveError("instance.launch: cluster \(cluster) has no layer '\(layer)' (layers: \(layers.isEmpty ? "none" : layers.joined(separator: ", ")))")
+    }
+
     /// A primitive that changes state: refused when the recipe only plans.
     func registerChanging(_ vm: LuaVM, _ name: String, _ fn: @escaping LuaPrimitive) {
         let planning = options.mode == .plan

@@ -16,10 +16,12 @@ public struct RecipeOptions: Sendable {
     public var apply: ApplyOptions
     /// Print plans as they are computed (off for `--json`).
     public var printPlans: Bool
+    /// An argument the recipe never read refuses the run (else it is only reported).
+    public var strictArguments: Bool
 
     public init(timeLimit: Double? = nil, memoryLimit: Int = 512 << 20, arguments: [String: String] = [:],
                 stdlib: URL = StdlibLocator.find(), mode: Mode = .apply, apply: ApplyOptions = ApplyOptions(),
-                printPlans: Bool = true) {
+                printPlans: Bool = true, strictArguments: Bool = false) {
         self.timeLimit = timeLimit
         self.memoryLimit = memoryLimit
         self.arguments = arguments
@@ -27,6 +29,7 @@ public struct RecipeOptions: Sendable {
         self.mode = mode
         self.apply = apply
         self.printPlans = printPlans
+        self.strictArguments = strictArguments
     }
 }
 
@@ -35,6 +38,8 @@ public struct RunSummary: Sendable {
     public var clusters: [String] = []
     public var plans: [String: Plan] = [:]
     public var reports: [String: ConvergeReport] = [:]
+    /// Arguments the recipe's body never read, sorted.
+    public var unusedArguments: [String] = []
 
     /// Whether any declared cluster had something to change.
     public var changes: Bool { plans.values.contains { !$0.isEmpty } }
@@ -122,6 +127,7 @@ public final class RecipeRunner {
         bindAddresses(vm)
         bindCommands(vm)
         bindSchedule(vm)
+        bindArguments(vm)
     }
 }
 

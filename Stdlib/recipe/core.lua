@@ -33,6 +33,19 @@ function core.cluster_of(spec)
   return name
 end
 
+-- A field of `t` not in `known` is a typo: an error at the recipe line naming it and the known ones.
+function core.refuse_unknown(t, known, context)
+  if type(t) ~= "table" then return end
+  local allowed = {}
+  for _, name in ipairs(known) do allowed[name] = true end
+  for key in pairs(t) do
+    if not allowed[key] then
+      table.sort(known)
+      prim.raise(string.format("%s: unknown field '%s' (known: %s)", context, tostring(key), table.concat(known, ", ")))
+    end
+  end
+end
+
 -- An object's id, or the value itself when it is an id already.
 function core.id_of(value)
   if type(value) == "table" then return value.id end

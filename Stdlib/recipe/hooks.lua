@@ -83,6 +83,8 @@ end
 -- @usage
 -- alert{ on = { "instance.failed", "deploy.failed" }, webhook = "https://hooks.example.org/T0K3N" }
 local function alert(spec)
+  core.refuse_unknown(spec, { "on", "webhook", "retry" }, "alert")
+  core.refuse_unknown(type(spec) == "table" and spec.retry or nil, { "times", "backoff" }, "alert: retry")
   if type(spec) ~= "table" or type(spec.webhook) ~= "string" or type(spec.on) ~= "table" then
     prim.raise("alert{ on = { KIND, ... }, webhook = URL [, retry = { times = N, backoff = \"2s\" }] }")
   end

@@ -27,6 +27,9 @@ struct RecipeArguments: ParsableArguments {
     @Flag(name: .long, help: "Print Lua tracebacks with errors.")
     var verbose = false
 
+    @Flag(name: .long, help: "Refuse the run when an argument is never read by the recipe (else a warning).")
+    var strict = false
+
     func keyValues() throws -> [String: String] {
         var args: [String: String] = [:]
         for argument in arguments {
@@ -47,10 +50,13 @@ struct RecipeArguments: ParsableArguments {
         let engine = Engine.cli(try Store(home: Store.home(explicit: home.home)))
         let runner = RecipeRunner(engine: engine, options: RecipeOptions(
             timeLimit: timeLimit, memoryLimit: memoryLimit << 20, arguments: args, mode: mode,
-            apply: ApplyOptions(parallelism: parallelism), printPlans: printPlans))
+            apply: ApplyOptions(parallelism: parallelism), printPlans: printPlans,
+            strictArguments: strict))
         defer { Self.reportCalls(engine) }
         do {
-            return (engine, try await runner.run(file: url))
+            let summary = try await runner.run(file: url)
+            for line in RunSummary.unusedLines(summary.unusedArguments) { Terminal.error("warning: \(line)") }
+            return (engine, summary)
         } catch let error as LuaError {
             Terminal.error(error.message)
             if verbose && !error.traceback.isEmpty { Terminal.error(error.traceback) }
