@@ -37,7 +37,8 @@ extension RecipeRunner {
         }
         vm.register("instance_get") { call in
             let id = try call.string(1, "instance.get")
-            return .async { [try await engine.instance(id).lua] }
+            let hint = call.arg(2).stringValue
+            return .async { [try await engine.instance(id, cluster: hint).lua] }
         }
         registerChanging(vm, "instance_stop") { [unowned self] call in
             let id = try call.string(1, "stop")
@@ -89,7 +90,11 @@ extension RecipeRunner {
             let instance = try call.string(2, "attach: instance")
             let mount = try call.string(3, "attach: mount point")
             try ClusterSpecParser.checkMount(mount, "attach")
-            return .async { try await engine.attach(volume: volume, to: instance, at: mount); return [] }
+            let hint = call.arg(4).stringValue
+            return .async {
+                try await engine.attach(volume: volume, to: try await engine.instanceID(instance, cluster: hint), at: mount)
+                return []
+            }
         }
         registerChanging(vm, "volume_detach") { call in
             let volume = try call.string(1, "detach")
@@ -131,10 +136,12 @@ extension RecipeRunner {
         registerChanging(vm, "ip_associate") { [unowned self] call in
             let ip = try call.string(1, "associate: address")
             let instance = try call.string(2, "associate: instance")
-            let resolve = self.hooks(forInstance: instance, vm)
+            let hint = call.arg(3).stringValue
+            let resolve = self.hooks(forInstance: instance, cluster: hint, vm)
             return .async {
                 let (hooks, options) = try await resolve()
-                try await engine.associate(address: ip, with: instance, hooks: hooks, options: options)
+                let id = try await engine.instanceID(instance, cluster: hint)
+                try await engine.associate(address: ip, with: id, hooks: hooks, options: options)
                 return []
             }
         }
@@ -157,7 +164,11 @@ extension RecipeRunner {
             let command = try call.string(2, "run: command")
             let options = call.arg(3).tableValue ?? LuaTable()
             let timeout = options["timeout"].doubleValue ?? 300
-            return .async { [try await engine.run(on: instance, command: command, timeout: timeout).lua] }
+            let hint = call.arg(4).stringValue
+            return .async {
+                let id = try await engine.instanceID(instance, cluster: hint)
+                return [try await engine.run(on: id, command: command, timeout: timeout).lua]
+            }
         }
         registerChanging(vm, "deploy") { [unowned self] call in
             let spec = try call.table(1, "deploy")
@@ -191,7 +202,11 @@ extension RecipeRunner {
             guard MountPoint.parts(path) != nil else {
                 throw PrimitiveError("write: '\(path)' must be an absolute path inside the instance, without '..'")
             }
-            return .async { try await engine.writeFile(on: instance, path: path, contents: contents); return [] }
+            let hint = call.arg(4).stringValue
+            return .async {
+                try await engine.writeFile(on: try await engine.instanceID(instance, cluster: hint), path: path, contents: contents)
+                return []
+            }
         }
         vm.register("log") { call in
             let level = try call.string(1, "log")

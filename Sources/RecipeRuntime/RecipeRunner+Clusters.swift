@@ -74,11 +74,11 @@ extension RecipeRunner {
 
     /// The hooks of the cluster an instance belongs to, when this recipe declared it: the
     /// instance is looked up through its provider (any provider, any id of the cluster).
-    func hooks(forInstance id: String, _ vm: LuaVM) -> @Sendable () async throws -> ((any LifecycleHooks)?, ApplyOptions) {
+    func hooks(forInstance id: String, cluster hint: String? = nil, _ vm: LuaVM) -> @Sendable () async throws -> ((any LifecycleHooks)?, ApplyOptions) {
         let byCluster = declarations.mapValues { recipeHooks($0, vm.callbacks) }
         let engine = engine, apply = options.apply
         return {
-            let cluster = try await engine.instance(id).cluster
+            let cluster = try await engine.instance(id, cluster: hint).cluster
             return (byCluster[cluster], apply)
         }
     }

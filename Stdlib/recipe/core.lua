@@ -52,6 +52,13 @@ function core.id_of(value)
   return value
 end
 
+-- An instance given as an object, an id or a name (`web-1`): its id or name, and the cluster
+-- to look a name up in (the object's, else the cluster declared last).
+function core.target(value)
+  if type(value) == "table" then return value.id, value.cluster end
+  return value, current
+end
+
 -- A metatable for objects of one kind: methods live in it, __name shows in error messages.
 function core.class(name)
   local c = {}

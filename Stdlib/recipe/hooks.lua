@@ -103,14 +103,15 @@ local metric = {}
 
 ---
 -- Pushes a metric sample for an instance, for `when` thresholds and `recipe metrics`.
--- @param target an instance, or its id
+-- @param target an instance, its id, or its name (`web-1`, in the cluster declared last)
 -- @param name the metric's name
 -- @param value a number
 -- @usage
 -- metric.put(i, "requests", 120)
 function metric.put(target, name, value)
   core.flush()
-  prim.metric_put(core.id_of(target), name, value)
+  local id, cluster = core.target(target)
+  prim.metric_put(id, name, value, cluster)
 end
 
 return { on = on, every = every, at = at, when = when, emit = emit, alert = alert, metric = metric }
