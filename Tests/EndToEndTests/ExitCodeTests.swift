@@ -44,4 +44,22 @@ import Testing
         // nothing left to change and no hook run: the next run succeeds
         #expect(try h.recipe(["run", recipe]).code == 0)
     }
+
+    @Test func failedDeployHookExitsNonZero() throws {
+        let h = try Harness()
+        defer { h.cleanup() }
+        let app = Harness.repo.appendingPathComponent("Examples/webapp/app").path
+        let recipe = try h.write("deployhook.lua", """
+            cluster "dep" {
+              apps = { shop = { source = "file:\(app)", start = "python3 server.py", port = 8000, health = "/health" } },
+              layers = { web = { count = 1, apps = { "shop" }, on = {
+                deploy = function(e) error("migration failed for " .. e.app) end,
+              } } },
+            }
+            """)
+        let output = try h.recipe(["run", recipe])
+        #expect(output.code == 1, "exit \(output.code): \(output.stderr)")
+        #expect(output.stderr.contains("dep: deploy failed on web-1: "), "\(output.stderr)")
+        #expect(output.stderr.contains("deployhook.lua:4: migration failed for shop"), "\(output.stderr)")
+    }
 }
