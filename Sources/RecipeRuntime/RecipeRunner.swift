@@ -60,6 +60,8 @@ public final class RecipeRunner {
     let engine: Engine
     let options: RecipeOptions
     let output: @Sendable (String) -> Void
+    /// Where warnings go (stderr by default), as soon as they are found.
+    let warn: @Sendable (String) -> Void
     /// The run's summary, written by primitive tasks as they finish.
     let summary = Locked(RunSummary())
     var recipe: RecipeSource?
@@ -73,10 +75,12 @@ public final class RecipeRunner {
     /// primitive that changes state is refused.
     var loading = false
 
-    public init(engine: Engine, options: RecipeOptions, output: @escaping @Sendable (String) -> Void = { print($0) }) {
+    public init(engine: Engine, options: RecipeOptions, output: @escaping @Sendable (String) -> Void = { print($0) },
+                warn: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) {
         self.engine = engine
         self.options = options
         self.output = output
+        self.warn = warn
     }
 
     /// Runs the recipe at `file`; a Lua error comes back as a `LuaError` naming file:line.

@@ -54,9 +54,7 @@ struct RecipeArguments: ParsableArguments {
             strictArguments: strict))
         defer { Self.reportCalls(engine) }
         do {
-            let summary = try await runner.run(file: url)
-            for line in RunSummary.unusedLines(summary.unusedArguments) { Terminal.error("warning: \(line)") }
-            return (engine, summary)
+            return (engine, try await runner.run(file: url))
         } catch let error as LuaError {
             Terminal.error(error.message)
             if verbose && !error.traceback.isEmpty { Terminal.error(error.traceback) }
