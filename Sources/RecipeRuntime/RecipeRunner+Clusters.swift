@@ -32,7 +32,7 @@ extension RecipeRunner {
                 let report = try await engine.apply(plan, spec: declaration.spec, recipe: recipe, hooks: hooks, options: options.apply)
                 summary.withLock { $0.add(cluster: name, plan: plan, report: report) }
                 if !report.online.isEmpty { output("\(name): online \(Self.names(report.online))") }
-                if !report.setupFailed.isEmpty { output("\(name): setup failed on \(report.setupFailed.joined(separator: ", ")))") }
+                if !report.setupFailed.isEmpty { output("\(name): setup failed on \(report.setupFailed.joined(separator: ", "))") }
                 return []
             }
         }

@@ -67,7 +67,8 @@ struct RecipeArguments: ParsableArguments {
         let failures = summary.failures
         guard !failures.isEmpty else { return }
         for failure in failures { Terminal.error(failure.line) }
-        Terminal.error("recipe: \(failures.count) hook\(failures.count == 1 ? "" : "s") failed (recipe events --cluster CLUSTER has them too)")
+        let clusters = Set(failures.map(\.cluster)).sorted().map { "recipe events --cluster \($0)" }.joined(separator: ", ")
+        Terminal.error("recipe: \(failures.count) hook\(failures.count == 1 ? "" : "s") failed (also in \(clusters))")
         throw ExitCode(1)
     }
 
