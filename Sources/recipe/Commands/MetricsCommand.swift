@@ -78,9 +78,13 @@ struct MetricsShowCommand: AsyncParsableCommand {
         for s in samples { latest["\(s.instance)\u{0}\(s.name)"] = s }  // oldest first: the last one wins
         let rows = latest.values.sorted { ($0.instance, $0.name) < ($1.instance, $1.name) }
         let now = Date().timeIntervalSince1970
-        print("\("INSTANCE".padding(12))  \("METRIC".padding(12))  \("LATEST".padding(10))  AGE")
+        // each column as wide as its widest cell or heading, plus two spaces
+        let instanceWidth = (rows.map(\.instance.count) + [8]).max()! + 2, nameWidth = (rows.map(\.name.count) + [6]).max()! + 2
+        let valueWidth = (rows.map { Self.rounded($0.value).count } + [6]).max()! + 2
+        print("INSTANCE".padding(instanceWidth) + "METRIC".padding(nameWidth) + "LATEST".padding(valueWidth) + "AGE")
         for s in rows {
-            print("\(s.instance.padding(12))  \(s.name.padding(12))  \(Self.rounded(s.value).padding(10))  \(Int(max(0, now - s.time)))s ago")
+            print(s.instance.padding(instanceWidth) + s.name.padding(nameWidth) + Self.rounded(s.value).padding(valueWidth)
+                  + "\(Int(max(0, now - s.time)))s ago")
         }
         print("(latest of \(samples.count) samples in the last \(since); every one with --all)")
     }
