@@ -44,10 +44,14 @@ template = use("template").template
 on, every, at, when = hooks.on, hooks.every, hooks.at, hooks.when
 emit, alert, metric = hooks.emit, hooks.alert, hooks.metric
 
-local core = use "core"
+local core, arguments = use "core", use "arguments"
 
--- Runs the recipe, then applies what it declared and did not apply yet.
+-- Runs the recipe, reports the arguments it never read, then applies what it declared and did
+-- not apply yet.
 return function(chunk, ...)
+  local read
+  arg, read = arguments.track(arg)
   chunk(...)
+  arguments.check(read)
   core.flush()
 end

@@ -9,6 +9,8 @@ public struct ConvergeReport: Sendable {
     public var terminated: [String] = []
     public var online: [String] = []
     public var setupFailed: [String] = []
+    /// Every hook that failed (setup, deploy, configure, drain, shutdown), in the order they failed.
+    public var failures: [HookFailure] = []
 
     public var changed: Bool { !plan.isEmpty }
 }
@@ -89,6 +91,7 @@ extension Engine {
         (report.online, report.setupFailed) = (online.map(\.name).sorted(), failed.map(\.name).sorted())
 
         // An app that was never deployed gets its first release now, at its declared ref.
+        var rolloutFailures: [HookFailure] = []  // the rollouts' hooks run through runners of their own
         let deployable = spec.apps.filter(\.value.deployable).keys
         let undeployed = try Set(spec.layers.flatMap(\.apps)).intersection(deployable).sorted()
             .filter { try store.currentRelease(cluster: spec.name, app: $0) == nil }
@@ -97,7 +100,7 @@ extension Engine {
             let onlineLayers = Set(try await listInstances(cluster: spec.name, layer: nil).filter { $0.state == .online }.map(\.layer))
             for app in undeployed where spec.layers.contains(where: { onlineLayers.contains($0.name) && $0.apps.contains(app) }) {
                 // nothing serves it yet, so no batches: every instance at once
-                _ = try await deploy(cluster: spec.name, app: app, batch: "100%", hooks: hooks.hooks, options: options)
+                rolloutFailures += try await deploy(cluster: spec.name, app: app, batch: "100%", hooks: hooks.hooks, options: options).failures
             }
         }
         // A changed declaration (a new ref, say) rolls out one instance at a time.
@@ -106,7 +109,7 @@ extension Engine {
             try saveDeclaration(declared, recipe: recipe)
             if try !undeployed.contains(app) && store.currentRelease(cluster: spec.name, app: app) != nil {
                 do {
-                    _ = try await deploy(cluster: spec.name, app: app, batch: "1", hooks: hooks.hooks, options: options)
+                    rolloutFailures += try await deploy(cluster: spec.name, app: app, batch: "1", hooks: hooks.hooks, options: options).failures
                 } catch {
                     declared.apps[app] = plan.redeploys[app]
                     try saveDeclaration(declared, recipe: recipe)
@@ -120,6 +123,7 @@ extension Engine {
             try await configureAll(cluster: spec.name, reason: "membership", runner: hooks, options: options)
         }
         record("cluster.converged", cluster: spec.name, subject: spec.name, detail: plan.summary)
+        report.failures = hooks.failures.value + rolloutFailures
         return report
     }
 

@@ -36,6 +36,12 @@ extension Engine {
         throw CloudError(remembered == nil ? "instance \(id) does not exist" : "instance \(id) is gone")
     }
 
+    /// The id of an instance given by id or by name (`web-1`, looked up in `hint`, the cluster it
+    /// belongs to); an id this engine has seen costs no call.
+    public func instanceID(_ idOrName: String, cluster hint: String?) async throws -> String {
+        try await owner(of: idOrName, cluster: hint).1.id
+    }
+
     /// The instance's provider and what is known of it, without a call when this engine has seen it.
     func owner(of id: String, cluster hint: String? = nil) async throws -> (any CloudProvider, Instance) {
         let known = seen.value[id]

@@ -6,6 +6,8 @@ struct HookRunner: Sendable {
     let engine: Engine
     let hooks: (any LifecycleHooks)?
     let options: ApplyOptions
+    /// Every hook that failed through this runner (its copies share it), for the apply's report.
+    let failures = Locked<[HookFailure]>([])
 
     /// Returns whether the hook succeeded (true when none is declared).
     @discardableResult
@@ -23,6 +25,8 @@ struct HookRunner: Sendable {
         } catch {
             engine.record("hook.\(kind.rawValue)", cluster: instance.cluster, subject: instance.name,
                           detail: detail(reason, app, target, start), result: "failed: \(error)")
+            let failure = HookFailure(kind: kind, cluster: instance.cluster, instance: instance.name, message: "\(error)")
+            failures.withLock { $0.append(failure) }
             return false
         }
     }

@@ -2,6 +2,7 @@ import Cloud
 import Engine
 import Foundation
 import LuaKit
+import Store
 
 /// The primitives behind Stdlib/prelude.lua. Each checks its arguments synchronously (so a bad
 /// argument names the recipe line) and does its I/O in a task while the coroutine waits.
@@ -11,7 +12,10 @@ extension RecipeRunner {
         registerChanging(vm, "instance_launch") { call in
             let spec = try call.table(1, "instance.launch")
             guard case .string(let cluster) = spec["cluster"] else { throw PrimitiveError("instance.launch: cluster must be a string") }
+            try ClusterSpecParser.refuseUnknown(spec, allowed: ["cluster", "layer", "name", "services", "image", "instance_type"],
+                                                in: "instance.launch")
             guard case .string(let layer) = spec["layer"] else { throw PrimitiveError("instance.launch: layer = NAME is required") }
+            try Self.checkDeclaredLayer(layer, of: cluster, engine.store)
             let name = spec["name"].stringValue
             var services: [ServiceSpec] = []
             for (serviceName, value) in try ClusterSpecParser.namedTables(spec["services"], "instance.launch: services") {
@@ -33,7 +37,8 @@ extension RecipeRunner {
         }
         vm.register("instance_get") { call in
             let id = try call.string(1, "instance.get")
-            return .async { [try await engine.instance(id).lua] }
+            let hint = call.arg(2).stringValue
+            return .async { [try await engine.instance(id, cluster: hint).lua] }
         }
         registerChanging(vm, "instance_stop") { [unowned self] call in
             let id = try call.string(1, "stop")
@@ -69,6 +74,7 @@ extension RecipeRunner {
         }
         registerChanging(vm, "volume_create") { call in
             let spec = try call.table(1, "volume.create")
+            try ClusterSpecParser.refuseUnknown(spec, allowed: ["cluster", "size_gb", "name", "snapshot"], in: "volume.create")
             guard case .string(let cluster) = spec["cluster"] else { throw PrimitiveError("volume.create: cluster must be a string") }
             let size = try ClusterSpecParser.integer(spec["size_gb"], "volume.create: size_gb", default: 1, range: 1...16_384)
             let name = spec["name"].stringValue ?? ""
@@ -84,7 +90,11 @@ extension RecipeRunner {
             let instance = try call.string(2, "attach: instance")
             let mount = try call.string(3, "attach: mount point")
             try ClusterSpecParser.checkMount(mount, "attach")
-            return .async { try await engine.attach(volume: volume, to: instance, at: mount); return [] }
+            let hint = call.arg(4).stringValue
+            return .async {
+                try await engine.attach(volume: volume, to: try await engine.instanceID(instance, cluster: hint), at: mount)
+                return []
+            }
         }
         registerChanging(vm, "volume_detach") { call in
             let volume = try call.string(1, "detach")
@@ -126,10 +136,12 @@ extension RecipeRunner {
         registerChanging(vm, "ip_associate") { [unowned self] call in
             let ip = try call.string(1, "associate: address")
             let instance = try call.string(2, "associate: instance")
-            let resolve = self.hooks(forInstance: instance, vm)
+            let hint = call.arg(3).stringValue
+            let resolve = self.hooks(forInstance: instance, cluster: hint, vm)
             return .async {
                 let (hooks, options) = try await resolve()
-                try await engine.associate(address: ip, with: instance, hooks: hooks, options: options)
+                let id = try await engine.instanceID(instance, cluster: hint)
+                try await engine.associate(address: ip, with: id, hooks: hooks, options: options)
                 return []
             }
         }
@@ -153,7 +165,11 @@ extension RecipeRunner {
             let options = call.arg(3).tableValue ?? LuaTable()
             let timeout = options["timeout"].doubleValue ?? 300
             let bookkeeping = options["internal"].boolValue ?? false
-            return .async { [try await engine.run(on: instance, command: command, timeout: timeout, bookkeeping: bookkeeping).lua] }
+            let hint = call.arg(4).stringValue
+            return .async {
+                let id = try await engine.instanceID(instance, cluster: hint)
+                return [try await engine.run(on: id, command: command, timeout: timeout, bookkeeping: bookkeeping).lua]
+            }
         }
         registerChanging(vm, "deploy") { [unowned self] call in
             let spec = try call.table(1, "deploy")
@@ -187,7 +203,11 @@ extension RecipeRunner {
             guard MountPoint.parts(path) != nil else {
                 throw PrimitiveError("write: '\(path)' must be an absolute path inside the instance, without '..'")
             }
-            return .async { try await engine.writeFile(on: instance, path: path, contents: contents); return [] }
+            let hint = call.arg(4).stringValue
+            return .async {
+                try await engine.writeFile(on: try await engine.instanceID(instance, cluster: hint), path: path, contents: contents)
+                return []
+            }
         }
         vm.register("log") { call in
             let level = try call.string(1, "log")
@@ -198,6 +218,14 @@ extension RecipeRunner {
 }
 
 extension RecipeRunner {
+    /// A layer a declared cluster does not declare is a typo: refused, naming the ones it has.
+    static func checkDeclaredLayer(_ layer: String, of cluster: String, _ store: Store) throws {
+        guard try store.cluster(cluster) != nil else { return }  // not declared by any recipe: nothing to check against
+        let layers = try store.layers(cluster: cluster).map(\.name)
+        guard !layers.contains(layer) else { return }
+        throw PrimitiveError("instance.launch: cluster \(cluster) has no layer '\(layer)' (layers: \(layers.isEmpty ? "none" : layers.joined(separator: ", ")))")
+    }
+
     /// A primitive that changes state: refused when the recipe only plans.
     func registerChanging(_ vm: LuaVM, _ name: String, _ fn: @escaping LuaPrimitive) {
         let planning = options.mode == .plan

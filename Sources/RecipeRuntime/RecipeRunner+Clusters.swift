@@ -32,7 +32,7 @@ extension RecipeRunner {
                 let report = try await engine.apply(plan, spec: declaration.spec, recipe: recipe, hooks: hooks, options: options.apply)
                 summary.withLock { $0.add(cluster: name, plan: plan, report: report) }
                 if !report.online.isEmpty { output("\(name): online \(Self.names(report.online))") }
-                if !report.setupFailed.isEmpty { output("\(name): setup failed on \(report.setupFailed.joined(separator: ", ")) (see recipe events)") }
+                if !report.setupFailed.isEmpty { output("\(name): setup failed on \(report.setupFailed.joined(separator: ", "))") }
                 return []
             }
         }
@@ -74,11 +74,11 @@ extension RecipeRunner {
 
     /// The hooks of the cluster an instance belongs to, when this recipe declared it: the
     /// instance is looked up through its provider (any provider, any id of the cluster).
-    func hooks(forInstance id: String, _ vm: LuaVM) -> @Sendable () async throws -> ((any LifecycleHooks)?, ApplyOptions) {
+    func hooks(forInstance id: String, cluster hint: String? = nil, _ vm: LuaVM) -> @Sendable () async throws -> ((any LifecycleHooks)?, ApplyOptions) {
         let byCluster = declarations.mapValues { recipeHooks($0, vm.callbacks) }
         let engine = engine, apply = options.apply
         return {
-            let cluster = try await engine.instance(id).cluster
+            let cluster = try await engine.instance(id, cluster: hint).cluster
             return (byCluster[cluster], apply)
         }
     }

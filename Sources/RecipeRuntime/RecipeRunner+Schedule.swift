@@ -69,7 +69,11 @@ extension RecipeRunner {
             let instance = try call.string(1, "metric.put: instance")
             let name = try call.string(2, "metric.put: name")
             guard let value = call.arg(3).doubleValue, value.isFinite else { throw PrimitiveError("metric.put: the value must be a number") }
-            return .async { try engine.store.putMetric(instance: instance, name: name, value: value); return [] }
+            let hint = call.arg(4).stringValue
+            return .async {
+                try engine.store.putMetric(instance: try await engine.instanceID(instance, cluster: hint), name: name, value: value)
+                return []
+            }
         }
         registerChanging(vm, "cluster_converge") { [unowned self] call in
             let name = try call.string(1, "converge: cluster")

@@ -16,10 +16,12 @@ public struct RecipeOptions: Sendable {
     public var apply: ApplyOptions
     /// Print plans as they are computed (off for `--json`).
     public var printPlans: Bool
+    /// An argument the recipe never read refuses the run (else it is only reported).
+    public var strictArguments: Bool
 
     public init(timeLimit: Double? = nil, memoryLimit: Int = 512 << 20, arguments: [String: String] = [:],
                 stdlib: URL = StdlibLocator.find(), mode: Mode = .apply, apply: ApplyOptions = ApplyOptions(),
-                printPlans: Bool = true) {
+                printPlans: Bool = true, strictArguments: Bool = false) {
         self.timeLimit = timeLimit
         self.memoryLimit = memoryLimit
         self.arguments = arguments
@@ -27,6 +29,7 @@ public struct RecipeOptions: Sendable {
         self.mode = mode
         self.apply = apply
         self.printPlans = printPlans
+        self.strictArguments = strictArguments
     }
 }
 
@@ -35,9 +38,14 @@ public struct RunSummary: Sendable {
     public var clusters: [String] = []
     public var plans: [String: Plan] = [:]
     public var reports: [String: ConvergeReport] = [:]
+    /// Arguments the recipe's body never read, sorted.
+    public var unusedArguments: [String] = []
 
     /// Whether any declared cluster had something to change.
     public var changes: Bool { plans.values.contains { !$0.isEmpty } }
+
+    /// Every hook that failed while the clusters converged, cluster by cluster.
+    public var failures: [HookFailure] { clusters.flatMap { reports[$0]?.failures ?? [] } }
 
     /// Notes what converging (or planning) a cluster gave.
     mutating func add(cluster: String, plan: Plan, report: ConvergeReport?) {
@@ -52,6 +60,8 @@ public final class RecipeRunner {
     let engine: Engine
     let options: RecipeOptions
     let output: @Sendable (String) -> Void
+    /// Where warnings go (stderr by default), as soon as they are found.
+    let warn: @Sendable (String) -> Void
     /// The run's summary, written by primitive tasks as they finish.
     let summary = Locked(RunSummary())
     var recipe: RecipeSource?
@@ -65,10 +75,12 @@ public final class RecipeRunner {
     /// primitive that changes state is refused.
     var loading = false
 
-    public init(engine: Engine, options: RecipeOptions, output: @escaping @Sendable (String) -> Void = { print($0) }) {
+    public init(engine: Engine, options: RecipeOptions, output: @escaping @Sendable (String) -> Void = { print($0) },
+                warn: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) {
         self.engine = engine
         self.options = options
         self.output = output
+        self.warn = warn
     }
 
     /// Runs the recipe at `file`; a Lua error comes back as a `LuaError` naming file:line.
@@ -120,6 +132,7 @@ public final class RecipeRunner {
         bindAddresses(vm)
         bindCommands(vm)
         bindSchedule(vm)
+        bindArguments(vm)
     }
 }
 

@@ -101,7 +101,7 @@ public final class Serve: Sendable {
             self.record("hook.log", detail: line)
         }
         Task {
-            let runner = RecipeRunner(engine: engine, options: RecipeOptions(timeLimit: 30, arguments: arguments), output: log)
+            let runner = RecipeRunner(engine: engine, options: RecipeOptions(timeLimit: 30, arguments: arguments, strictArguments: true), output: log)
             do {
                 try await runner.host(file: URL(fileURLWithPath: path)) { hosted in
                     await self.attach(hosted, sha: sha, stop: stopper)

@@ -5,7 +5,7 @@ import Dispatch
 @main
 enum Entry {
     static func main() {
-        let arguments = Array(CommandLine.arguments.dropFirst())
+        let arguments = GlobalOptions.hoist(Array(CommandLine.arguments.dropFirst()))
         Terminal.streamLines()
         if arguments.first == "agent" {
             // The agent waits for signals with sigtimedwait on this thread: block them before any

@@ -4,6 +4,7 @@ struct RecipeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "recipe",
         abstract: "A cluster manager you script in Lua.",
+        version: RecipeVersion.current,
         subcommands: [RunCommand.self, PlanCommand.self, DeployCommand.self, RollbackCommand.self, ReleasesCommand.self, UndeployCommand.self, StatusCommand.self, ServeCommand.self, EmitCommand.self, MetricsCommand.self, EventsCommand.self, VolumesCommand.self, SnapshotsCommand.self, VolumeCommand.self, SnapshotCommand.self, DestroyCommand.self, AgentCommand.self])
 }
 

@@ -30,12 +30,12 @@ end
 ---
 -- Moves the address to an instance; configure then runs on every online instance of the
 -- cluster, so balancers follow it.
--- @param target an instance, or its id
+-- @param target an instance, its id, or its name (`web-1`, in the cluster declared last)
 -- @return the address, refreshed
 -- @usage
 -- ip.allocate():associate(i)
 function Address:associate(target)
-  prim.ip_associate(self.ip, core.id_of(target))
+  prim.ip_associate(self.ip, core.target(target))
   return self:refresh()
 end
 

@@ -7,7 +7,7 @@ local core = use "core"
 
 ---
 -- Runs a shell command in an instance's root folder (`$ROOT`), through its agent.
--- @param target an instance, or its id
+-- @param target an instance, its id, or its name (`web-1`, in the cluster declared last)
 -- @param cmd the command, run by `sh -c`
 -- @param options optional `{ timeout = SECONDS [, internal = true] }`: the timeout is 300 by
 -- default; `internal` records the command as `command.internal` (a cookbook's own machinery,
@@ -18,19 +18,21 @@ local core = use "core"
 -- if r.code ~= 0 then error("srv/data is not writable: " .. r.stderr) end
 local function run(target, cmd, options)
   core.flush()
-  return prim.run(core.id_of(target), cmd, options or {})
+  local id, cluster = core.target(target)
+  return prim.run(id, cmd, options or {}, cluster)
 end
 
 ---
 -- Writes a file inside an instance: `/etc/app.conf` lands at `$ROOT/etc/app.conf`.
--- @param target an instance, or its id
+-- @param target an instance, its id, or its name (`web-1`, in the cluster declared last)
 -- @param path an absolute path inside the instance, without `..`
 -- @param contents the file's text
 -- @usage
 -- write(e.instance, "/etc/app.conf", template(CONFIG, { port = 8000 }))
 local function write(target, path, contents)
   core.flush()
-  prim.write(core.id_of(target), path, contents)
+  local id, cluster = core.target(target)
+  prim.write(id, path, contents, cluster)
 end
 
 ---

@@ -33,10 +33,30 @@ function core.cluster_of(spec)
   return name
 end
 
+-- A field of `t` not in `known` is a typo: an error at the recipe line naming it and the known ones.
+function core.refuse_unknown(t, known, context)
+  if type(t) ~= "table" then return end
+  local allowed = {}
+  for _, name in ipairs(known) do allowed[name] = true end
+  for key in pairs(t) do
+    if not allowed[key] then
+      table.sort(known)
+      prim.raise(string.format("%s: unknown field '%s' (known: %s)", context, tostring(key), table.concat(known, ", ")))
+    end
+  end
+end
+
 -- An object's id, or the value itself when it is an id already.
 function core.id_of(value)
   if type(value) == "table" then return value.id end
   return value
+end
+
+-- An instance given as an object, an id or a name (`web-1`): its id or name, and the cluster
+-- to look a name up in (the object's, else the cluster declared last).
+function core.target(value)
+  if type(value) == "table" then return value.id, value.cluster end
+  return value, current
 end
 
 -- A metatable for objects of one kind: methods live in it, __name shows in error messages.

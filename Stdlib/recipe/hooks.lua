@@ -83,6 +83,8 @@ end
 -- @usage
 -- alert{ on = { "instance.failed", "deploy.failed" }, webhook = "https://hooks.example.org/T0K3N" }
 local function alert(spec)
+  core.refuse_unknown(spec, { "on", "webhook", "retry" }, "alert")
+  core.refuse_unknown(type(spec) == "table" and spec.retry or nil, { "times", "backoff" }, "alert: retry")
   if type(spec) ~= "table" or type(spec.webhook) ~= "string" or type(spec.on) ~= "table" then
     prim.raise("alert{ on = { KIND, ... }, webhook = URL [, retry = { times = N, backoff = \"2s\" }] }")
   end
@@ -101,14 +103,15 @@ local metric = {}
 
 ---
 -- Pushes a metric sample for an instance, for `when` thresholds and `recipe metrics`.
--- @param target an instance, or its id
+-- @param target an instance, its id, or its name (`web-1`, in the cluster declared last)
 -- @param name the metric's name
 -- @param value a number
 -- @usage
 -- metric.put(i, "requests", 120)
 function metric.put(target, name, value)
   core.flush()
-  prim.metric_put(core.id_of(target), name, value)
+  local id, cluster = core.target(target)
+  prim.metric_put(id, name, value, cluster)
 end
 
 return { on = on, every = every, at = at, when = when, emit = emit, alert = alert, metric = metric }

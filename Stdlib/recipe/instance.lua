@@ -109,14 +109,14 @@ function instance.list(filter)
 end
 
 ---
--- Looks an instance up by id.
--- @param id the instance's id, or an instance
+-- Looks an instance up by id or name.
+-- @param id the instance's id, its name (`web-1`, in the cluster declared last), or an instance
 -- @return the instance
 -- @usage
 -- local i = instance.get("i-1a2b3c4d")
 function instance.get(id)
   core.flush()
-  return setmetatable(prim.instance_get(core.id_of(id)), Instance)
+  return setmetatable(prim.instance_get(core.target(id)), Instance)
 end
 
 return { instance = instance, Instance = Instance }

@@ -33,13 +33,14 @@ end
 
 ---
 -- Attaches the volume to an instance, mounted inside its root.
--- @param target an instance, or its id
+-- @param target an instance, its id, or its name (`web-1`, in the cluster declared last)
 -- @param mount an absolute path inside the instance, such as `/srv/data`
 -- @return the volume, refreshed
 -- @usage
 -- volume.create{ size_gb = 10 }:attach(i, "/srv/data")
 function Volume:attach(target, mount)
-  prim.volume_attach(self.id, core.id_of(target), mount)
+  local id, cluster = core.target(target)
+  prim.volume_attach(self.id, id, mount, cluster)
   return self:refresh()
 end
 

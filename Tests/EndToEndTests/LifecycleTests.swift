@@ -92,8 +92,9 @@ import Testing
 
         // one more instance, whose setup fails: recorded, never online; the others are configured again
         let second = try h.recipe(["run", recipe, "count=4", "fail=app-4"])
-        #expect(second.code == 0, "\(second.stderr)")
+        #expect(second.code == 1, "a failed setup fails the run: \(second.stderr)")
         #expect(second.stdout.contains("setup failed on app-4"))
+        #expect(second.stderr.contains("order: setup failed on app-4: ") && second.stderr.contains("setup refused on app-4"), "\(second.stderr)")
         events = try Self.events(h, cluster: "order")
         let failed = try #require(events.first { $0.kind == "hook.setup" && $0.subject == "app-4" })
         #expect(failed.result.contains("hooks.lua:") && failed.result.contains("setup refused on app-4"), "\(failed.result)")

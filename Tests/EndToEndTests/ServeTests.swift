@@ -137,6 +137,8 @@ import Testing
         let recipe = try h.write("alerts.lua", """
             alert{ on = { "app.down" }, webhook = "\(receiver.url("hook?token=s3cret"))", retry = { times = 3, backoff = "200ms" } }
             """)
+        // recipe emit names a cluster that exists
+        #expect(try h.recipe(["run", try h.write("shop.lua", "cluster \"shop\" { layers = { web = { count = 0 } } }\n")]).code == 0)
         let serve = try h.serve([recipe])
         #expect(try h.recipe(["emit", "shop", "app.down", "--subject", "web-2", "--detail", "502 from the balancer"]).code == 0)
         #expect(Harness.eventually(timeout: 10) { (try? String(contentsOf: received, encoding: .utf8))?.contains("app.down") == true } != nil)

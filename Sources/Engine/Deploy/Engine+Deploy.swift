@@ -7,6 +7,8 @@ public struct DeployReport: Sendable {
     public var release: String
     public var sha: String
     public var instances: [String]
+    /// The deploy, drain and ready hooks that failed on the way (recorded; the rollout went on).
+    public var failures: [HookFailure] = []
 }
 
 /// Rolling, health-gated releases of an app over the instances of the layers that run it.
@@ -46,7 +48,7 @@ extension Engine {
         try store.record(release: ReleaseRecord(cluster: cluster, app: name, release: release, sha: sha, ref: ref,
                                                 archive: archive.path, state: .current))
         record("deploy.finished", cluster: cluster, subject: name, detail: "\(release) on \(rollout.targets.count) instances")
-        return DeployReport(release: release, sha: sha, instances: rollout.targets.map(\.name))
+        return DeployReport(release: release, sha: sha, instances: rollout.targets.map(\.name), failures: rollout.hooks.failures.value)
     }
 
     /// Back `steps` releases, rolled out and health-checked like a deploy.

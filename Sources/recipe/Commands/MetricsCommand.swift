@@ -10,7 +10,8 @@ struct MetricsCommand: AsyncParsableCommand {
 }
 
 struct MetricsShowCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "show", abstract: "Samples per instance, oldest first.")
+    static let configuration = CommandConfiguration(
+        commandName: "show", abstract: "The latest value of each metric per instance; every sample, oldest first, with --all.")
 
     @OptionGroup var home: HomeOptions
 
@@ -26,7 +27,10 @@ struct MetricsShowCommand: AsyncParsableCommand {
     @Option(name: .long, help: "How far back: 30s, 10m, 1h, 1d.")
     var since = "10m"
 
-    @Flag(name: .long, help: "Print JSON.")
+    @Flag(name: .long, help: "Every sample, oldest first, instead of the latest per instance and metric.")
+    var all = false
+
+    @Flag(name: .long, help: "Print JSON (every sample).")
     var json = false
 
     struct Sample: Encodable {
@@ -55,9 +59,40 @@ struct MetricsShowCommand: AsyncParsableCommand {
             try Terminal.printJSON(samples, pretty: true)
             return
         }
-        for s in samples {
-            print("\(Terminal.time(Date(timeIntervalSince1970: s.time)))  \(s.instance.padding(12))  \(s.name.padding(12))  \(s.value)")
+        if all {
+            for s in samples {
+                print("\(Terminal.time(Date(timeIntervalSince1970: s.time)))  \(s.instance.padding(12))  \(s.name.padding(12))  \(s.value)")
+            }
+        } else {
+            printLatest(samples)
         }
+    }
+
+    /// One row per instance and metric: its latest value, rounded, and how long ago it was taken.
+    private func printLatest(_ samples: [Sample]) {
+        guard !samples.isEmpty else {
+            print("no samples from cluster \(cluster) in the last \(since)")
+            return
+        }
+        var latest: [String: Sample] = [:]
+        for s in samples { latest["\(s.instance)\u{0}\(s.name)"] = s }  // oldest first: the last one wins
+        let rows = latest.values.sorted { ($0.instance, $0.name) < ($1.instance, $1.name) }
+        let now = Date().timeIntervalSince1970
+        // each column as wide as its widest cell or heading, plus two spaces
+        let instanceWidth = (rows.map(\.instance.count) + [8]).max()! + 2, nameWidth = (rows.map(\.name.count) + [6]).max()! + 2
+        let valueWidth = (rows.map { Self.rounded($0.value).count } + [6]).max()! + 2
+        print("INSTANCE".padding(instanceWidth) + "METRIC".padding(nameWidth) + "LATEST".padding(valueWidth) + "AGE")
+        for s in rows {
+            print(s.instance.padding(instanceWidth) + s.name.padding(nameWidth) + Self.rounded(s.value).padding(valueWidth)
+                  + "\(Int(max(0, now - s.time)))s ago")
+        }
+        print("(latest of \(samples.count) samples in the last \(since); every one with --all)")
+    }
+
+    /// 12.3456 → "12.3", 40 → "40".
+    static func rounded(_ value: Double) -> String {
+        let tenths = (value * 10).rounded() / 10
+        return tenths == tenths.rounded() && abs(tenths) < 1e15 ? String(Int64(tenths)) : String(format: "%.1f", tenths)
     }
 }
 

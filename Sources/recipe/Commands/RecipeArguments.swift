@@ -27,6 +27,9 @@ struct RecipeArguments: ParsableArguments {
     @Flag(name: .long, help: "Print Lua tracebacks with errors.")
     var verbose = false
 
+    @Flag(name: .long, help: "Refuse the run when an argument is never read by the recipe (else a warning).")
+    var strict = false
+
     func keyValues() throws -> [String: String] {
         var args: [String: String] = [:]
         for argument in arguments {
@@ -47,7 +50,8 @@ struct RecipeArguments: ParsableArguments {
         let engine = Engine.cli(try Store(home: Store.home(explicit: home.home)))
         let runner = RecipeRunner(engine: engine, options: RecipeOptions(
             timeLimit: timeLimit, memoryLimit: memoryLimit << 20, arguments: args, mode: mode,
-            apply: ApplyOptions(parallelism: parallelism), printPlans: printPlans))
+            apply: ApplyOptions(parallelism: parallelism), printPlans: printPlans,
+            strictArguments: strict))
         defer { Self.reportCalls(engine) }
         do {
             return (engine, try await runner.run(file: url))
@@ -56,6 +60,16 @@ struct RecipeArguments: ParsableArguments {
             if verbose && !error.traceback.isEmpty { Terminal.error(error.traceback) }
             throw ExitCode(1)
         }
+    }
+
+    /// Every failed hook on stderr, its error naming the recipe line; any makes the run exit 1.
+    static func reportFailures(_ summary: RunSummary) throws {
+        let failures = summary.failures
+        guard !failures.isEmpty else { return }
+        for failure in failures { Terminal.error(failure.line) }
+        let clusters = Set(failures.map(\.cluster)).sorted().map { "recipe events --cluster \($0)" }.joined(separator: ", ")
+        Terminal.error("recipe: \(failures.count) hook\(failures.count == 1 ? "" : "s") failed (also in \(clusters))")
+        throw ExitCode(1)
     }
 
     /// The EC2 calls the run made, on stderr: `ec2: 16 API calls (9 changing, 0 retried): AllocateAddress 1, ...`.

@@ -64,6 +64,10 @@ struct EmitCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let store = try Store(home: Store.home(explicit: home.home))
+        guard try store.cluster(cluster) != nil else {
+            Terminal.error("no cluster named \(cluster): `recipe status` lists the clusters")
+            throw ExitCode(1)
+        }
         let event = try store.record(Event(actor: Engine.defaultActor, cluster: cluster, kind: kind, subject: subject, detail: detail))
         print(event.id ?? 0)
     }

@@ -28,6 +28,10 @@ struct StatusCommand: AsyncParsableCommand {
             try Terminal.printJSON(["clusters": clusters])
             return
         }
+        if clusters.isEmpty {
+            print("no clusters in \(store.home.path); recipe run FILE makes one")
+            return
+        }
         for c in clusters {
             print("\(c.name) (\(c.provider)): \(c.instances.count) instances, \(c.volumes.count) volumes, \(c.addresses.count) addresses")
             for i in c.instances {
