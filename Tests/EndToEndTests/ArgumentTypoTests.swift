@@ -55,13 +55,7 @@ import Testing
         #expect(refused != nil, "\((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
     }
 
-    struct Case: Sendable, CustomStringConvertible {
-        var name: String
-        var source: String
-        var line: Int
-        var says: String
-        var description: String { name }
-    }
+    typealias Case = BadInputTests.Case
 
     static let typos: [Case] = [
         Case(name: "volume-size", source: "cluster \"typo\" { layers = { web = { count = 0 } } }\n\nlocal v = volume.create{ sise_gb = 1 }\n", line: 3,
@@ -80,13 +74,6 @@ import Testing
 
     @Test(arguments: typos)
     func typosNameTheFieldTheKnownOnesAndTheLine(_ c: Case) throws {
-        let h = try Harness()
-        defer { h.cleanup() }
-        let path = try h.write("\(c.name).lua", c.source)
-        let output = try h.recipe(["run", path])
-        #expect(output.code == 1, "\(c.name): exit \(output.code)")
-        #expect(output.stderr.contains("\(c.name).lua:\(c.line): "), "\(c.name): \(output.stderr)")
-        #expect(output.stderr.contains(c.says), "\(c.name): \(output.stderr)")
-        #expect(h.agentPIDs().isEmpty, "nothing was launched")
+        try BadInputTests.expectRefused(c)
     }
 }

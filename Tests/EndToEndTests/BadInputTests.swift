@@ -75,6 +75,11 @@ import Testing
 
     @Test(arguments: cases)
     func refusedWithFileAndLine(_ c: Case) throws {
+        try Self.expectRefused(c)
+    }
+
+    /// The recipe fails with exit 1 at its `file.lua:LINE:`, saying what it should, and launches nothing.
+    static func expectRefused(_ c: Case) throws {
         let h = try Harness()
         defer { h.cleanup() }
         let path = try h.write("\(c.name).lua", c.source)
