@@ -27,7 +27,8 @@ extension Engine {
         remember(inventory.instances)
         let agents = try await provider.agents(cluster: spec.name)
         let recorded = try store.cluster(spec.name).flatMap { try? $0.declaration() }
-        return Planner(spec: spec, inventory: inventory, recordedApps: recorded?.apps ?? [:], firewall: try store.firewall(cluster: spec.name),
+        return Planner(spec: spec, inventory: inventory, recordedApps: recorded?.apps ?? [:],
+                       undeployedApps: try store.undeployedApps(cluster: spec.name), firewall: try store.firewall(cluster: spec.name),
                        users: try store.users(cluster: spec.name), isLost: { provider.isLost($0, agent: agents[$0.id]) }).plan()
     }
 

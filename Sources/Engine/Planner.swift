@@ -7,9 +7,17 @@ struct Planner {
     let inventory: Inventory
     /// The apps as the last apply declared them.
     let recordedApps: [String: AppSpec]
+    /// Apps that were deployed once and have no current release now (`recipe undeploy`): apply deploys them again.
+    let undeployedApps: Set<String>
     let firewall: [FirewallRecord]
     let users: [UserRecord]
     let isLost: (Instance) -> Bool
+
+    init(spec: ClusterSpec, inventory: Inventory, recordedApps: [String: AppSpec], undeployedApps: Set<String> = [],
+         firewall: [FirewallRecord], users: [UserRecord], isLost: @escaping (Instance) -> Bool) {
+        (self.spec, self.inventory, self.recordedApps, self.undeployedApps) = (spec, inventory, recordedApps, undeployedApps)
+        (self.firewall, self.users, self.isLost) = (firewall, users, isLost)
+    }
 
     func plan() -> Plan {
         var plan = Plan(cluster: spec.name, inventory: inventory)
@@ -72,6 +80,12 @@ struct Planner {
             let what = was.source != app.source ? "source \(app.source)" : was.ref != app.ref ? "ref \(was.ref) → \(app.ref)" : "settings"
             plan.redeploys[name] = was
             plan.add(.change, "app", name, "\(what) changed: rolling deploy")
+        }
+        // Undeployed, yet declared on layers with instances: apply gives it its declared ref again.
+        for name in undeployedApps.sorted() where plan.redeploys[name] == nil {
+            guard let app = spec.apps[name], app.deployable,
+                  spec.layers.contains(where: { $0.apps.contains(name) && !$0.instanceNames.isEmpty }) else { continue }
+            plan.add(.add, "app", name, "undeployed: deploys \(app.ref) again")
         }
     }
 

@@ -4,7 +4,8 @@ import GRDB
 /// One deploy of an app: the commit, the archive it was unpacked from, and whether it is live.
 public struct ReleaseRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord, EpochDates {
     public static var databaseTableName: String { "releases" }
-    public enum State: String, Codable, Sendable { case current, superseded, failed }
+    /// `undeployed`: the release that was current when the app was taken off its instances; none is current since.
+    public enum State: String, Codable, Sendable { case current, superseded, failed, undeployed }
 
     public var id: Int64?
     public var cluster: String
@@ -60,13 +61,26 @@ extension Store {
         }
     }
 
-    /// No release is current any more (undeploy); the history stays.
+    /// No release is current any more (undeploy): the current one is marked `undeployed`; the history stays.
     public func retireReleases(cluster: String, app: String) throws {
-        try db.write { db in try Self.retire(db, cluster: cluster, app: app) }
+        try db.write { db in
+            try db.execute(sql: "UPDATE releases SET state = 'undeployed' WHERE cluster = ? AND app = ? AND state = 'current'",
+                           arguments: [cluster, app])
+        }
     }
 
+    /// Apps of `cluster` that were undeployed and not deployed since: none of their releases is current.
+    public func undeployedApps(cluster: String) throws -> Set<String> {
+        try db.read { db in
+            let apps = try String.fetchAll(db, sql: "SELECT app FROM releases WHERE cluster = ? GROUP BY app HAVING SUM(state = 'current') = 0 AND SUM(state = 'undeployed') > 0",
+                                           arguments: [cluster])
+            return Set(apps)
+        }
+    }
+
+    /// A deploy or a rollback retires the current release, and an undeployed one too.
     private static func retire(_ db: Database, cluster: String, app: String) throws {
-        try db.execute(sql: "UPDATE releases SET state = 'superseded' WHERE cluster = ? AND app = ? AND state = 'current'",
+        try db.execute(sql: "UPDATE releases SET state = 'superseded' WHERE cluster = ? AND app = ? AND state IN ('current', 'undeployed')",
                        arguments: [cluster, app])
     }
 }

@@ -86,7 +86,12 @@ struct ReleasesCommand: AsyncParsableCommand {
     @OptionGroup var target: AppArguments
 
     func run() async throws {
-        for release in try target.engine().store.releases(cluster: target.cluster, app: target.app) {
+        let releases = try target.engine().store.releases(cluster: target.cluster, app: target.app)
+        if !releases.isEmpty && !releases.contains(where: { $0.state == .current }) {
+            let why = releases.contains { $0.state == .undeployed } ? "undeployed, removed from its instances" : "no deploy succeeded"
+            print("\(target.app): no release is live (\(why)); `recipe deploy \(target.cluster) \(target.app)` or `recipe run` deploys it again")
+        }
+        for release in releases {
             print("\(release.release)  \(release.ref.padding(12))  \(release.sha.prefix(12))  \(release.state.rawValue)")
         }
     }

@@ -1,0 +1,47 @@
+import Foundation
+import Store
+import Testing
+
+/// Issue 11, point 10: what the state says agrees with what runs.
+@Suite struct StateAndRealityTests {
+    /// (a) After `recipe undeploy`, no release is current and `plan` says the app will be deployed again.
+    @Test func point10aUndeployShowsInReleasesAndPlan() throws {
+        let h = try Harness()
+        defer { h.cleanup() }
+        let repo = try DeployTests.Repository(in: h.home)
+        try repo.commit("v1")
+        let recipe = try h.write("shop2.lua", """
+            cluster "shop2" {
+              apps = { shop = { source = "git+file:\(repo.path.path)", ref = "main", start = "python3 server.py",
+                                port = 8000, health = "/", health_timeout = 5 } },
+              layers = { web = { count = 1, apps = { "shop" } } },
+            }
+            """)
+        #expect(try h.recipe(["run", recipe]).code == 0)
+        #expect(try h.answers("shop2") == ["v1"])
+        let same = try h.recipe(["plan", recipe])
+        #expect(same.stdout.contains("0 to add, 0 to change"), "\(same.stdout)")
+
+        let undeployed = try h.recipe(["undeploy", "shop2", "shop"])
+        #expect(undeployed.code == 0, "\(undeployed.stderr)")
+        #expect(try Harness.eventually(timeout: 5) { try h.answers("shop2") == ["none"] } != nil)
+
+        let releases = try h.recipe(["releases", "shop2", "shop"])
+        #expect(releases.code == 0)
+        #expect(!releases.stdout.contains("current"), "\(releases.stdout)")
+        #expect(releases.stdout.contains("no release is live (undeployed"), "\(releases.stdout)")
+        #expect(releases.stdout.contains("undeployed"), "\(releases.stdout)")
+
+        let plan = try h.recipe(["plan", recipe])
+        #expect(plan.code == 2, "changes pending: \(plan.stderr)")
+        #expect(plan.stdout.contains("+ app shop (undeployed: deploys main again)"), "\(plan.stdout)")
+        #expect(plan.stdout.contains("1 to add"), "\(plan.stdout)")
+
+        // and the run it announces does it, after which there is nothing left to do
+        #expect(try h.recipe(["run", recipe]).code == 0)
+        #expect(try h.answers("shop2") == ["v1"])
+        let releasesAgain = try h.recipe(["releases", "shop2", "shop"]).stdout
+        #expect(releasesAgain.contains("current") && !releasesAgain.contains("no release is live"), "\(releasesAgain)")
+        #expect(try h.recipe(["plan", recipe]).stdout.contains("0 to add, 0 to change"))
+    }
+}
