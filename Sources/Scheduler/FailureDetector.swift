@@ -37,6 +37,13 @@ actor FailureDetector {
         }
     }
 
+    /// Destroyed clusters are watched no more.
+    func forget(_ clusters: [String]) {
+        for name in clusters {
+            (limits[name], polled[name], lastSeen[name], nextPoll[name]) = (nil, nil, nil, nil)
+        }
+    }
+
     func run(interval: Double = 0.25) async {
         while !Task.isCancelled {
             await checkHeartbeats()

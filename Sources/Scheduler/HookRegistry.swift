@@ -47,6 +47,14 @@ final class HookRegistry: Sendable {
         }
     }
 
+    /// A recipe no longer hosted (its clusters were destroyed): its hooks are gone.
+    func detach(_ path: String) {
+        state.withLock {
+            $0.recipes[path] = nil
+            $0.rebuild()
+        }
+    }
+
     func hook(_ key: String) -> ResolvedHook? { state.withLock { $0.hooks[key] } }
 
     /// The event hooks that take an event of `kind` in `cluster`: those of recipes that declare

@@ -25,6 +25,8 @@ public final class Serve: Sendable {
         let sha256: String
         var keys: Set<String> = []
         let stop: AsyncStream<Void>.Continuation
+        /// The clusters the recipe declared when it was loaded.
+        var clusters: [String] = []
     }
 
     public init(engine: Engine, extra: [URL] = [], concurrency: Int = 10, output: @escaping @Sendable (String) -> Void) {
@@ -74,15 +76,23 @@ public final class Serve: Sendable {
     }
 
     /// Hosts recipes that are new or whose file changed; a recipe that fails to load is recorded
-    /// with its file:line, and the version already hosted (if any) goes on serving.
+    /// with its file:line, and the version already hosted (if any) goes on serving. A recorded
+    /// recipe whose clusters were all destroyed is no longer hosted: its timers, alarms and hooks stop.
     func reload() async {
         var paths = Set(extra.map(\.path))
         var arguments: [String: [String: String]] = [:]
-        for record in (try? engine.store.clusters()) ?? [] {
+        guard let records = try? engine.store.clusters() else { return }
+        // a recipe still named by a cluster goes on being hosted even while its file is missing
+        let named = Set(extra.map(\.path) + records.compactMap(\.recipePath))
+        for record in records {
             guard let path = record.recipePath, FileManager.default.fileExists(atPath: path) else { continue }
             paths.insert(path)
             if arguments[path] == nil, record.recipeArguments != nil { arguments[path] = record.arguments }
         }
+        for (path, _) in hosts.value.sorted(by: { $0.key < $1.key }) where !named.contains(path) {
+            await unhost(path)
+        }
+        failed.withLock { $0 = $0.filter { named.contains($0.key) } }
         for path in paths.sorted() {
             guard let sha = try? Digest.sha256(of: URL(fileURLWithPath: path)) else { continue }
             if hosts.value[path]?.sha256 == sha || failed.value[path] == sha { continue }
@@ -123,7 +133,7 @@ public final class Serve: Sendable {
         let keys = Set(hosted.events.map(\.key) + hosted.timers.map(\.key) + hosted.alarms.map(\.key))
         let previous = hosts.withLock { hosts in
             let previous = hosts[hosted.path]
-            hosts[hosted.path] = Host(sha256: sha, keys: keys, stop: stop)
+            hosts[hosted.path] = Host(sha256: sha, keys: keys, stop: stop, clusters: hosted.clusters)
             return previous
         }
         registry.attach(hosted)
@@ -133,6 +143,19 @@ public final class Serve: Sendable {
         previous?.stop.yield()
         previous?.stop.finish()
         if previous != nil { record("serve.reloaded", detail: hosted.path) }
+    }
+
+    /// Stops hosting a recipe: its hooks, timers and alarms are dropped, its clusters unwatched, its VM stopped.
+    private func unhost(_ path: String) async {
+        guard let host = hosts.withLock({ $0.removeValue(forKey: path) }) else { return }
+        registry.detach(path)
+        try? await timers.load([], cluster: nil, replacing: host.keys)
+        await alarms.load([], replacing: host.keys)
+        await detector.forget(host.clusters)
+        host.stop.yield()
+        host.stop.finish()
+        record("serve.unloaded", detail: "\(path): cluster \(host.clusters.joined(separator: ", ")) destroyed")
+        output("recipe serve: \(path) no longer hosted (cluster \(host.clusters.joined(separator: ", ")) destroyed)")
     }
 
     func record(_ kind: String, detail: String, result: String = "ok") {

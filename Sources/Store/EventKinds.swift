@@ -25,6 +25,7 @@ public enum EventKinds {
         "service.exited": "a service exited", "service.failed": "a service kept failing", "service.restarted": "a service was restarted",
         "serve.started": "recipe serve started", "serve.reloaded": "recipe serve loaded a changed recipe",
         "serve.load_failed": "a recipe failed to load under recipe serve",
+        "serve.unloaded": "recipe serve stopped hosting a recipe whose clusters were destroyed",
         "alarm.fired": "a when{} threshold was crossed for its sustain", "alert.sent": "an alert reached its webhook",
         "alert.failed": "an alert could not be delivered",
     ]

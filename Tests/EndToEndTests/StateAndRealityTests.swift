@@ -44,4 +44,35 @@ import Testing
         #expect(releasesAgain.contains("current") && !releasesAgain.contains("no release is live"), "\(releasesAgain)")
         #expect(try h.recipe(["plan", recipe]).stdout.contains("0 to add, 0 to change"))
     }
+
+    /// (b) `recipe serve` stops a destroyed cluster's timers: no backups of nothing every second.
+    @Test func point10bServeStopsADestroyedClustersTimers() throws {
+        let h = try Harness()
+        defer { h.cleanup() }
+        let recipe = try h.write("gone.lua", """
+            cluster "gone" {
+              layers = { db = { count = 1, volumes = { data = { size_gb = 1, mount = "/srv/data" } } } },
+              backups = { db = { every = "1s", keep = 2 } },
+            }
+            """)
+        #expect(try h.recipe(["run", recipe]).code == 0)
+        let serve = try h.start(["serve"])
+        defer { h.stop(serve) }
+        let store = try Store(home: h.home)
+        #expect(Harness.eventually(timeout: 10) { ((try? store.events(kind: "backup.done").count) ?? 0) >= 2 } != nil)
+
+        let destroyed = try h.recipe(["destroy", "gone", "--yes"])
+        #expect(destroyed.code == 0, "\(destroyed.stderr)")
+        #expect(Harness.eventually(timeout: 10) { ((try? store.events(kind: "serve.unloaded").count) ?? 0) >= 1 } != nil)
+        Thread.sleep(forTimeInterval: 1.5)  // a run already started may finish
+        let before = try store.events(kind: "backup.done").count
+        Thread.sleep(forTimeInterval: 4)
+        #expect(try store.events(kind: "backup.done").count == before, "no backups after destroy")
+        let unloaded = try #require(try store.events(kind: "serve.unloaded").first)
+        #expect(unloaded.detail?.contains("gone.lua: cluster gone destroyed") == true, "\(unloaded.detail ?? "")")
+
+        // the same recipe run again is hosted again
+        #expect(try h.recipe(["run", recipe]).code == 0)
+        #expect(Harness.eventually(timeout: 10) { ((try? store.events(kind: "backup.done").count) ?? 0) >= before + 2 } != nil)
+    }
 }
