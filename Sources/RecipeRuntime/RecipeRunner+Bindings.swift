@@ -226,6 +226,13 @@ extension RecipeRunner {
         throw PrimitiveError("instance.launch: cluster \(cluster) has no layer '\(layer)' (layers: \(layers.isEmpty ? "none" : layers.joined(separator: ", ")))")
     }
 
+    /// What a recipe refused by `recipe serve` for an imperative primitive can do instead.
+    static let howToServe = """
+        `recipe serve` loads the whole file again, so to serve it, guard the imperative part to run once \
+        (`if not cluster.exists("NAME") then ... end`, or `if #instance.list{ cluster = "NAME" } == 0 then ... end`), \
+        move it into a hook, or declare the cluster with cluster{}
+        """
+
     /// A primitive that changes state: refused when the recipe only plans.
     func registerChanging(_ vm: LuaVM, _ name: String, _ fn: @escaping LuaPrimitive) {
         let planning = options.mode == .plan
@@ -234,7 +241,7 @@ extension RecipeRunner {
                 throw PrimitiveError("\(name.replacingOccurrences(of: "_", with: ".")) changes state: not run by plan or --dry-run")
             }
             if loading {
-                throw PrimitiveError("\(name.replacingOccurrences(of: "_", with: ".")) changes state: not run while the recipe is loaded for its hooks (move it into a hook)")
+                throw PrimitiveError("\(name.replacingOccurrences(of: "_", with: ".")) changes state: not run while the recipe is loaded for its hooks. \(Self.howToServe)")
             }
             return try fn(call)
         }

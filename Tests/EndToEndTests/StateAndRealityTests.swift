@@ -75,4 +75,38 @@ import Testing
         #expect(try h.recipe(["run", recipe]).code == 0)
         #expect(Harness.eventually(timeout: 10) { ((try? store.events(kind: "backup.done").count) ?? 0) >= before + 2 } != nil)
     }
+
+    /// (c) A recipe with imperative primitives is refused by `recipe serve` with how to write one
+    /// that can be served; guarded, it is served.
+    @Test func point10cServeSaysHowToServeAnImperativeRecipe() throws {
+        let h = try Harness()
+        defer { h.cleanup() }
+        let recipe = try h.write("imp.lua", """
+            cluster "imp" { layers = { web = { count = 1 } } }
+            local extra = instance.launch{ layer = "web" }
+            on("probe.hit", function(e) log.info("hit %s", e.detail) end)
+            """)
+        let ran = try h.recipe(["run", recipe])
+        #expect(ran.code == 0, "\(ran.stderr)")
+        let serve = try h.serve()
+        defer { h.stop(serve) }
+        let store = try Store(home: h.home)
+        #expect(Harness.eventually(timeout: 10) { ((try? store.events(kind: "serve.load_failed").count) ?? 0) >= 1 } != nil)
+        let refusal = try #require(try store.events(kind: "serve.load_failed").first?.result)
+        #expect(refusal.contains("imp.lua:2"), "\(refusal)")
+        #expect(refusal.contains("instance.launch changes state: not run while the recipe is loaded for its hooks"), "\(refusal)")
+        #expect(refusal.contains("if not cluster.exists(\"NAME\") then ... end") && refusal.contains("cluster{}"), "\(refusal)")
+
+        // guarded, it loads: its hooks run
+        _ = try h.write("imp.lua", """
+            cluster "imp" { layers = { web = { count = 1 } } }
+            if #instance.list{ cluster = "imp", layer = "web" } < 2 then instance.launch{ layer = "web" } end
+            on("probe.hit", function(e) log.info("hit %s", e.detail) end)
+            """)
+        #expect(Harness.eventually(timeout: 10) {
+            _ = try? h.recipe(["emit", "imp", "probe.hit", "--detail", "guarded"])
+            return (try? h.recipe(["events", "--kind", "hook.log"]).stdout.contains("hit guarded")) == true
+        } != nil)
+        #expect(try store.events(kind: "serve.load_failed").count == 1, "the guarded version loaded")
+    }
 }
