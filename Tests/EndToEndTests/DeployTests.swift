@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Releases from a git repository: rolling, health-gated deploys, rollback and refusals.
@@ -37,7 +38,7 @@ import Testing
             process.arguments = ["-C", path.path] + arguments
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
-            try process.run()
+            try Launch.run(process)
             process.waitUntilExit()
             guard process.terminationStatus == 0 else { throw HarnessError("git \(arguments) failed") }
         }

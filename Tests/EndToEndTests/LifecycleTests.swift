@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Plans, hooks in order, clones and crash safety on the local provider.
@@ -178,7 +179,7 @@ import Testing
         process.environment = ProcessInfo.processInfo.environment.merging(["RECIPE_HOME": h.home.path]) { $1 }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try Launch.run(process)
         // kill it once some instances are recorded, before the apply can finish
         _ = Harness.eventually(timeout: 10) { h.agentPIDs().count >= 3 }
         kill(process.processIdentifier, SIGKILL)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Store
 import Testing
 
@@ -80,7 +81,7 @@ import Testing
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        try Launch.run(process)
         let said = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0, "docs/lua.md or a --- block: \(said)")

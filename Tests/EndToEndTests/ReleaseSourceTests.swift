@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Releases from archives (over HTTP and from files, checked against sha256), with a build step,
@@ -38,7 +39,7 @@ import Testing
         process.arguments = ["-c", command]
         let pipe = Pipe()
         process.standardOutput = pipe
-        try process.run()
+        try Launch.run(process)
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else { throw HarnessError("\(command) failed") }

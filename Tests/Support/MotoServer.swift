@@ -28,7 +28,7 @@ public final class MotoServer: @unchecked Sendable {
         process.environment = env
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try Launch.run(process)
         let iam = QueryClient(
             endpoint: URL(string: "http://127.0.0.1:\(port)")!, version: "2010-05-08",
             signer: SigV4(credentials: AWSCredentials(accessKeyID: "bootstrap", secretAccessKey: "bootstrap"),
@@ -106,7 +106,7 @@ public final class ThrottleProxy: @unchecked Sendable {
         process.arguments = ["python3", script, String(port), String(target), String(share), String(seed)]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try Launch.run(process)
         for _ in 0..<100 {
             if MotoServer.listening(port) { break }
             usleep(50_000)

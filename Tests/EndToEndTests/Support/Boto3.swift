@@ -17,7 +17,7 @@ enum Boto3 {
         var environment = ProcessInfo.processInfo.environment
         environment.merge(moto.environment) { $1 }
         process.environment = environment
-        try process.run()
+        try Launch.run(process)
         process.waitUntilExit()
         guard process.terminationStatus == 0 else { throw HarnessError("boto3 script failed (exit \(process.terminationStatus))") }
     }

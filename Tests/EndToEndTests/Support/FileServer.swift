@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// A small Python HTTP server on 127.0.0.1 and a port of the kernel's choosing (by default a
 /// static file server, for archive sources); stopped by its PID.
@@ -24,7 +25,7 @@ final class FileServer: @unchecked Sendable {
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try Launch.run(process)
         var line = Data()
         while let byte = try pipe.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) { line += byte }
         guard let port = Int(String(decoding: line, as: UTF8.self)) else {

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Runs the real `recipe` binary against a fresh RECIPE_HOME, and stops every process that
 /// home started when the test is done.
@@ -48,7 +49,7 @@ final class Harness: @unchecked Sendable {
         _ = FileManager.default.createFile(atPath: err.path, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: out)
         process.standardError = try FileHandle(forWritingTo: err)
-        try process.run()
+        try Launch.run(process)
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning && Date() < deadline { usleep(10_000) }
         if process.isRunning {
@@ -86,7 +87,7 @@ final class Harness: @unchecked Sendable {
         handle.seekToEndOfFile()
         process.standardOutput = handle
         process.standardError = handle
-        try process.run()
+        try Launch.run(process)
         background.append(process)
         return process
     }
@@ -160,7 +161,7 @@ final class Harness: @unchecked Sendable {
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return nil }
+        guard (try? Launch.run(process)) != nil else { return nil }
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return process.terminationStatus == 0 ? String(decoding: data, as: UTF8.self) : nil
