@@ -92,6 +92,14 @@ public struct LayerSpec: Codable, Sendable, Equatable {
     public func instanceName(_ index: Int) -> String { "\(name)-\(index)" }
 
     public var instanceNames: [String] { (0..<count).map { instanceName($0 + 1) } }
+
+    /// The layer and number of a slot name (`web-2` → ("web", 2)); nil for a name that is not one.
+    public static func slot(of name: String) -> (layer: String, number: Int)? {
+        guard let dash = name.lastIndex(of: "-"), dash != name.startIndex else { return nil }
+        let digits = name[name.index(after: dash)...]
+        guard !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber), let number = Int(digits) else { return nil }
+        return (String(name[..<dash]), number)
+    }
 }
 
 /// A volume every instance of a layer gets, mounted inside its root.

@@ -69,7 +69,7 @@ struct Planner {
 
     /// Slots in order: by layer, then by number, so web-10 comes after web-9 (not after web-1).
     static func slotOrder(_ a: Instance, _ b: Instance) -> Bool {
-        func number(_ i: Instance) -> Int { i.name.split(separator: "-").last.flatMap { Int($0) } ?? 0 }
+        func number(_ i: Instance) -> Int { LayerSpec.slot(of: i.name)?.number ?? 0 }
         return (a.layer, number(a), a.name) < (b.layer, number(b), b.name)
     }
 

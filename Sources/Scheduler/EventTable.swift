@@ -48,18 +48,11 @@ struct EventTable {
             .first(where: { $0.name == subject || $0.id == subject }) {
             return (instance, instance.layer)
         }
-        if let dash = subject.lastIndex(of: "-"), !subject[subject.index(after: dash)...].isEmpty,
-           subject[subject.index(after: dash)...].allSatisfy(\.isNumber) {
-            return (nil, String(subject[..<dash]))
-        }
-        return (nil, nil)
+        return (nil, LayerSpec.slot(of: subject)?.layer)
     }
 
     /// A slot name (LAYER-N) or an instance id (i-…): only then is the inventory read.
     static func mayNameInstance(_ subject: String) -> Bool {
-        if subject.hasPrefix("i-") { return true }
-        guard let dash = subject.lastIndex(of: "-") else { return false }
-        let number = subject[subject.index(after: dash)...]
-        return !number.isEmpty && number.allSatisfy(\.isNumber)
+        subject.hasPrefix("i-") || LayerSpec.slot(of: subject) != nil
     }
 }
