@@ -319,17 +319,19 @@ extension LuaVM {
 
     /// `require`'s loader: finds the module under the search roots and pushes its chunk.
     func loadModule(_ call: LuaCall) throws -> LuaReturn {
-        try load(module: try call.string(1, "require"), roots: options.moduleRoots, on: call)
+        try pushModule(try call.string(1, "require"), roots: options.moduleRoots, on: call)
     }
 
     /// `prim.require_library`'s loader: the library folder alone.
     func loadLibrary(_ call: LuaCall) throws -> LuaReturn {
         let name = try call.string(1, "require")
         guard let library = options.libraryRoot else { throw PrimitiveError("require '\(name)': this VM has no library folder") }
-        return try load(module: name, roots: [library], on: call)
+        return try pushModule(name, roots: [library], on: call)
     }
 
-    private func load(module name: String, roots: [URL], on call: LuaCall) throws -> LuaReturn {
+    /// Finds module `name` under `roots` and pushes its chunk: the loader of a primitive that
+    /// searches roots of its own (another recipe's folder).
+    public func pushModule(_ name: String, roots: [URL], on call: LuaCall) throws -> LuaReturn {
         let hidden = options.internalModules.map { [$0.folder] } ?? []
         let module = try ModuleSearcher(roots: roots, hidden: hidden).find(name)
         let source: String

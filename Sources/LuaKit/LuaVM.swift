@@ -55,7 +55,8 @@ public final class LuaVM {
     public var memoryUsed: Int { cr_memory_used(L) }
 
     /// Adds `fn` to the primitive table that preludes receive as `...`. Besides the registered
-    /// primitives that table holds `parallel`, `load_module`, `load_library`, `require_library`, `load_internal` and three C helpers:
+    /// primitives that table holds `parallel`, `load_module`, `load_library`, `require_library`,
+    /// `requirer` (makes a `require` over another loader), `load_internal` and three C helpers:
     /// `raise(msg)` (an error located at the nearest recipe line), `located(f)` (wraps a prelude
     /// function so that a recipe's `return f(...)` tail call keeps the recipe line in errors) and
     /// `stopped()`.

@@ -44,7 +44,7 @@ extension RecipeRunner {
             } else if kind.contains(".") {
                 if let problem = EventKinds.problem(withPattern: kind) { throw PrimitiveError("on: \(problem)") }
                 let options = try HookOptions(call.arg(3), "on(\"\(kind)\")")
-                let key = scheduled.key(recipe?.path ?? "", "on:\(kind)")
+                let key = scheduled.key(recipe?.hostKey ?? "", "on:\(kind)")
                 scheduled.events.append(EventHook(key: key, pattern: kind, function: fn, options: options))
             } else {
                 throw PrimitiveError("on: unknown hook '\(kind)' (lifecycle: \(HookKind.allCases.map(\.rawValue).joined(separator: ", ")); events are dotted, such as instance.failed)")
