@@ -124,6 +124,10 @@ extension Engine {
         }
         record("cluster.converged", cluster: spec.name, subject: spec.name, detail: plan.summary)
         report.failures = hooks.failures.value + rolloutFailures
+        // Configured: the run returns once the cluster serves (a failed hook already fails the run).
+        if report.failures.isEmpty {
+            try await waitServing(spec, timeout: options.serveTimeout)
+        }
         return report
     }
 

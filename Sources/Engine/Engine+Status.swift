@@ -79,16 +79,20 @@ extension Engine {
             if record == nil && inventory.instances.isEmpty && inventory.volumes.isEmpty && inventory.addresses.isEmpty {
                 throw CloudError("no cluster named \(name)")
             }
+            let spec = try? record?.declaration()
+            var instances: [ClusterStatus.InstanceStatus] = []
+            for i in inventory.instances {
+                let agent = agents[i.id]
+                let health = await health(of: i, agent: agent, spec: spec, provider: provider)
+                instances.append(.init(id: i.id, name: i.name, layer: i.layer, state: i.state.rawValue, private_ip: i.privateIP,
+                                       public_ip: i.publicIP, health: health,
+                                       last_heartbeat: agent?.lastHeartbeat.map(iso.string), agent_pid: agent?.pid,
+                                       cpu_percent: agent?.cpuPercent, memory_bytes: agent?.memoryBytes))
+            }
             result.append(ClusterStatus(
                 name: name,
                 provider: record?.provider ?? registry.defaultKind,
-                instances: inventory.instances.map { i in
-                    let agent = agents[i.id]
-                    return .init(id: i.id, name: i.name, layer: i.layer, state: i.state.rawValue, private_ip: i.privateIP,
-                                 public_ip: i.publicIP, health: provider.health(i, agent: agent),
-                                 last_heartbeat: agent?.lastHeartbeat.map(iso.string), agent_pid: agent?.pid,
-                                 cpu_percent: agent?.cpuPercent, memory_bytes: agent?.memoryBytes)
-                },
+                instances: instances,
                 volumes: inventory.volumes.map {
                     .init(id: $0.id, name: $0.name, size_gb: $0.sizeGB, instance_id: $0.instanceID, mount: $0.mount)
                 },

@@ -24,6 +24,9 @@ struct RecipeArguments: ParsableArguments {
     @Option(name: .long, help: "How many instances are worked on at once.")
     var parallelism: Int = 10
 
+    @Option(name: .long, help: "Seconds the cluster gets, once configured, to answer its services' checks.")
+    var serveTimeout: Double = 30
+
     @Flag(name: .long, help: "Print Lua tracebacks with errors.")
     var verbose = false
 
@@ -47,10 +50,11 @@ struct RecipeArguments: ParsableArguments {
         let url = URL(fileURLWithPath: file)
         guard FileManager.default.fileExists(atPath: url.path) else { throw ValidationError("no recipe at \(file)") }
         guard parallelism > 0 else { throw ValidationError("--parallelism must be at least 1") }
+        guard serveTimeout >= 0 else { throw ValidationError("--serve-timeout must not be negative") }
         let engine = Engine.cli(try Store(home: Store.home(explicit: home.home)))
         let runner = RecipeRunner(engine: engine, options: RecipeOptions(
             timeLimit: timeLimit, memoryLimit: memoryLimit << 20, arguments: args, mode: mode,
-            apply: ApplyOptions(parallelism: parallelism), printPlans: printPlans,
+            apply: ApplyOptions(parallelism: parallelism, serveTimeout: serveTimeout), printPlans: printPlans,
             strictArguments: strict))
         defer { Self.reportCalls(engine) }
         do {
