@@ -8,11 +8,14 @@ extension Engine {
     /// URL of each of its apps that has a release.
     func serviceChecks(_ instance: Instance, spec: ClusterSpec) throws -> [ServiceCheck] {
         guard let layer = spec.layer(instance.layer) else { return [] }
-        var checks = layer.services.compactMap { service in service.port.map { ServiceCheck.port(service: service.name, port: $0) } }
+        var checks: [ServiceCheck] = layer.services.compactMap { service in
+            guard let port = service.port else { return nil }
+            return service.health.map { .service(service.name, port: port, path: $0) } ?? .port(service: service.name, port: port)
+        }
         for name in layer.apps {
             guard let app = spec.apps[name], app.deployable,
                   try store.currentRelease(cluster: spec.name, app: name) != nil else { continue }
-            checks.append(.http(app: name, port: app.port, path: app.health))
+            checks.append(.app(name, port: app.port, path: app.health))
         }
         return checks
     }

@@ -16,27 +16,35 @@ enum Probe {
             guard let fd = connect(address, port, timeout: timeout) else { return "\(check.subject) not listening" }
             close(fd)
             return nil
-        case .http(_, let port, let path):
+        case .http(_, let port, let path, let accepted):
             guard let fd = connect(address, port, timeout: timeout) else { return "\(check.subject) → connection refused" }
             defer { close(fd) }
             let request = Array("GET \(path) HTTP/1.0\r\nHost: \(address):\(port)\r\nConnection: close\r\n\r\n".utf8)
             let sent = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             guard sent == request.count else { return "\(check.subject) → could not send the request" }
             var answer: [UInt8] = []
-            var buffer = [UInt8](repeating: 0, count: 256)
-            while answer.count < 12 {
+            var buffer = [UInt8](repeating: 0, count: 1024)
+            while answer.count < 4096 {
                 let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
                 if n < 0 { return "\(check.subject) → no answer within \(Int(timeout)) s" }
                 if n == 0 { break }
                 answer += buffer[0..<n]
             }
-            let line = String(decoding: answer, as: UTF8.self)
-            let parts = line.split(separator: " ", maxSplits: 2)
+            let text = String(decoding: answer, as: UTF8.self)
+            let parts = text.split(separator: " ", maxSplits: 2)
             guard parts.count >= 2, parts[0].hasPrefix("HTTP/"), let code = Int(parts[1].prefix(3)) else {
                 return "\(check.subject) → connection closed without an HTTP answer"
             }
-            return (200..<300).contains(code) ? nil : "\(check.subject) → \(code)"
+            if accepted.contains(code) { return nil }
+            return "\(check.subject) → \(code)" + (firstBodyLine(text).map { ": " + $0 } ?? "")
         }
+    }
+
+    /// The body's first non-empty line, cut to 80 characters: what the service said was wrong.
+    private static func firstBodyLine(_ response: String) -> String? {
+        guard let split = response.range(of: "\r\n\r\n") ?? response.range(of: "\n\n") else { return nil }
+        let line = response[split.upperBound...].split(whereSeparator: \.isNewline).first { !$0.allSatisfy(\.isWhitespace) }
+        return line.map { String($0.trimmingCharacters(in: .whitespaces).prefix(80)) }
     }
 
     /// A connected socket, or nil when nothing listens (refused, unreachable, or no answer in time).

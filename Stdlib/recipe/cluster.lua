@@ -55,7 +55,7 @@ end
 --
 -- - `provider`: `"local"` (the default), `"ec2"`, or `{ kind = "ec2", region, endpoint, api_version, profile }`
 -- - `layers = { NAME = { ... } }`: `count` (1), `instance_type`, `image`, `volumes = { NAME = { size_gb,
---   mount } }`, `elastic_ip`, `services = { NAME = { command, port } }`, `apps = { APP, ... }`,
+--   mount } }`, `elastic_ip`, `services = { NAME = { command, port, health } }`, `apps = { APP, ... }`,
 --   `attributes`, `on = { HOOK = fn }`, `heal = true` or `{ after = "3s" }`, and `autoscale = { metric,
 --   stat, up = { above, sustain, add }, down = { below, sustain, remove }, min, max, cooldown, schedule
 --   = { { days, from, to, count } } }` (see "autoscale")

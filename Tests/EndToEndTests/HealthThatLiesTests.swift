@@ -5,7 +5,7 @@ import Testing
 /// (a port listening, an app's health URL answering 2xx); `recipe run` returns once the cluster
 /// serves, and health says why it is not healthy.
 @Suite(.serialized) struct HealthThatLiesTests {
-    @Test func theBalancerAnswersOnTheFirstTryRightAfterTheRun() throws {
+    @Test func point2_theBalancerAnswersOnTheFirstTryRightAfterTheRun() throws {
         let h = try Harness()
         defer { h.cleanup() }
         for round in 1...3 {
@@ -19,7 +19,7 @@ import Testing
         }
     }
 
-    @Test func aServiceThatNeverListensFailsTheRunAndStatusSaysWhy() throws {
+    @Test func point2_aServiceThatNeverListensFailsTheRunAndStatusSaysWhy() throws {
         let h = try Harness()
         defer { h.cleanup() }
         let recipe = try h.write("mute.lua", """
@@ -39,7 +39,7 @@ import Testing
         #expect(app.health == "unhealthy: service sleeper: port 9123 not listening")
     }
 
-    @Test func aKilledAgentShowsAgentGone() throws {
+    @Test func point2_aKilledOrSilentAgentSaysSo() throws {
         let h = try Harness()
         defer { h.cleanup() }
         #expect(try h.recipe(["run", "Examples/webapp/cluster.lua"]).code == 0)
@@ -52,5 +52,31 @@ import Testing
             return health == "unhealthy: agent gone (pid \(pid))"
         }
         #expect(marked != nil, "web-1: \(health)")
+
+        // a hung agent (stopped) is silent, and status counts the seconds
+        let web2 = try #require(try h.status("shop").instances.first { $0.name == "web-2" })
+        let hung = try #require(web2.agent_pid)
+        kill(hung, SIGSTOP)
+        defer { kill(hung, SIGCONT) }
+        let silent = try Harness.eventually(timeout: 8) {
+            health = try h.status("shop").instances.first { $0.name == "web-2" }?.health ?? ""
+            return health.hasPrefix("unhealthy: agent silent for ") && health.hasSuffix(" s")
+        }
+        #expect(silent != nil, "web-2: \(health)")
+    }
+
+    @Test func point2_aBalancerWithNoBackendLeftIsUnhealthyAndSaysWhatItAnswered() throws {
+        let h = try Harness()
+        defer { h.cleanup() }
+        #expect(try h.recipe(["run", "Examples/webapp/cluster.lua", "web=1"]).code == 0)
+        #expect(try h.status("shop").instances.allSatisfy { $0.health == "healthy" })
+        #expect(try h.recipe(["undeploy", "shop", "shop"]).code == 0)
+        var health = ""
+        let told = try Harness.eventually(timeout: 10) {
+            health = try h.status("shop").instances.first { $0.name == "lb-1" }?.health ?? ""
+            return health.hasPrefix("unhealthy: service haproxy: GET /health → 503")
+        }
+        #expect(told != nil, "lb-1: \(health)")
     }
 }
+
