@@ -57,6 +57,7 @@ struct DeployCommand: AsyncParsableCommand {
             try await engine.deploy(cluster: cluster, app: app, ref: ref, batch: batch, hooks: hooks)
         }
         print("\(target.app): release \(report.release) (\(report.sha.prefix(12))) on \(report.instances.joined(separator: ", "))")
+        try RecipeArguments.reportFailures(report.failures)
     }
 }
 
@@ -73,10 +74,11 @@ struct RollbackCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (cluster, app, steps, batch) = (target.cluster, target.app, steps, batch)
-        let release = try await target.withHooks { engine, hooks in
+        let report = try await target.withHooks { engine, hooks in
             try await engine.rollback(cluster: cluster, app: app, steps: steps, batch: batch, hooks: hooks)
         }
-        print("\(target.app): back on release \(release.release) (\(release.ref), \(release.sha.prefix(12)))")
+        print("\(target.app): back on release \(report.release) (\(report.ref), \(report.sha.prefix(12)))")
+        try RecipeArguments.reportFailures(report.failures)
     }
 }
 

@@ -66,9 +66,8 @@ struct RecipeArguments: ParsableArguments {
         }
     }
 
-    /// Every failed hook on stderr, its error naming the recipe line; any makes the run exit 1.
-    static func reportFailures(_ summary: RunSummary) throws {
-        let failures = summary.failures
+    /// Every failed hook on stderr, its error naming the recipe line; any makes the command exit 1.
+    static func reportFailures(_ failures: [HookFailure]) throws {
         guard !failures.isEmpty else { return }
         for failure in failures { Terminal.error(failure.line) }
         let clusters = Set(failures.map(\.cluster)).sorted().map { "recipe events --cluster \($0)" }.joined(separator: ", ")

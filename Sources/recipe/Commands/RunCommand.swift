@@ -18,7 +18,7 @@ struct RunCommand: AsyncParsableCommand {
             return
         }
         for cluster in summary.clusters { try await printReach(cluster, engine: engine) }
-        try RecipeArguments.reportFailures(summary)
+        try RecipeArguments.reportFailures(summary.failures)
     }
 
     /// How to reach every instance of a cluster the recipe declared.
