@@ -21,6 +21,8 @@ extension Engine {
     /// is configured. Each step is an event; a run killed midway is completed by the next one.
     public func apply(_ plan: Plan, spec: ClusterSpec, recipe: RecipeSource?, hooks: (any LifecycleHooks)?,
                       options: ApplyOptions) async throws -> ConvergeReport {
+        let lock = try await hold(spec.name)
+        defer { lock.release() }
         let provider = try provider(for: spec)
         // a changed app is recorded once it is deployed, so a rollout that fails is tried again next run
         var declared = spec

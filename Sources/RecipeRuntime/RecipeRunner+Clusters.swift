@@ -22,6 +22,9 @@ extension RecipeRunner {
             if loading { return .values([]) }  // loaded for its hooks: the declaration is only read
             let hooks = recipeHooks(declaration, callbacks)
             return .async {
+                // held from the plan on, so no other command changes the cluster under it
+                let lock = try await engine.hold(name)
+                defer { lock.release() }
                 let plan = try await engine.plan(declaration.spec)
                 if options.printPlans { Self.printPlan(plan, output) }
                 guard options.mode == .apply, !plan.isEmpty else {

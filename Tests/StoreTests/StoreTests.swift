@@ -101,4 +101,18 @@ import Testing
         try store.downsample(now: now)
         #expect(try store.metricSamples(instances: ["i-1"], name: "cpu", since: .distantPast).count == 4, "downsampling again changes nothing")
     }
+
+    @Test func aClusterLockHasOneHolderAndADeadOneLosesIt() throws {
+        let store = try Store(home: home)
+        let first = ClusterLock(cluster: "shop", pid: 10, host: "a", started: 1, command: "recipe run shop.lua")
+        let second = ClusterLock(cluster: "shop", pid: 11, host: "a", started: 2, command: "recipe deploy shop shop")
+        #expect(try store.acquireLock(first) { _ in false } == (nil, nil))
+        #expect(try store.acquireLock(second) { _ in false } == (first, nil), "the holder is named")
+        #expect(try store.acquireLock(second) { $0.pid == 10 } == (nil, first), "a dead holder's lock is broken")
+        #expect(try store.locks() == [second])
+        try store.releaseLock(cluster: "shop", pid: 10, host: "a")
+        #expect(try store.locks() == [second], "only the holder lets go")
+        try store.releaseLock(cluster: "shop", pid: 11, host: "a")
+        #expect(try store.locks().isEmpty)
+    }
 }

@@ -7,6 +7,7 @@ import Store
 /// What the deploy commands share: the state and the cluster and app they act on.
 struct AppArguments: ParsableArguments {
     @OptionGroup var home: HomeOptions
+    @OptionGroup var lock: LockOptions
 
     @Argument(help: "The cluster.")
     var cluster: String
@@ -15,7 +16,8 @@ struct AppArguments: ParsableArguments {
     var app: String
 
     func engine() throws -> Engine {
-        Engine.cli(try Store(home: Store.home(explicit: home.home)))
+        try lock.apply()
+        return Engine.cli(try Store(home: Store.home(explicit: home.home)))
     }
 
     /// Runs `body` with the hooks of the recipe that declared the cluster (drain, ready, deploy, undeploy).

@@ -8,6 +8,7 @@ import Store
 /// What `run` and `plan` share: the recipe, its KEY=VALUE arguments and its limits.
 struct RecipeArguments: ParsableArguments {
     @OptionGroup var home: HomeOptions
+    @OptionGroup var lock: LockOptions
 
     @Argument(help: "The recipe file.")
     var file: String
@@ -51,6 +52,7 @@ struct RecipeArguments: ParsableArguments {
         guard FileManager.default.fileExists(atPath: url.path) else { throw ValidationError("no recipe at \(file)") }
         guard parallelism > 0 else { throw ValidationError("--parallelism must be at least 1") }
         guard serveTimeout >= 0 else { throw ValidationError("--serve-timeout must not be negative") }
+        try lock.apply()
         let engine = Engine.cli(try Store(home: Store.home(explicit: home.home)))
         let runner = RecipeRunner(engine: engine, options: RecipeOptions(
             timeLimit: timeLimit, memoryLimit: memoryLimit << 20, arguments: args, mode: mode,
