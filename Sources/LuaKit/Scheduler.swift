@@ -70,6 +70,8 @@ struct Scheduler {
     /// command they started on an agent is being stopped).
     var stopping: Set<Int> = []
     var nextID = 1
+    /// Number of the current (or last) run; a deadline of an earlier run is stale.
+    var run = 0
 
     /// Cancels the task `coroutine` waits in, if any, and remembers it until it ends.
     mutating func cancelTask(of coroutine: Int) {
@@ -77,6 +79,4 @@ struct Scheduler {
         task.cancel()
         stopping.insert(coroutine)
     }
-    /// Number of the current (or last) run; a deadline of an earlier run is stale.
-    var run = 0
 }
