@@ -132,6 +132,11 @@ extension Engine {
             record(kind, cluster: instance.cluster, subject: instance.name, detail: command,
                    result: result.code == 0 ? "ok" : "failed: exit \(result.code)")
             return result
+        } catch let stopped as CommandStopped {
+            let confirmed = stopped.confirmed ? "" : " (asked; the agent did not confirm)"
+            record(kind, cluster: instance.cluster, subject: instance.name, detail: command,
+                   result: "stopped: \(TimeBudget.stopReason)\(confirmed)")
+            throw stopped
         } catch {
             record(kind, cluster: instance.cluster, subject: instance.name, detail: command, result: "failed: \(error)")
             throw error

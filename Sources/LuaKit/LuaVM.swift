@@ -30,6 +30,7 @@ public final class LuaVM {
         timeLimit = options.timeLimit
         (completions, completionSink) = AsyncStream.makeStream(of: Completion.self)
         cr_open_sandbox_libs(state)
+        cr_set_time_slice(state, options.timeSlice ?? 0)
         cr_newtable(state)
         cr_set_prelude_helpers(state, -1)  // raise, located, stopped: see Sandbox.prelude
         primitiveTable = cr_ref(state)
