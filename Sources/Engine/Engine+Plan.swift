@@ -21,8 +21,10 @@ public struct RecipeSource: Sendable {
         Self.hostKey(path: path, arguments: arguments)
     }
 
+    /// `PATH`, or `PATH (from=shop to=shop-staging)`: a key that reads well in serve's log too.
     public static func hostKey(path: String, arguments: [String: String]) -> String {
-        ([path] + arguments.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }).joined(separator: " ")
+        guard !arguments.isEmpty else { return path }
+        return path + " (" + arguments.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") + ")"
     }
 }
 

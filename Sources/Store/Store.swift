@@ -1,5 +1,9 @@
+import Cloud
 import Foundation
 import GRDB
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The state of every cluster this home manages: SQLite in WAL mode at `HOME/state.db`.
 ///
@@ -29,7 +33,20 @@ public final class Store: Sendable {
         } else {
             db = try DatabasePool(path: path, configuration: config)
         }
-        try Self.migrator.migrate(db)
+        try Self.migrateExclusively(db, home: home)
+    }
+
+    /// Migrates under an exclusive flock on HOME/state.lock: two first commands on a new home would
+    /// otherwise both see no schema and both create it (`table counters already exists`).
+    private static func migrateExclusively(_ db: any DatabaseWriter, home: URL) throws {
+        let path = home.appendingPathComponent("state.lock").path
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw CloudError("cannot open \(path): \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        while flock(descriptor, LOCK_EX) != 0 {
+            guard errno == EINTR else { throw CloudError("cannot lock \(path): \(String(cString: strerror(errno)))") }
+        }
+        try migrator.migrate(db)
     }
 
     /// `--home`, else `$RECIPE_HOME`, else `~/.recipe`.

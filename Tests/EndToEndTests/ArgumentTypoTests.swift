@@ -50,7 +50,7 @@ import Testing
         let log = h.home.appendingPathComponent("serve.log")
         let refused = Harness.eventually(timeout: 10) {
             let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-            return text.contains("served.lua not loaded") && text.contains(Self.unused)
+            return text.contains("served.lua (count=0 wbe=5) not loaded") && text.contains(Self.unused)
         }
         #expect(refused != nil, "\((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
     }
