@@ -113,5 +113,7 @@ enum Sandbox {
     prim.require_library = requirer(prim.load_library)
 
     parallel = prim.parallel
+    -- error(msg, 2) blames the recipe line past any Stdlib function between (CLuaShim's error_fn)
+    error = prim.error
     """#
 }
