@@ -15,7 +15,7 @@ struct AppArguments: ParsableArguments {
     var app: String
 
     func engine() throws -> Engine {
-        Engine.cli(try Store(home: Store.home(explicit: home.home)))
+        Engine.cli(try Store(home: Store.home(explicit: home.home)), progress: Terminal.progress)
     }
 
     /// Runs `body` with the hooks of the recipe that declared the cluster (drain, ready, deploy, undeploy).

@@ -47,7 +47,7 @@ struct RecipeArguments: ParsableArguments {
         let url = URL(fileURLWithPath: file)
         guard FileManager.default.fileExists(atPath: url.path) else { throw ValidationError("no recipe at \(file)") }
         guard parallelism > 0 else { throw ValidationError("--parallelism must be at least 1") }
-        let engine = Engine.cli(try Store(home: Store.home(explicit: home.home)))
+        let engine = Engine.cli(try Store(home: Store.home(explicit: home.home)), progress: Terminal.progress)
         let runner = RecipeRunner(engine: engine, options: RecipeOptions(
             timeLimit: timeLimit, memoryLimit: memoryLimit << 20, arguments: args, mode: mode,
             apply: ApplyOptions(parallelism: parallelism), printPlans: printPlans,
