@@ -88,6 +88,8 @@ function haproxy.service(options)
     command = "while [ ! -f $ROOT" .. CONFIG .. " ]; do sleep 0.1; done; mkdir -p run; "
       .. "exec haproxy -W -db -f $ROOT" .. CONFIG .. " -p " .. PIDFILE,
     port = options.listen,
+    -- asked through HAProxy: with no backend left it answers 503, and status says so
+    health = options.health or "/health",
   }
 end
 

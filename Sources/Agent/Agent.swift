@@ -71,6 +71,7 @@ public final class Agent {
             if signal == SIGUSR1 {
                 restartRequested()  // a deploy asks by file, then wakes us
                 commands.runPending()
+                commands.stopRequested()
             }
             restartDueServices()
             if Date() >= nextBeat {
@@ -83,6 +84,7 @@ public final class Agent {
                 try heartbeat()
                 syncForwarders()
                 commands.runPending()  // in case a wake-up signal was missed
+                commands.stopRequested()
                 nextBeat = max(nextBeat.addingTimeInterval(interval), Date())
             }
         }

@@ -4,12 +4,19 @@ import LocalCloud
 import Store
 
 /// Runs queued commands in the instance's root, each on its own thread, and stores the outcome.
+/// A command whose caller gave up (`stopping`) has its process group killed.
 final class CommandRunner: Sendable {
     static let outputLimit = 1 << 20
+    /// Seconds a stopped command's group has between SIGTERM and SIGKILL.
+    static let stopGrace = 1.0
 
     let store: Store
     let instance: Instance
     let root: URL
+    /// The process group of each running command, by command id.
+    private let running = Locked<[Int64: pid_t]>([:])
+    /// When each command asked to stop was sent SIGTERM.
+    private let stopping = Locked<[Int64: Date]>([:])
 
     init(store: Store, instance: Instance, root: URL) {
         self.store = store
@@ -22,8 +29,23 @@ final class CommandRunner: Sendable {
         for command in pending {
             Thread.detachNewThread { [self] in
                 let result = run(command.command, timeout: command.timeout, id: command.id!)
-                try? store.completeCommand(command.id!, result: result)
+                let stopped = stopping.withLock { $0.removeValue(forKey: command.id!) } != nil
+                try? store.completeCommand(command.id!, result: result, stopped: stopped)
             }
+        }
+    }
+
+    /// Sends SIGTERM to the group of every running command asked to stop; the command's thread
+    /// follows with SIGKILL after the grace period, and records it as stopped.
+    func stopRequested() {
+        guard let ids = try? store.stopRequests(instance: instance.id), !ids.isEmpty else { return }
+        for id in ids {
+            guard let pid = running.withLock({ $0[id] }) else { continue }
+            let first = stopping.withLock { stopping in
+                defer { stopping[id] = stopping[id] ?? Date() }
+                return stopping[id] == nil
+            }
+            if first { _ = kill(-pid, SIGTERM) }
         }
     }
 
@@ -53,21 +75,27 @@ final class CommandRunner: Sendable {
         } catch {
             return CommandResult(code: 127, stdout: "", stderr: "\(error)")
         }
+        running.withLock { $0[id] = pid }
+        defer { running.withLock { $0[id] = nil } }
         let deadline = Date().addingTimeInterval(timeout)
         var status: Int32 = 0
         var timedOut = false
         while waitpid(pid, &status, WNOHANG) == 0 {
-            if Date() >= deadline {
+            let stopAt = stopping.withLock { $0[id] }.map { $0.addingTimeInterval(Self.stopGrace) }
+            if Date() >= min(deadline, stopAt ?? deadline) {
                 _ = kill(-pid, SIGKILL)
                 waitpid(pid, &status, 0)
-                timedOut = true
+                timedOut = stopAt == nil
                 break
             }
             usleep(5_000)
         }
+        let stopped = stopping.withLock { $0[id] } != nil
+        if stopped { _ = kill(-pid, SIGKILL) }  // what the leader left behind in its group
         let code: Int32 = timedOut ? 124 : (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         var stderr = Self.read(err)
         if timedOut { stderr += "command timed out after \(timeout) s\n" }
+        if stopped { stderr += "command stopped: its caller stopped waiting for it\n" }
         return CommandResult(code: code, stdout: Self.read(out), stderr: stderr)
     }
 

@@ -15,6 +15,9 @@ typedef struct {
     double slice_deadline; /* the running coroutine's own budget (a hook's), 0 for none */
     int killed;
     int stopped;  /* the budget hook yielded the running coroutine: it must not be resumed */
+    double slice; /* seconds a coroutine runs before it yields to the others, 0 for never */
+    double slice_end; /* when the running coroutine's slice is spent */
+    int preempted; /* the budget hook yielded the running coroutine at the end of its slice */
     char stop_where[LUA_IDSIZE + 32]; /* "file:line: " of the recipe code it was stopped in */
     int in_lua;   /* the limit binds only while Lua runs: an allocation failure in Swift would longjmp */
     char *library; /* chunk-name prefix of the library's files (Stdlib's cookbooks), or NULL */
@@ -120,7 +123,15 @@ static void budget_hook(lua_State *L, lua_Debug *ar) {
         double now = cr_monotonic_now();
         if (vm->deadline <= 0 || now < vm->deadline) {
             /* The run goes on; only this coroutine (a hook) may have spent its own budget. */
-            if (vm->slice_deadline <= 0 || now < vm->slice_deadline) return;
+            if (vm->slice_deadline <= 0 || now < vm->slice_deadline) {
+                /* Its slice spent, it yields so the other coroutines run; the scheduler resumes it
+                   after them (CR_PREEMPTED). Where Lua cannot yield it runs on. */
+                if (vm->slice > 0 && now >= vm->slice_end && lua_isyieldable(L)) {
+                    vm->preempted = 1;
+                    lua_yield(L, 0);
+                }
+                return;
+            }
             if (lua_isyieldable(L)) {
                 where_of(L, vm->stop_where, sizeof vm->stop_where);
                 vm->stopped = 1;
@@ -191,6 +202,8 @@ int cr_deadline_passed(lua_State *L) {
     return vm->killed || (vm->deadline > 0 && cr_monotonic_now() >= vm->deadline);
 }
 void cr_set_slice_deadline(lua_State *L, double deadline) { vm_of(L)->slice_deadline = deadline; }
+void cr_set_time_slice(lua_State *L, double seconds) { vm_of(L)->slice = seconds > 0 ? seconds : 0; }
+double cr_deadline(lua_State *L) { return vm_of(L)->deadline; }
 static int slice_passed(cr_vm *vm) { return vm->slice_deadline > 0 && cr_monotonic_now() >= vm->slice_deadline; }
 
 static int raise_located(lua_State *L) {
@@ -310,11 +323,17 @@ int cr_resume(lua_State *co, int nargs, int *nresults) {
     vm->in_lua = 1;
     vm->exhausted = 0;
     vm->stopped = 0;
+    vm->preempted = 0;
+    if (vm->slice > 0) vm->slice_end = cr_monotonic_now() + vm->slice;
     int status = lua_resume(co, NULL, nargs, nresults);
     vm->in_lua = was;
     if (status == LUA_YIELD && vm->stopped) {
         vm->stopped = 0;
         return CR_STOPPED;
+    }
+    if (status == LUA_YIELD && vm->preempted) {
+        vm->preempted = 0;
+        return CR_PREEMPTED;
     }
     return status;
 }

@@ -68,6 +68,11 @@ public protocol CloudProvider: Sendable {
     /// What each instance's agent last reported, by instance id (providers with heartbeats).
     func agents(cluster: String) async throws -> [String: AgentReport]
 
+    /// One look at each check on the instance: why each one that does not answer failed
+    /// (`service haproxy: port 8080 not listening`, `app shop: GET /health → 500`), nothing when
+    /// all answer. A provider that cannot reach its instances' network checks nothing.
+    func failedChecks(_ checks: [ServiceCheck], on instance: Instance) async -> [String]
+
     /// What the provider's API calls cost so far, for the user (`ec2: 16 API calls ...`); nil when it makes none.
     var callReport: String? { get }
 }
@@ -76,6 +81,7 @@ extension CloudProvider {
     public func metrics(cluster: String, instances: [String], name: String, since: Date) async throws -> [MetricSample] { [] }
     public func statusChecks(cluster: String, instances: [String]) async throws -> [String: String] { [:] }
     public func agents(cluster: String) async throws -> [String: AgentReport] { [:] }
+    public func failedChecks(_ checks: [ServiceCheck], on instance: Instance) async -> [String] { [] }
     public var callReport: String? { nil }
 
     public func refresh(_ known: Inventory, cluster: String, launched: [Instance], gone: [String]) async throws -> Inventory {

@@ -43,11 +43,15 @@ public struct ServiceSpec: Codable, Sendable, Equatable {
     public var name: String
     public var command: String
     public var port: Int?
+    /// A path the service answers over HTTP on its port (a balancer's frontend): it serves while
+    /// the answer is not a server error, so a balancer with no backend left (503) does not.
+    public var health: String?
 
-    public init(name: String, command: String, port: Int? = nil) {
+    public init(name: String, command: String, port: Int? = nil, health: String? = nil) {
         self.name = name
         self.command = command
         self.port = port
+        self.health = health
     }
 }
 

@@ -21,6 +21,8 @@ extension Engine {
     /// is configured. Each step is an event; a run killed midway is completed by the next one.
     public func apply(_ plan: Plan, spec: ClusterSpec, recipe: RecipeSource?, hooks: (any LifecycleHooks)?,
                       options: ApplyOptions) async throws -> ConvergeReport {
+        let lock = try await hold(spec.name)
+        defer { lock.release() }
         let provider = try provider(for: spec)
         // a changed app is recorded once it is deployed, so a rollout that fails is tried again next run
         var declared = spec
@@ -131,6 +133,10 @@ extension Engine {
         }
         record("cluster.converged", cluster: spec.name, subject: spec.name, detail: plan.summary)
         report.failures = hooks.failures.value + rolloutFailures
+        // Configured: the run returns once the cluster serves (a failed hook already fails the run).
+        if report.failures.isEmpty {
+            try await waitServing(spec, timeout: options.serveTimeout)
+        }
         return report
     }
 

@@ -14,6 +14,8 @@ extension Engine {
     /// Snapshots stay (they are backups) unless `deleteSnapshots`; they are listed first, while
     /// the cluster's record still names its provider.
     public func destroy(cluster: String, deleteSnapshots: Bool = false) async throws -> DestroyReport {
+        let lock = try await hold(cluster)
+        defer { lock.release() }
         let provider = try provider(for: cluster)
         let inventory = try await provider.describe(cluster: cluster)
         let snapshots = try await listSnapshots(cluster: cluster)

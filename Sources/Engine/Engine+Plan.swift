@@ -14,6 +14,16 @@ public struct RecipeSource: Sendable {
         self.sha256 = sha256
         self.arguments = arguments
     }
+
+    /// The recipe as `recipe serve` hosts it: its path and its arguments, since one file run
+    /// with other arguments (two clones by Recipes/clone.lua) declares other clusters.
+    public var hostKey: String {
+        Self.hostKey(path: path, arguments: arguments)
+    }
+
+    public static func hostKey(path: String, arguments: [String: String]) -> String {
+        ([path] + arguments.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }).joined(separator: " ")
+    }
 }
 
 extension Engine {

@@ -7,6 +7,8 @@ extension Engine {
     /// Launches one instance; without a name it takes the layer's next free slot.
     public func launch(cluster: String, layer: String, name: String?, services: [ServiceSpec], image: String? = nil,
                        instanceType: String? = nil) async throws -> Instance {
+        let lock = try await hold(cluster)
+        defer { lock.release() }
         let provider = try provider(for: cluster)
         let taken = Set(try await listInstances(cluster: cluster, layer: nil).map(\.name))
         if let name, taken.contains(name) { throw CloudError("cluster \(cluster) already has an instance named \(name)") }
@@ -34,6 +36,8 @@ extension Engine {
     private func leave(_ id: String, reason: String, hooks: (any LifecycleHooks)?, options: ApplyOptions,
                        _ action: (any CloudProvider) async throws -> Void) async throws {
         let instance = try await self.instance(id)
+        let lock = try await hold(instance.cluster)
+        defer { lock.release() }
         let provider = try provider(for: instance.cluster)
         let runner = HookRunner(engine: self, hooks: hooks, options: options)
         if instance.state == .online {
@@ -128,6 +132,11 @@ extension Engine {
             record(kind, cluster: instance.cluster, subject: instance.name, detail: command,
                    result: result.code == 0 ? "ok" : "failed: exit \(result.code)")
             return result
+        } catch let stopped as CommandStopped {
+            let confirmed = stopped.confirmed ? "" : " (asked; the agent did not confirm)"
+            record(kind, cluster: instance.cluster, subject: instance.name, detail: command,
+                   result: "stopped: \(TimeBudget.stopReason)\(confirmed)")
+            throw stopped
         } catch {
             record(kind, cluster: instance.cluster, subject: instance.name, detail: command, result: "failed: \(error)")
             throw error

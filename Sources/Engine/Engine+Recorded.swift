@@ -20,6 +20,8 @@ extension Engine {
     /// instances are replaced in their slots, the recipe that declared it stays on record.
     public func reconverge(_ cluster: String, hooks: (any LifecycleHooks)?, options: ApplyOptions = ApplyOptions(),
                            change: (inout ClusterSpec) throws -> Void = { _ in }) async throws -> ConvergeReport {
+        let lock = try await hold(cluster)
+        defer { lock.release() }
         guard let record = try store.cluster(cluster) else { throw CloudError("no cluster named \(cluster)") }
         var spec = try record.declaration()
         try change(&spec)

@@ -13,6 +13,8 @@ public struct ClusterStatus: Codable, Sendable {
         public var agent_pid: Int32?
         public var cpu_percent: Double?
         public var memory_bytes: Int64?
+        /// `http://ADDRESS:PORT/` of each service with a port: how to reach it.
+        public var urls: [String]
 
         /// Absent values are written as null: every documented key is always there.
         public func encode(to encoder: any Encoder) throws {
@@ -28,6 +30,7 @@ public struct ClusterStatus: Codable, Sendable {
             try c.encode(agent_pid, forKey: .agent_pid)
             try c.encode(cpu_percent, forKey: .cpu_percent)
             try c.encode(memory_bytes, forKey: .memory_bytes)
+            try c.encode(urls, forKey: .urls)
         }
     }
 
@@ -79,16 +82,21 @@ extension Engine {
             if record == nil && inventory.instances.isEmpty && inventory.volumes.isEmpty && inventory.addresses.isEmpty {
                 throw CloudError("no cluster named \(name)")
             }
+            let spec = try? record?.declaration()
+            var instances: [ClusterStatus.InstanceStatus] = []
+            for i in inventory.instances {
+                let agent = agents[i.id]
+                let health = await health(of: i, agent: agent, spec: spec, provider: provider)
+                instances.append(.init(id: i.id, name: i.name, layer: i.layer, state: i.state.rawValue, private_ip: i.privateIP,
+                                       public_ip: i.publicIP, health: health,
+                                       last_heartbeat: agent?.lastHeartbeat.map(iso.string), agent_pid: agent?.pid,
+                                       cpu_percent: agent?.cpuPercent, memory_bytes: agent?.memoryBytes,
+                                       urls: i.services.compactMap(\.port).map { "http://\(i.privateIP):\($0)/" }))
+            }
             result.append(ClusterStatus(
                 name: name,
                 provider: record?.provider ?? registry.defaultKind,
-                instances: inventory.instances.map { i in
-                    let agent = agents[i.id]
-                    return .init(id: i.id, name: i.name, layer: i.layer, state: i.state.rawValue, private_ip: i.privateIP,
-                                 public_ip: i.publicIP, health: provider.health(i, agent: agent),
-                                 last_heartbeat: agent?.lastHeartbeat.map(iso.string), agent_pid: agent?.pid,
-                                 cpu_percent: agent?.cpuPercent, memory_bytes: agent?.memoryBytes)
-                },
+                instances: instances,
                 volumes: inventory.volumes.map {
                     .init(id: $0.id, name: $0.name, size_gb: $0.sizeGB, instance_id: $0.instanceID, mount: $0.mount)
                 },

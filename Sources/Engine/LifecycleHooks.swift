@@ -54,11 +54,15 @@ public struct ApplyOptions: Sendable {
     public var shutdownTimeout: Double
     /// Seconds every other hook gets.
     public var hookTimeLimit: Double
+    /// Seconds the cluster gets, once configured, to answer its services' checks before the
+    /// apply fails naming what did not answer.
+    public var serveTimeout: Double
 
-    public init(parallelism: Int = 10, shutdownTimeout: Double = 30, hookTimeLimit: Double = 10) {
+    public init(parallelism: Int = 10, shutdownTimeout: Double = 30, hookTimeLimit: Double = 10, serveTimeout: Double = 30) {
         self.parallelism = max(1, parallelism)
         self.shutdownTimeout = shutdownTimeout
         self.hookTimeLimit = hookTimeLimit
+        self.serveTimeout = serveTimeout
     }
 }
 

@@ -3,7 +3,8 @@ import Foundation
 import Store
 
 extension LocalProvider {
-    /// Queues the command for the instance's agent, wakes it, and waits for the outcome.
+    /// Queues the command for the instance's agent, wakes it, and waits for the outcome. Cancelled
+    /// (the caller's time limit ran out), it has the agent kill the command and throws `CommandStopped`.
     public func run(on instanceID: String, command: String, timeout: Double) async throws -> CommandResult {
         let instance = try instance(instanceID)
         let agent = try inventory.agent(instanceID)
@@ -13,15 +14,49 @@ extension LocalProvider {
         let id = try store.enqueueCommand(instance: instanceID, command: command, timeout: timeout)
         _ = kill(pid, SIGUSR1)
         let deadline = Date().addingTimeInterval(timeout + 5 * heartbeat + 5)
-        while Date() < deadline {
-            if let record = try store.command(id), record.state == .done {
-                try? store.forgetCommand(id)
-                return CommandResult(code: record.code ?? -1, stdout: record.stdout ?? "", stderr: record.stderr ?? "")
+        do {
+            while Date() < deadline {
+                if let record = try store.command(id), record.state == .done {
+                    try? store.forgetCommand(id)
+                    return record.result
+                }
+                try await Task.sleep(nanoseconds: 5_000_000)
             }
-            try await Task.sleep(nanoseconds: 5_000_000)
+        } catch is CancellationError {
+            throw await stopCommand(id, on: instance.name, agent: pid)
         }
         throw CloudError("command on \(instance.name) got no answer from its agent within \(Int(timeout)) s")
     }
+
+    /// Asks the agent to kill command `id` and waits (in a task of its own: the caller's is
+    /// cancelled) until it says the command is gone, or a few heartbeats.
+    private func stopCommand(_ id: Int64, on name: String, agent pid: pid_t) async -> CommandStopped {
+        // the agent gives a stopped command a second between SIGTERM and SIGKILL; a missed signal waits for a heartbeat
+        let store = store, wait = 3 + 2 * heartbeat
+        return await Task.detached {
+            let state = try? store.requestStop(id)
+            guard state == .stopping else {
+                // never started (stopped), or it ended as it was being stopped (done)
+                let record = try? store.command(id)
+                try? store.forgetCommand(id)
+                return CommandStopped(instance: name, confirmed: state != nil, result: record.flatMap { $0.state == .done ? $0.result : nil })
+            }
+            _ = kill(pid, SIGUSR1)
+            let deadline = Date().addingTimeInterval(wait)
+            while Date() < deadline {
+                if let record = try? store.command(id), record.state == .stopped || record.state == .done {
+                    try? store.forgetCommand(id)
+                    return CommandStopped(instance: name, confirmed: true, result: record.result)
+                }
+                try? await Task.sleep(nanoseconds: 10_000_000)
+            }
+            return CommandStopped(instance: name, confirmed: false)
+        }.value
+    }
+}
+
+extension CommandRecord {
+    var result: CommandResult { CommandResult(code: code ?? -1, stdout: stdout ?? "", stderr: stderr ?? "") }
 }
 
 extension LocalProvider {

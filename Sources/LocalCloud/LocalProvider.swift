@@ -70,7 +70,12 @@ extension LocalProvider {
     /// Lost: it should be up, but its agent process is gone (killed, crashed, or never started
     /// because a run was killed between recording and spawning it).
     public func health(_ instance: Instance, agent: AgentReport?) -> String {
-        Health.of(instance.state, agent: agent, heartbeat: heartbeat).rawValue
+        Health.describe(instance.state, agent: agent, heartbeat: heartbeat)
+    }
+
+    /// Probed from this machine: every instance's address is a loopback one.
+    public func failedChecks(_ checks: [ServiceCheck], on instance: Instance) async -> [String] {
+        checks.compactMap { Probe.failure(of: $0, at: instance.privateIP) }
     }
 
     public func isLost(_ instance: Instance, agent: AgentReport?) -> Bool {

@@ -6,6 +6,9 @@ public struct LuaOptions: Sendable {
     public var memoryLimit: Int
     /// Seconds a run may take before it is stopped; nil for none.
     public var timeLimit: Double?
+    /// Seconds a coroutine runs before it yields to the others (resumed after them), so one busy
+    /// hook cannot hold up the rest; nil never preempts.
+    public var timeSlice: Double?
     /// Folders `require` searches, in order.
     public var moduleRoots: [URL]
     /// The modules a prelude loads with `prim.load_internal(name)`; `require` never finds them.
@@ -14,10 +17,11 @@ public struct LuaOptions: Sendable {
     /// it alone, so what the prelude requires is never a file of the recipe's.
     public var libraryRoot: URL?
 
-    public init(memoryLimit: Int = 512 << 20, timeLimit: Double? = nil, moduleRoots: [URL] = [],
+    public init(memoryLimit: Int = 512 << 20, timeLimit: Double? = nil, timeSlice: Double? = 0.005, moduleRoots: [URL] = [],
                 internalModules: InternalModules? = nil, libraryRoot: URL? = nil) {
         self.memoryLimit = memoryLimit
         self.timeLimit = timeLimit
+        self.timeSlice = timeSlice
         self.moduleRoots = moduleRoots
         self.internalModules = internalModules
         self.libraryRoot = libraryRoot

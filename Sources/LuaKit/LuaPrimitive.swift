@@ -26,6 +26,15 @@ public struct LuaCall {
     public unowned(unsafe) let vm: LuaVM
     public let state: OpaquePointer
 
+    /// Seconds left in the calling coroutine's budget (its own, as a hook, or the run's), nil when
+    /// it has none: what a primitive that waits on the outside world may still spend.
+    public var timeLeft: Double? {
+        let own = vm.scheduler.byThread[state].flatMap { vm.scheduler.coroutines[$0]?.deadline }
+        let run = cr_deadline(vm.L)
+        let deadlines = [own, run > 0 ? run : nil].compactMap { $0 }
+        return deadlines.min().map { max(0, $0 - cr_monotonic_now()) }
+    }
+
     /// How many arguments Lua passed.
     public var count: Int { Int(lua_gettop(state)) }
 

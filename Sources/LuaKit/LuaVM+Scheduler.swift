@@ -33,6 +33,7 @@ extension LuaVM {
             for coroutine in scheduler.coroutines.values where coroutine.id != root.id {
                 guard let onFinish = coroutine.onFinish else { continue }
                 coroutine.onFinish = nil
+                scheduler.preempted.remove(coroutine.id)  // never resumed by a later run
                 onFinish(.failure(LuaError(kind: .runtime, message: "the recipe's VM ended before this hook finished")))
             }
             release(root)
@@ -47,8 +48,11 @@ extension LuaVM {
             }
             if root.outcome != nil { break }
             guard let completion = await iterator.next() else { break }
+            // A busy coroutine keeps the stream full: let the tasks that feed it run.
+            if case .preempted = completion { await Task.yield() }
             handle(completion)
         }
+        await windDown(&iterator)
         switch root.outcome {
         case .finished(let count):
             return (0..<count).map { value(at: -count + $0, in: root.thread) }
@@ -56,6 +60,30 @@ extension LuaVM {
             throw error
         case nil:
             throw LuaError(kind: .runtime, message: "the run ended before its coroutine finished")
+        }
+    }
+
+    /// Waits, at most `grace` seconds, for the tasks this run cancelled to end, so that what they
+    /// started outside (a command on an agent) is stopped and recorded before the caller goes on.
+    private func windDown(_ iterator: inout AsyncStream<Completion>.Iterator, grace: Double = 5) async {
+        guard !scheduler.stopping.isEmpty else { return }
+        let sink = completionSink, run = scheduler.run
+        let timer = Task {
+            try? await Task.sleep(nanoseconds: UInt64(grace * 1e9))
+            sink.yield(.windDownOver(run: run))
+        }
+        defer { timer.cancel() }
+        while !scheduler.stopping.isEmpty, let completion = await iterator.next() {
+            switch completion {
+            case .finished(let id, _):
+                scheduler.stopping.remove(id)
+            case .windDownOver(let over) where over == run:
+                return
+            case .invoke(_, _, _, let continuation):
+                continuation.resume(throwing: LuaError(kind: .runtime, message: "the recipe's VM is ending"))
+            default:
+                continue  // the run is over: nothing in it resumes
+            }
         }
     }
 
@@ -77,7 +105,8 @@ extension LuaVM {
         scheduler.coroutines[coroutine.id] = nil
         scheduler.byThread[coroutine.thread] = nil
         scheduler.waiting.remove(coroutine.id)
-        scheduler.tasks.removeValue(forKey: coroutine.id)?.cancel()
+        scheduler.preempted.remove(coroutine.id)
+        scheduler.cancelTask(of: coroutine.id)
         cr_unref(L, coroutine.ref)
     }
 
@@ -90,6 +119,9 @@ extension LuaVM {
         switch status {
         case LUA_YIELD:
             return  // suspended in a primitive, which arranged its resumption
+        case CR_PREEMPTED:
+            scheduler.preempted.insert(coroutine.id)
+            completionSink.yield(.preempted(coroutine: coroutine.id))
         case LUA_OK:
             finish(coroutine, .finished(results: results))
         case CR_STOPPED:
@@ -166,12 +198,13 @@ extension LuaVM {
         case .coroutineDeadline(let id):
             // Parked in I/O past its own budget: wake it with the stop (the count hook catches CPU).
             guard scheduler.waiting.remove(id) != nil else { return }
-            scheduler.tasks.removeValue(forKey: id)?.cancel()
+            scheduler.cancelTask(of: id)
             scheduler.ready.append((id, { [unowned self] thread in
                 self.pushFailure(TaskFailure(message: "time limit exceeded", located: false), on: thread)
             }))
         case .finished(let id, let result):
             scheduler.tasks[id] = nil
+            scheduler.stopping.remove(id)
             guard scheduler.waiting.remove(id) != nil else { return }
             scheduler.ready.append((id, { [unowned self] thread in
                 switch result {
@@ -183,13 +216,17 @@ extension LuaVM {
                     return self.pushFailure(failure, on: thread)
                 }
             }))
+        case .windDownOver:
+            return
+        case .preempted(let id):
+            guard scheduler.preempted.remove(id) != nil else { return }  // released meanwhile
+            scheduler.ready.append((id, { _ in 0 }))
         case .deadline(let run):
             guard run == scheduler.run else { return }  // a deadline left over from an earlier run
             // Coroutines parked in I/O wake with the stop; the count hook stops any that catch it,
             // and no primitive starts again.
             cr_kill(L)
-            for task in scheduler.tasks.values { task.cancel() }
-            scheduler.tasks.removeAll()
+            scheduler.tasks.keys.sorted().forEach { scheduler.cancelTask(of: $0) }
             for id in scheduler.waiting.sorted() {
                 scheduler.ready.append((id, { [unowned self] thread in
                     self.pushFailure(TaskFailure(message: "time limit exceeded", located: false), on: thread)
@@ -319,17 +356,19 @@ extension LuaVM {
 
     /// `require`'s loader: finds the module under the search roots and pushes its chunk.
     func loadModule(_ call: LuaCall) throws -> LuaReturn {
-        try load(module: try call.string(1, "require"), roots: options.moduleRoots, on: call)
+        try pushModule(try call.string(1, "require"), roots: options.moduleRoots, on: call)
     }
 
     /// `prim.require_library`'s loader: the library folder alone.
     func loadLibrary(_ call: LuaCall) throws -> LuaReturn {
         let name = try call.string(1, "require")
         guard let library = options.libraryRoot else { throw PrimitiveError("require '\(name)': this VM has no library folder") }
-        return try load(module: name, roots: [library], on: call)
+        return try pushModule(name, roots: [library], on: call)
     }
 
-    private func load(module name: String, roots: [URL], on call: LuaCall) throws -> LuaReturn {
+    /// Finds module `name` under `roots` and pushes its chunk: the loader of a primitive that
+    /// searches roots of its own (another recipe's folder).
+    public func pushModule(_ name: String, roots: [URL], on call: LuaCall) throws -> LuaReturn {
         let hidden = options.internalModules.map { [$0.folder] } ?? []
         let module = try ModuleSearcher(roots: roots, hidden: hidden).find(name)
         let source: String

@@ -32,6 +32,7 @@ public final class LuaVM {
         timeLimit = options.timeLimit
         (completions, completionSink) = AsyncStream.makeStream(of: Completion.self)
         cr_open_sandbox_libs(state)
+        cr_set_time_slice(state, options.timeSlice ?? 0)
         cr_newtable(state)
         cr_set_prelude_helpers(state, -1)  // raise, located, stopped, error: see Sandbox.prelude
         if let library = options.libraryRoot { cr_set_library(state, "@" + DisplayPath.of(library) + "/") }
@@ -58,7 +59,8 @@ public final class LuaVM {
     public var memoryUsed: Int { cr_memory_used(L) }
 
     /// Adds `fn` to the primitive table that preludes receive as `...`. Besides the registered
-    /// primitives that table holds `parallel`, `load_module`, `load_library`, `require_library`, `load_internal` and four C helpers:
+    /// primitives that table holds `parallel`, `load_module`, `load_library`, `require_library`,
+    /// `requirer` (makes a `require` over another loader), `load_internal` and four C helpers:
     /// `raise(msg)` (an error located at the nearest recipe line), `located(f)` (wraps a prelude
     /// function so that a recipe's `return f(...)` tail call keeps the recipe line in errors),
     /// `stopped()` and `error` (Lua's, whose blame of a caller passes over library frames).

@@ -111,6 +111,8 @@ enum Sandbox {
     end
     require = requirer(prim.load_module)
     prim.require_library = requirer(prim.load_library)
+    -- a require of its own over another loader, for a prelude that runs another recipe's body
+    prim.requirer = requirer
 
     parallel = prim.parallel
     -- error(msg, 2) blames the recipe line past any Stdlib function between (CLuaShim's error_fn)

@@ -39,6 +39,11 @@ enum Completion: Sendable {
     case invoke(LuaFunction, [LuaValue], timeLimit: Double?, CheckedContinuation<[LuaValue], any Error>)
     /// A coroutine's own budget ran out while it waited.
     case coroutineDeadline(coroutine: Int)
+    /// A coroutine spent its time slice: sent through the stream so that it resumes after
+    /// whatever arrived before it (other hooks, finished primitives).
+    case preempted(coroutine: Int)
+    /// The run's wait for its cancelled tasks is over.
+    case windDownOver(run: Int)
 }
 
 /// Why a primitive's task failed; `located` messages already name their file:line.
@@ -57,9 +62,21 @@ struct Scheduler {
     var ready: [(id: Int, push: Push)] = []
     /// Coroutines suspended in a primitive's task.
     var waiting: Set<Int> = []
+    /// Coroutines that spent their time slice, to resume when their `.preempted` arrives.
+    var preempted: Set<Int> = []
     /// The Swift task each waiting coroutine is suspended in, cancelled when it is no longer awaited.
     var tasks: [Int: Task<Void, Never>] = [:]
+    /// Coroutines whose task was cancelled and has not ended yet: the run waits for them (a
+    /// command they started on an agent is being stopped).
+    var stopping: Set<Int> = []
     var nextID = 1
     /// Number of the current (or last) run; a deadline of an earlier run is stale.
     var run = 0
+
+    /// Cancels the task `coroutine` waits in, if any, and remembers it until it ends.
+    mutating func cancelTask(of coroutine: Int) {
+        guard let task = tasks.removeValue(forKey: coroutine) else { return }
+        task.cancel()
+        stopping.insert(coroutine)
+    }
 }

@@ -48,7 +48,9 @@ struct LayerField: Sendable {
             layer.services = try readServices(t["services"], context)
         }, write: { layer in
             .table(LuaTable(fields: Dictionary(uniqueKeysWithValues: layer.services.map {
-                ($0.name, LuaValue.table(LuaTable(fields: ["command": .string($0.command), "port": $0.port.map { .int(Int64($0)) } ?? .nil])))
+                ($0.name, LuaValue.table(LuaTable(fields: [
+                    "command": .string($0.command), "port": $0.port.map { .int(Int64($0)) } ?? .nil, "health": $0.health.map(LuaValue.string) ?? .nil,
+                ])))
             })))
         }),
         LayerField(name: "apps", read: { _, t, layer, context in
@@ -109,14 +111,21 @@ struct LayerField: Sendable {
         try ClusterSpecParser.namedTables(value, "\(context): services").map { serviceName, s in try SpecError.at(serviceName) {
             let where_ = "\(context): service \(serviceName)"
             guard case .table(let st) = s else { throw PrimitiveError("\(where_): expected a table") }
-            try ClusterSpecParser.refuseUnknown(st, allowed: ["command", "port"], in: where_)
+            try ClusterSpecParser.refuseUnknown(st, allowed: ["command", "port", "health"], in: where_)
             guard case .string(let command) = st["command"], !command.isEmpty else {
                 throw SpecError("\(where_): command must be a non-empty string", at: ["command"])
             }
             let port = st["port"].isNil ? nil : try SpecError.at("port") {
                 try ClusterSpecParser.integer(st["port"], "\(where_): port", default: nil, range: 1...65_535)
             }
-            return ServiceSpec(name: serviceName, command: command, port: port)
+            var health: String?
+            if !st["health"].isNil {
+                guard case .string(let path) = st["health"], path.hasPrefix("/"), port != nil else {
+                    throw SpecError("\(where_): health must be a path such as \"/health\", with a port", at: ["health"])
+                }
+                health = path
+            }
+            return ServiceSpec(name: serviceName, command: command, port: port, health: health)
         } }
     }
 

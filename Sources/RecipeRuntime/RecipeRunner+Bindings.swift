@@ -243,7 +243,11 @@ extension RecipeRunner {
             if loading {
                 throw PrimitiveError("\(name.replacingOccurrences(of: "_", with: ".")) changes state: not run while the recipe is loaded for its hooks. \(Self.howToServe)")
             }
-            return try fn(call)
+            // what it starts outside (commands on agents) knows the budget it is stopped for
+            let result = try fn(call)
+            guard case .async(let operation) = result else { return result }
+            let deadline = call.timeLeft.map { Date().addingTimeInterval($0) }
+            return .async { try await TimeBudget.$deadline.withValue(deadline) { try await operation() } }
         }
     }
 }

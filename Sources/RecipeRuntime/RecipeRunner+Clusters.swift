@@ -26,6 +26,9 @@ extension RecipeRunner {
             if loading { return .values([]) }  // loaded for its hooks: the declaration is only read
             let hooks = recipeHooks(declaration, callbacks)
             return .async {
+                // held from the plan on, so no other command changes the cluster under it
+                let lock = try await engine.hold(name)
+                defer { lock.release() }
                 let plan = try await engine.plan(declaration.spec)
                 if options.printPlans { Self.printPlan(plan, output) }
                 guard options.mode == .apply, !plan.isEmpty else {
@@ -48,7 +51,7 @@ extension RecipeRunner {
             } else if kind.contains(".") {
                 if let problem = EventKinds.problem(withPattern: kind) { throw PrimitiveError("on: \(problem)") }
                 let options = try HookOptions(call.arg(3), "on(\"\(kind)\")")
-                let key = scheduled.key(recipe?.path ?? "", "on:\(kind)")
+                let key = scheduled.key(recipe?.hostKey ?? "", "on:\(kind)")
                 scheduled.events.append(EventHook(key: key, pattern: kind, function: fn, options: options))
             } else {
                 throw PrimitiveError("on: unknown hook '\(kind)' (lifecycle: \(HookKind.allCases.map(\.rawValue).joined(separator: ", ")); events are dotted, such as instance.failed)")

@@ -6,6 +6,8 @@ import LuaKit
 /// A recipe loaded for its hooks, its VM running while the host uses them.
 public struct HostedRecipe: Sendable {
     public let path: String
+    /// What it is hosted as: its path and arguments (`RecipeSource.hostKey`).
+    public let key: String
     let clusterHooks: [String: RecipeHooks]
     /// The clusters the recipe declares, as it declares them.
     public let declarations: [String: ClusterSpec]
@@ -32,7 +34,7 @@ extension RecipeRunner {
         _ = try await vm.run(main, args: [.function(chunk)])
         loading = false
         let hosted = HostedRecipe(
-            path: file.standardizedFileURL.path,
+            path: file.standardizedFileURL.path, key: recipe?.hostKey ?? file.standardizedFileURL.path,
             clusterHooks: declarations.mapValues { recipeHooks($0, vm.callbacks) },
             declarations: declarations.mapValues(\.spec),
             events: scheduled.events, timers: scheduled.timers, alarms: scheduled.alarms, callbacks: vm.callbacks)

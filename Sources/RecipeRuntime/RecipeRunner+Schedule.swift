@@ -14,7 +14,7 @@ extension RecipeRunner {
             let interval = try HookOptions.seconds(call.arg(1), "every")
             let fn = try Self.function(call, 2, "every(\"30s\", fn)")
             let options = try HookOptions(call.arg(3), "every")
-            let key = scheduled.key(recipe?.path ?? "", "every:\(call.arg(1).description)")
+            let key = scheduled.key(recipe?.hostKey ?? "", "every:\(call.arg(1).description)")
             scheduled.timers.append(TimerHook(key: key, schedule: .every(interval), function: fn, options: options))
             return .values([])
         }
@@ -25,7 +25,7 @@ extension RecipeRunner {
             let zone = call.arg(3).tableValue?["tz"].stringValue
             let cron: Cron
             do { cron = try Cron(text, timeZone: zone) } catch { throw PrimitiveError("at: \(error)") }
-            let key = scheduled.key(recipe?.path ?? "", "at:\(text)")
+            let key = scheduled.key(recipe?.hostKey ?? "", "at:\(text)")
             scheduled.timers.append(TimerHook(key: key, schedule: .cron(cron), function: fn, options: options))
             return .values([])
         }
@@ -123,7 +123,7 @@ extension RecipeRunner {
         guard (above == nil) != (below == nil) else { throw PrimitiveError("when: give exactly one of above = N and below = N") }
         let sustain = t["sustain"].isNil ? 0 : try HookOptions.seconds(t["sustain"], "when: sustain")
         let cooldown = t["cooldown"].isNil ? 60 : try HookOptions.seconds(t["cooldown"], "when: cooldown")
-        let key = scheduled.key(recipe?.path ?? "", "when:\(cluster)/\(layer)/\(metric)/\(statName)/\(above.map { ">\($0)" } ?? "<\(below!)")")
+        let key = scheduled.key(recipe?.hostKey ?? "", "when:\(cluster)/\(layer)/\(metric)/\(statName)/\(above.map { ">\($0)" } ?? "<\(below!)")")
         return AlarmHook(key: key, cluster: cluster, layer: layer, metric: metric, stat: stat, above: above, below: below,
                          sustain: sustain, cooldown: cooldown, function: fn, options: options)
     }

@@ -95,7 +95,7 @@ public final class RecipeRunner {
         let folder = file.deletingLastPathComponent()
         let vm = try LuaVM(options: LuaOptions(
             memoryLimit: options.memoryLimit, timeLimit: options.timeLimit,
-            moduleRoots: [folder, folder.appendingPathComponent("cookbooks"), options.stdlib],
+            moduleRoots: Self.moduleRoots(of: folder, stdlib: options.stdlib),
             internalModules: InternalModules(folder: options.stdlib.appendingPathComponent("recipe"), chunkPrefix: "Stdlib/recipe"),
             libraryRoot: options.stdlib))
         recipe = RecipeSource(path: file.standardizedFileURL.path, sha256: (try? Digest.sha256(of: file)) ?? "",
@@ -133,6 +133,7 @@ public final class RecipeRunner {
         bindCommands(vm)
         bindSchedule(vm)
         bindArguments(vm)
+        bindOtherRecipes(vm)
     }
 }
 

@@ -14,7 +14,7 @@ struct ResolvedHook: Sendable {
     let scope: [String]
 }
 
-/// The recipes `recipe serve` hosts, by path, and their hooks by key. Read from every loop.
+/// The recipes `recipe serve` hosts, by host key (path and arguments), and their hooks by key. Read from every loop.
 final class HookRegistry: Sendable {
     private struct Hosted {
         var recipes: [String: HostedRecipe] = [:]
@@ -42,15 +42,15 @@ final class HookRegistry: Sendable {
 
     func attach(_ hosted: HostedRecipe) {
         state.withLock {
-            $0.recipes[hosted.path] = hosted
+            $0.recipes[hosted.key] = hosted
             $0.rebuild()
         }
     }
 
     /// A recipe no longer hosted (its clusters were destroyed): its hooks are gone.
-    func detach(_ path: String) {
+    func detach(_ key: String) {
         state.withLock {
-            $0.recipes[path] = nil
+            $0.recipes[key] = nil
             $0.rebuild()
         }
     }

@@ -16,7 +16,7 @@ public final class Serve: Sendable {
     let timers: Timers
     let alarms: Alarms
     let detector: FailureDetector
-    /// Per hosted recipe: its content hash, hook keys, and how to stop its host.
+    /// Per hosted recipe (by host key): its content hash, hook keys, and how to stop its host.
     private let hosts = Locked<[String: Host]>([:])
     /// Versions that failed to load, so they are not tried every two seconds.
     private let failed = Locked<[String: String]>([:])
@@ -78,30 +78,35 @@ public final class Serve: Sendable {
     /// Hosts recipes that are new or whose file changed; a recipe that fails to load is recorded
     /// with its file:line, and the version already hosted (if any) goes on serving. A recorded
     /// recipe whose clusters were all destroyed is no longer hosted: its timers, alarms and hooks stop.
+    /// A recipe is hosted once per set of arguments it was run with (`RecipeSource.hostKey`): two
+    /// clones made by Recipes/clone.lua are two hosts.
     func reload() async {
-        var paths = Set(extra.map(\.path))
-        var arguments: [String: [String: String]] = [:]
         guard let records = try? engine.store.clusters() else { return }
+        var wanted: [String: (path: String, arguments: [String: String])] = [:]
+        for url in extra { wanted[url.path] = (url.path, [:]) }
         // a recipe still named by a cluster goes on being hosted even while its file is missing
-        let named = Set(extra.map(\.path) + records.compactMap(\.recipePath))
+        var named = Set(wanted.keys)
         for record in records {
-            guard let path = record.recipePath, FileManager.default.fileExists(atPath: path) else { continue }
-            paths.insert(path)
-            if arguments[path] == nil, record.recipeArguments != nil { arguments[path] = record.arguments }
+            guard let path = record.recipePath else { continue }
+            let arguments = record.recipeArguments != nil ? record.arguments : [:]
+            let key = RecipeSource.hostKey(path: path, arguments: arguments)
+            named.insert(key)
+            if FileManager.default.fileExists(atPath: path) { wanted[key] = (path, arguments) }
         }
-        for (path, _) in hosts.value.sorted(by: { $0.key < $1.key }) where !named.contains(path) {
-            await unhost(path)
+        let recorded = Set(records.map(\.name))
+        for (key, _) in hosts.value.sorted(by: { $0.key < $1.key }) where !named.contains(key) {
+            await unhost(key, recorded: recorded)
         }
         failed.withLock { $0 = $0.filter { named.contains($0.key) } }
-        for path in paths.sorted() {
-            guard let sha = try? Digest.sha256(of: URL(fileURLWithPath: path)) else { continue }
-            if hosts.value[path]?.sha256 == sha || failed.value[path] == sha { continue }
-            await host(path, sha: sha, arguments: arguments[path] ?? [:])
+        for (key, recipe) in wanted.sorted(by: { $0.key < $1.key }) {
+            guard let sha = try? Digest.sha256(of: URL(fileURLWithPath: recipe.path)) else { continue }
+            if hosts.value[key]?.sha256 == sha || failed.value[key] == sha { continue }
+            await host(recipe.path, key: key, sha: sha, arguments: recipe.arguments)
         }
     }
 
     /// Loads one recipe in a VM of its own and waits until it is registered (or failed).
-    private func host(_ path: String, sha: String, arguments: [String: String]) async {
+    private func host(_ path: String, key: String, sha: String, arguments: [String: String]) async {
         let (stop, stopper) = AsyncStream<Void>.makeStream()
         let (ready, readied) = AsyncStream<Bool>.makeStream()
         let engine = engine, output = output
@@ -119,9 +124,9 @@ public final class Serve: Sendable {
                     for await _ in stop { break }
                 }
             } catch {
-                self.record("serve.load_failed", detail: path, result: "failed: \(error)")
-                output("recipe serve: \(path) not loaded: \(error)")
-                self.failed.withLock { $0[path] = sha }
+                self.record("serve.load_failed", detail: key, result: "failed: \(error)")
+                output("recipe serve: \(key) not loaded: \(error)")
+                self.failed.withLock { $0[key] = sha }
                 readied.yield(false)
             }
         }
@@ -132,8 +137,8 @@ public final class Serve: Sendable {
     private func attach(_ hosted: HostedRecipe, sha: String, stop: AsyncStream<Void>.Continuation) async {
         let keys = Set(hosted.events.map(\.key) + hosted.timers.map(\.key) + hosted.alarms.map(\.key))
         let previous = hosts.withLock { hosts in
-            let previous = hosts[hosted.path]
-            hosts[hosted.path] = Host(sha256: sha, keys: keys, stop: stop, clusters: hosted.clusters)
+            let previous = hosts[hosted.key]
+            hosts[hosted.key] = Host(sha256: sha, keys: keys, stop: stop, clusters: hosted.clusters)
             return previous
         }
         registry.attach(hosted)
@@ -142,20 +147,23 @@ public final class Serve: Sendable {
         await detector.watch(Array(hosted.declarations.values))
         previous?.stop.yield()
         previous?.stop.finish()
-        if previous != nil { record("serve.reloaded", detail: hosted.path) }
+        if previous != nil { record("serve.reloaded", detail: hosted.key) }
     }
 
-    /// Stops hosting a recipe: its hooks, timers and alarms are dropped, its clusters unwatched, its VM stopped.
-    private func unhost(_ path: String) async {
-        guard let host = hosts.withLock({ $0.removeValue(forKey: path) }) else { return }
-        registry.detach(path)
+    /// Stops hosting a recipe: its hooks, timers and alarms are dropped, its clusters unwatched, its
+    /// VM stopped. Its clusters were destroyed, or were declared again with other arguments.
+    private func unhost(_ key: String, recorded: Set<String>) async {
+        guard let host = hosts.withLock({ $0.removeValue(forKey: key) }) else { return }
+        registry.detach(key)
         try? await timers.load([], cluster: nil, replacing: host.keys)
         await alarms.load([], replacing: host.keys)
         await detector.forget(host.clusters)
         host.stop.yield()
         host.stop.finish()
-        record("serve.unloaded", detail: "\(path): cluster \(host.clusters.joined(separator: ", ")) destroyed")
-        output("recipe serve: \(path) no longer hosted (cluster \(host.clusters.joined(separator: ", ")) destroyed)")
+        let clusters = host.clusters.joined(separator: ", ")
+        let why = host.clusters.contains(where: recorded.contains) ? "declared again with other arguments" : "destroyed"
+        record("serve.unloaded", detail: "\(key): cluster \(clusters) \(why)")
+        output("recipe serve: \(key) no longer hosted (cluster \(clusters) \(why))")
     }
 
     func record(_ kind: String, detail: String, result: String = "ok") {

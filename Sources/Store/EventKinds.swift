@@ -28,6 +28,7 @@ public enum EventKinds {
         "serve.unloaded": "recipe serve stopped hosting a recipe whose clusters were destroyed",
         "alarm.fired": "a when{} threshold was crossed for its sustain", "alert.sent": "an alert reached its webhook",
         "alert.failed": "an alert could not be delivered",
+        "lock.broken": "a cluster lock whose holder died was broken by the next command",
     ]
 
     /// Kinds `recipe events` leaves out unless asked for (`--all`, or `--kind` naming them):

@@ -92,7 +92,9 @@ public struct Event: Codable, Sendable, Equatable, FetchableRecord, MutablePersi
 /// A command queued for an instance's agent, and its outcome.
 public struct CommandRecord: Codable, Sendable, FetchableRecord, MutablePersistableRecord, EpochDates {
     public static var databaseTableName: String { "commands" }
-    public enum State: String, Codable, Sendable { case pending, running, done }
+    /// `stopping`: its caller gave up (a time limit) and asks the agent to kill it; `stopped`: the
+    /// agent did (or it never started).
+    public enum State: String, Codable, Sendable { case pending, running, done, stopping, stopped }
     public var id: Int64?
     public var instanceID: String
     public var command: String

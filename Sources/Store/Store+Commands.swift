@@ -25,11 +25,32 @@ extension Store {
         }
     }
 
-    public func completeCommand(_ id: Int64, result: CommandResult) throws {
+    /// Records a command's outcome; `stopped` when the agent killed it on request.
+    public func completeCommand(_ id: Int64, result: CommandResult, stopped: Bool = false) throws {
+        let state: CommandRecord.State = stopped ? .stopped : .done
         try db.write { db in
             try db.execute(
-                sql: "UPDATE commands SET state = 'done', code = ?, stdout = ?, stderr = ?, finishedAt = ? WHERE id = ?",
-                arguments: [result.code, result.stdout, result.stderr, Date().timeIntervalSince1970, id])
+                sql: "UPDATE commands SET state = ?, code = ?, stdout = ?, stderr = ?, finishedAt = ? WHERE id = ?",
+                arguments: [state.rawValue, result.code, result.stdout, result.stderr, Date().timeIntervalSince1970, id])
+        }
+    }
+
+    /// Asks the agent to kill a command its caller no longer waits for. A command not yet claimed
+    /// is stopped at once; returns its state after: `stopping` when an agent has it to kill.
+    @discardableResult
+    public func requestStop(_ id: Int64) throws -> CommandRecord.State? {
+        try db.write { db in
+            try db.execute(sql: "UPDATE commands SET state = 'stopped', finishedAt = ? WHERE id = ? AND state = 'pending'",
+                           arguments: [Date().timeIntervalSince1970, id])
+            try db.execute(sql: "UPDATE commands SET state = 'stopping' WHERE id = ? AND state = 'running'", arguments: [id])
+            return try CommandRecord.fetchOne(db, key: id)?.state
+        }
+    }
+
+    /// The commands of an instance its agent is asked to kill.
+    public func stopRequests(instance: String) throws -> [Int64] {
+        try db.read { db in
+            try Int64.fetchAll(db, sql: "SELECT id FROM commands WHERE instanceID = ? AND state = 'stopping'", arguments: [instance])
         }
     }
 

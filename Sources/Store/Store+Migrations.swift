@@ -81,6 +81,7 @@ extension Store {
                 CREATE INDEX metrics_time ON metrics(time);
                 """)
         }
+        migrateLocks(&migrator)
         return migrator
     }
 }

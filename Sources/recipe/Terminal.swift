@@ -48,3 +48,12 @@ extension String {
         count >= width ? self : self + String(repeating: " ", count: width - count)
     }
 }
+
+extension ClusterStatus.InstanceStatus {
+    /// One instance as `run` and `status` print it: how to reach it (its services' URLs, else its
+    /// address) and its public address.
+    var line: String {
+        let reach = urls.isEmpty ? private_ip : urls.joined(separator: " ")
+        return "  \(name.padding(8))  \(id)  \(state.padding(8))  \(health.padding(9))  \(reach)" + (public_ip.map { "  public \($0)" } ?? "")
+    }
+}

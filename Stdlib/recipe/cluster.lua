@@ -55,7 +55,7 @@ end
 --
 -- - `provider`: `"local"` (the default), `"ec2"`, or `{ kind = "ec2", region, endpoint, api_version, profile }`
 -- - `layers = { NAME = { ... } }`: `count` (1), `instance_type`, `image`, `volumes = { NAME = { size_gb,
---   mount } }`, `elastic_ip`, `services = { NAME = { command, port } }`, `apps = { APP, ... }`,
+--   mount } }`, `elastic_ip`, `services = { NAME = { command, port, health } }`, `apps = { APP, ... }`,
 --   `attributes`, `on = { HOOK = fn }`, `heal = true` or `{ after = "3s" }`, and `autoscale = { metric,
 --   stat, up = { above, sustain, add }, down = { below, sustain, remove }, min, max, cooldown, schedule
 --   = { { days, from, to, count } } }` (see "autoscale")
@@ -76,6 +76,10 @@ end
 -- }
 local function declare(name)
   return function(spec)
+    if core.capture then
+      core.capture.specs[name] = spec
+      return setmetatable({ name = name }, Cluster)
+    end
     prim.cluster_declare(name, with_hooks(spec))
     watch_with_cookbooks(name, spec)
     core.declared(name)
@@ -187,6 +191,48 @@ end
 -- if made and made.file == recipe.file then log.info("declared by this recipe") end
 function Cluster:recipe()
   return prim.cluster_recipe(self.name)
+end
+
+---
+-- The lifecycle hooks of the recipe that last declared the cluster, for a copy of it to run
+-- under its own name (Recipes/clone.lua gives them to the clone). That recipe's body runs again
+-- here with its recorded arguments, its `recipe` and its own folder for `require`: what it
+-- declares is only read, and every primitive that changes state is refused. Its timers,
+-- thresholds and event hooks are left out: they name the clusters they act on.
+-- @return `{ layers = { LAYER = { HOOK = fn } }, all = { HOOK = { fn, ... } } }`: each layer's
+-- `on` table and the hooks registered with `on("setup", fn)`; empty when no recipe is on record
+-- @usage
+-- local hooks = cluster.get("shop"):hooks()
+-- spec.layers.web.on = hooks.layers.web
+function Cluster:hooks()
+  local found = { layers = {}, all = {} }
+  local made = self:recipe()
+  if not made then return found end
+  core.flush() -- what this recipe declared is applied before the other recipe's body runs
+  local source = prim.recipe_source(made.file)
+  local env = setmetatable({
+    arg = made.arguments,
+    recipe = { file = made.file, dir = source.dir },
+    require = prim.requirer(function(name) return prim.require_in(source.dir, name) end),
+  }, { __index = _ENV })
+  local chunk, problem = load(source.text, source.chunkname, "t", env)
+  if not chunk then prim.raise(("%s: its recipe does not load: %s"):format(self.name, problem)) end
+  local outer, capture = core.capture, { specs = {}, all = {} }
+  core.capture = capture
+  local was_loading = prim.loading_for_hooks(true)
+  local ok, err = pcall(chunk)
+  core.capture = outer
+  prim.loading_for_hooks(was_loading)
+  if not ok then
+    if prim.stopped() then error(err, 0) end
+    prim.raise(("%s: its recipe %s failed while loaded for its hooks: %s"):format(self.name, source.display, tostring(err)))
+  end
+  local spec = capture.specs[self.name]
+  for name, l in pairs(type(spec) == "table" and type(spec.layers) == "table" and spec.layers or {}) do
+    if type(l) == "table" and type(l.on) == "table" then found.layers[name] = l.on end
+  end
+  found.all = capture.all
+  return found
 end
 
 return { cluster = cluster, Cluster = Cluster }

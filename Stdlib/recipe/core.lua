@@ -8,6 +8,10 @@ local core = {}
 local pending = {} -- clusters declared and not applied yet, in declaration order
 local current      -- the cluster the recipe declared last
 
+-- While another recipe's body runs for its hooks (cluster:hooks()), what it declares and the
+-- lifecycle hooks it registers land here instead: `{ specs = { NAME = spec }, all = { KIND = { fn } } }`.
+core.capture = nil
+
 -- Applies what was declared. Declarations wait until the recipe first needs the state (any
 -- other primitive) or ends, so hooks registered with on() after a declaration still take part.
 function core.flush()

@@ -21,6 +21,15 @@ local event = use "event"
 -- on("setup", function(e) run(e.instance, "mkdir -p srv/data") end)
 -- on("instance.failed", function(e) log.warn("lost %s", e.subject) end, { retry = { times = 3 } })
 local function on(kind, fn, options)
+  local capture = core.capture
+  if capture then
+    -- another recipe loaded for its lifecycle hooks: its event hooks name their own clusters
+    if type(kind) == "string" and not kind:find(".", 1, true) then
+      capture.all[kind] = capture.all[kind] or {}
+      table.insert(capture.all[kind], fn)
+    end
+    return
+  end
   prim.on(kind, event.hook(fn), options)
 end
 
@@ -33,6 +42,7 @@ end
 -- @usage
 -- every("1h", function() emit("report.hourly", { cluster = "shop" }) end)
 local function every(interval, fn, options)
+  if core.capture then return end
   prim.every(interval, event.hook(fn), options)
 end
 
@@ -44,6 +54,7 @@ end
 -- @usage
 -- at("0 3 * * *", function() snapshot_everything() end, { tz = "Europe/Paris" })
 local function at(cron, fn, options)
+  if core.capture then return end
   prim.at(cron, event.hook(fn), options)
 end
 
@@ -60,7 +71,10 @@ end
 --   cluster.get("shop"):layer("web"):scale("+2")
 -- end)
 local function when(spec)
-  return function(fn, options) prim.when(spec, event.hook(fn), options) end
+  return function(fn, options)
+    if core.capture then return end
+    prim.when(spec, event.hook(fn), options)
+  end
 end
 
 ---

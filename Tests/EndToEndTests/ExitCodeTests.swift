@@ -61,5 +61,13 @@ import Testing
         #expect(output.code == 1, "exit \(output.code): \(output.stderr)")
         #expect(output.stderr.contains("dep: deploy failed on web-1: "), "\(output.stderr)")
         #expect(output.stderr.contains("deployhook.lua:4: migration failed for shop"), "\(output.stderr)")
+
+        // the same hook fails `recipe deploy` and `recipe rollback` from the command line
+        let deployed = try h.recipe(["deploy", "dep", "shop"])
+        #expect(deployed.code == 1, "exit \(deployed.code): \(deployed.stdout)\(deployed.stderr)")
+        #expect(deployed.stderr.contains("deployhook.lua:4: migration failed for shop"), "\(deployed.stderr)")
+        let rolled = try h.recipe(["rollback", "dep", "shop"])
+        #expect(rolled.code == 1, "exit \(rolled.code): \(rolled.stdout)\(rolled.stderr)")
+        #expect(rolled.stderr.contains("1 hook failed"), "\(rolled.stderr)")
     }
 }

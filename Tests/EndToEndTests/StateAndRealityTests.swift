@@ -109,4 +109,75 @@ import Testing
         } != nil)
         #expect(try store.events(kind: "serve.load_failed").count == 1, "the guarded version loaded")
     }
+
+    /// (d) `--time-limit` stops the command it interrupted: no process of it is left on the agent,
+    /// and its event says it was stopped by the time limit.
+    @Test func point10d_timeLimitStopsTheCommandsItInterrupted() throws {
+        let h = try Harness()
+        defer { h.cleanup() }
+        #expect(try h.recipe(["run", try h.write("slow.lua", "cluster \"slow\" { layers = { web = { count = 1 } } }")]).code == 0)
+        let token = "point10d-\(UUID().uuidString)"
+        let recipe = try h.write("wait.lua", """
+            local i = instance.list{ cluster = "slow", layer = "web" }[1]
+            run(i, "sleep 60 # \(token)")
+            """)
+        let start = Date()
+        let ran = try h.recipe(["run", recipe, "--time-limit", "2"])
+        #expect(ran.code != 0, "\(ran.stdout)")
+        #expect(ran.stderr.contains("wait.lua:2: time limit exceeded"), "\(ran.stderr)")
+        #expect(Date().timeIntervalSince(start) < 15, "the run ends at its limit, not with the command")
+        func survivors() -> [String] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { entry in
+                guard Int32(entry) != nil, let cmdline = try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(entry)/cmdline")) else {
+                    return nil
+                }
+                let text = String(decoding: cmdline, as: UTF8.self).replacingOccurrences(of: "\0", with: " ")
+                return text.contains(token) && Harness.isAlive(Int32(entry)!) ? "\(entry): \(text)" : nil
+            }
+        }
+        #expect(Harness.eventually(timeout: 3) { survivors().isEmpty } != nil, "still running: \(survivors())")
+        let store = try Store(home: h.home)
+        let event = try #require(try store.events(kind: "command.run").first { $0.detail?.contains(token) == true })
+        #expect(event.result == "stopped: time limit exceeded", "\(event.result)")
+        #expect(event.subject == "web-1")
+    }
+
+    /// (e) A hook that loops forever on one instance does not hold up the others' hooks: they run
+    /// in its time slices and end long before its budget (10 s) stops it, at its recipe line.
+    @Test func point10e_aBusyHookDoesNotDelayTheOthers() throws {
+        let h = try Harness()
+        defer { h.cleanup() }
+        let busy = h.home.appendingPathComponent("busy").path
+        let recipe = try h.write("spin.lua", """
+            cluster "spin" {
+              layers = { web = { count = 3, on = {
+                setup = function(e)
+                  if e.instance.name == "web-1" then
+                    run(e.instance, "touch \(busy)")
+                    while true do end
+                  end
+                  -- the others go on once web-1 is busy, and need the VM for each step
+                  run(e.instance, "while [ ! -e \(busy) ]; do sleep 0.05; done")
+                  run(e.instance, "echo ready > $ROOT/marker")
+                end,
+              } } },
+            }
+            """)
+        let ran = try h.recipe(["run", recipe])
+        #expect(ran.code == 1, "web-1's setup failed: \(ran.stdout) \(ran.stderr)")
+        #expect(ran.stderr.contains("spin: setup failed on web-1: "), "\(ran.stderr)")
+        #expect(ran.stderr.contains("spin.lua:6: time limit exceeded"), "\(ran.stderr)")
+        let store = try Store(home: h.home)
+        let setups = try store.events(kind: "hook.setup")
+        let spun = try #require(setups.first { $0.subject == "web-1" })
+        #expect(spun.result.contains("time limit exceeded"), "\(spun.result)")
+        let busySince = try #require(try FileManager.default.attributesOfItem(atPath: busy)[.modificationDate] as? Date)
+        for name in ["web-2", "web-3"] {
+            let done = try #require(setups.first { $0.subject == name }, "\(name) ran its setup")
+            #expect(done.result == "ok", "\(done.result)")
+            let after = done.time.timeIntervalSince(busySince)
+            #expect(after < 3, "\(name)'s setup ended \(after) s after web-1 went busy (its budget is 10 s)")
+        }
+        #expect(spun.time.timeIntervalSince(busySince) > 8, "web-1 ran until its budget")
+    }
 }

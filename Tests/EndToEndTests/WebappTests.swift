@@ -59,7 +59,7 @@ import Testing
         #expect(appGone != nil, "the app outlived its agent")
         // the heartbeat is 1 s: unhealthy within 3 heartbeats
         let marked = try Harness.eventually(timeout: 3.5) {
-            try h.status("shop").instances.first { $0.name == "web-1" }?.health == "unhealthy"
+            try h.status("shop").instances.first { $0.name == "web-1" }?.health.hasPrefix("unhealthy: agent gone") == true
         }
         #expect(marked != nil)
         let others = try h.status("shop").instances.filter { $0.name != "web-1" }

@@ -101,4 +101,22 @@ import Testing
         try store.downsample(now: now)
         #expect(try store.metricSamples(instances: ["i-1"], name: "cpu", since: .distantPast).count == 4, "downsampling again changes nothing")
     }
+
+    @Test func aClusterLockHasOneHolderAndADeadOneLosesIt() throws {
+        let store = try Store(home: home)
+        let first = ClusterLock(cluster: "shop", pid: 10, host: "a", started: 1, command: "recipe run shop.lua")
+        let second = ClusterLock(cluster: "shop", pid: 11, host: "a", started: 2, command: "recipe deploy shop shop")
+        // (dates come back at the database's precision: compare holders by pid and command)
+        let taken = try store.acquireLock(first) { _ in false }
+        #expect(taken.held == nil && taken.broken == nil)
+        let refused = try store.acquireLock(second) { _ in false }
+        #expect(refused.held?.pid == 10 && refused.held?.command == "recipe run shop.lua" && refused.broken == nil, "the holder is named")
+        let broke = try store.acquireLock(second) { $0.pid == 10 }
+        #expect(broke.held == nil && broke.broken?.pid == 10, "a dead holder's lock is broken")
+        #expect(try store.locks().map(\.pid) == [11])
+        try store.releaseLock(cluster: "shop", pid: 10, host: "a")
+        #expect(try store.locks().map(\.pid) == [11], "only the holder lets go")
+        try store.releaseLock(cluster: "shop", pid: 11, host: "a")
+        #expect(try store.locks().isEmpty)
+    }
 }

@@ -15,6 +15,9 @@
 /* What cr_resume returns when the time budget stopped the coroutine (it yielded and must not be
    resumed); cr_stop_where names the recipe line it was stopped at. */
 #define CR_STOPPED 100
+/* What cr_resume returns when the coroutine's time slice was spent: it yielded from the count
+   hook and is resumed (with no values) once the others have had their turn. */
+#define CR_PREEMPTED 101
 
 /* Called by every trampoline: returns a result count (>= 0) or one of the CR_ codes. */
 typedef int (*cr_dispatch_fn)(lua_State *L, int64_t primitive);
@@ -63,7 +66,13 @@ int cr_pcall_traceback(lua_State *L, int nargs, int nresults);
    Past it the count hook stops that coroutine only. */
 void cr_set_slice_deadline(lua_State *L, double deadline);
 
-/* Resume a coroutine with the memory limit in force. Returns lua_resume's status, or CR_STOPPED. */
+/* Seconds a coroutine runs before the count hook yields it so the others run (0: never). */
+void cr_set_time_slice(lua_State *L, double seconds);
+/* The run's deadline set by cr_set_deadline (monotonic seconds, 0 for none). */
+double cr_deadline(lua_State *L);
+
+/* Resume a coroutine with the memory limit in force. Returns lua_resume's status, CR_STOPPED
+   or CR_PREEMPTED. */
 int cr_resume(lua_State *co, int nargs, int *nresults);
 void cr_traceback(lua_State *L, lua_State *co, const char *msg);
 

@@ -5,6 +5,7 @@ import Store
 /// What a deploy did.
 public struct DeployReport: Sendable {
     public var release: String
+    public var ref: String = ""
     public var sha: String
     public var instances: [String]
     /// The deploy, drain and ready hooks that failed on the way (recorded; the rollout went on).
@@ -28,6 +29,8 @@ extension Engine {
     /// returns every touched instance to its previous release and names the instance and its log.
     public func deploy(cluster: String, app name: String, ref: String? = nil, batch: String = "1",
                        hooks: (any LifecycleHooks)? = nil, options: ApplyOptions = ApplyOptions()) async throws -> DeployReport {
+        let lock = try await hold(cluster)
+        defer { lock.release() }
         let (spec, app) = try appSpec(cluster: cluster, app: name)
         guard app.deployable else { throw CloudError("app \(name) has no source to deploy from") }
         _ = try Rollout.batches([], batch)
@@ -54,7 +57,9 @@ extension Engine {
 
     /// Back `steps` releases, rolled out and health-checked like a deploy.
     public func rollback(cluster: String, app name: String, steps: Int = 1, batch: String = "1",
-                         hooks: (any LifecycleHooks)? = nil, options: ApplyOptions = ApplyOptions()) async throws -> ReleaseRecord {
+                         hooks: (any LifecycleHooks)? = nil, options: ApplyOptions = ApplyOptions()) async throws -> DeployReport {
+        let lock = try await hold(cluster)
+        defer { lock.release() }
         let (spec, app) = try appSpec(cluster: cluster, app: name)
         _ = try Rollout.batches([], batch)
         let history = try store.releases(cluster: cluster, app: name).filter { $0.state != .failed }
@@ -72,13 +77,16 @@ extension Engine {
         }
         try store.makeCurrent(target.id!, cluster: cluster, app: name)
         record("deploy.rolledback", cluster: cluster, subject: name, detail: "to \(target.release) (\(target.ref))")
-        return target
+        return DeployReport(release: target.release, ref: target.ref, sha: target.sha, instances: rollout.targets.map(\.name),
+                            failures: rollout.hooks.failures.value)
     }
 
     /// Takes an app off every instance: undeploy hooks, out of rotation, stopped, releases removed.
     /// It stays declared, so a later deploy (or `recipe run`) brings it back.
     public func undeploy(cluster: String, app name: String, hooks: (any LifecycleHooks)? = nil,
                          options: ApplyOptions = ApplyOptions()) async throws -> [String] {
+        let lock = try await hold(cluster)
+        defer { lock.release() }
         let (spec, app) = try appSpec(cluster: cluster, app: name)
         let rollout = try await Rollout(engine: self, spec: spec, app: app, hooks: hooks, options: options)
         try await rollout.remove()

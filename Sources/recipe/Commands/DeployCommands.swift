@@ -7,6 +7,7 @@ import Store
 /// What the deploy commands share: the state and the cluster and app they act on.
 struct AppArguments: ParsableArguments {
     @OptionGroup var home: HomeOptions
+    @OptionGroup var lock: LockOptions
 
     @Argument(help: "The cluster.")
     var cluster: String
@@ -15,7 +16,8 @@ struct AppArguments: ParsableArguments {
     var app: String
 
     func engine() throws -> Engine {
-        Engine.cli(try Store(home: Store.home(explicit: home.home)), progress: Terminal.progress)
+        try lock.apply()
+        return Engine.cli(try Store(home: Store.home(explicit: home.home)), progress: Terminal.progress)
     }
 
     /// Runs `body` with the hooks of the recipe that declared the cluster (drain, ready, deploy, undeploy).
@@ -57,6 +59,7 @@ struct DeployCommand: AsyncParsableCommand {
             try await engine.deploy(cluster: cluster, app: app, ref: ref, batch: batch, hooks: hooks)
         }
         print("\(target.app): release \(report.release) (\(report.sha.prefix(12))) on \(report.instances.joined(separator: ", "))")
+        try RecipeArguments.reportFailures(report.failures)
     }
 }
 
@@ -73,10 +76,11 @@ struct RollbackCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (cluster, app, steps, batch) = (target.cluster, target.app, steps, batch)
-        let release = try await target.withHooks { engine, hooks in
+        let report = try await target.withHooks { engine, hooks in
             try await engine.rollback(cluster: cluster, app: app, steps: steps, batch: batch, hooks: hooks)
         }
-        print("\(target.app): back on release \(release.release) (\(release.ref), \(release.sha.prefix(12)))")
+        print("\(target.app): back on release \(report.release) (\(report.ref), \(report.sha.prefix(12)))")
+        try RecipeArguments.reportFailures(report.failures)
     }
 }
 

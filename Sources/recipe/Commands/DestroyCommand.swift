@@ -8,6 +8,7 @@ struct DestroyCommand: AsyncParsableCommand {
         commandName: "destroy", abstract: "Remove every instance, volume and address of a cluster.")
 
     @OptionGroup var home: HomeOptions
+    @OptionGroup var lock: LockOptions
 
     @Argument(help: "The cluster.")
     var cluster: String
@@ -20,6 +21,7 @@ struct DestroyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let store = try Store(home: Store.home(explicit: home.home))
+        try lock.apply()
         let engine = Engine.cli(store, progress: Terminal.progress)
         let inventory = try await engine.inventory(cluster: cluster)
         let snapshots = try await engine.listSnapshots(cluster: cluster).count
@@ -33,7 +35,13 @@ struct DestroyCommand: AsyncParsableCommand {
                            + "pass --yes to do it")
             throw ExitCode(1)
         }
-        let report = try await engine.destroy(cluster: cluster, deleteSnapshots: deleteSnapshots)
+        let report: DestroyReport
+        do {
+            report = try await engine.destroy(cluster: cluster, deleteSnapshots: deleteSnapshots)
+        } catch {
+            Terminal.error("\(error)")
+            throw ExitCode(1)
+        }
         Terminal.line("destroyed \(cluster): \(what)")
         if !report.deletedSnapshots.isEmpty { Terminal.line("deleted \(report.deletedSnapshots.count) snapshots") }
         if !report.keptSnapshots.isEmpty {

@@ -8,6 +8,7 @@ import Store
 /// What `run` and `plan` share: the recipe, its KEY=VALUE arguments and its limits.
 struct RecipeArguments: ParsableArguments {
     @OptionGroup var home: HomeOptions
+    @OptionGroup var lock: LockOptions
 
     @Argument(help: "The recipe file.")
     var file: String
@@ -23,6 +24,9 @@ struct RecipeArguments: ParsableArguments {
 
     @Option(name: .long, help: "How many instances are worked on at once.")
     var parallelism: Int = 10
+
+    @Option(name: .long, help: "Seconds the cluster gets, once configured, to answer its services' checks.")
+    var serveTimeout: Double = 30
 
     @Flag(name: .long, help: "Print Lua tracebacks with errors.")
     var verbose = false
@@ -47,10 +51,12 @@ struct RecipeArguments: ParsableArguments {
         let url = URL(fileURLWithPath: file)
         guard FileManager.default.fileExists(atPath: url.path) else { throw ValidationError("no recipe at \(file)") }
         guard parallelism > 0 else { throw ValidationError("--parallelism must be at least 1") }
+        guard serveTimeout >= 0 else { throw ValidationError("--serve-timeout must not be negative") }
+        try lock.apply()
         let engine = Engine.cli(try Store(home: Store.home(explicit: home.home)), progress: Terminal.progress)
         let runner = RecipeRunner(engine: engine, options: RecipeOptions(
             timeLimit: timeLimit, memoryLimit: memoryLimit << 20, arguments: args, mode: mode,
-            apply: ApplyOptions(parallelism: parallelism), printPlans: printPlans,
+            apply: ApplyOptions(parallelism: parallelism, serveTimeout: serveTimeout), printPlans: printPlans,
             strictArguments: strict))
         defer { Self.reportCalls(engine) }
         do {
@@ -62,9 +68,8 @@ struct RecipeArguments: ParsableArguments {
         }
     }
 
-    /// Every failed hook on stderr, its error naming the recipe line; any makes the run exit 1.
-    static func reportFailures(_ summary: RunSummary) throws {
-        let failures = summary.failures
+    /// Every failed hook on stderr, its error naming the recipe line; any makes the command exit 1.
+    static func reportFailures(_ failures: [HookFailure]) throws {
         guard !failures.isEmpty else { return }
         for failure in failures { Terminal.error(failure.line) }
         let clusters = Set(failures.map(\.cluster)).sorted().map { "recipe events --cluster \($0)" }.joined(separator: ", ")

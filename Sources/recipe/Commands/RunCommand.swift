@@ -18,7 +18,7 @@ struct RunCommand: AsyncParsableCommand {
             return
         }
         for cluster in summary.clusters { try await printReach(cluster, engine: engine) }
-        try RecipeArguments.reportFailures(summary)
+        try RecipeArguments.reportFailures(summary.failures)
     }
 
     /// How to reach every instance of a cluster the recipe declared.
@@ -29,14 +29,7 @@ struct RunCommand: AsyncParsableCommand {
             return
         }
         guard let status = try await engine.status(cluster: cluster).first else { return }
-        let ports = Dictionary(grouping: try await engine.listInstances(cluster: cluster, layer: nil), by: \.id)
-            .mapValues { $0[0].services.compactMap(\.port) }
         print("\ncluster \(cluster): \(status.instances.count) instances")
-        for instance in status.instances {
-            let urls = (ports[instance.id] ?? []).map { "http://\(instance.private_ip):\($0)/" }
-            let address = instance.public_ip.map { "  public \($0)" } ?? ""
-            let reach = urls.isEmpty ? instance.private_ip : urls.joined(separator: " ")
-            print("  \(instance.name.padding(8))  \(instance.id)  \(instance.state.padding(8))  \(instance.health.padding(9))  \(reach)\(address)")
-        }
+        for instance in status.instances { print(instance.line) }
     }
 }

@@ -32,6 +32,9 @@ struct ServeCommand: AsyncParsableCommand {
         let serve = Serve(engine: engine, extra: recipes.map { URL(fileURLWithPath: $0) }, concurrency: max(1, concurrency)) {
             Terminal.line($0)
         }
+        // a hook that heals or scales waits for a command that holds its cluster, then fails (and retries)
+        ClusterLocks.shared.timeout.withLock { $0 = 60 }
+        ClusterLocks.shared.notice.withLock { $0 = { Terminal.line("recipe serve: " + $0) } }
         do {
             try await serve.run()
         } catch {

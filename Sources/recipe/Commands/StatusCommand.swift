@@ -34,10 +34,7 @@ struct StatusCommand: AsyncParsableCommand {
         }
         for c in clusters {
             print("\(c.name) (\(c.provider)): \(c.instances.count) instances, \(c.volumes.count) volumes, \(c.addresses.count) addresses")
-            for i in c.instances {
-                print("  \(i.name.padding(8))  \(i.id)  \(i.state.padding(8))  \(i.health.padding(9))  \(i.private_ip)"
-                      + (i.public_ip.map { "  \($0)" } ?? ""))
-            }
+            for i in c.instances { print(i.line) }
         }
     }
 }

@@ -1,0 +1,118 @@
+import Cloud
+import Foundation
+import Store
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The cluster locks this process holds, counted, as Terraform's state lock: the first use of a
+/// cluster takes its lock in the Store, the last lets it go. One per process, shared by every
+/// Engine in it: a recipe's hooks change the cluster its run holds, and must not wait on it.
+public final class ClusterLocks: Sendable {
+    public static let shared = ClusterLocks()
+
+    /// Seconds to wait for a lock another process holds before giving up (0: give up at once).
+    public let timeout = Locked<Double>(0)
+    /// Told when a dead holder's lock is broken (the CLI prints it on stderr).
+    public let notice = Locked<(@Sendable (String) -> Void)?>(nil)
+    /// Held locks by home and cluster, with how many callers in this process use each.
+    private let held = Locked<[String: Int]>([:])
+
+    let me: ProcessIdentity = .current
+
+    /// Takes the lock of `cluster` in `store`, waiting up to `timeout`; the caller lets it go
+    /// with `release()` (a `defer` right after taking it).
+    func hold(_ cluster: String, store: Store) async throws -> HeldLock {
+        let key = store.home.path + "\u{0}" + cluster
+        try await acquire(cluster, key: key, store: store)
+        return HeldLock(locks: self, cluster: cluster, key: key, store: store)
+    }
+
+    /// One use of a held lock.
+    public struct HeldLock: Sendable {
+        let locks: ClusterLocks
+        let cluster, key: String
+        let store: Store
+
+        public func release() { locks.release(cluster, key: key, store: store) }
+    }
+
+    private func acquire(_ cluster: String, key: String, store: Store) async throws {
+        let deadline = Date().addingTimeInterval(timeout.value)
+        while true {
+            // the Store's row and this process's count change together, so a release in another
+            // task cannot drop the row between this task's check and its count
+            let outcome = try held.withLock { held -> (ClusterLock?, ClusterLock?) in
+                if let count = held[key] {
+                    held[key] = count + 1
+                    return (nil, nil)
+                }
+                let lock = ClusterLock(cluster: cluster, pid: me.pid, host: me.host, started: me.started, command: me.command)
+                // a row of this very process (left by a count lost to a crash of a task) is taken back
+                let (holder, broken) = try store.acquireLock(lock) { me.isSelf($0) || me.isDead($0) }
+                if holder == nil { held[key] = 1 }
+                return (holder, broken.flatMap { me.isSelf($0) ? nil : $0 })
+            }
+            if let broken = outcome.1 {
+                let line = "broke the stale lock of cluster \(cluster): its holder \(broken.holder) is gone"
+                _ = try? store.record(Event(actor: me.actor, cluster: cluster, kind: "lock.broken", subject: cluster, detail: line))
+                notice.value?(line)
+            }
+            guard let holder = outcome.0 else { return }
+            if Date() >= deadline {
+                throw CloudError("cluster \(cluster) is locked by \(holder.holder)"
+                                 + (timeout.value > 0 ? "; waited \(Int(timeout.value)) s" : "; wait for it with --lock-timeout SECONDS"))
+            }
+            try await Task.sleep(nanoseconds: 100_000_000)
+        }
+    }
+
+    fileprivate func release(_ cluster: String, key: String, store: Store) {
+        held.withLock { held in
+            guard let count = held[key] else { return }
+            if count > 1 {
+                held[key] = count - 1
+                return
+            }
+            held[key] = nil
+            try? store.releaseLock(cluster: cluster, pid: me.pid, host: me.host)
+        }
+    }
+}
+
+/// This process as a lock holder: pid, host, start time and command line.
+struct ProcessIdentity: Sendable {
+    let pid: Int32
+    let host: String
+    let started: Int64
+    let command: String
+    let actor: String
+
+    static let current = ProcessIdentity(
+        pid: getpid(), host: ProcessInfo.processInfo.hostName, started: startTime(of: getpid()) ?? 0,
+        command: (["recipe"] + CommandLine.arguments.dropFirst()).joined(separator: " "), actor: Engine.defaultActor)
+
+    /// A holder on this host whose process is gone, or whose pid now names another process.
+    /// One on another host cannot be checked from here, and is taken as alive.
+    func isDead(_ lock: ClusterLock) -> Bool {
+        guard lock.host == host else { return false }
+        if isSelf(lock) { return false }
+        guard kill(lock.pid, 0) == 0 || errno == EPERM else { return true }
+        return Self.startTime(of: lock.pid).map { $0 != lock.started } ?? true
+    }
+
+    func isSelf(_ lock: ClusterLock) -> Bool {
+        lock.host == host && lock.pid == pid && lock.started == started
+    }
+
+    /// Field 22 of /proc/PID/stat: when the process started, in clock ticks after boot.
+    static func startTime(of pid: Int32) -> Int64? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // fields[0] is the state (field 3), so field 22 is at index 19
+        guard fields.count > 19, let ticks = Int64(fields[19]) else { return nil }
+        // a zombie has exited: it holds nothing
+        return fields[0] == "Z" ? nil : ticks
+    }
+}
