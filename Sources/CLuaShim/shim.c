@@ -20,6 +20,7 @@ typedef struct {
     int preempted; /* the budget hook yielded the running coroutine at the end of its slice */
     char stop_where[LUA_IDSIZE + 32]; /* "file:line: " of the recipe code it was stopped in */
     int in_lua;   /* the limit binds only while Lua runs: an allocation failure in Swift would longjmp */
+    char *library; /* chunk-name prefix of the library's files (Stdlib's cookbooks), or NULL */
     void *host;
 } cr_vm;
 
@@ -56,18 +57,44 @@ double cr_monotonic_now(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Writes "file:line: " of the nearest frame that is recipe code (not C, not an internal "=" chunk)
-   into `buf`, or "" when there is none (e.g. a tail call replaced the recipe frame). */
+static int is_library(cr_vm *vm, const char *source) {
+    return vm->library && source && strncmp(source, vm->library, strlen(vm->library)) == 0;
+}
+
+/* Fills `ar` with the nearest frame from `level` up that is Lua code of a file (not C, not an
+   internal "=" chunk) and, with `library_too` false, not of the library either. */
+static int file_frame(lua_State *L, int level, lua_Debug *ar, int library_too) {
+    for (; lua_getstack(L, level, ar); level++) {
+        if (!lua_getinfo(L, "Sl", ar)) break;
+        if (ar->currentline <= 0) continue;          /* C function or no line info */
+        if (ar->source && ar->source[0] == '=') continue; /* internal chunk (the prelude) */
+        if (!library_too && is_library(vm_of(L), ar->source)) continue;
+        return 1;
+    }
+    return 0;
+}
+
+/* The nearest recipe frame from `level` up: the user's own code first, so that a cookbook's
+   misuse names the line that called into the cookbook; the library's only when no user code
+   is on the stack (a cookbook's hook run by the engine). 0 when there is none (e.g. a tail call
+   replaced the recipe frame). */
+static int recipe_frame(lua_State *L, int level, lua_Debug *ar) {
+    return file_frame(L, level, ar, 0) || file_frame(L, level, ar, 1);
+}
+
+/* Writes "file:line: " of the nearest recipe frame into `buf`, or "" when there is none. */
 static void where_of(lua_State *L, char *buf, size_t size) {
     lua_Debug ar;
     buf[0] = '\0';
-    for (int level = 0; lua_getstack(L, level, &ar); level++) {
-        if (!lua_getinfo(L, "Sl", &ar)) break;
-        if (ar.currentline <= 0) continue;          /* C function or no line info */
-        if (ar.source && ar.source[0] == '=') continue; /* internal chunk (the prelude) */
-        snprintf(buf, size, "%s:%d: ", ar.short_src, ar.currentline);
-        return;
-    }
+    if (recipe_frame(L, 0, &ar)) snprintf(buf, size, "%s:%d: ", ar.short_src, ar.currentline);
+}
+
+int cr_recipe_frame(lua_State *L, char *source, size_t size) {
+    lua_Debug ar;
+    source[0] = '\0';
+    if (!recipe_frame(L, 0, &ar)) return 0;
+    snprintf(source, size, "%s", ar.source ? ar.source : "");
+    return ar.currentline;
 }
 
 void cr_push_where(lua_State *L) {
@@ -144,7 +171,14 @@ lua_State *cr_newstate(size_t limit) {
 void cr_close(lua_State *L) {
     cr_vm *vm = vm_of(L);
     lua_close(L);
+    free(vm->library);
     free(vm);
+}
+
+void cr_set_library(lua_State *L, const char *prefix) {
+    cr_vm *vm = vm_of(L);
+    free(vm->library);
+    vm->library = prefix ? strdup(prefix) : NULL;
 }
 
 size_t cr_memory_used(lua_State *L) { return vm_of(L)->used; }
@@ -314,6 +348,25 @@ static int raise_fn(lua_State *L) {
     return raise_located(L);
 }
 
+/* `error(message [, level])` as Lua's own, except that blaming a caller (level 2 and up) never
+   stops in the prelude or the library: a cookbook's `error(msg, 2)` names the recipe line that
+   called into it even when a Stdlib function stands between them. */
+static int error_fn(lua_State *L) {
+    int level = (int)luaL_optinteger(L, 2, 1);
+    lua_settop(L, 1);
+    if (lua_type(L, 1) == LUA_TSTRING && level > 0) {
+        lua_Debug ar;
+        if (level >= 2 && recipe_frame(L, level, &ar)) {
+            lua_pushfstring(L, "%s:%d: ", ar.short_src, ar.currentline);
+        } else {
+            luaL_where(L, level);
+        }
+        lua_insert(L, 1);
+        lua_concat(L, 2);
+    }
+    return lua_error(L);
+}
+
 /* `located(f)`: a C function that calls the Lua function `f`. A recipe's `return f(...)` is then a
    tail call into C, which keeps the recipe's frame, so errors from inside `f` still name its line. */
 static int located_k(lua_State *L, int status, lua_KContext ctx) {
@@ -350,4 +403,6 @@ void cr_set_prelude_helpers(lua_State *L, int table) {
     lua_setfield(L, table, "located");
     lua_pushcfunction(L, stopped_fn);
     lua_setfield(L, table, "stopped");
+    lua_pushcfunction(L, error_fn);
+    lua_setfield(L, table, "error");
 }

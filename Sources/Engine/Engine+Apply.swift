@@ -42,9 +42,11 @@ extension Engine {
         let leaving = Set(plan.terminations.map(\.id))
         let staying = plan.inventory.instances.filter { !leaving.contains($0.id) }
         try await forEachConcurrently(plan.terminations, limit: options.parallelism) { instance in
+            self.progress.step(spec.name, instance.name, "leaving")
             await hooks.balance(.drain, instance, among: staying, reason: "terminating")
             await hooks.run(.shutdown, instance, reason: "terminating", timeLimit: options.shutdownTimeout)
             try await provider.terminate([instance.id])
+            self.progress.step(spec.name, instance.name, "terminated")
         }
         report.terminated = plan.terminations.map(\.name)
 
@@ -53,7 +55,11 @@ extension Engine {
         if !lost.isEmpty { try await provider.terminate(lost.map(\.id)) }
 
         if !plan.starts.isEmpty { try await provider.start(plan.starts.map(\.id)) }
-        if !plan.launches.isEmpty { report.launched = try await provider.launch(plan.launches.map(\.spec)) }
+        if !plan.launches.isEmpty {
+            progress.step(spec.name, nil, "launching \(plan.launches.map(\.spec.name).joined(separator: ", "))")
+            report.launched = try await provider.launch(plan.launches.map(\.spec))
+            for instance in report.launched { progress.step(spec.name, instance.name, "launched (\(instance.id), \(instance.privateIP))") }
+        }
 
         // Newcomers (and instances that never finished setup) are equipped, set up and deployed.
         let inventory = try await provider.refresh(plan.inventory, cluster: spec.name, launched: report.launched,
@@ -84,6 +90,7 @@ extension Engine {
                 _ = await hooks.run(.deploy, instance, reason: "setup", app: app)
             }
             outcomes.withLock { $0.online.append(instance) }
+            self.progress.step(spec.name, instance.name, "online")
         }
         // Statuses are written in one call per status (one CreateTags on EC2).
         let (online, failed) = outcomes.value

@@ -19,12 +19,26 @@ extension Engine {
         let provider = try provider(for: cluster)
         let inventory = try await provider.describe(cluster: cluster)
         let snapshots = try await listSnapshots(cluster: cluster)
-        if !inventory.instances.isEmpty { try await provider.terminate(inventory.instances.map(\.id)) }
+        if !inventory.instances.isEmpty {
+            progress.step(cluster, nil, "terminating \(inventory.instances.map(\.name).sorted().joined(separator: ", "))")
+            try await provider.terminate(inventory.instances.map(\.id))
+        }
         try await provider.applyFirewall(cluster: cluster, rules: [])
         try await provider.applyKeys(cluster: cluster, keys: [:])
-        for volume in inventory.volumes { try await provider.deleteVolume(volume.id) }
-        for address in inventory.addresses { try await provider.releaseAddress(address.ip) }
-        if deleteSnapshots { for snapshot in snapshots { try await provider.deleteSnapshot(snapshot.id) } }
+        for volume in inventory.volumes {
+            progress.step(cluster, nil, "deleting volume " + (volume.name.isEmpty ? volume.id : "\(volume.name) (\(volume.id))"))
+            try await provider.deleteVolume(volume.id)
+        }
+        for address in inventory.addresses {
+            progress.step(cluster, nil, "releasing address \(address.ip)")
+            try await provider.releaseAddress(address.ip)
+        }
+        if deleteSnapshots {
+            for snapshot in snapshots {
+                progress.step(cluster, nil, "deleting snapshot \(snapshot.id)")
+                try await provider.deleteSnapshot(snapshot.id)
+            }
+        }
         try store.deleteCluster(cluster)
         record("cluster.destroyed", cluster: cluster, subject: cluster,
                detail: "\(inventory.instances.count) instances, \(inventory.volumes.count) volumes, \(inventory.addresses.count) addresses, "

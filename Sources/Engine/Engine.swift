@@ -9,13 +9,16 @@ public struct Engine: Sendable {
     public let store: Store
     public let registry: ProviderRegistry
     public let actor: String
+    /// Where long work reports its steps (nowhere by default).
+    public let progress: ProgressLines
     /// Instances found in this engine's lifetime, so a primitive given only an id finds its cluster.
     let seen = Locked<[String: Instance]>([:])
 
-    public init(store: Store, registry: ProviderRegistry, actor: String = Engine.defaultActor) {
+    public init(store: Store, registry: ProviderRegistry, actor: String = Engine.defaultActor, progress: ProgressLines = .silent) {
         self.store = store
         self.registry = registry
         self.actor = actor
+        self.progress = progress
     }
 
     public static var defaultActor: String {

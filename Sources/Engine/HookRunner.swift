@@ -17,6 +17,8 @@ struct HookRunner: Sendable {
         let event = HookEvent(cluster: instance.cluster, layer: instance.layer, instance: instance, reason: reason, app: app,
                               target: target)
         let start = Date()
+        engine.progress.step(instance.cluster, instance.name, "\(kind.rawValue) hook" + (app.map { " (app \($0))" } ?? "")
+                                 + (target.map { " for \($0.name)" } ?? ""))
         do {
             try await hooks.run(kind, event, timeLimit: timeLimit ?? options.hookTimeLimit)
             engine.record("hook.\(kind.rawValue)", cluster: instance.cluster, subject: instance.name,
@@ -25,6 +27,7 @@ struct HookRunner: Sendable {
         } catch {
             engine.record("hook.\(kind.rawValue)", cluster: instance.cluster, subject: instance.name,
                           detail: detail(reason, app, target, start), result: "failed: \(error)")
+            engine.progress.step(instance.cluster, instance.name, "\(kind.rawValue) hook failed: \(error)")
             let failure = HookFailure(kind: kind, cluster: instance.cluster, instance: instance.name, message: "\(error)")
             failures.withLock { $0.append(failure) }
             return false

@@ -52,6 +52,16 @@ public struct LuaCall {
         return t
     }
 
+    /// The recipe line that made this call (the nearest frame of a file chunk, as errors name it):
+    /// its path as errors show it, the line, and the file's text as it was loaded.
+    public var caller: (path: String, line: Int, text: String?)? {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let line = cr_recipe_frame(state, &buffer, buffer.count)
+        let chunk = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard line > 0, chunk.hasPrefix("@") else { return nil }
+        return (String(chunk.dropFirst()), Int(line), vm.chunkTexts[chunk])
+    }
+
     public func string(_ index: Int, _ what: String) throws -> String {
         let value = arg(index)
         guard case .string(let s) = value else {

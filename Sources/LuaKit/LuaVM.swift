@@ -18,6 +18,8 @@ public final class LuaVM {
     /// Registry reference of the table handed to preludes as `...`: the registered primitives.
     let primitiveTable: Int32
     var scheduler = Scheduler()
+    /// The text of every file chunk loaded ("@path" → source), for errors that name a line of it.
+    var chunkTexts: [String: String] = [:]
     let completions: AsyncStream<Completion>
     let completionSink: AsyncStream<Completion>.Continuation
 
@@ -32,7 +34,8 @@ public final class LuaVM {
         cr_open_sandbox_libs(state)
         cr_set_time_slice(state, options.timeSlice ?? 0)
         cr_newtable(state)
-        cr_set_prelude_helpers(state, -1)  // raise, located, stopped: see Sandbox.prelude
+        cr_set_prelude_helpers(state, -1)  // raise, located, stopped, error: see Sandbox.prelude
+        if let library = options.libraryRoot { cr_set_library(state, "@" + DisplayPath.of(library) + "/") }
         primitiveTable = cr_ref(state)
         cr_set_host(state, Unmanaged.passUnretained(self).toOpaque())
         cr_set_dispatcher { state, id in
@@ -57,10 +60,10 @@ public final class LuaVM {
 
     /// Adds `fn` to the primitive table that preludes receive as `...`. Besides the registered
     /// primitives that table holds `parallel`, `load_module`, `load_library`, `require_library`,
-    /// `requirer` (makes a `require` over another loader), `load_internal` and three C helpers:
+    /// `requirer` (makes a `require` over another loader), `load_internal` and four C helpers:
     /// `raise(msg)` (an error located at the nearest recipe line), `located(f)` (wraps a prelude
-    /// function so that a recipe's `return f(...)` tail call keeps the recipe line in errors) and
-    /// `stopped()`.
+    /// function so that a recipe's `return f(...)` tail call keeps the recipe line in errors),
+    /// `stopped()` and `error` (Lua's, whose blame of a caller passes over library frames).
     public func register(_ name: String, _ fn: @escaping LuaPrimitive) {
         primitives.append(fn)
         cr_getref(L, primitiveTable)
@@ -96,6 +99,7 @@ public final class LuaVM {
 
     /// Loads text (never bytecode) and pushes the chunk, or throws its syntax error.
     func loadText(_ source: String, chunkName: String, on state: OpaquePointer) throws {
+        if chunkName.hasPrefix("@") { chunkTexts[chunkName] = source }
         let status = source.utf8CString.withUnsafeBufferPointer { buffer in
             cr_loadtext(state, buffer.baseAddress, buffer.count - 1, chunkName)
         }

@@ -115,5 +115,7 @@ enum Sandbox {
     prim.requirer = requirer
 
     parallel = prim.parallel
+    -- error(msg, 2) blames the recipe line past any Stdlib function between (CLuaShim's error_fn)
+    error = prim.error
     """#
 }

@@ -14,28 +14,29 @@ extension ClusterSpecParser {
         case .table(let t):
             try Self.refuseUnknown(t, allowed: Self.autoscaleFields, in: context)
             guard case .string(let metric) = t["metric"], !metric.isEmpty else {
-                throw PrimitiveError("\(context): metric must be a string such as \"cpu\"")
+                throw SpecError("\(context): metric must be a string such as \"cpu\"", at: ["metric"])
             }
             var spec = AutoscaleSpec(metric: metric)
-            if let stat = try Self.optionalString(t["stat"], "\(context): stat") {
+            if let stat = try SpecError.at("stat", body: { try Self.optionalString(t["stat"], "\(context): stat") }) {
                 guard AlarmHook.Stat(rawValue: stat) != nil else {
-                    throw PrimitiveError("\(context): stat '\(stat)' is not one of \(AlarmHook.Stat.allCases.map(\.rawValue).joined(separator: ", "))")
+                    throw SpecError("\(context): stat '\(stat)' is not one of \(AlarmHook.Stat.allCases.map(\.rawValue).joined(separator: ", "))",
+                                    at: ["stat"])
                 }
                 spec.stat = stat
             }
-            if let up = try Self.step(t["up"], "up", threshold: "above", by: "add", context) {
+            if let up = try SpecError.at("up", body: { try Self.step(t["up"], "up", threshold: "above", by: "add", context) }) {
                 spec.up = AutoscaleSpec.Up(above: up.threshold, sustain: up.sustain, add: up.by)
             }
-            if let down = try Self.step(t["down"], "down", threshold: "below", by: "remove", context) {
+            if let down = try SpecError.at("down", body: { try Self.step(t["down"], "down", threshold: "below", by: "remove", context) }) {
                 spec.down = AutoscaleSpec.Down(below: down.threshold, sustain: down.sustain, remove: down.by)
             }
-            spec.min = t["min"].isNil ? nil : try Self.integer(t["min"], "\(context): min", default: nil, range: 0...10_000)
-            spec.max = t["max"].isNil ? nil : try Self.integer(t["max"], "\(context): max", default: nil, range: 0...10_000)
+            spec.min = t["min"].isNil ? nil : try SpecError.at("min") { try Self.integer(t["min"], "\(context): min", default: nil, range: 0...10_000) }
+            spec.max = t["max"].isNil ? nil : try SpecError.at("max") { try Self.integer(t["max"], "\(context): max", default: nil, range: 0...10_000) }
             if let min = spec.min, let max = spec.max, min > max {
-                throw PrimitiveError("\(context): min (\(min)) is above max (\(max))")
+                throw SpecError("\(context): min (\(min)) is above max (\(max))", at: ["min"])
             }
-            spec.cooldown = try Self.duration(t["cooldown"], "\(context): cooldown")
-            spec.schedule = try Self.windows(t["schedule"], "\(context): schedule")
+            spec.cooldown = try SpecError.at("cooldown") { try Self.duration(t["cooldown"], "\(context): cooldown") }
+            spec.schedule = try SpecError.at("schedule") { try Self.windows(t["schedule"], "\(context): schedule") }
             guard spec.up != nil || spec.down != nil || !spec.schedule.isEmpty else {
                 throw PrimitiveError("\(context) needs up, down or schedule")
             }
@@ -48,7 +49,7 @@ extension ClusterSpecParser {
     /// `backups = { LAYER = { every = "1h", keep = 24 } }`, each naming a declared layer.
     func parseBackups(_ value: LuaValue, layers: Set<String>, _ clusterContext: String) throws -> [String: BackupSpec] {
         var backups: [String: BackupSpec] = [:]
-        for (layer, entry) in try Self.namedTables(value, "\(clusterContext): backups") {
+        for (layer, entry) in try Self.namedTables(value, "\(clusterContext): backups") { try SpecError.at(layer) {
             let context = "\(clusterContext): backups.\(layer)"
             guard layers.contains(layer) else {
                 throw PrimitiveError("\(clusterContext): backups names layer '\(layer)', which it does not declare")
@@ -57,9 +58,11 @@ extension ClusterSpecParser {
                 throw PrimitiveError("\(context) must be a table such as { every = \"1h\", keep = 24 }, got \(entry.typeName)")
             }
             try Self.refuseUnknown(t, allowed: ["every", "keep"], in: context)
-            let keep = t["keep"].isNil ? nil : try Self.integer(t["keep"], "\(context): keep", default: nil, range: 1...10_000)
-            backups[layer] = BackupSpec(every: try Self.duration(t["every"], "\(context): every"), keep: keep)
-        }
+            let keep = t["keep"].isNil ? nil : try SpecError.at("keep") {
+                try Self.integer(t["keep"], "\(context): keep", default: nil, range: 1...10_000)
+            }
+            backups[layer] = BackupSpec(every: try SpecError.at("every") { try Self.duration(t["every"], "\(context): every") }, keep: keep)
+        } }
         return backups
     }
 
@@ -71,10 +74,12 @@ extension ClusterSpecParser {
         case .table(let t):
             try refuseUnknown(t, allowed: [threshold, "sustain", by], in: "\(context): \(name)")
             guard let limit = t[threshold].doubleValue, limit.isFinite else {
-                throw PrimitiveError("\(context): \(name).\(threshold) must be a number, got \(t[threshold].typeName)")
+                throw SpecError("\(context): \(name).\(threshold) must be a number, got \(t[threshold].typeName)", at: [threshold])
             }
-            let step = t[by].isNil ? nil : try integer(t[by], "\(context): \(name).\(by)", default: nil, range: 1...10_000)
-            return (limit, try duration(t["sustain"], "\(context): \(name).sustain"), step)
+            let step = t[by].isNil ? nil : try SpecError.at(by) {
+                try integer(t[by], "\(context): \(name).\(by)", default: nil, range: 1...10_000)
+            }
+            return (limit, try SpecError.at("sustain") { try duration(t["sustain"], "\(context): \(name).sustain") }, step)
         default:
             throw PrimitiveError("\(context): \(name) must be a table such as { \(threshold) = 70, sustain = \"1m\", \(by) = 1 }")
         }
@@ -86,21 +91,22 @@ extension ClusterSpecParser {
         switch value {
         case .nil: return []
         case .table(let list) where list.fields.isEmpty:
-            return try list.array.enumerated().map { index, entry in
+            return try list.array.enumerated().map { index, entry in try SpecError.at(String(index + 1)) {
                 let where_ = "\(context)[\(index + 1)]"
                 guard case .table(let t) = entry else { throw PrimitiveError("\(context) must be \(usage)") }
                 try refuseUnknown(t, allowed: ["days", "from", "to", "count"], in: where_)
-                let days = try optionalString(t["days"], "\(where_).days")
+                let days = try SpecError.at("days", body: { try optionalString(t["days"], "\(where_).days") })
                 if let days, !Weekdays.isValid(days) {
-                    throw PrimitiveError("\(where_).days: '\(days)' is not days such as \"mon-fri\" or \"sat,sun\"")
+                    throw SpecError("\(where_).days: '\(days)' is not days such as \"mon-fri\" or \"sat,sun\"", at: ["days"])
                 }
-                let from = try minutes(t["from"], "\(where_).from"), to = try minutes(t["to"], "\(where_).to")
+                let from = try SpecError.at("from") { try minutes(t["from"], "\(where_).from") }
+                let to = try SpecError.at("to") { try minutes(t["to"], "\(where_).to") }
                 guard from.minutes < to.minutes else {
-                    throw PrimitiveError("\(where_): from \(from.text) is not before to \(to.text) (a window does not cross midnight)")
+                    throw SpecError("\(where_): from \(from.text) is not before to \(to.text) (a window does not cross midnight)", at: ["from"])
                 }
-                let count = try integer(t["count"], "\(where_).count", default: nil, range: 0...10_000)
+                let count = try SpecError.at("count") { try integer(t["count"], "\(where_).count", default: nil, range: 0...10_000) }
                 return AutoscaleSpec.Window(days: days, from: from.text, to: to.text, count: count)
-            }
+            } }
         default: throw PrimitiveError("\(context) must be \(usage)")
         }
     }

@@ -9,8 +9,9 @@ struct Declaration {
     var hooks: [String: [HookKind: LuaFunction]]
 }
 
-/// Reads `cluster "name" { ... }` into a Declaration, refusing bad input with a message that
-/// names the field (the trampoline adds the recipe's file:line). Nothing changes before it passes.
+/// Reads `cluster "name" { ... }` into a Declaration, refusing bad input with a `SpecError` that
+/// names the field in its message and its path of keys (for the recipe line that wrote it).
+/// Nothing changes before it passes.
 struct ClusterSpecParser {
     static let clusterFields: Set<String> = ["name", "provider", "layers", "firewall", "users", "apps", "attributes", "backups"]
 
@@ -23,43 +24,51 @@ struct ClusterSpecParser {
             throw PrimitiveError("cluster name '\(name)' must be lower-case letters, digits and '-'")
         }
         try Self.refuseUnknown(table, allowed: Self.clusterFields, in: "cluster \(name)")
-        var spec = ClusterSpec(name: name, provider: try parseProvider(table["provider"], cluster: name), layers: [])
+        var spec = try SpecError.at("provider") {
+            ClusterSpec(name: name, provider: try parseProvider(table["provider"], cluster: name), layers: [])
+        }
         if case .table(let providerTable) = table["provider"] {
-            try Self.refuseUnknown(providerTable, allowed: ["kind", "region", "endpoint", "api_version", "profile"],
-                                   in: "cluster \(name): provider")
+            try SpecError.at("provider") {
+                try Self.refuseUnknown(providerTable, allowed: ["kind", "region", "endpoint", "api_version", "profile"],
+                                       in: "cluster \(name): provider")
+            }
             for key in ["region", "endpoint", "api_version", "profile"] {
-                if let value = try Self.optionalString(providerTable[key], "cluster \(name): provider.\(key)") {
+                if let value = try SpecError.at("provider", key, body: {
+                    try Self.optionalString(providerTable[key], "cluster \(name): provider.\(key)")
+                }) {
                     spec.providerOptions[key] = value
                 }
             }
         }
         guard kinds.contains(spec.provider) else {
-            throw PrimitiveError("cluster \(name): provider '\(spec.provider)' is not known (\(kinds.joined(separator: ", ")))")
+            throw SpecError("cluster \(name): provider '\(spec.provider)' is not known (\(kinds.joined(separator: ", ")))", at: ["provider"])
         }
         var hooks: [String: [HookKind: LuaFunction]] = [:]
-        for (layerName, value) in try Self.namedTables(table["layers"], "cluster \(name): layers") {
-            let (layer, layerHooks) = try parseLayer(layerName, value)
+        for (layerName, value) in try SpecError.at("layers", body: { try Self.namedTables(table["layers"], "cluster \(name): layers") }) {
+            let (layer, layerHooks) = try SpecError.at("layers", layerName) { try parseLayer(layerName, value) }
             spec.layers.append(layer)
             hooks[layerName] = layerHooks
         }
         let layerNames = Set(spec.layers.map(\.name))
-        for (layerName, rules) in try Self.namedTables(table["firewall"], "cluster \(name): firewall") {
-            spec.firewall += try parseRules(layerName, rules, layers: layerNames)
+        for (layerName, rules) in try SpecError.at("firewall", body: { try Self.namedTables(table["firewall"], "cluster \(name): firewall") }) {
+            spec.firewall += try SpecError.at("firewall", layerName) { try parseRules(layerName, rules, layers: layerNames) }
         }
-        for (userName, value) in try Self.namedTables(table["users"], "cluster \(name): users") {
-            spec.users.append(try parseUser(userName, value))
+        for (userName, value) in try SpecError.at("users", body: { try Self.namedTables(table["users"], "cluster \(name): users") }) {
+            spec.users.append(try SpecError.at("users", userName) { try parseUser(userName, value) })
         }
-        for (appName, value) in try Self.namedTables(table["apps"], "cluster \(name): apps") {
-            let json = try JSONBridge.json(value, "app \(appName)")
-            do { spec.apps[appName] = try AppSpec(name: appName, json: json) } catch { throw PrimitiveError("\(error)") }
-        }
-        for layer in spec.layers {
-            if let unknown = layer.apps.first(where: { spec.apps[$0] == nil }) {
-                throw PrimitiveError("layer \(layer.name): app '\(unknown)' is not declared in the cluster's apps")
+        for (appName, value) in try SpecError.at("apps", body: { try Self.namedTables(table["apps"], "cluster \(name): apps") }) {
+            spec.apps[appName] = try SpecError.at("apps", appName) {
+                try AppSpec(name: appName, json: try JSONBridge.json(value, "app \(appName)"))
             }
         }
-        spec.attributes = try attributes(table["attributes"], "cluster \(name)")
-        spec.backups = try parseBackups(table["backups"], layers: layerNames, "cluster \(name)")
+        for layer in spec.layers {
+            if let index = layer.apps.firstIndex(where: { spec.apps[$0] == nil }) {
+                throw SpecError("layer \(layer.name): app '\(layer.apps[index])' is not declared in the cluster's apps",
+                                at: ["layers", layer.name, "apps", String(index + 1)])
+            }
+        }
+        spec.attributes = try SpecError.at("attributes") { try attributes(table["attributes"], "cluster \(name)") }
+        spec.backups = try SpecError.at("backups") { try parseBackups(table["backups"], layers: layerNames, "cluster \(name)") }
         return Declaration(spec: spec, hooks: hooks)
     }
 
@@ -83,13 +92,14 @@ struct ClusterSpecParser {
         guard case .table(let t) = value else { throw PrimitiveError("\(context): expected a table, got \(value.typeName)") }
         try Self.refuseUnknown(t, allowed: LayerField.names, in: context)
         var layer = LayerSpec(name: name, count: 1)
-        for field in LayerField.all { try field.read(self, t, &layer, context) }
+        for field in LayerField.all { try SpecError.at(field.name) { try field.read(self, t, &layer, context) } }
         var hooks: [HookKind: LuaFunction] = [:]
-        for (kindName, fn) in try Self.namedValues(t["on"], "\(context): on") {
+        for (kindName, fn) in try SpecError.at("on", body: { try Self.namedValues(t["on"], "\(context): on") }) {
             guard let kind = HookKind(rawValue: kindName) else {
-                throw PrimitiveError("\(context): unknown hook '\(kindName)' (hooks: \(HookKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+                throw SpecError("\(context): unknown hook '\(kindName)' (hooks: \(HookKind.allCases.map(\.rawValue).joined(separator: ", ")))",
+                                at: ["on", kindName])
             }
-            guard case .function(let f) = fn else { throw PrimitiveError("\(context): on.\(kindName) must be a function") }
+            guard case .function(let f) = fn else { throw SpecError("\(context): on.\(kindName) must be a function", at: ["on", kindName]) }
             hooks[kind] = f
         }
         layer.hooks = hooks.keys.map(\.rawValue).sorted()
@@ -102,38 +112,48 @@ struct ClusterSpecParser {
         guard case .table(let list) = value, list.fields.isEmpty else {
             throw PrimitiveError("\(context): expected a list of rules such as { port = 80, from = \"0.0.0.0/0\" }")
         }
-        return try list.array.enumerated().map { index, rule in
+        return try list.array.enumerated().map { index, rule in try SpecError.at(String(index + 1)) {
             let where_ = "\(context): rule \(index + 1)"
             guard case .table(let r) = rule else { throw PrimitiveError("\(where_): expected a table") }
             try Self.refuseUnknown(r, allowed: ["port", "protocol", "from"], in: where_)
-            let port = try Self.integer(r["port"], "\(where_): port", default: nil, range: 1...65_535)
-            let proto = try Self.optionalString(r["protocol"], "\(where_): protocol") ?? "tcp"
-            guard ["tcp", "udp"].contains(proto) else { throw PrimitiveError("\(where_): protocol must be tcp or udp, got \(proto)") }
-            guard case .string(let source) = r["from"] else {
-                throw PrimitiveError("\(where_): from must be a CIDR block such as \"0.0.0.0/0\" or a layer name")
+            let port = try SpecError.at("port") { try Self.integer(r["port"], "\(where_): port", default: nil, range: 1...65_535) }
+            let proto = try SpecError.at("protocol") {
+                let proto = try Self.optionalString(r["protocol"], "\(where_): protocol") ?? "tcp"
+                guard ["tcp", "udp"].contains(proto) else { throw PrimitiveError("\(where_): protocol must be tcp or udp, got \(proto)") }
+                return proto
             }
-            guard Self.isCIDR(source) || layers.contains(source) else {
-                throw PrimitiveError("\(where_): from '\(source)' is neither a CIDR block nor a layer of this cluster")
+            let source = try SpecError.at("from") {
+                guard case .string(let source) = r["from"] else {
+                    throw PrimitiveError("\(where_): from must be a CIDR block such as \"0.0.0.0/0\" or a layer name")
+                }
+                guard Self.isCIDR(source) || layers.contains(source) else {
+                    throw PrimitiveError("\(where_): from '\(source)' is neither a CIDR block nor a layer of this cluster")
+                }
+                return source
             }
             return FirewallRule(layer: layer, port: port, proto: proto, source: source)
-        }
+        } }
     }
 
     private func parseUser(_ name: String, _ value: LuaValue) throws -> UserSpec {
         let context = "user \(name)"
         guard case .table(let t) = value else { throw PrimitiveError("\(context): expected a table") }
         try Self.refuseUnknown(t, allowed: ["role", "ssh_key", "sudo"], in: context)
-        let role = try Self.optionalString(t["role"], "\(context): role") ?? "show"
-        guard UserSpec.roles.contains(role) else {
-            throw PrimitiveError("\(context): role must be one of \(UserSpec.roles.joined(separator: ", ")), got \(role)")
+        let role = try SpecError.at("role") {
+            let role = try Self.optionalString(t["role"], "\(context): role") ?? "show"
+            guard UserSpec.roles.contains(role) else {
+                throw PrimitiveError("\(context): role must be one of \(UserSpec.roles.joined(separator: ", ")), got \(role)")
+            }
+            return role
         }
         let sudo: Bool
         switch t["sudo"] {
         case .nil: sudo = false
         case .bool(let b): sudo = b
-        case let other: throw PrimitiveError("\(context): sudo must be true or false, got \(other.typeName)")
+        case let other: throw SpecError("\(context): sudo must be true or false, got \(other.typeName)", at: ["sudo"])
         }
-        return UserSpec(name: name, role: role, sshKey: try Self.optionalString(t["ssh_key"], "\(context): ssh_key"), sudo: sudo)
+        let key = try SpecError.at("ssh_key") { try Self.optionalString(t["ssh_key"], "\(context): ssh_key") }
+        return UserSpec(name: name, role: role, sshKey: key, sudo: sudo)
     }
 
     func attributes(_ value: LuaValue, _ context: String) throws -> JSONValue {
@@ -157,7 +177,7 @@ struct ClusterSpecParser {
 
     static func refuseUnknown(_ t: LuaTable, allowed: Set<String>, in context: String) throws {
         if let unknown = t.fields.keys.sorted().first(where: { !allowed.contains($0) }) {
-            throw PrimitiveError("\(context): unknown field '\(unknown)' (known: \(allowed.sorted().joined(separator: ", ")))")
+            throw SpecError("\(context): unknown field '\(unknown)' (known: \(allowed.sorted().joined(separator: ", ")))", at: [unknown])
         }
     }
 

@@ -57,8 +57,10 @@ struct LayerField: Sendable {
             switch t["apps"] {
             case .nil: break
             case .table(let apps) where apps.fields.isEmpty:
-                layer.apps = try apps.array.map {
-                    guard case .string(let app) = $0 else { throw PrimitiveError("\(context): apps is a list of app names") }
+                layer.apps = try apps.array.enumerated().map { index, value in
+                    guard case .string(let app) = value else {
+                        throw SpecError("\(context): apps is a list of app names", at: [String(index + 1)])
+                    }
                     return app
                 }
             default: throw PrimitiveError("\(context): apps is a list of app names, e.g. { \"shop\" }")
@@ -80,42 +82,51 @@ struct LayerField: Sendable {
     static let names = Set(all.map(\.name))
 
     private static func readVolumes(_ value: LuaValue, _ context: String) throws -> [VolumeSpec] {
-        try ClusterSpecParser.namedTables(value, "\(context): volumes").map { volumeName, v in
+        try ClusterSpecParser.namedTables(value, "\(context): volumes").map { volumeName, v in try SpecError.at(volumeName) {
             let where_ = "\(context): volume \(volumeName)"
             guard case .table(let vt) = v else { throw PrimitiveError("\(where_): expected a table") }
             try ClusterSpecParser.refuseUnknown(vt, allowed: ["size_gb", "mount", "snapshots"], in: where_)
-            let size = try ClusterSpecParser.integer(vt["size_gb"], "\(where_): size_gb", default: nil, range: 1...16_384)
-            guard case .string(let mount) = vt["mount"] else {
-                throw PrimitiveError("\(where_): mount must be a path such as \"/srv/data\"")
+            let size = try SpecError.at("size_gb") {
+                try ClusterSpecParser.integer(vt["size_gb"], "\(where_): size_gb", default: nil, range: 1...16_384)
             }
-            try ClusterSpecParser.checkMount(mount, where_)
+            let mount = try SpecError.at("mount") {
+                guard case .string(let mount) = vt["mount"] else {
+                    throw PrimitiveError("\(where_): mount must be a path such as \"/srv/data\"")
+                }
+                try ClusterSpecParser.checkMount(mount, where_)
+                return mount
+            }
             var snapshots: [String: String] = [:]
-            for (slot, snapshot) in try ClusterSpecParser.namedValues(vt["snapshots"], "\(where_): snapshots") {
-                guard case .string(let id) = snapshot else { throw PrimitiveError("\(where_): snapshots maps instance names to snapshot ids") }
+            for (slot, snapshot) in try SpecError.at("snapshots", body: { try ClusterSpecParser.namedValues(vt["snapshots"], "\(where_): snapshots") }) {
+                guard case .string(let id) = snapshot else {
+                    throw SpecError("\(where_): snapshots maps instance names to snapshot ids", at: ["snapshots", slot])
+                }
                 snapshots[slot] = id
             }
             return VolumeSpec(name: volumeName, sizeGB: size, mount: mount, snapshots: snapshots)
-        }
+        } }
     }
 
     private static func readServices(_ value: LuaValue, _ context: String) throws -> [ServiceSpec] {
-        try ClusterSpecParser.namedTables(value, "\(context): services").map { serviceName, s in
+        try ClusterSpecParser.namedTables(value, "\(context): services").map { serviceName, s in try SpecError.at(serviceName) {
             let where_ = "\(context): service \(serviceName)"
             guard case .table(let st) = s else { throw PrimitiveError("\(where_): expected a table") }
             try ClusterSpecParser.refuseUnknown(st, allowed: ["command", "port", "health"], in: where_)
             guard case .string(let command) = st["command"], !command.isEmpty else {
-                throw PrimitiveError("\(where_): command must be a non-empty string")
+                throw SpecError("\(where_): command must be a non-empty string", at: ["command"])
             }
-            let port = st["port"].isNil ? nil : try ClusterSpecParser.integer(st["port"], "\(where_): port", default: nil, range: 1...65_535)
+            let port = st["port"].isNil ? nil : try SpecError.at("port") {
+                try ClusterSpecParser.integer(st["port"], "\(where_): port", default: nil, range: 1...65_535)
+            }
             var health: String?
             if !st["health"].isNil {
                 guard case .string(let path) = st["health"], path.hasPrefix("/"), port != nil else {
-                    throw PrimitiveError("\(where_): health must be a path such as \"/health\", with a port")
+                    throw SpecError("\(where_): health must be a path such as \"/health\", with a port", at: ["health"])
                 }
                 health = path
             }
             return ServiceSpec(name: serviceName, command: command, port: port, health: health)
-        }
+        } }
     }
 
     /// `heal = true` (3 s) or `{ after = "3s" }`.
@@ -128,7 +139,7 @@ struct LayerField: Sendable {
             do {
                 return try heal["after"].stringValue.map(Interval.seconds) ?? heal["after"].doubleValue ?? 3
             } catch {
-                throw PrimitiveError("\(context): heal.after: \(error)")
+                throw SpecError("\(context): heal.after: \(error)", at: ["after"])
             }
         case let other: throw PrimitiveError("\(context): heal must be true or { after = \"3s\" }, got \(other.typeName)")
         }

@@ -9,11 +9,15 @@ extension RecipeRunner {
     func bindCluster(_ vm: LuaVM) {
         let engine = engine, output = output, summary = summary, recipe = recipe, options = options
         let callbacks = vm.callbacks
-        // Checks the declaration at once, so a bad field names the line; applies it later.
+        // Checks the declaration at once, so a bad field names its own line; applies it later.
         vm.register("cluster_declare") { [unowned self] call in
             let name = try call.string(1, "cluster")
             let parser = ClusterSpecParser(kinds: engine.registry.kinds, defaultKind: engine.registry.defaultKind)
-            declarations[name] = try parser.parse(name: name, try call.table(2, "cluster \(name)"))
+            do {
+                declarations[name] = try parser.parse(name: name, try call.table(2, "cluster \(name)"))
+            } catch let error as SpecError {
+                throw error.located(call, cluster: name)
+            }
             return .values([])
         }
         vm.register("cluster_apply") { [unowned self] call in

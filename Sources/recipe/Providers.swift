@@ -29,8 +29,9 @@ enum Providers {
 }
 
 extension Engine {
-    /// The engine of a command: this home's Store and every provider above.
-    static func cli(_ store: Store, actor: String = Engine.defaultActor) -> Engine {
-        Engine(store: store, registry: Providers.registry(store: store), actor: actor)
+    /// The engine of a command: this home's Store and every provider above; commands that do
+    /// long work pass `Terminal.progress` so their steps are printed as they happen.
+    static func cli(_ store: Store, actor: String = Engine.defaultActor, progress: ProgressLines = .silent) -> Engine {
+        Engine(store: store, registry: Providers.registry(store: store), actor: actor, progress: progress)
     }
 }

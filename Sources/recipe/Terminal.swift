@@ -14,6 +14,10 @@ enum Terminal {
         FileHandle.standardOutput.write(Data((message + "\n").utf8))
     }
 
+    /// Long work's steps, one plain line each on stdout as they happen (so a file or a pipe
+    /// gets them in order too).
+    static let progress = ProgressLines { line($0) }
+
     static func error(_ message: String) {
         FileHandle.standardError.write(Data((message.hasSuffix("\n") ? message : message + "\n").utf8))
     }

@@ -68,7 +68,7 @@ import Testing
              says: "alert: unknown field 'webhok' (known: on, retry, webhook)"),
         Case(name: "alert-retry", source: "alert{ on = { \"instance.failed\" }, webhook = \"https://h.example.org/x\", retry = { tiems = 2 } }\n", line: 1,
              says: "alert: retry: unknown field 'tiems' (known: backoff, times)"),
-        Case(name: "backups-every", source: "cluster \"typo\" {\n  layers = { web = {} },\n  backups = { web = { evrey = \"5s\" } },\n}\n", line: 1,
+        Case(name: "backups-every", source: "cluster \"typo\" {\n  layers = { web = {} },\n  backups = { web = { evrey = \"5s\" } },\n}\n", line: 3,
              says: "backups.web: unknown field 'evrey' (known: every, keep)"),
     ]
 

@@ -14,7 +14,7 @@ import Testing
     static let cases: [Case] = [
         Case(name: "syntax", source: "local x = 1\nlocal y = = 2\n", line: 2, says: "unexpected symbol"),
         Case(name: "runtime", source: "local t = nil\n\nprint(t.field)\n", line: 3, says: "attempt to index a nil value"),
-        Case(name: "count", source: "cluster \"bad\" {\n  layers = { web = { count = \"three\" } },\n}\n", line: 1,
+        Case(name: "count", source: "cluster \"bad\" {\n  layers = { web = { count = \"three\" } },\n}\n", line: 2,
              says: "layer web: count must be a whole number, got string \"three\""),
         Case(name: "negative", source: "\ncluster \"bad\" { layers = { web = { count = -1 } } }\n", line: 2,
              says: "layer web: count must be between 0"),
@@ -23,7 +23,7 @@ import Testing
         Case(name: "unknown-field", source: "cluster \"bad\" { layers = { web = { cont = 3 } } }\n", line: 1,
              says: "layer web: unknown field 'cont'"),
         Case(name: "firewall-layer", source: "cluster \"bad\" {\n  layers = { web = {} },\n  firewall = { web = { { port = 80, from = \"db\" } } },\n}\n",
-             line: 1, says: "firewall web: rule 1: from 'db' is neither a CIDR block nor a layer of this cluster"),
+             line: 3, says: "firewall web: rule 1: from 'db' is neither a CIDR block nor a layer of this cluster"),
         Case(name: "hook-name", source: "cluster \"bad\" { layers = { web = { on = { setpu = function() end } } } }\n", line: 1,
              says: "layer web: unknown hook 'setpu'"),
         Case(name: "on-name", source: "\non(\"stup\", function() end)\n", line: 2, says: "on: unknown hook 'stup'"),
@@ -38,7 +38,7 @@ import Testing
         Case(name: "sethook", source: "debug.sethook(function() end, \"l\")\n", line: 1, says: "debug.sethook is not available"),
         // the settings of the cookbooks a declaration names, checked with the declaration
         Case(name: "backups-typo", source: "local n = 1\ncluster \"bad\" {\n  layers = { web = {} },\n  backups = { web = { evrey = \"5s\" } },\n}\n",
-             line: 2, says: "cluster bad: backups.web: unknown field 'evrey' (known: every, keep)"),
+             line: 4, says: "cluster bad: backups.web: unknown field 'evrey' (known: every, keep)"),
         Case(name: "backups-keep", source: "cluster \"bad\" { layers = { web = {} }, backups = { web = { keep = 0 } } }\n", line: 1,
              says: "cluster bad: backups.web: keep must be between 1 and 10000, got 0"),
         Case(name: "backups-every", source: "cluster \"bad\" { layers = { web = {} }, backups = { web = { every = \"soon\" } } }\n", line: 1,
@@ -52,9 +52,9 @@ import Testing
         Case(name: "autoscale-bounds", source: "cluster \"bad\" { layers = { web = { autoscale = { metric = \"cpu\", up = { above = 1 }, min = 5, max = 2 } } } }\n",
              line: 1, says: "layer web: autoscale: min (5) is above max (2)"),
         Case(name: "autoscale-days", source: "cluster \"bad\" { layers = { web = { autoscale = { metric = \"cpu\",\n  schedule = { { days = \"mon-fry\", from = \"08:00\", to = \"20:00\", count = 2 } } } } } }\n",
-             line: 1, says: "layer web: autoscale: schedule[1].days: 'mon-fry' is not days"),
+             line: 2, says: "layer web: autoscale: schedule[1].days: 'mon-fry' is not days"),
         Case(name: "autoscale-time", source: "cluster \"bad\" { layers = { web = { autoscale = { metric = \"cpu\",\n  schedule = { { from = \"8h\", to = \"20:00\", count = 2 } } } } } }\n",
-             line: 1, says: "layer web: autoscale: schedule[1].from must be a time HH:MM"),
+             line: 2, says: "layer web: autoscale: schedule[1].from must be a time HH:MM"),
         Case(name: "autoscale-empty", source: "cluster \"bad\" { layers = { web = { autoscale = { metric = \"cpu\" } } } }\n", line: 1,
              says: "layer web: autoscale needs up, down or schedule"),
         // cookbooks called directly name the caller's line, not a line of Stdlib

@@ -77,7 +77,7 @@ import Testing
         try repo.commit("v3", server: "import sys\nprint('boom: no database configured', file=sys.stderr)\nsys.exit(3)\n")
         let broken = try h.recipe(["deploy", "shop2", "shop"])
         #expect(broken.code == 1)
-        #expect(broken.stderr.contains("web-1 failed its health check") && broken.stderr.contains("boom: no database configured"),
+        #expect(broken.stderr.contains("web-1: app shop: GET / → ") && broken.stderr.contains("boom: no database configured"),
                 "\(broken.stderr)")
         #expect(try answers(h) == ["v1", "v1"], "nothing half-switched")
 

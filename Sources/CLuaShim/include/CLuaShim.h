@@ -47,8 +47,17 @@ double cr_monotonic_now(void);
 /* A C closure that calls the dispatcher with `primitive`. */
 void cr_push_primitive(lua_State *L, int64_t primitive);
 
-/* Push "file:line: " of the nearest frame that is recipe code (not C, not an internal "=" chunk). */
+/* The chunk-name prefix ("@Stdlib/") of the library's files: errors located at the recipe line
+   pass over their frames to the user's code that called in. */
+void cr_set_library(lua_State *L, const char *prefix);
+
+/* Push "file:line: " of the nearest frame that is recipe code (not C, not an internal "=" chunk,
+   and not the library's when user code is on the stack). */
 void cr_push_where(lua_State *L);
+
+/* The chunk name and line of that same frame (for a primitive that locates an error itself,
+   such as a field of a declaration); 0 when there is none. */
+int cr_recipe_frame(lua_State *L, char *source, size_t size);
 
 /* Safe call with a traceback message handler. */
 int cr_pcall_traceback(lua_State *L, int nargs, int nresults);

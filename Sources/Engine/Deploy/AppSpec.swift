@@ -26,37 +26,64 @@ public struct AppSpec: Sendable, Equatable, Codable {
     /// Seconds a restarted instance has to answer its health check.
     public var healthTimeout: Double
 
+    /// Errors are `SpecError`s naming the field (`port`), for the recipe line that wrote it.
     public init(name: String, json: JSONValue) throws {
-        guard case .object(let o) = json else { throw CloudError("app \(name): expected a table") }
-        func string(_ key: String) -> String? { if case .string(let s) = o[key] { return s }; return nil }
-        func int(_ key: String) -> Int? {
-            switch o[key] { case .int(let i): return Int(i); case .number(let d): return Int(d); default: return nil }
+        guard case .object(let o) = json else { throw SpecError("app \(name): expected a table") }
+        func wrong(_ key: String, _ expected: String) -> SpecError {
+            SpecError("app \(name): \(key) must be \(expected), got \(o[key].map(Self.shown) ?? "nil")", at: [key])
+        }
+        func string(_ key: String) throws -> String? {
+            switch o[key] { case nil, .null: return nil; case .string(let s): return s; default: throw wrong(key, "a string") }
+        }
+        func int(_ key: String, _ range: ClosedRange<Int>) throws -> Int? {
+            let value: Int
+            switch o[key] {
+            case nil, .null: return nil
+            case .int(let i): value = Int(i)
+            case .number(let d) where d == d.rounded() && abs(d) < 1e9: value = Int(d)
+            default: throw wrong(key, "a whole number")
+            }
+            guard range.contains(value) else { throw wrong(key, "between \(range.lowerBound) and \(range.upperBound)") }
+            return value
         }
         if let unknown = o.keys.sorted().first(where: { !Self.fields.contains($0) }) {
-            throw CloudError("app \(name): unknown field '\(unknown)' (fields: \(Self.fields.sorted().joined(separator: ", ")))")
+            throw SpecError("app \(name): unknown field '\(unknown)' (fields: \(Self.fields.sorted().joined(separator: ", ")))", at: [unknown])
         }
-        guard let start = string("start") else { throw CloudError("app \(name): start = COMMAND is required") }
+        guard let start = try string("start") else { throw SpecError("app \(name): start = COMMAND is required") }
         self.name = name
-        source = string("source") ?? ""
-        ref = string("ref") ?? "main"
-        sha256 = string("sha256")?.lowercased()
+        source = try string("source") ?? ""
+        ref = try string("ref") ?? "main"
+        sha256 = try string("sha256")?.lowercased()
         if let sha256, sha256.count != 64 || !sha256.allSatisfy(\.isHexDigit) {
-            throw CloudError("app \(name): sha256 must be 64 hex digits")
+            throw SpecError("app \(name): sha256 must be 64 hex digits", at: ["sha256"])
         }
-        build = string("build")
-        buildTimeout = Double(int("build_timeout") ?? 600)
+        build = try string("build")
+        buildTimeout = Double(try int("build_timeout", 1...86_400) ?? 600)
         self.start = start
-        port = int("port") ?? 8000
-        health = string("health") ?? "/health"
-        keep = max(1, int("keep") ?? 5)
-        healthTimeout = Double(int("health_timeout") ?? 20)
-        if case .object(let e) = o["env"] {
+        port = try int("port", 1...65_535) ?? 8000
+        health = try string("health") ?? "/health"
+        guard health.hasPrefix("/") else { throw wrong("health", "a path such as \"/health\"") }
+        keep = max(1, try int("keep", 1...1_000) ?? 5)
+        healthTimeout = Double(try int("health_timeout", 1...3_600) ?? 20)
+        switch o["env"] {
+        case nil, .null: env = [:]
+        case .object(let e):
             env = e.compactMapValues { if case .string(let s) = $0 { return s }; return nil }
             if let bad = e.keys.sorted().first(where: { !Shell.isVariableName($0) || env[$0] == nil }) {
-                throw CloudError("app \(name): env.\(bad) must be a variable name with a string value")
+                throw SpecError("app \(name): env.\(bad) must be a variable name with a string value", at: ["env", bad])
             }
-        } else {
-            env = [:]
+        default: throw wrong("env", "a table of NAME = \"value\"")
+        }
+    }
+
+    private static func shown(_ value: JSONValue) -> String {
+        switch value {
+        case .string(let s): return "string \"\(s)\""
+        case .int(let i): return "\(i)"
+        case .number(let d): return "\(d)"
+        case .bool(let b): return "\(b)"
+        case .object, .array: return "a table"
+        case .null: return "nil"
         }
     }
 

@@ -38,6 +38,7 @@ extension Engine {
         let (sha, archive) = try await AppSource.export(app, ref: ref, cache: store.home.appendingPathComponent("cache"))
         let rollout = try await Rollout(engine: self, spec: spec, app: app, hooks: hooks, options: options)
         let release = "\(Self.stamp())-\(sha.prefix(12))"
+        progress.step(cluster, nil, "app \(name): \(ref) is \(sha.prefix(12)); rolling out to \(rollout.targets.map(\.name).joined(separator: ", "))")
         record("deploy.started", cluster: cluster, subject: name, detail: "\(ref) \(sha.prefix(12)) to \(rollout.targets.count) instances")
         do {
             try await rollout.roll(release, archive: archive, batch: batch, reason: "deploy")
@@ -67,6 +68,7 @@ extension Engine {
         }
         let target = history[index + steps]
         let rollout = try await Rollout(engine: self, spec: spec, app: app, hooks: hooks, options: options)
+        progress.step(cluster, nil, "app \(name): back to \(target.release) (\(target.ref)) on \(rollout.targets.map(\.name).joined(separator: ", "))")
         do {
             try await rollout.roll(target.release, archive: URL(fileURLWithPath: target.archive), batch: batch, reason: "rollback")
         } catch {

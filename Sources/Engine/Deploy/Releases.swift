@@ -7,7 +7,7 @@ struct Releases: Sendable {
     let engine: Engine
     let app: AppSpec
 
-    private func shell(_ instance: Instance, _ command: String, timeout: Double = 120) async throws -> CommandResult {
+    func shell(_ instance: Instance, _ command: String, timeout: Double = 120) async throws -> CommandResult {
         try await engine.run(on: instance.id, command: command, timeout: timeout, bookkeeping: true)
     }
 
@@ -21,9 +21,11 @@ struct Releases: Sendable {
     func install(_ release: String, archive: URL, on instance: Instance) async throws {
         let dir = "\(app.folder)/releases/\(release)"
         if try await shell(instance, "test -d \(dir)").code == 0 { return }
+        step(instance, "unpacking \(release)")
         let unpacked = try await shell(instance, "rm -rf \(dir).part && mkdir -p \(dir).part && tar -xf \(Shell.quote(archive.path)) -C \(dir).part")
         guard unpacked.code == 0 else { throw CloudError("could not unpack \(release): \(unpacked.stderr.trimmed)") }
         if let build = app.build {
+            step(instance, "building (\(build))")
             let built = try await shell(instance, "cd \(dir).part && \(app.environment) sh -c \(Shell.quote(build)) 2>&1",
                                         timeout: app.buildTimeout)
             guard built.code == 0 else {
@@ -40,27 +42,20 @@ struct Releases: Sendable {
         let switched = try await shell(instance, "ln -sfn releases/\(release) \(app.folder)/current.new && mv -T \(app.folder)/current.new \(app.folder)/current")
         guard switched.code == 0 else { throw CloudError("could not switch to \(release): \(switched.stderr.trimmed)") }
         guard restart else { return }
+        step(instance, "starting \(release)")
         try await self.restart(on: instance)
         try await waitHealthy(instance)
+        step(instance, "in service")
+    }
+
+    /// A progress line about this app on `instance`.
+    func step(_ instance: Instance, _ text: String) {
+        engine.progress.step(instance.cluster, instance.name, "app \(app.name): \(text)")
     }
 
     /// Asks the agent to restart the app's service at once (the command's parent is the agent).
     func restart(on instance: Instance) async throws {
         _ = try await shell(instance, "mkdir -p run && touch run/restart-app-\(app.name) && kill -USR1 $PPID")
-    }
-
-    private func waitHealthy(_ instance: Instance) async throws {
-        let timeout = app.healthTimeout
-        let deadline = Date().addingTimeInterval(timeout)
-        let check = "curl -sf -o /dev/null --max-time 2 http://$ADDRESS:\(app.port)\(app.health)"
-        // give the old process time to go, so the check does not answer from it
-        try await Task.sleep(nanoseconds: 300_000_000)
-        while Date() < deadline {
-            if try await shell(instance, check).code == 0 { return }
-            try await Task.sleep(nanoseconds: 250_000_000)
-        }
-        let log = try await shell(instance, "tail -n 15 var/log/app-\(app.name).log 2>/dev/null").stdout
-        throw CloudError("failed its health check (GET \(app.health) on port \(app.port)) within \(Int(timeout)) s; last log lines:\n\(Self.tail(log))")
     }
 
     /// Back to `previous`, or to no release at all.

@@ -40,7 +40,7 @@ struct Rollout: Sendable {
             touched += results.map { ($0.0, $0.1) }
             if let failure = results.first(where: { $0.2 != nil }) {
                 try await restore(touched, reason: reason)
-                throw CloudError("\(failure.0.name) \(failure.2!)\n\(touched.count) instance(s) returned to their previous release")
+                throw CloudError("\(failure.0.name): \(failure.2!)\n\(touched.count) instance(s) returned to their previous release")
             }
         }
     }
@@ -55,6 +55,7 @@ struct Rollout: Sendable {
 
     private func restore(_ touched: [(Instance, String?)], reason: String) async throws {
         try await all(touched.map { instance, previous in {
+            releases.step(instance, previous.map { "back to release \($0)" } ?? "stopped (no earlier release)")
             try await releases.restore(previous, on: instance)
             await hooks.balance(.ready, instance, among: members, reason: "\(reason) failed")
         } })

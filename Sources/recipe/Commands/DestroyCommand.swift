@@ -22,7 +22,7 @@ struct DestroyCommand: AsyncParsableCommand {
     func run() async throws {
         let store = try Store(home: Store.home(explicit: home.home))
         try lock.apply()
-        let engine = Engine.cli(store)
+        let engine = Engine.cli(store, progress: Terminal.progress)
         let inventory = try await engine.inventory(cluster: cluster)
         let snapshots = try await engine.listSnapshots(cluster: cluster).count
         guard try store.cluster(cluster) != nil || !inventory.instances.isEmpty || !inventory.volumes.isEmpty || snapshots > 0 else {
