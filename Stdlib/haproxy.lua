@@ -127,7 +127,8 @@ end
 
 -- Sends one command to the running HAProxy's runtime API (nothing to do before it runs).
 local function runtime(balancer, command)
-  local r = run(balancer, "test -S " .. SOCKET .. " || exit 0; echo '" .. command .. "' | socat -t 2 stdio unix-connect:" .. SOCKET, INTERNAL)
+  local r = run(balancer, "test -S " .. SOCKET .. " || exit 0; echo " .. shell.quote(command)
+    .. " | socat -t 2 stdio unix-connect:" .. SOCKET, INTERNAL)
   if r.code ~= 0 then error("haproxy runtime API: " .. command .. ": " .. r.stderr) end
   return r.stdout
 end
@@ -147,7 +148,8 @@ local function drain_hook(options)
     local tries = math.floor((options.drain_timeout or 10) * 10)
     run(e.instance, "test -S " .. SOCKET .. " || exit 0; for i in $(seq " .. tries .. "); do "
       .. "n=$(echo 'show stat' | socat -t 2 stdio unix-connect:" .. SOCKET
-      .. " | awk -F, '$1 == \"" .. options.backend .. "\" && $2 == \"" .. e.target.name .. "\" { print $5 }'); "
+      .. " | awk -F, -v b=" .. shell.quote(options.backend) .. " -v s=" .. shell.quote(e.target.name)
+      .. " '$1 == b && $2 == s { print $5 }'); "
       .. "[ \"${n:-0}\" = 0 ] && exit 0; sleep 0.1; done", INTERNAL)
   end
 end

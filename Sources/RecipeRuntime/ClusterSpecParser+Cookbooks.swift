@@ -49,7 +49,7 @@ extension ClusterSpecParser {
     /// `backups = { LAYER = { every = "1h", keep = 24 } }`, each naming a declared layer.
     func parseBackups(_ value: LuaValue, layers: Set<String>, _ clusterContext: String) throws -> [String: BackupSpec] {
         var backups: [String: BackupSpec] = [:]
-        for (layer, entry) in try Self.namedTables(value, "\(clusterContext): backups") { try SpecError.at(layer) {
+        for (layer, entry) in try Self.namedTables(value, "\(clusterContext): backups", kind: .layer) { try SpecError.at(layer) {
             let context = "\(clusterContext): backups.\(layer)"
             guard layers.contains(layer) else {
                 throw PrimitiveError("\(clusterContext): backups names layer '\(layer)', which it does not declare")

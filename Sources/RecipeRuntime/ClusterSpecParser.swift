@@ -20,9 +20,7 @@ struct ClusterSpecParser {
     var defaultKind: String
 
     func parse(name: String, _ table: LuaTable) throws -> Declaration {
-        guard Self.isName(name) else {
-            throw PrimitiveError("cluster name '\(name)' must be lower-case letters, digits and '-'")
-        }
+        if let problem = Names.problem(name, as: .cluster) { throw PrimitiveError(problem) }
         try Self.refuseUnknown(table, allowed: Self.clusterFields, in: "cluster \(name)")
         var spec = try SpecError.at("provider") {
             ClusterSpec(name: name, provider: try parseProvider(table["provider"], cluster: name), layers: [])
@@ -44,19 +42,19 @@ struct ClusterSpecParser {
             throw SpecError("cluster \(name): provider '\(spec.provider)' is not known (\(kinds.joined(separator: ", ")))", at: ["provider"])
         }
         var hooks: [String: [HookKind: LuaFunction]] = [:]
-        for (layerName, value) in try SpecError.at("layers", body: { try Self.namedTables(table["layers"], "cluster \(name): layers") }) {
+        for (layerName, value) in try SpecError.at("layers", body: { try Self.namedTables(table["layers"], "cluster \(name): layers", kind: .layer) }) {
             let (layer, layerHooks) = try SpecError.at("layers", layerName) { try parseLayer(layerName, value) }
             spec.layers.append(layer)
             hooks[layerName] = layerHooks
         }
         let layerNames = Set(spec.layers.map(\.name))
-        for (layerName, rules) in try SpecError.at("firewall", body: { try Self.namedTables(table["firewall"], "cluster \(name): firewall") }) {
+        for (layerName, rules) in try SpecError.at("firewall", body: { try Self.namedTables(table["firewall"], "cluster \(name): firewall", kind: .layer) }) {
             spec.firewall += try SpecError.at("firewall", layerName) { try parseRules(layerName, rules, layers: layerNames) }
         }
-        for (userName, value) in try SpecError.at("users", body: { try Self.namedTables(table["users"], "cluster \(name): users") }) {
+        for (userName, value) in try SpecError.at("users", body: { try Self.namedTables(table["users"], "cluster \(name): users", kind: .user) }) {
             spec.users.append(try SpecError.at("users", userName) { try parseUser(userName, value) })
         }
-        for (appName, value) in try SpecError.at("apps", body: { try Self.namedTables(table["apps"], "cluster \(name): apps") }) {
+        for (appName, value) in try SpecError.at("apps", body: { try Self.namedTables(table["apps"], "cluster \(name): apps", kind: .app) }) {
             spec.apps[appName] = try SpecError.at("apps", appName) {
                 try AppSpec(name: appName, json: try JSONBridge.json(value, "app \(appName)"))
             }
@@ -88,7 +86,6 @@ struct ClusterSpecParser {
 
     private func parseLayer(_ name: String, _ value: LuaValue) throws -> (LayerSpec, [HookKind: LuaFunction]) {
         let context = "layer \(name)"
-        guard Self.isName(name) else { throw PrimitiveError("\(context): a layer name is lower-case letters, digits and '-'") }
         guard case .table(let t) = value else { throw PrimitiveError("\(context): expected a table, got \(value.typeName)") }
         try Self.refuseUnknown(t, allowed: LayerField.names, in: context)
         var layer = LayerSpec(name: name, count: 1)
@@ -164,10 +161,6 @@ struct ClusterSpecParser {
         }
     }
 
-    static func isName(_ s: String) -> Bool {
-        !s.isEmpty && s.count <= 63 && s.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") }
-    }
-
     static func isCIDR(_ s: String) -> Bool {
         let parts = s.split(separator: "/")
         guard parts.count == 2, let bits = Int(parts[1]), (0...32).contains(bits) else { return false }
@@ -202,8 +195,13 @@ struct ClusterSpecParser {
     }
 
     /// NAME = { ... } entries, in name order.
-    static func namedTables(_ value: LuaValue, _ what: String) throws -> [(String, LuaValue)] {
-        try namedValues(value, what)
+    /// `NAME = { ... }` entries, each NAME checked by the rule of `kind` (an error at its key).
+    static func namedTables(_ value: LuaValue, _ what: String, kind: NameKind) throws -> [(String, LuaValue)] {
+        let entries = try namedValues(value, what)
+        for (name, _) in entries {
+            if let problem = Names.problem(name, as: kind) { throw SpecError("\(what): \(problem)", at: [name]) }
+        }
+        return entries
     }
 
     static func namedValues(_ value: LuaValue, _ what: String) throws -> [(String, LuaValue)] {

@@ -82,7 +82,7 @@ struct LayerField: Sendable {
     static let names = Set(all.map(\.name))
 
     private static func readVolumes(_ value: LuaValue, _ context: String) throws -> [VolumeSpec] {
-        try ClusterSpecParser.namedTables(value, "\(context): volumes").map { volumeName, v in try SpecError.at(volumeName) {
+        try ClusterSpecParser.namedTables(value, "\(context): volumes", kind: .volume).map { volumeName, v in try SpecError.at(volumeName) {
             let where_ = "\(context): volume \(volumeName)"
             guard case .table(let vt) = v else { throw PrimitiveError("\(where_): expected a table") }
             try ClusterSpecParser.refuseUnknown(vt, allowed: ["size_gb", "mount", "snapshots"], in: where_)
@@ -108,7 +108,7 @@ struct LayerField: Sendable {
     }
 
     private static func readServices(_ value: LuaValue, _ context: String) throws -> [ServiceSpec] {
-        try ClusterSpecParser.namedTables(value, "\(context): services").map { serviceName, s in try SpecError.at(serviceName) {
+        try ClusterSpecParser.namedTables(value, "\(context): services", kind: .service).map { serviceName, s in try SpecError.at(serviceName) {
             let where_ = "\(context): service \(serviceName)"
             guard case .table(let st) = s else { throw PrimitiveError("\(where_): expected a table") }
             try ClusterSpecParser.refuseUnknown(st, allowed: ["command", "port", "health"], in: where_)

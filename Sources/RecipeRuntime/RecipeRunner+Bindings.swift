@@ -15,10 +15,13 @@ extension RecipeRunner {
             try ClusterSpecParser.refuseUnknown(spec, allowed: ["cluster", "layer", "name", "services", "image", "instance_type"],
                                                 in: "instance.launch")
             guard case .string(let layer) = spec["layer"] else { throw PrimitiveError("instance.launch: layer = NAME is required") }
+            try Self.checkName(cluster, .cluster, "instance.launch: cluster")
+            try Self.checkName(layer, .layer, "instance.launch: layer")
             try Self.checkDeclaredLayer(layer, of: cluster, engine.store)
             let name = spec["name"].stringValue
+            try Self.checkName(name, .instance, "instance.launch: name")
             var services: [ServiceSpec] = []
-            for (serviceName, value) in try ClusterSpecParser.namedTables(spec["services"], "instance.launch: services") {
+            for (serviceName, value) in try ClusterSpecParser.namedTables(spec["services"], "instance.launch: services", kind: .service) {
                 guard case .string(let command) = value["command"] else {
                     throw PrimitiveError("instance.launch: service \(serviceName) needs a command")
                 }
@@ -36,12 +39,12 @@ extension RecipeRunner {
             return .async { [.table(LuaTable(array: try await engine.listInstances(cluster: cluster, layer: layer).map(\.lua)))] }
         }
         vm.register("instance_get") { call in
-            let id = try call.string(1, "instance.get")
+            let id = try call.name(1, "instance.get", .instance)
             let hint = call.arg(2).stringValue
             return .async { [try await engine.instance(id, cluster: hint).lua] }
         }
         registerChanging(vm, "instance_stop") { [unowned self] call in
-            let id = try call.string(1, "stop")
+            let id = try call.name(1, "stop", .instance)
             let resolve = self.hooks(forInstance: id, vm)
             return .async {
                 let (hooks, options) = try await resolve()
@@ -50,11 +53,11 @@ extension RecipeRunner {
             }
         }
         registerChanging(vm, "instance_start") { call in
-            let id = try call.string(1, "start")
+            let id = try call.name(1, "start", .instance)
             return .async { try await engine.start(instance: id); return [] }
         }
         registerChanging(vm, "instance_terminate") { [unowned self] call in
-            let id = try call.string(1, "terminate")
+            let id = try call.name(1, "terminate", .instance)
             let resolve = self.hooks(forInstance: id, vm)
             return .async {
                 let (hooks, options) = try await resolve()
@@ -67,7 +70,7 @@ extension RecipeRunner {
     func bindStorage(_ vm: LuaVM) {
         let engine = engine
         registerChanging(vm, "instance_image") { call in
-            let id = try call.string(1, "image: instance")
+            let id = try call.name(1, "image: instance", .instance)
             let cluster = call.arg(2).stringValue
             let name = try call.string(3, "image: name")
             return .async { [.string(try await engine.createImage(of: id, cluster: cluster, name: name))] }
@@ -79,6 +82,9 @@ extension RecipeRunner {
             let size = try ClusterSpecParser.integer(spec["size_gb"], "volume.create: size_gb", default: 1, range: 1...16_384)
             let name = spec["name"].stringValue ?? ""
             let snapshot = spec["snapshot"].stringValue
+            try Self.checkName(cluster, .cluster, "volume.create: cluster")
+            try Self.checkVolumeName(name, "volume.create: name")
+            try Self.checkName(snapshot, .snapshot, "volume.create: snapshot")
             return .async { [try await engine.createVolume(cluster: cluster, name: name, sizeGB: size, from: snapshot).lua] }
         }
         vm.register("volume_list") { call in
@@ -86,8 +92,8 @@ extension RecipeRunner {
             return .async { [.table(LuaTable(array: try await engine.listVolumes(cluster: cluster).map(\.lua)))] }
         }
         registerChanging(vm, "volume_attach") { call in
-            let volume = try call.string(1, "attach: volume")
-            let instance = try call.string(2, "attach: instance")
+            let volume = try call.name(1, "attach: volume", .volumeID)
+            let instance = try call.name(2, "attach: instance", .instance)
             let mount = try call.string(3, "attach: mount point")
             try ClusterSpecParser.checkMount(mount, "attach")
             let hint = call.arg(4).stringValue
@@ -97,16 +103,16 @@ extension RecipeRunner {
             }
         }
         registerChanging(vm, "volume_detach") { call in
-            let volume = try call.string(1, "detach")
+            let volume = try call.name(1, "detach", .volumeID)
             return .async { try await engine.detach(volume: volume); return [] }
         }
         registerChanging(vm, "volume_snapshot") { call in
-            let volume = try call.string(1, "snapshot")
+            let volume = try call.name(1, "snapshot", .volumeID)
             let cluster = call.arg(2).stringValue
             return .async { [try await engine.snapshot(volume: volume, cluster: cluster).lua] }
         }
         registerChanging(vm, "volume_delete") { call in
-            let volume = try call.string(1, "delete: volume")
+            let volume = try call.name(1, "delete: volume", .volumeID)
             return .async { try await engine.deleteVolume(volume); return [] }
         }
         vm.register("snapshot_list") { call in
@@ -114,12 +120,14 @@ extension RecipeRunner {
             return .async { [.table(LuaTable(array: try await engine.listSnapshots(cluster: cluster).map(\.lua)))] }
         }
         registerChanging(vm, "snapshot_delete") { call in
-            let snapshot = try call.string(1, "delete: snapshot")
+            let snapshot = try call.name(1, "delete: snapshot", .snapshot)
             return .async { try await engine.deleteSnapshot(snapshot); return [] }
         }
         registerChanging(vm, "snapshot_restore") { call in
-            let snapshot = try call.string(1, "restore")
+            let snapshot = try call.name(1, "restore", .snapshot)
             let options = call.arg(2).tableValue ?? LuaTable()
+            try Self.checkName(options["cluster"].stringValue, .cluster, "restore: cluster")
+            try Self.checkVolumeName(options["name"].stringValue, "restore: name")
             return .async {
                 [try await engine.restore(snapshot: snapshot, cluster: options["cluster"].stringValue,
                                           name: options["name"].stringValue).lua]
@@ -130,12 +138,12 @@ extension RecipeRunner {
     func bindAddresses(_ vm: LuaVM) {
         let engine = engine
         registerChanging(vm, "ip_allocate") { call in
-            let cluster = try call.string(1, "ip.allocate: cluster")
+            let cluster = try call.name(1, "ip.allocate: cluster", .cluster)
             return .async { [try await engine.allocateAddress(cluster: cluster).lua] }
         }
         registerChanging(vm, "ip_associate") { [unowned self] call in
             let ip = try call.string(1, "associate: address")
-            let instance = try call.string(2, "associate: instance")
+            let instance = try call.name(2, "associate: instance", .instance)
             let hint = call.arg(3).stringValue
             let resolve = self.hooks(forInstance: instance, cluster: hint, vm)
             return .async {
@@ -159,8 +167,9 @@ extension RecipeRunner {
 
     func bindCommands(_ vm: LuaVM) {
         let engine = engine, output = output
+        vm.register("shell_quote") { call in .value(.string(Shell.quote(try call.string(1, "shell.quote")))) }
         registerChanging(vm, "run") { call in
-            let instance = try call.string(1, "run: instance")
+            let instance = try call.name(1, "run: instance", .instance)
             let command = try call.string(2, "run: command")
             let options = call.arg(3).tableValue ?? LuaTable()
             let timeout = options["timeout"].doubleValue ?? 300
@@ -176,6 +185,8 @@ extension RecipeRunner {
             guard case .string(let cluster) = spec["cluster"], case .string(let app) = spec["app"] else {
                 throw PrimitiveError("deploy{ cluster = NAME, app = NAME [, ref = REF, batch = N or \"25%\"] }")
             }
+            try Self.checkName(cluster, .cluster, "deploy: cluster")
+            try Self.checkName(app, .app, "deploy: app")
             let ref = spec["ref"].stringValue
             let batch = spec["batch"].stringValue ?? spec["batch"].intValue.map { String($0) } ?? "1"
             // this run's hooks when it declared the cluster, else those of the recipe that did
@@ -197,7 +208,7 @@ extension RecipeRunner {
             }
         }
         registerChanging(vm, "write") { call in
-            let instance = try call.string(1, "write: instance")
+            let instance = try call.name(1, "write: instance", .instance)
             let path = try call.string(2, "write: path")
             let contents = try call.string(3, "write: contents")
             guard MountPoint.parts(path) != nil else {

@@ -59,19 +59,19 @@ extension RecipeRunner {
             return .values([])
         }
         vm.register("cluster_exists") { call in
-            let name = try call.string(1, "cluster.exists")
+            let name = try call.name(1, "cluster.exists", .cluster)
             if try engine.store.cluster(name) != nil { return .value(.bool(true)) }
             return .async { [.bool(!(try await engine.listInstances(cluster: name, layer: nil).isEmpty))] }
         }
         vm.register("cluster_spec") { call in
-            let name = try call.string(1, "spec")
+            let name = try call.name(1, "spec", .cluster)
             return .async {
                 [try LiveSpec(store: engine.store).table(cluster: name, instances: try await engine.listInstances(cluster: name, layer: nil))]
             }
         }
         // The recipe that last declared the cluster, so a recipe can tell its own clusters apart.
         vm.register("cluster_recipe") { call in
-            let name = try call.string(1, "recipe")
+            let name = try call.name(1, "recipe", .cluster)
             guard let record = try engine.store.cluster(name), let path = record.recipePath else { return .value(.nil) }
             return .value(.table(LuaTable(fields: [
                 "file": .string(path), "arguments": .table(LuaTable(fields: record.arguments.mapValues(Self.argumentValue))),

@@ -50,4 +50,17 @@ local function deploy(spec)
   return prim.deploy(spec)
 end
 
-return { run = run, write = write, deploy = deploy }
+---
+-- Shell text with a value in it, as one word: names, paths and other values go into a
+-- command quoted (`run(i, "rm -rf " .. shell.quote(dir))`), never raw. The same quoting the
+-- tool uses for its own commands.
+-- @name shell.quote
+-- @param value a string (a number is written as it reads)
+-- @return the value as one single-quoted shell word
+-- @usage
+-- run(e.instance, "mkdir -p " .. shell.quote("srv/" .. e.app))
+local function quote(value)
+  return prim.shell_quote(tostring(value))
+end
+
+return { run = run, write = write, deploy = deploy, shell = { quote = quote } }

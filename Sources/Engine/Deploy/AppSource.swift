@@ -6,6 +6,9 @@ import Foundation
 enum AppSource {
     static func export(_ app: AppSpec, ref: String, cache: URL) async throws -> (sha: String, archive: URL) {
         let source = app.source
+        if let problem = AppSpec.optionLike(ref, "ref") ?? AppSpec.optionLike(source, "source") {
+            throw CloudError("app \(app.name): \(problem)")
+        }
         if source.hasPrefix("git+") {
             if app.sha256 != nil { throw CloudError("app \(app.name): sha256 applies to archives, not to git sources") }
             return try await GitSource(cache: cache).export(source: source, ref: ref, app: app.name)

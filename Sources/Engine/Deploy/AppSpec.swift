@@ -53,6 +53,8 @@ public struct AppSpec: Sendable, Equatable, Codable {
         self.name = name
         source = try string("source") ?? ""
         ref = try string("ref") ?? "main"
+        if let problem = Self.optionLike(ref, "ref") { throw SpecError("app \(name): \(problem)", at: ["ref"]) }
+        if let problem = Self.optionLike(source, "source") { throw SpecError("app \(name): \(problem)", at: ["source"]) }
         sha256 = try string("sha256")?.lowercased()
         if let sha256, sha256.count != 64 || !sha256.allSatisfy(\.isHexDigit) {
             throw SpecError("app \(name): sha256 must be 64 hex digits", at: ["sha256"])
@@ -106,6 +108,14 @@ public struct AppSpec: Sendable, Equatable, Codable {
 
     public func encode(to encoder: any Encoder) throws { try json.encode(to: encoder) }
 
+    /// Why a ref or source cannot be handed to git or curl: one that starts with `-` would be
+    /// read as an option (`--upload-pack=…`), and a NUL or a line break is never part of one.
+    static func optionLike(_ value: String, _ what: String) -> String? {
+        if value.hasPrefix("-") { return "\(what) '\(value)' must not start with '-' (it would be read as an option)" }
+        if value.contains(where: { $0 == "\0" || $0.isNewline }) { return "\(what) must not hold a NUL or a line break" }
+        return nil
+    }
+
     /// Whether releases can be made (an app without a source is only named for its hooks).
     public var deployable: Bool { !source.isEmpty }
 
@@ -115,13 +125,14 @@ public struct AppSpec: Sendable, Equatable, Codable {
     /// The service that runs the current release: it waits for the first release, records its
     /// pid (the shell execs the app, so the pid is the app's), and starts.
     public var service: ServiceSpec {
-        let command = "mkdir -p $ROOT/run; while [ ! -e $ROOT/\(folder)/current ]; do sleep 0.2; done; "
-            + "cd $ROOT/\(folder)/current && echo $$ > $ROOT/run/app-\(name).pid && exec \(environment) \(start)"
-        return ServiceSpec(name: "app-\(name)", command: command, port: port)
+        let current = folder + "/current", pidFile = "run/app-\(name).pid"
+        let command: ShellCommand = "mkdir -p \"$ROOT\"/run; while [ ! -e \"$ROOT\"/\(current) ]; do sleep 0.2; done; "
+            + "cd \"$ROOT\"/\(current) && echo $$ > \"$ROOT\"/\(pidFile) && exec \(environment) \(ShellCommand(userShell: start))"
+        return ServiceSpec(name: "app-\(name)", command: command.text, port: port)
     }
 
     /// `env K='V' …`: the app's environment for a shell command line.
-    var environment: String {
-        (["env"] + env.sorted { $0.key < $1.key }.map { "\($0.key)=\(Shell.quote($0.value))" }).joined(separator: " ")
+    var environment: ShellCommand {
+        ShellCommand.joined(["env"] + env.sorted { $0.key < $1.key }.compactMap { ShellCommand.assignment($0.key, $0.value) }, separator: " ")
     }
 }

@@ -31,14 +31,14 @@ extension Releases {
         }
         let failure = last.status > 0 ? "\(request) → \(last.text)" : "\(request) → no answer within \(Int(timeout)) s (\(last.text))"
         step(instance, failure)
-        let log = try await shell(instance, "tail -n 15 var/log/app-\(app.name).log 2>/dev/null").stdout
+        let log = try await shell(instance, "tail -n 15 \("var/log/app-" + app.name + ".log") 2>/dev/null").stdout
         throw CloudError("app \(app.name): \(failure); last log lines:\n\(Self.tail(log))")
     }
 
     /// Prints the status code (000 without an answer), then the body's first line; curl's error on stderr.
-    private var probe: String {
+    private var probe: ShellCommand {
         let body = "run/health-\(app.name).body"
-        return "mkdir -p run; curl -sS -o \(body) -w '%{http_code}\\n' --max-time 2 http://$ADDRESS:\(app.port)\(Shell.quote(app.health)); "
+        return "mkdir -p run; curl -sS -o \(body) -w '%{http_code}\\n' --max-time 2 http://$ADDRESS:\(app.port)\(app.health); "
             + "head -n 1 \(body) 2>/dev/null; rm -f \(body)"
     }
 }

@@ -7,39 +7,40 @@ struct Releases: Sendable {
     let engine: Engine
     let app: AppSpec
 
-    func shell(_ instance: Instance, _ command: String, timeout: Double = 120) async throws -> CommandResult {
-        try await engine.run(on: instance.id, command: command, timeout: timeout, bookkeeping: true)
+    /// Every command a deploy sends is a `ShellCommand`: names, paths and refs go in quoted.
+    func shell(_ instance: Instance, _ command: ShellCommand, timeout: Double = 120) async throws -> CommandResult {
+        try await engine.run(on: instance.id, command: command.text, timeout: timeout, bookkeeping: true)
     }
 
     /// The release `current` points at (nil before the first deploy).
     func current(on instance: Instance) async throws -> String? {
-        let out = try await shell(instance, "readlink \(app.folder)/current || true").stdout.trimmed
+        let out = try await shell(instance, "readlink \(app.folder + "/current") || true").stdout.trimmed
         return out.isEmpty ? nil : String(out.split(separator: "/").last!)
     }
 
     /// Unpacks the release and runs its build, in a folder that only gets its name once both worked.
     func install(_ release: String, archive: URL, on instance: Instance) async throws {
-        let dir = "\(app.folder)/releases/\(release)"
+        let dir = "\(app.folder)/releases/\(release)", part = dir + ".part"
         if try await shell(instance, "test -d \(dir)").code == 0 { return }
         step(instance, "unpacking \(release)")
-        let unpacked = try await shell(instance, "rm -rf \(dir).part && mkdir -p \(dir).part && tar -xf \(Shell.quote(archive.path)) -C \(dir).part")
+        let unpacked = try await shell(instance, "rm -rf \(part) && mkdir -p \(part) && tar -xf \(archive.path) -C \(part)")
         guard unpacked.code == 0 else { throw CloudError("could not unpack \(release): \(unpacked.stderr.trimmed)") }
         if let build = app.build {
             step(instance, "building (\(build))")
-            let built = try await shell(instance, "cd \(dir).part && \(app.environment) sh -c \(Shell.quote(build)) 2>&1",
+            let built = try await shell(instance, "cd \(part) && \(app.environment) sh -c \(build) 2>&1",
                                         timeout: app.buildTimeout)
             guard built.code == 0 else {
-                _ = try? await shell(instance, "rm -rf \(dir).part")
+                _ = try? await shell(instance, "rm -rf \(part)")
                 throw CloudError("build (\(build)) exited \(built.code); last lines:\n\(Self.tail(built.stdout + built.stderr))")
             }
         }
-        let named = try await shell(instance, "mv \(dir).part \(dir)")
+        let named = try await shell(instance, "mv \(part) \(dir)")
         guard named.code == 0 else { throw CloudError("could not keep \(release): \(named.stderr.trimmed)") }
     }
 
     /// Switches `current` atomically; with `restart`, restarts the app and waits for its health check.
     func activate(_ release: String, on instance: Instance, restart: Bool = true) async throws {
-        let switched = try await shell(instance, "ln -sfn releases/\(release) \(app.folder)/current.new && mv -T \(app.folder)/current.new \(app.folder)/current")
+        let switched = try await shell(instance, "ln -sfn \("releases/" + release) \(app.folder + "/current.new") && mv -T \(app.folder + "/current.new") \(app.folder + "/current")")
         guard switched.code == 0 else { throw CloudError("could not switch to \(release): \(switched.stderr.trimmed)") }
         guard restart else { return }
         step(instance, "starting \(release)")
@@ -55,7 +56,7 @@ struct Releases: Sendable {
 
     /// Asks the agent to restart the app's service at once (the command's parent is the agent).
     func restart(on instance: Instance) async throws {
-        _ = try await shell(instance, "mkdir -p run && touch run/restart-app-\(app.name) && kill -USR1 $PPID")
+        _ = try await shell(instance, "mkdir -p run && touch \("run/restart-app-" + app.name) && kill -USR1 $PPID")
     }
 
     /// Back to `previous`, or to no release at all.
@@ -69,17 +70,17 @@ struct Releases: Sendable {
 
     /// No `current`: the service stops the app and waits for a release again.
     func stop(on instance: Instance) async throws {
-        _ = try await shell(instance, "rm -f \(app.folder)/current")
+        _ = try await shell(instance, "rm -f \(app.folder + "/current")")
         try await restart(on: instance)
     }
 
     func removeAll(on instance: Instance) async throws {
-        _ = try await shell(instance, "rm -rf \(app.folder)/releases")
+        _ = try await shell(instance, "rm -rf \(app.folder + "/releases")")
     }
 
     /// Keeps the newest `keep` releases.
     func prune(on instance: Instance) async throws {
-        _ = try await shell(instance, "cd \(app.folder)/releases && ls -1 | sort | head -n -\(app.keep) | xargs -r rm -rf")
+        _ = try await shell(instance, "cd \(app.folder + "/releases") && ls -1 | sort | head -n -\(app.keep) | xargs -r rm -rf")
     }
 
     static func tail(_ text: String, lines: Int = 15) -> String {

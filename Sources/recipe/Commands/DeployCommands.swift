@@ -9,10 +9,10 @@ struct AppArguments: ParsableArguments {
     @OptionGroup var home: HomeOptions
     @OptionGroup var lock: LockOptions
 
-    @Argument(help: "The cluster.")
+    @Argument(help: "The cluster.", transform: NameArgument.of(.cluster))
     var cluster: String
 
-    @Argument(help: "The app, as the cluster's recipe declares it.")
+    @Argument(help: "The app, as the cluster's recipe declares it.", transform: NameArgument.of(.app))
     var app: String
 
     func engine() throws -> Engine {

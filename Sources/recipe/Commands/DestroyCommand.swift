@@ -10,7 +10,7 @@ struct DestroyCommand: AsyncParsableCommand {
     @OptionGroup var home: HomeOptions
     @OptionGroup var lock: LockOptions
 
-    @Argument(help: "The cluster.")
+    @Argument(help: "The cluster.", transform: NameArgument.of(.cluster))
     var cluster: String
 
     @Flag(name: .long, help: "Really do it.")

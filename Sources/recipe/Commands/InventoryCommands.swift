@@ -8,7 +8,7 @@ struct VolumesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "volumes", abstract: "A cluster's volumes, attached or not.")
 
     @OptionGroup var home: HomeOptions
-    @Argument(help: "The cluster.") var cluster: String
+    @Argument(help: "The cluster.", transform: NameArgument.of(.cluster)) var cluster: String
     @Flag(name: .long, help: "Print JSON.") var json = false
 
     func run() async throws {
@@ -28,7 +28,7 @@ struct SnapshotsCommand: AsyncParsableCommand {
         commandName: "snapshots", abstract: "A cluster's snapshots, oldest first (Recipes/restore.lua takes one of these ids).")
 
     @OptionGroup var home: HomeOptions
-    @Argument(help: "The cluster.") var cluster: String
+    @Argument(help: "The cluster.", transform: NameArgument.of(.cluster)) var cluster: String
     @Flag(name: .long, help: "Print JSON.") var json = false
 
     func run() async throws {
@@ -51,8 +51,8 @@ struct VolumeCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "delete", abstract: "Remove a volume for good (detached first; its snapshots stay).")
 
         @OptionGroup var home: HomeOptions
-        @Argument(help: "The cluster.") var cluster: String
-        @Argument(help: "The volume's id (recipe volumes CLUSTER lists them).") var id: String
+        @Argument(help: "The cluster.", transform: NameArgument.of(.cluster)) var cluster: String
+        @Argument(help: "The volume's id (recipe volumes CLUSTER lists them).", transform: NameArgument.of(.volumeID)) var id: String
 
         func run() async throws {
             try await Engine.cli(Store(home: Store.home(explicit: home.home))).deleteVolume(id, cluster: cluster)
@@ -69,8 +69,8 @@ struct SnapshotCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "delete", abstract: "Remove a snapshot for good.")
 
         @OptionGroup var home: HomeOptions
-        @Argument(help: "The cluster.") var cluster: String
-        @Argument(help: "The snapshot's id (recipe snapshots CLUSTER lists them).") var id: String
+        @Argument(help: "The cluster.", transform: NameArgument.of(.cluster)) var cluster: String
+        @Argument(help: "The snapshot's id (recipe snapshots CLUSTER lists them).", transform: NameArgument.of(.snapshot)) var id: String
 
         func run() async throws {
             try await Engine.cli(Store(home: Store.home(explicit: home.home))).deleteSnapshot(id, cluster: cluster)

@@ -15,7 +15,7 @@ struct MetricsShowCommand: AsyncParsableCommand {
 
     @OptionGroup var home: HomeOptions
 
-    @Argument(help: "The cluster.")
+    @Argument(help: "The cluster.", transform: NameArgument.of(.cluster))
     var cluster: String
 
     @Option(name: .long, help: "Only this layer.")
@@ -101,10 +101,10 @@ struct MetricsPutCommand: AsyncParsableCommand {
 
     @OptionGroup var home: HomeOptions
 
-    @Argument(help: "The cluster.")
+    @Argument(help: "The cluster.", transform: NameArgument.of(.cluster))
     var cluster: String
 
-    @Argument(help: "The instance, by name (web-1) or id.")
+    @Argument(help: "The instance, by name (web-1) or id.", transform: NameArgument.of(.instance))
     var instance: String
 
     @Argument(help: "The metric's name.")

@@ -49,7 +49,7 @@ struct EmitCommand: AsyncParsableCommand {
 
     @OptionGroup var home: HomeOptions
 
-    @Argument(help: "The cluster it concerns.")
+    @Argument(help: "The cluster it concerns.", transform: NameArgument.of(.cluster))
     var cluster: String
 
     @Argument(help: "The event's dotted kind, such as app.ready.")

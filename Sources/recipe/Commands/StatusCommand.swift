@@ -8,7 +8,7 @@ struct StatusCommand: AsyncParsableCommand {
 
     @OptionGroup var home: HomeOptions
 
-    @Argument(help: "A cluster (default: all).")
+    @Argument(help: "A cluster (default: all).", transform: NameArgument.of(.cluster))
     var cluster: String?
 
     @Flag(name: .long, help: "Print JSON.")
