@@ -7,7 +7,7 @@ import Testing
 @Suite struct ArgumentTypoTests {
     static let unused = "argument 'wbe' was not used by the recipe"
 
-    @Test func anArgumentTheRecipeNeverReadIsAWarningOnPlanAndRunAndAnErrorUnderStrict() throws {
+    @Test func point5_anArgumentTheRecipeNeverReadIsAWarningOnPlanAndRunAndAnErrorUnderStrict() throws {
         let h = try Harness()
         defer { h.cleanup() }
         let plan = try h.recipe(["plan", "Examples/webapp/cluster.lua", "wbe=5"])
@@ -37,7 +37,7 @@ import Testing
         #expect(listed.code == 0 && listed.stdout.contains("b=two"), "\(listed.stderr)")
     }
 
-    @Test func recipeServeLoadsRecipesStrictly() throws {
+    @Test func point5_recipeServeLoadsRecipesStrictly() throws {
         let h = try Harness()
         defer { h.cleanup() }
         let recipe = try h.write("served.lua", """
@@ -73,7 +73,7 @@ import Testing
     ]
 
     @Test(arguments: typos)
-    func typosNameTheFieldTheKnownOnesAndTheLine(_ c: Case) throws {
+    func point5_typosNameTheFieldTheKnownOnesAndTheLine(_ c: Case) throws {
         try BadInputTests.expectRefused(c)
     }
 }

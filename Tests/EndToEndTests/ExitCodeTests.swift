@@ -4,7 +4,7 @@ import Testing
 /// Issue 11, point 3: a failed hook, step or instance makes `recipe run` exit non-zero, and the
 /// error itself (file:line, message) is printed, not only recorded.
 @Suite struct ExitCodeTests {
-    @Test func failedSetupOnEveryInstanceExitsNonZeroAndPrintsTheError() throws {
+    @Test func point3_failedSetupOnEveryInstanceExitsNonZeroAndPrintsTheError() throws {
         let h = try Harness()
         defer { h.cleanup() }
         let recipe = try h.write("broken.lua", """
@@ -26,7 +26,7 @@ import Testing
         #expect(output.stderr.contains("2 hooks failed (also in recipe events --cluster broken)"), "\(output.stderr)")
     }
 
-    @Test func failedConfigureExitsNonZeroWhileTheInstancesComeOnline() throws {
+    @Test func point3_failedConfigureExitsNonZeroWhileTheInstancesComeOnline() throws {
         let h = try Harness()
         defer { h.cleanup() }
         let recipe = try h.write("configure.lua", """
@@ -45,7 +45,7 @@ import Testing
         #expect(try h.recipe(["run", recipe]).code == 0)
     }
 
-    @Test func failedDeployHookExitsNonZero() throws {
+    @Test func point3_failedDeployHookExitsNonZero() throws {
         let h = try Harness()
         defer { h.cleanup() }
         let app = Harness.repo.appendingPathComponent("Examples/webapp/app").path

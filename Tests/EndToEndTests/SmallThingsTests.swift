@@ -3,7 +3,7 @@ import Testing
 
 /// Issue 11, point 11: the small things a user expects of a command-line tool.
 @Suite struct SmallThingsTests {
-    @Test func versionHomeBeforeTheSubcommandAndAnEmptyStatus() throws {
+    @Test func point11_versionHomeBeforeTheSubcommandAndAnEmptyStatus() throws {
         let h = try Harness()
         defer { h.cleanup() }
         let version = try h.recipe(["--version"])
@@ -18,7 +18,7 @@ import Testing
         #expect(try h.recipe(["--home=\(other)", "status", "--json"]).stdout.contains("\"clusters\" : ["))
     }
 
-    @Test func completionIsDocumentedAndGenerated() throws {
+    @Test func point11_completionIsDocumentedAndGenerated() throws {
         let h = try Harness()
         defer { h.cleanup() }
         let script = try h.recipe(["--generate-completion-script", "bash"])
@@ -27,7 +27,7 @@ import Testing
         #expect(readme.contains("recipe --generate-completion-script bash"))
     }
 
-    @Test func emitNamingAnUnknownClusterIsRefused() throws {
+    @Test func point11_emitNamingAnUnknownClusterIsRefused() throws {
         let h = try Harness()
         defer { h.cleanup() }
         let output = try h.recipe(["emit", "nowhere", "app.ready"])
@@ -35,7 +35,7 @@ import Testing
         #expect(output.stderr.contains("no cluster named nowhere"), "\(output.stderr)")
     }
 
-    @Test func primitivesTakeAnInstanceByNameAndMetricsReadAsATable() throws {
+    @Test func point11_primitivesTakeAnInstanceByNameAndMetricsReadAsATable() throws {
         let h = try Harness()
         defer { h.cleanup() }
         let recipe = try h.write("names.lua", """
