@@ -24,9 +24,12 @@ extension Engine {
         let lock = try await hold(spec.name)
         defer { lock.release() }
         let provider = try provider(for: spec)
-        // a changed app is recorded once it is deployed, so a rollout that fails is tried again next run
+        // a changed app is recorded once it is deployed, so a rollout that fails is tried again next run;
+        // one that never had a release takes the new declaration at once (a failed first one is not the truth)
         var declared = spec
-        for (app, was) in plan.redeploys { declared.apps[app] = was }
+        for (app, was) in plan.redeploys where try store.currentRelease(cluster: spec.name, app: app) != nil {
+            declared.apps[app] = was
+        }
         try saveDeclaration(declared, recipe: recipe)
         try saveAccess(spec, plan: plan)
         if plan.accessChanged {

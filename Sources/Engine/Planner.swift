@@ -77,7 +77,7 @@ struct Planner {
     private func planApps(into plan: inout Plan) {
         for (name, app) in spec.apps.sorted(by: { $0.key < $1.key }) {
             guard let was = recordedApps[name], was != app, app.deployable else { continue }
-            let what = was.source != app.source ? "source \(app.source)" : was.ref != app.ref ? "ref \(was.ref) → \(app.ref)" : "settings"
+            let what = was.source != app.source ? "source \(was.source) → \(app.source)" : was.ref != app.ref ? "ref \(was.ref) → \(app.ref)" : "settings"
             plan.redeploys[name] = was
             plan.add(.change, "app", name, "\(what) changed: rolling deploy")
         }
