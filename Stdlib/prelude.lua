@@ -11,7 +11,7 @@
 -- What every recipe has besides the modules below: Lua 5.4's base, table, string, math and
 -- utf8 libraries and `os.time/clock/date/difftime` (no io, debug, `os.execute` or bytecode), and
 -- these globals. Hooks run under a time budget, the VM under a memory cap.
--- @field arg the run's `KEY=VALUE` arguments: `count=3` arrives as a number, `from=shop` as a string
+-- @field arg the run's `KEY=VALUE` arguments, each the text typed (`ref=1.10` is "1.10"): numeric fields of a declaration take them as they are (`count = arg.web or 3`), `tonumber(arg.scale)` makes a number, and `arg.flag == "true"` a flag
 -- @field recipe `{ file = PATH, dir = FOLDER }` of the recipe being run
 -- @field parallel `parallel{ f1, f2, ... }` runs the functions concurrently (each may wait on primitives) and returns their results in order
 -- @field require `require "a.b"` loads `a/b.lua` (or `a/b/init.lua`) from the recipe's folder, its `cookbooks/` and `Stdlib/`, text only, once

@@ -73,7 +73,7 @@ extension ClusterSpecParser {
         case .nil: return nil
         case .table(let t):
             try refuseUnknown(t, allowed: [threshold, "sustain", by], in: "\(context): \(name)")
-            guard let limit = t[threshold].doubleValue, limit.isFinite else {
+            guard let limit = number(t[threshold]), limit.isFinite else {
                 throw SpecError("\(context): \(name).\(threshold) must be a number, got \(t[threshold].typeName)", at: [threshold])
             }
             let step = t[by].isNil ? nil : try SpecError.at(by) {

@@ -174,9 +174,10 @@ struct ClusterSpecParser {
         }
     }
 
+    /// A whole number, or a string that reads as one (`count = arg.web or 3`: arguments are strings).
     static func integer(_ value: LuaValue, _ what: String, default fallback: Int?, range: ClosedRange<Int>) throws -> Int {
         if value.isNil, let fallback { return fallback }
-        guard let n = value.intValue else {
+        guard let n = value.intValue ?? value.stringValue.flatMap({ Int64($0.trimmingCharacters(in: .whitespaces)) }) else {
             let shown = value.stringValue.map { "string \"\($0)\"" } ?? value.typeName
             throw PrimitiveError("\(what) must be a whole number, got \(shown)")
         }
@@ -184,6 +185,11 @@ struct ClusterSpecParser {
             throw PrimitiveError("\(what) must be between \(range.lowerBound) and \(range.upperBound), got \(n)")
         }
         return Int(n)
+    }
+
+    /// A number, or a string that reads as one.
+    static func number(_ value: LuaValue) -> Double? {
+        value.doubleValue ?? value.stringValue.flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }
     }
 
     static func optionalString(_ value: LuaValue, _ what: String) throws -> String? {
@@ -194,8 +200,7 @@ struct ClusterSpecParser {
         }
     }
 
-    /// NAME = { ... } entries, in name order.
-    /// `NAME = { ... }` entries, each NAME checked by the rule of `kind` (an error at its key).
+    /// `NAME = { ... }` entries, in name order, each NAME checked by the rule of `kind` (an error at its key).
     static func namedTables(_ value: LuaValue, _ what: String, kind: NameKind) throws -> [(String, LuaValue)] {
         let entries = try namedValues(value, what)
         for (name, _) in entries {

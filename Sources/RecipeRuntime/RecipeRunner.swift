@@ -117,12 +117,10 @@ public final class RecipeRunner {
         return (vm, main, chunk)
     }
 
-    /// `count=30` arrives as a number, `from=shop` as a string.
+    /// An argument is the text the user typed (`ref=1.10` stays "1.10", `007` stays "007"); the
+    /// declaration's numeric fields take numeric strings, and Lua's arithmetic converts them.
     static func argumentValue(_ text: String) -> LuaValue {
-        if let i = Int64(text) { return .int(i) }
-        if let d = Double(text), d.isFinite { return .number(d) }
-        if text == "true" || text == "false" { return .bool(text == "true") }
-        return .string(text)
+        .string(text)
     }
 
     private func bind(_ vm: LuaVM) {

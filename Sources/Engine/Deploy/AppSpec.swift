@@ -41,6 +41,7 @@ public struct AppSpec: Sendable, Equatable, Codable {
             case nil, .null: return nil
             case .int(let i): value = Int(i)
             case .number(let d) where d == d.rounded() && abs(d) < 1e9: value = Int(d)
+            case .string(let s) where Int(s.trimmingCharacters(in: .whitespaces)) != nil: value = Int(s.trimmingCharacters(in: .whitespaces))!
             default: throw wrong(key, "a whole number")
             }
             guard range.contains(value) else { throw wrong(key, "between \(range.lowerBound) and \(range.upperBound)") }
