@@ -60,15 +60,40 @@ extension CommandRecord {
 }
 
 extension LocalProvider {
+    /// Paths inside the instance: its root, and the folders of the volumes attached to it.
+    func inside(_ instanceID: String) throws -> InstancePath {
+        let attached = try inventory.volumes().filter { $0.instanceID == instanceID }.map { paths.volume($0.id) }
+        return InstancePath(root: paths.root(of: instanceID), volumes: attached)
+    }
+
+    /// A file system error in the user's terms (no Foundation error domain).
+    static func reason(_ error: any Error) -> String {
+        let nsError = error as NSError
+        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        if nsError.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(nsError.code))) }
+        return nsError.localizedDescription
+    }
+
     /// Written straight into the instance root: `/etc/haproxy/haproxy.cfg` is `$ROOT/etc/haproxy/haproxy.cfg`.
     public func writeFile(on instanceID: String, path: String, contents: String) async throws {
         let instance = try instance(instanceID)
-        guard let parts = MountPoint.parts(path) else {
-            throw CloudError("write: '\(path)' must be an absolute path inside the instance, without '..'")
+        let url: URL
+        do {
+            url = try inside(instanceID).resolve(path, followLast: true)
+        } catch {
+            throw CloudError("write \(path) on \(instance.name): \(error)")
         }
-        let url = parts.reduce(paths.root(of: instanceID)) { $0.appendingPathComponent($1) }
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try Data(contents.utf8).write(to: url, options: .atomic)
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder), isFolder.boolValue {
+            throw CloudError("write \(path) on \(instance.name): it is a folder")
+        }
+        do {
+            try Data(contents.utf8).write(to: url, options: .atomic)
+        } catch {
+            throw CloudError("write \(path) on \(instance.name): \(Self.reason(error))")
+        }
         record("file.written", cluster: instance.cluster, subject: instance.name, detail: "\(path), \(contents.utf8.count) bytes")
     }
 }

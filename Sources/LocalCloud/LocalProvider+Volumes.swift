@@ -94,10 +94,11 @@ extension LocalProvider {
 
     /// The folder a mount point names inside the instance root; never outside it.
     func mountPoint(_ mount: String, in instance: String) throws -> URL {
-        guard let parts = MountPoint.parts(mount) else {
-            throw CloudError("mount point '\(mount)' must be an absolute path inside the instance root, without '..'")
+        do {
+            return try inside(instance).resolve(mount, followLast: false)
+        } catch {
+            throw CloudError("mount point \(mount): \(error)")
         }
-        return parts.reduce(paths.root(of: instance)) { $0.appendingPathComponent($1) }
     }
 
     static func tar(_ arguments: [String]) async throws {
