@@ -25,15 +25,21 @@ public final class Store: Sendable {
         // WAL with synchronous=NORMAL: a commit survives any process crash (kill -9 included) and
         // never corrupts; only a power loss may drop the last commits. FULL costs an fsync per
         // commit, which caps the scheduler at about a hundred hook runs a second.
-        config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+        // no memory map: a truncated or damaged file is then an error to report, never a SIGBUS
+        config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA mmap_size = 0") }
         let path = home.appendingPathComponent("state.db").path
-        if light {
-            config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -256") }
-            db = try DatabaseQueue(path: path, configuration: config)
-        } else {
-            db = try DatabasePool(path: path, configuration: config)
+        try Self.refuseForeign(at: path)
+        do {
+            if light {
+                config.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = -256") }
+                db = try DatabaseQueue(path: path, configuration: config)
+            } else {
+                db = try DatabasePool(path: path, configuration: config)
+            }
+            try Self.migrateExclusively(db, home: home)
+        } catch let error as DatabaseError {
+            throw CloudError(Self.unreadable(path, reason: error.message ?? "\(error.resultCode)"))
         }
-        try Self.migrateExclusively(db, home: home)
     }
 
     /// Migrates under an exclusive flock on HOME/state.lock: two first commands on a new home would
@@ -45,6 +51,11 @@ public final class Store: Sendable {
         defer { close(descriptor) }
         while flock(descriptor, LOCK_EX) != 0 {
             guard errno == EINTR else { throw CloudError("cannot lock \(path): \(String(cString: strerror(errno)))") }
+        }
+        let applied = try db.read { try migrator.appliedIdentifiers($0) }
+        if !applied.isEmpty, try !db.read({ try migrator.hasCompletedMigrations($0) }) {
+            // an existing state about to change shape: a copy first, that `recipe state restore` takes
+            _ = try backup(db, home: home, reason: "before-migration")
         }
         try migrator.migrate(db)
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
 import Foundation
+import LocalCloud
 import Store
 
 struct DestroyCommand: AsyncParsableCommand {
@@ -19,8 +20,25 @@ struct DestroyCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Delete the cluster's snapshots too (kept by default: they are backups).")
     var deleteSnapshots = false
 
+    @Flag(name: .long, help: "When the state cannot be read, stop every agent and service of the home's local instances anyway.")
+    var force = false
+
     func run() async throws {
-        let store = try Store(home: Store.home(explicit: home.home))
+        let folder = Store.home(explicit: home.home)
+        let store: Store
+        do {
+            store = try Store(home: folder)
+        } catch {
+            Terminal.error("\(error)")
+            guard force, yes else {
+                Terminal.error("recipe destroy \(cluster) --yes --force stops the home's agents and services without the state")
+                throw ExitCode(1)
+            }
+            // without the state no instance can be told apart by cluster: the home's are all stopped
+            let stopped = await HomeProcesses.stopAll(home: folder)
+            Terminal.line("the state of \(folder.path) cannot be read: stopped all \(stopped) processes of its local instances")
+            return
+        }
         try lock.apply()
         let engine = Engine.cli(store, progress: Terminal.progress)
         let inventory = try await engine.inventory(cluster: cluster)

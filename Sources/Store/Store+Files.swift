@@ -1,0 +1,81 @@
+import Cloud
+import Foundation
+import GRDB
+
+/// The state file itself: refusing one that is not ours, copies (`recipe state backup`, and one
+/// before every migration), putting one back, and checking its integrity.
+extension Store {
+    /// What `HOME/state.db` holds when it is not a state: an empty file (a 0-byte state.db is
+    /// not taken as a new home), or a file that is not SQLite.
+    static func refuseForeign(at path: String) throws {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else { return }
+        let size = (attributes[.size] as? NSNumber)?.intValue ?? 0
+        if size == 0 { throw CloudError(unreadable(path, reason: "it is empty (0 bytes)")) }
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw CloudError(unreadable(path, reason: "it cannot be read")) }
+        defer { try? handle.close() }
+        let header = (try? handle.read(upToCount: 16)) ?? Data()
+        if header != Data("SQLite format 3\0".utf8) { throw CloudError(unreadable(path, reason: "it is not an SQLite database")) }
+    }
+
+    /// The refusal, with what to do about it.
+    static func unreadable(_ path: String, reason: String) -> String {
+        "\(path) is not a state this tool can read: \(reason). `recipe state check` tells more; "
+            + "`recipe state restore FILE` puts a copy back (copies are in \(URL(fileURLWithPath: path).deletingLastPathComponent().path)/backups); "
+            + "`recipe agents stop` stops this home's agents and services without it"
+    }
+
+    public static func backups(home: URL) -> URL { home.appendingPathComponent("backups") }
+
+    /// A consistent copy of the state (SQLite's online backup), in HOME/backups unless `to` names a file.
+    @discardableResult
+    public func backup(to file: URL? = nil) throws -> URL {
+        try Self.backup(db, home: home, reason: "backup", to: file)
+    }
+
+    static func backup(_ db: any DatabaseWriter, home: URL, reason: String, to file: URL? = nil) throws -> URL {
+        let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
+        let target = file ?? backups(home: home).appendingPathComponent("state-\(stamp)-\(reason).db")
+        try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try? FileManager.default.removeItem(at: target)
+        let copy = try DatabaseQueue(path: target.path)
+        try db.backup(to: copy)
+        try copy.close()
+        return target
+    }
+
+    /// What SQLite's integrity check finds in the state file: empty when it is sound.
+    public static func check(home: URL) throws -> [String] {
+        let path = home.appendingPathComponent("state.db").path
+        try refuseForeign(at: path)
+        var config = Configuration()
+        config.readonly = true
+        do {
+            let db = try DatabaseQueue(path: path, configuration: config)
+            let rows = try db.read { try String.fetchAll($0, sql: "PRAGMA integrity_check") }
+            return rows == ["ok"] ? [] : rows
+        } catch let error as DatabaseError {
+            return [error.message ?? "\(error.resultCode)"]
+        }
+    }
+
+    /// Puts a copy back as the state: it is checked first, and the state it replaces is kept beside it.
+    public static func restore(home: URL, from file: URL) throws -> URL? {
+        let probe = FileManager.default.temporaryDirectory.appendingPathComponent("recipe-restore-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: probe, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: probe) }
+        try FileManager.default.copyItem(at: file, to: probe.appendingPathComponent("state.db"))
+        let problems = try check(home: probe)
+        guard problems.isEmpty else { throw CloudError("\(file.path) is damaged too: \(problems.prefix(3).joined(separator: "; "))") }
+        let state = home.appendingPathComponent("state.db")
+        var kept: URL?
+        if FileManager.default.fileExists(atPath: state.path) {
+            let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
+            kept = backups(home: home).appendingPathComponent("state-\(stamp)-replaced.db")
+            try FileManager.default.createDirectory(at: backups(home: home), withIntermediateDirectories: true)
+            try FileManager.default.moveItem(at: state, to: kept!)
+            for suffix in ["-wal", "-shm"] { try? FileManager.default.moveItem(atPath: state.path + suffix, toPath: kept!.path + suffix) }
+        }
+        try FileManager.default.copyItem(at: file, to: state)
+        return kept
+    }
+}
