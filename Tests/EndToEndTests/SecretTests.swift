@@ -56,6 +56,11 @@ import Testing
         #expect(saw("etc/plain") == Self.value)
         #expect(Harness.eventually(timeout: 10) { saw("service-saw") == Self.value && saw("app-saw") == Self.value } != nil,
                 "service saw \(saw("service-saw") ?? "nothing"), app saw \(saw("app-saw") ?? "nothing")")
+        // a service's and an app's env are not words of a command line, which any user can read
+        for pid in (try FileManager.default.contentsOfDirectory(atPath: "/proc")).filter({ Int($0) != nil }) {
+            guard let cmdline = try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline")) else { continue }
+            #expect(cmdline.range(of: Data(Self.value.utf8)) == nil, "process \(pid) shows it in its command line")
+        }
 
         // a failing command that prints it, and an error that names it, with --verbose
         let failing = try h.write("fail.lua", """
