@@ -9,11 +9,7 @@ extension RecipeRunner {
         let vault = SecretVault(home: engine.store.home)
         vm.register("secret") { call in
             let name = try call.string(1, "secret: name")
-            do {
-                try SecretVault.check(name)
-            } catch let error as CloudError {
-                throw PrimitiveError("secret: \(error.message)")
-            }
+            if let problem = Names.problem(name, as: .secret) { throw PrimitiveError("secret: \(problem)") }
             guard vault.contains(name) else {
                 throw PrimitiveError("secret '\(name)' is not set in this home: `recipe secret set \(name)` sets it")
             }

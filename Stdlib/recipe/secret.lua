@@ -35,7 +35,7 @@ end
 
 ---
 -- A secret set with `recipe secret set NAME`, as an opaque value.
--- @param name the secret's name (a letter or `_`, then letters, digits, `_`, `.` or `-`)
+-- @param name the secret's name (a letter or `_`, then letters, digits, `_` or `-`; at most 64)
 -- @return the secret: `tostring` gives `***`, joining it with `..` is an error
 -- @usage
 -- run(e.instance, template("mysql -p{{pw}} -e 'select 1'", { pw = secret("db_password") }))

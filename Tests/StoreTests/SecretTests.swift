@@ -37,8 +37,8 @@ import Testing
         #expect(try !vault.remove("token"))
         #expect(vault.names() == ["db_password"])
         #expect(throws: CloudError.self) { try vault.value("token") }
-        for bad in ["", "-x", "../etc", "a b", "a;b", String(repeating: "a", count: 65)] {
-            #expect(throws: CloudError.self) { try vault.set(bad, value: "v") }
+        for bad in ["", "-x", "../etc", "a.b", "a b", "a;b", String(repeating: "a", count: 65)] {
+            #expect(throws: NameError.self) { try vault.set(bad, value: "v") }
         }
     }
 

@@ -11,13 +11,9 @@ public struct SecretVault: Sendable {
         keyFile = home.appendingPathComponent("secrets.key")
     }
 
-    /// A name is a letter or `_`, then letters, digits, `_`, `.` or `-`; at most 64 characters.
+    /// Names' rule for secrets: it is a file's name here and a word inside references.
     public static func check(_ name: String) throws {
-        let rest = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
-        guard let first = name.first, first == "_" || (first.isASCII && first.isLetter), name.count <= 64,
-              name.allSatisfy(rest.contains) else {
-            throw CloudError("secret name '\(name)': a letter or _, then letters, digits, _, . or - (at most 64)")
-        }
+        try Names.check(name, as: .secret)
     }
 
     public func set(_ name: String, value: String) throws {
