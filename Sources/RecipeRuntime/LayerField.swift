@@ -137,9 +137,7 @@ struct LayerField: Sendable {
         guard case .table(let t) = value, t.array.isEmpty else { throw PrimitiveError("\(context): expected { NAME = VALUE, ... }") }
         var env: [String: String] = [:]
         for (name, v) in t.fields {
-            let valid = name.first.map { $0 == "_" || ($0.isASCII && $0.isLetter) } == true
-                && name.allSatisfy { $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) }
-            guard valid else { throw PrimitiveError("\(context): '\(name)' is not a variable name") }
+            guard Shell.isVariableName(name) else { throw PrimitiveError("\(context): '\(name)' is not a variable name") }
             guard case .string(let s) = v else { throw PrimitiveError("\(context).\(name): expected a string or a secret") }
             env[name] = s
         }

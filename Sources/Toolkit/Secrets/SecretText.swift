@@ -16,13 +16,6 @@ public enum SecretText {
         text.unicodeScalars.contains { $0 == "\u{E000}" || $0 == "\u{E002}" }
     }
 
-    /// The names `text` refers to, in order, once each.
-    public static func names(in text: String) -> [String] {
-        var names: [String] = []
-        for piece in pieces(text) { if case .secret(let name, _) = piece, !names.contains(name) { names.append(name) } }
-        return names
-    }
-
     /// Every reference as `***`: the form anything recorded or printed takes.
     public static func masked(_ text: String) -> String {
         guard hasReferences(text) else { return text }
