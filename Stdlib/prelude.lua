@@ -41,6 +41,7 @@ ip = use("address").ip
 run, write, deploy, shell = commands.run, commands.write, commands.deploy, commands.shell
 log = use "log"
 template = use("template").template
+secret = use("secret").secret
 on, every, at, when = hooks.on, hooks.every, hooks.at, hooks.when
 emit, alert, metric = hooks.emit, hooks.alert, hooks.metric
 

@@ -23,8 +23,18 @@ extension Agent {
     func start(service index: Int) {
         let spec = services[index].spec
         let log = paths.logs(of: instanceID).appendingPathComponent("\(spec.name).log").path
-        var options = Spawner.Options(executable: "/bin/sh", arguments: ["-c", services[index].commandLine])
-        options.environment = environment(port: spec.port)
+        // secrets are read now, as it starts: a value set again reaches the next start
+        let commandLine: String, env: [String: String]
+        do {
+            commandLine = try store.redactor.reveal(services[index].commandLine)
+            env = try (spec.env ?? [:]).mapValues { try store.redactor.reveal($0) }
+        } catch {
+            record("service.failed", spec.name, result: "failed: \(error)")
+            services[index].scheduleRestart()
+            return
+        }
+        var options = Spawner.Options(executable: "/bin/sh", arguments: ["-c", commandLine])
+        options.environment = environment(port: spec.port).merging(env) { _, declared in declared }
         options.directory = paths.root(of: instanceID).path
         options.stdout = log
         options.newSession = true

@@ -58,7 +58,14 @@ final class CommandRunner: Sendable {
             try? FileManager.default.removeItem(at: out)
             try? FileManager.default.removeItem(at: err)
         }
-        var options = Spawner.Options(executable: "/bin/sh", arguments: ["-c", command])
+        // the secrets it refers to are read now, as it starts; the Store masks them in its output
+        let clear: String
+        do {
+            clear = try store.redactor.reveal(command)
+        } catch {
+            return CommandResult(code: 127, stdout: "", stderr: "\(error)\n")
+        }
+        var options = Spawner.Options(executable: "/bin/sh", arguments: ["-c", clear])
         var env = ProcessInfo.processInfo.environment.filter { ["PATH", "LANG", "HOME", "TZ"].contains($0.key) }
         env["ROOT"] = root.path
         env["ADDRESS"] = instance.privateIP

@@ -46,12 +46,15 @@ public struct ServiceSpec: Codable, Sendable, Equatable {
     /// A path the service answers over HTTP on its port (a balancer's frontend): it serves while
     /// the answer is not a server error, so a balancer with no backend left (503) does not.
     public var health: String?
+    /// Variables set for it; a value may refer to secrets, put in only as the service starts.
+    public var env: [String: String]?
 
-    public init(name: String, command: String, port: Int? = nil, health: String? = nil) {
+    public init(name: String, command: String, port: Int? = nil, health: String? = nil, env: [String: String]? = nil) {
         self.name = name
         self.command = command
         self.port = port
         self.health = health
+        self.env = env
     }
 }
 

@@ -89,11 +89,13 @@ extension LocalProvider {
         if FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder), isFolder.boolValue {
             throw CloudError("write \(path) on \(instance.name): it is a folder")
         }
+        // the last moment: secrets the contents refer to are put in as the file is written
+        let clear = try store.redactor.reveal(contents)
         do {
-            try Data(contents.utf8).write(to: url, options: .atomic)
+            try Data(clear.utf8).write(to: url, options: .atomic)
         } catch {
             throw CloudError("write \(path) on \(instance.name): \(Self.reason(error))")
         }
-        record("file.written", cluster: instance.cluster, subject: instance.name, detail: "\(path), \(contents.utf8.count) bytes")
+        record("file.written", cluster: instance.cluster, subject: instance.name, detail: "\(path), \(clear.utf8.count) bytes")
     }
 }

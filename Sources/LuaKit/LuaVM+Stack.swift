@@ -19,6 +19,7 @@ extension LuaVM {
         case LUA_TSTRING:
             return .string(string(at: index, in: state))
         case LUA_TTABLE where depth < 32:
+            if let sealed = sealed(at: index, in: state) { return .string(sealed) }
             return .table(table(at: index, in: state, depth: depth + 1))
         case LUA_TFUNCTION:
             lua_pushvalue(state, index)
@@ -26,6 +27,14 @@ extension LuaVM {
         default:
             return .opaque(String(cString: lua_typename(state, type)))
         }
+    }
+
+    /// An opaque value (a secret) is a table whose metatable holds its text for Swift at
+    /// `__sealed`: it crosses as that text, which Lua code cannot read. Raw access only.
+    private func sealed(at index: Int32, in state: OpaquePointer) -> String? {
+        guard lua_checkstack(state, 2) != 0, luaL_getmetafield(state, index, "__sealed") != LUA_TNIL else { return nil }
+        defer { cr_pop(state, 1) }
+        return lua_type(state, -1) == LUA_TSTRING ? string(at: -1, in: state) : nil
     }
 
     /// The string at `index`; only call it on strings (on numbers Lua converts in place).

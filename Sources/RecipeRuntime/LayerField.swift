@@ -50,6 +50,7 @@ struct LayerField: Sendable {
             .table(LuaTable(fields: Dictionary(uniqueKeysWithValues: layer.services.map {
                 ($0.name, LuaValue.table(LuaTable(fields: [
                     "command": .string($0.command), "port": $0.port.map { .int(Int64($0)) } ?? .nil, "health": $0.health.map(LuaValue.string) ?? .nil,
+                    "env": $0.env.map { .table(LuaTable(fields: $0.mapValues(LuaValue.string))) } ?? .nil,
                 ])))
             })))
         }),
@@ -111,7 +112,7 @@ struct LayerField: Sendable {
         try ClusterSpecParser.namedTables(value, "\(context): services", kind: .service).map { serviceName, s in try SpecError.at(serviceName) {
             let where_ = "\(context): service \(serviceName)"
             guard case .table(let st) = s else { throw PrimitiveError("\(where_): expected a table") }
-            try ClusterSpecParser.refuseUnknown(st, allowed: ["command", "port", "health"], in: where_)
+            try ClusterSpecParser.refuseUnknown(st, allowed: ["command", "port", "health", "env"], in: where_)
             guard case .string(let command) = st["command"], !command.isEmpty else {
                 throw SpecError("\(where_): command must be a non-empty string", at: ["command"])
             }
@@ -125,8 +126,22 @@ struct LayerField: Sendable {
                 }
                 health = path
             }
-            return ServiceSpec(name: serviceName, command: command, port: port, health: health)
+            return ServiceSpec(name: serviceName, command: command, port: port, health: health,
+                               env: try SpecError.at("env") { try readEnv(st["env"], "\(where_): env") })
         } }
+    }
+
+    /// `env = { NAME = "value" or secret("NAME") }`: a secret arrives as its reference.
+    static func readEnv(_ value: LuaValue, _ context: String) throws -> [String: String]? {
+        guard !value.isNil else { return nil }
+        guard case .table(let t) = value, t.array.isEmpty else { throw PrimitiveError("\(context): expected { NAME = VALUE, ... }") }
+        var env: [String: String] = [:]
+        for (name, v) in t.fields {
+            guard Shell.isVariableName(name) else { throw PrimitiveError("\(context): '\(name)' is not a variable name") }
+            guard case .string(let s) = v else { throw PrimitiveError("\(context).\(name): expected a string or a secret") }
+            env[name] = s
+        }
+        return env
     }
 
     /// `heal = true` (3 s) or `{ after = "3s" }`.

@@ -25,7 +25,8 @@ extension RecipeRunner {
                 guard case .string(let command) = value["command"] else {
                     throw PrimitiveError("instance.launch: service \(serviceName) needs a command")
                 }
-                services.append(ServiceSpec(name: serviceName, command: command, port: value["port"].intValue.map(Int.init)))
+                services.append(ServiceSpec(name: serviceName, command: command, port: value["port"].intValue.map(Int.init),
+                                            env: try LayerField.readEnv(value["env"], "instance.launch: service \(serviceName): env")))
             }
             let declared = services
             let image = spec["image"].stringValue, type = spec["instance_type"].stringValue

@@ -79,8 +79,10 @@ public final class RecipeRunner {
                 warn: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) {
         self.engine = engine
         self.options = options
-        self.output = output
-        self.warn = warn
+        // what a recipe prints (its logs, plans) leaves cleaned of secrets
+        let redactor = engine.store.redactor
+        self.output = { output(redactor.redact($0)) }
+        self.warn = { warn(redactor.redact($0)) }
     }
 
     /// Runs the recipe at `file`; a Lua error comes back as a `LuaError` naming file:line.
@@ -129,6 +131,7 @@ public final class RecipeRunner {
         bindStorage(vm)
         bindAddresses(vm)
         bindCommands(vm)
+        bindSecrets(vm)
         bindSchedule(vm)
         bindArguments(vm)
         bindOtherRecipes(vm)

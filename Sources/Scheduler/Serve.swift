@@ -32,7 +32,8 @@ public final class Serve: Sendable {
     public init(engine: Engine, extra: [URL] = [], concurrency: Int = 10, output: @escaping @Sendable (String) -> Void) {
         self.engine = engine
         self.extra = extra.map(\.standardizedFileURL)
-        self.output = output
+        let redactor = engine.store.redactor
+        self.output = { output(redactor.redact($0)) }
         executor = Executor(engine: engine, registry: registry, limit: concurrency)
         timers = Timers(store: engine.store, executor: executor)
         alarms = Alarms(engine: engine, executor: executor)

@@ -29,6 +29,7 @@ public enum EventKinds {
         "alarm.fired": "a when{} threshold was crossed for its sustain", "alert.sent": "an alert reached its webhook",
         "alert.failed": "an alert could not be delivered",
         "lock.broken": "a cluster lock whose holder died was broken by the next command",
+        "secret.set": "a secret was set (its name only is recorded)", "secret.removed": "a secret was removed",
     ]
 
     /// Kinds `recipe events` leaves out unless asked for (`--all`, or `--kind` naming them):

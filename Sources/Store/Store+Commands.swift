@@ -3,7 +3,8 @@ import Foundation
 import GRDB
 
 extension Store {
-    /// Queues a command for an instance's agent.
+    /// Queues a command for an instance's agent. It holds references to secrets, never their
+    /// values: the agent reveals them as it runs it.
     public func enqueueCommand(instance: String, command: String, timeout: Double) throws -> Int64 {
         try db.write { db in
             var record = CommandRecord(instanceID: instance, command: command, timeout: timeout)
@@ -25,13 +26,15 @@ extension Store {
         }
     }
 
-    /// Records a command's outcome; `stopped` when the agent killed it on request.
+    /// Records a command's outcome, its output cleaned of secrets; `stopped` when the agent killed
+    /// it on request.
     public func completeCommand(_ id: Int64, result: CommandResult, stopped: Bool = false) throws {
         let state: CommandRecord.State = stopped ? .stopped : .done
         try db.write { db in
             try db.execute(
                 sql: "UPDATE commands SET state = ?, code = ?, stdout = ?, stderr = ?, finishedAt = ? WHERE id = ?",
-                arguments: [state.rawValue, result.code, result.stdout, result.stderr, Date().timeIntervalSince1970, id])
+                arguments: [state.rawValue, result.code, redactor.redact(result.stdout), redactor.redact(result.stderr),
+                            Date().timeIntervalSince1970, id])
         }
     }
 

@@ -2,10 +2,14 @@ import Foundation
 import GRDB
 
 extension Store {
-    /// Appends to the event log and returns the event with its id.
+    /// Appends to the event log, cleaned of secrets, and returns the event with its id.
     @discardableResult
     public func record(_ event: Event) throws -> Event {
-        try db.write { db in
+        var event = event
+        event.subject = redactor.redact(event.subject)
+        event.detail = redactor.redact(event.detail)
+        event.result = redactor.redact(event.result)
+        return try db.write { [event] db in
             var event = event
             try event.insert(db)
             return event

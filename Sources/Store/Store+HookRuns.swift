@@ -99,7 +99,7 @@ extension Store {
         try db.write { db in
             for o in outcomes {
                 try db.execute(sql: "UPDATE hookRuns SET state = ?, duration = ?, error = ? WHERE id = ?",
-                               arguments: [o.state.rawValue, o.duration, o.error, o.id])
+                               arguments: [o.state.rawValue, o.duration, redactor.redact(o.error), o.id])
             }
         }
     }

@@ -12,6 +12,8 @@ import Glibc
 public final class Store: Sendable {
     public let home: URL
     let db: any DatabaseWriter
+    /// Cleans what is written of secrets: events, hook-run errors, command output.
+    public let redactor: Redactor
 
     /// The database itself, for the tables a provider owns (the local provider's inventory).
     public var database: any DatabaseWriter { db }
@@ -19,6 +21,8 @@ public final class Store: Sendable {
     /// Opens (and migrates) the state under `home`. `light` opens a single connection, for agents.
     public init(home: URL, light: Bool = false) throws {
         self.home = home
+        let redactor = Redactor(home: home)
+        self.redactor = redactor
         try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
         var config = Configuration()
         config.busyMode = .timeout(30)
@@ -40,6 +44,8 @@ public final class Store: Sendable {
         } catch let error as DatabaseError {
             throw CloudError(Self.unreadable(path, reason: error.message ?? "\(error.resultCode)"))
         }
+        // the process's home: what its terminal output and errors are cleaned with
+        Redactor.shared.withLock { $0 = redactor }
     }
 
     /// Migrates under an exclusive flock on HOME/state.lock: two first commands on a new home would

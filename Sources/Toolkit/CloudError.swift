@@ -2,5 +2,6 @@
 public struct CloudError: Error, CustomStringConvertible, Sendable {
     public let message: String
     public init(_ message: String) { self.message = message }
-    public var description: String { message }
+    /// Cleaned of secrets: this is what reaches the terminal when a command fails.
+    public var description: String { Redactor.shared.value.redact(message) }
 }

@@ -2,7 +2,7 @@
 /// every command that takes one. Names end up in paths, shell words, HAProxy configurations and
 /// API URLs, so each kind allows only what all of those take without escaping.
 public enum NameKind: String, Sendable, CaseIterable {
-    case cluster, layer, app, service, user, volume, instance
+    case cluster, layer, app, service, user, volume, instance, secret
     case snapshot = "snapshot id", release = "release id", volumeID = "volume id"
 
     /// What the rule allows, for messages.
@@ -14,6 +14,8 @@ public enum NameKind: String, Sendable, CaseIterable {
             return "1 to 32 lower-case letters, digits, '_' and '-', starting with a letter or '_'"
         case .instance:
             return "a layer name and a number (web-1), or an instance id"
+        case .secret:
+            return "1 to 64 letters, digits, '_' and '-', starting with a letter or '_'"
         case .snapshot, .release, .volumeID:
             return "1 to 128 letters, digits, '.', '_' and '-', starting with a letter or digit, without '..'"
         }
@@ -46,6 +48,9 @@ public enum Names {
         case .user:
             return scalars.count <= 32 && (isLower(first) || first == "_")
                 && scalars.allSatisfy { isLower($0) || isDigit($0) || $0 == "_" || $0 == "-" }
+        case .secret:
+            return scalars.count <= 64 && (isLower(first) || isUpper(first) || first == "_")
+                && scalars.allSatisfy { isLower($0) || isUpper($0) || isDigit($0) || $0 == "_" || $0 == "-" }
         case .instance, .snapshot, .release, .volumeID:
             let limit = kind == .instance ? 63 : 128
             return scalars.count <= limit && (isLower(first) || isUpper(first) || isDigit(first)) && !name.contains("..")

@@ -1,7 +1,11 @@
 /// The one quoting helper for shell text sent to instances.
 public enum Shell {
-    /// `value` as one single-quoted shell word.
+    /// `value` as one single-quoted shell word; a secret it refers to is quoted as it is revealed.
     public static func quote(_ value: String) -> String {
+        SecretText.hasReferences(value) ? SecretText.quote(value) : plain(value)
+    }
+
+    static func plain(_ value: String) -> String {
         "'" + value.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
     }
 

@@ -1,4 +1,5 @@
 import CSystem
+import Cloud
 import Engine
 import Foundation
 
@@ -10,8 +11,9 @@ enum Terminal {
     }
 
     /// A line on stdout at once, even when stdout is a pipe or a file (a long-running serve's log).
+    /// Cleaned of secrets, as everything the CLI prints through here.
     static func line(_ message: String) {
-        FileHandle.standardOutput.write(Data((message + "\n").utf8))
+        FileHandle.standardOutput.write(Data((redacted(message) + "\n").utf8))
     }
 
     /// Long work's steps, one plain line each on stdout as they happen (so a file or a pipe
@@ -19,8 +21,11 @@ enum Terminal {
     static let progress = ProgressLines { line($0) }
 
     static func error(_ message: String) {
+        let message = redacted(message)
         FileHandle.standardError.write(Data((message.hasSuffix("\n") ? message : message + "\n").utf8))
     }
+
+    static func redacted(_ text: String) -> String { Redactor.shared.value.redact(text) }
 
     static func printJSON<T: Encodable>(_ value: T, pretty: Bool = true) throws {
         let encoder = JSONEncoder()

@@ -4,6 +4,7 @@
 -- @module commands
 local prim, use = ...
 local core = use "core"
+local secrets = use "secret"
 
 ---
 -- Runs a shell command in an instance's root folder (`$ROOT`), through its agent.
@@ -55,11 +56,15 @@ end
 -- command quoted (`run(i, "rm -rf " .. shell.quote(dir))`), never raw. The same quoting the
 -- tool uses for its own commands.
 -- @name shell.quote
--- @param value a string (a number is written as it reads)
--- @return the value as one single-quoted shell word
+-- @param value a string (a number is written as it reads), or a secret
+-- @return the value as one single-quoted shell word; for a secret, a secret (quoted as its value
+-- is put in) to pass to `template`
 -- @usage
 -- run(e.instance, "mkdir -p " .. shell.quote("srv/" .. e.app))
+-- run(e.instance, template("mysql -p{{pw}}", { pw = shell.quote(secret("db")) }))
 local function quote(value)
+  local sealed = secrets.sealed_text(value)
+  if sealed then return secrets.seal(prim.shell_quote(sealed)) end
   return prim.shell_quote(tostring(value))
 end
 

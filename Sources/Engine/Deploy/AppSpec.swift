@@ -124,15 +124,16 @@ public struct AppSpec: Sendable, Equatable, Codable {
     public var folder: String { "srv/apps/\(name)" }
 
     /// The service that runs the current release: it waits for the first release, records its
-    /// pid (the shell execs the app, so the pid is the app's), and starts.
+    /// pid (the shell execs the app, so the pid is the app's), and starts. Its env is the
+    /// service's, not words of its command line, which any user of the machine can read (`ps`).
     public var service: ServiceSpec {
         let current = folder + "/current", pidFile = "run/app-\(name).pid"
         let command: ShellCommand = "mkdir -p \"$ROOT\"/run; while [ ! -e \"$ROOT\"/\(current) ]; do sleep 0.2; done; "
-            + "cd \"$ROOT\"/\(current) && echo $$ > \"$ROOT\"/\(pidFile) && exec \(environment) \(ShellCommand(userShell: start))"
-        return ServiceSpec(name: "app-\(name)", command: command.text, port: port)
+            + "cd \"$ROOT\"/\(current) && echo $$ > \"$ROOT\"/\(pidFile) && exec \(ShellCommand(userShell: start))"
+        return ServiceSpec(name: "app-\(name)", command: command.text, port: port, env: env.isEmpty ? nil : env)
     }
 
-    /// `env K='V' …`: the app's environment for a shell command line.
+    /// `env K='V' …`: the app's environment for a build's shell command line.
     var environment: ShellCommand {
         ShellCommand.joined(["env"] + env.sorted { $0.key < $1.key }.compactMap { ShellCommand.assignment($0.key, $0.value) }, separator: " ")
     }

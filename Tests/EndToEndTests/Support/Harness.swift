@@ -35,10 +35,16 @@ final class Harness: @unchecked Sendable {
 
     deinit { cleanup() }
 
-    /// Runs `recipe ARGS` from the repository root.
+    /// Runs `recipe ARGS` from the repository root; `input`, when given, is its stdin.
     @discardableResult
-    func recipe(_ arguments: [String], timeout: Double = 120, environment extra: [String: String] = [:]) throws -> Output {
+    func recipe(_ arguments: [String], timeout: Double = 120, environment extra: [String: String] = [:], input: String? = nil) throws -> Output {
         let process = Process()
+        if let input {
+            let file = home.appendingPathComponent("in-\(UUID().uuidString)")
+            try Data(input.utf8).write(to: file)
+            defer { try? FileManager.default.removeItem(at: file) }
+            process.standardInput = try FileHandle(forReadingFrom: file)
+        }
         process.executableURL = Self.binary
         process.arguments = arguments
         process.currentDirectoryURL = Self.repo
