@@ -32,6 +32,10 @@ public final class Store: Sendable {
         // no memory map: a truncated or damaged file is then an error to report, never a SIGBUS
         config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA mmap_size = 0") }
         let path = home.appendingPathComponent("state.db").path
+        // held while the file is checked, opened and migrated: a first command that is creating it
+        // is never seen half done (an empty file) by another
+        let lock = try Self.lockState(home)
+        defer { close(lock) }
         try Self.refuseForeign(at: path)
         do {
             if light {
@@ -40,7 +44,7 @@ public final class Store: Sendable {
             } else {
                 db = try DatabasePool(path: path, configuration: config)
             }
-            try Self.migrateExclusively(db, home: home)
+            try Self.migrate(db, home: home)
         } catch let error as DatabaseError {
             throw CloudError(Self.unreadable(path, reason: error.message ?? "\(error.resultCode)"))
         }
@@ -48,16 +52,23 @@ public final class Store: Sendable {
         Redactor.shared.withLock { $0 = redactor }
     }
 
-    /// Migrates under an exclusive flock on HOME/state.lock: two first commands on a new home would
-    /// otherwise both see no schema and both create it (`table counters already exists`).
-    private static func migrateExclusively(_ db: any DatabaseWriter, home: URL) throws {
+    /// An exclusive flock on HOME/state.lock, for opening and migrating: two first commands on a
+    /// new home would otherwise both see no schema and both create it (`table counters already exists`).
+    private static func lockState(_ home: URL) throws -> Int32 {
         let path = home.appendingPathComponent("state.lock").path
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw CloudError("cannot open \(path): \(String(cString: strerror(errno)))") }
-        defer { close(descriptor) }
         while flock(descriptor, LOCK_EX) != 0 {
-            guard errno == EINTR else { throw CloudError("cannot lock \(path): \(String(cString: strerror(errno)))") }
+            guard errno == EINTR else {
+                close(descriptor)
+                throw CloudError("cannot lock \(path): \(String(cString: strerror(errno)))")
+            }
         }
+        return descriptor
+    }
+
+    /// Migrates the schema, a copy of an existing state first (under the state lock).
+    private static func migrate(_ db: any DatabaseWriter, home: URL) throws {
         let applied = try db.read { try migrator.appliedIdentifiers($0) }
         if !applied.isEmpty, try !db.read({ try migrator.hasCompletedMigrations($0) }) {
             // an existing state about to change shape: a copy first, that `recipe state restore` takes

@@ -6,14 +6,8 @@ import Testing
 /// naming the argument) and have no side effect: the marker file the name would touch stays
 /// absent, nothing is launched and no cluster is recorded.
 @Suite struct HostileNameTests {
-    struct Case: Sendable, CustomStringConvertible {
-        var name: String
-        /// The recipe; MARKER is replaced by the marker file's path.
-        var source: String
-        var line: Int
-        var says: String
-        var description: String { name }
-    }
+    /// A recipe whose MARKER is replaced by the marker file's path.
+    typealias Case = BadInputTests.Case
 
     static let long = String(repeating: "a", count: 300)
 
