@@ -21,11 +21,18 @@ enum Terminal {
     static let progress = ProgressLines { line($0) }
 
     static func error(_ message: String) {
-        let message = redacted(message)
+        let message = withoutSQL(redacted(message))
         FileHandle.standardError.write(Data((message.hasSuffix("\n") ? message : message + "\n").utf8))
     }
 
     static func redacted(_ text: String) -> String { Redactor.shared.value.redact(text) }
+
+    /// An SQLite error as GRDB describes it ends with the statement (`- while executing `INSERT
+    /// INTO "events" …``): the user is told what failed, not the tool's SQL.
+    static func withoutSQL(_ message: String) -> String {
+        message.replacingOccurrences(of: #" - while executing `[^`]*`( with arguments \[[^\]]*\])?"#, with: "", options: .regularExpression)
+            .replacingOccurrences(of: "SQLite error ", with: "state database error ")
+    }
 
     static func printJSON<T: Encodable>(_ value: T, pretty: Bool = true) throws {
         let encoder = JSONEncoder()
