@@ -56,6 +56,7 @@ import TestSupport
         process.standardOutput = handle
         process.standardError = handle
         try Launch.run(process)
+        try? handle.close()
         let deadline = Date().addingTimeInterval(600)
         while process.isRunning && Date() < deadline { usleep(50_000) }
         if process.isRunning { process.terminate(); process.waitUntilExit() }

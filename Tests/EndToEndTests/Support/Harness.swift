@@ -39,11 +39,17 @@ final class Harness: @unchecked Sendable {
     @discardableResult
     func recipe(_ arguments: [String], timeout: Double = 120, environment extra: [String: String] = [:], input: String? = nil) throws -> Output {
         let process = Process()
+        // Foundation's Process keeps the handles it was given open after the process ends: they are
+        // closed here, or each command would leak them (a test run crashed in Process.run at ~1,300 fds)
+        var handles: [FileHandle] = []
+        defer { for handle in handles { try? handle.close() } }
         if let input {
             let file = home.appendingPathComponent("in-\(UUID().uuidString)")
             try Data(input.utf8).write(to: file)
             defer { try? FileManager.default.removeItem(at: file) }
-            process.standardInput = try FileHandle(forReadingFrom: file)
+            let handle = try FileHandle(forReadingFrom: file)
+            handles.append(handle)
+            process.standardInput = handle
         }
         process.executableURL = Self.binary
         process.arguments = arguments
@@ -53,8 +59,10 @@ final class Harness: @unchecked Sendable {
         let err = home.appendingPathComponent("err-\(UUID().uuidString)")
         _ = FileManager.default.createFile(atPath: out.path, contents: nil)
         _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: out)
-        process.standardError = try FileHandle(forWritingTo: err)
+        let outHandle = try FileHandle(forWritingTo: out), errHandle = try FileHandle(forWritingTo: err)
+        handles += [outHandle, errHandle]
+        process.standardOutput = outHandle
+        process.standardError = errHandle
         try Launch.run(process)
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning && Date() < deadline { usleep(10_000) }
@@ -94,6 +102,7 @@ final class Harness: @unchecked Sendable {
         process.standardOutput = handle
         process.standardError = handle
         try Launch.run(process)
+        try? handle.close()  // the child has its own; Process would keep this one open for good
         background.append(process)
         return process
     }
@@ -170,6 +179,8 @@ final class Harness: @unchecked Sendable {
         guard (try? Launch.run(process)) != nil else { return nil }
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        try? pipe.fileHandleForReading.close()
+        try? pipe.fileHandleForWriting.close()
         return process.terminationStatus == 0 ? String(decoding: data, as: UTF8.self) : nil
     }
 
