@@ -11,18 +11,32 @@ struct Dispatcher: Sendable {
     static let cursorKey = "dispatch.cursor"
 
     /// The events appended after `cursor`, dispatched; returns the new cursor and how many were read.
+    /// The runs go to the executor with their events, so that starting them reads nothing again.
     func dispatch(after cursor: Int64, batch: Int = 1000) async throws -> (cursor: Int64, read: Int) {
-        let events = try store.events(after: cursor, limit: batch)
+        let events = try store.eventPage(after: cursor, limit: batch)
         guard let last = events.last?.id else { return (cursor, 0) }
         var runs: [HookRun] = []
+        // the hooks of each kind and cluster, looked up once a batch (a burst is mostly one kind)
+        var hooks: [Scope: [ResolvedHook]] = [:]
         for event in events {
-            for hook in registry.matching(kind: event.kind, cluster: event.cluster) {
+            let scope = Scope(kind: event.kind, cluster: event.cluster)
+            let matching = hooks[scope] ?? registry.matching(kind: event.kind, cluster: event.cluster)
+            hooks[scope] = matching
+            for hook in matching {
                 runs.append(HookRun(hook: hook.key, cluster: event.cluster, eventID: event.id, trigger: "event"))
             }
         }
         let inserted = try store.schedule(runs, state: [Self.cursorKey: String(last)])
-        if !inserted.isEmpty { await executor.submit(inserted) }
+        if !inserted.isEmpty {
+            let byID = Dictionary(events.map { ($0.id!, $0) }, uniquingKeysWith: { first, _ in first })
+            await executor.submit(inserted, events: byID)
+        }
         return (last, events.count)
+    }
+
+    private struct Scope: Hashable {
+        let kind: String
+        let cluster: String?
     }
 
     /// Polls the log (agents and the CLI write it from other processes): every 2 ms while events
