@@ -39,11 +39,13 @@ struct Dispatcher: Sendable {
         let cluster: String?
     }
 
-    /// Polls the log (agents and the CLI write it from other processes): every 2 ms while events
-    /// come, backing off to 10 ms when idle. Only this loop moves the cursor, so it keeps it in memory.
+    /// Polls the log (agents and the CLI write it from other processes): every millisecond while
+    /// events come (a poll is one prepared read; waiting 2 ms was most of the latency at a few
+    /// thousand events a second), backing off to 10 ms when idle. Only this loop moves the cursor,
+    /// so it keeps it in memory.
     func run() async {
         var cursor = Int64((try? store.schedulerState(Self.cursorKey)) ?? nil ?? "") ?? 0
-        var idle: UInt64 = 2_000_000
+        var idle: UInt64 = 1_000_000
         while !Task.isCancelled {
             let read: Int
             do {
@@ -52,7 +54,7 @@ struct Dispatcher: Sendable {
                 read = 0
             }
             if read > 0 {
-                idle = 2_000_000
+                idle = 1_000_000
             } else {
                 try? await Task.sleep(nanoseconds: idle)
                 idle = min(idle * 2, 10_000_000)
