@@ -31,7 +31,7 @@ extension Store {
     /// read without Codable (it runs every few milliseconds).
     public func eventPage(after id: Int64, limit: Int) throws -> [Event] {
         try db.read { db in
-            let select = try db.cachedStatement(sql: "SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?")
+            let select = try db.cachedStatement(sql: "SELECT \(Event.fieldColumns) FROM events WHERE id > ? ORDER BY id LIMIT ?")
             return try Row.fetchAll(select, arguments: [id, limit]).map(Event.init(fields:))
         }
     }
