@@ -13,6 +13,7 @@ extension Store {
         let path = home.appendingPathComponent("state.db").path
         var config = Configuration()
         config.busyMode = .callback(Self.waitForLock)
+        config.prepareDatabase { db in try db.execute(sql: "PRAGMA mmap_size = 0") }  // as the Store's own connections
         let checkpointer = try DatabaseQueue(path: path, configuration: config)
         try db.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
         return BackgroundCheckpoints(store: self, checkpointer: checkpointer, interval: interval)
