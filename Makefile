@@ -51,6 +51,9 @@ test: deps venv
 docs:
 	python3 tools/luadoc.py
 
+# SERVE_PEER=path/to/an/earlier/recipe: serve_bench steps that binary's event rate too, in the same run.
+SERVE_PEER ?=
+
 bench: release venv
 	swift build -c release -j $(SWIFT_JOBS) --product bridge-bench
 	.build/release/bridge-bench
@@ -58,7 +61,7 @@ bench: release venv
 	python3 Benchmarks/plan_bench.py .build/release/recipe
 	$(VENV)/bin/python Benchmarks/monster_world_bench.py .build/release/recipe
 	python3 Benchmarks/deploy_bench.py .build/release/recipe
-	python3 Benchmarks/serve_bench.py .build/release/recipe
+	python3 Benchmarks/serve_bench.py .build/release/recipe $(SERVE_PEER)
 
 clean:
 	rm -rf .build

@@ -12,6 +12,35 @@ public struct LuaCallbacks: Sendable {
             }
         }
     }
+
+    /// Starts every invocation as a coroutine of its own, entering the VM once for them all, and
+    /// returns at once. `ended` is called on the VM's executor with the outcomes of those that
+    /// ended, by index, several at a time: all that ended in one turn of the VM's loop. So a
+    /// batch of short hooks costs one hop into the VM and one back, not one each.
+    public func start(_ invocations: [LuaInvocation], ended: @escaping LuaBatchEnded) {
+        guard !invocations.isEmpty else { return }
+        if case .terminated = sink.yield(.invokeAll(invocations, ended)) {
+            ended(invocations.indices.map { ($0, .failure(LuaError(kind: .runtime, message: "the recipe's VM has ended"))) })
+        }
+    }
+}
+
+/// How one invocation of a batch ended, by its index in the batch.
+public typealias LuaBatchOutcome = (index: Int, result: Result<[LuaValue], LuaError>)
+/// Called with the outcomes of a batch's invocations as they end.
+public typealias LuaBatchEnded = @Sendable ([LuaBatchOutcome]) -> Void
+
+/// One function of a batch handed to `LuaCallbacks.start`, with its arguments and its budget.
+public struct LuaInvocation: Sendable {
+    public let function: LuaFunction
+    public let args: [LuaValue]
+    public let timeLimit: Double?
+
+    public init(_ function: LuaFunction, _ args: [LuaValue], timeLimit: Double? = nil) {
+        self.function = function
+        self.args = args
+        self.timeLimit = timeLimit
+    }
 }
 
 extension LuaVM {

@@ -36,6 +36,7 @@ extension LuaVM {
                 scheduler.preempted.remove(coroutine.id)  // never resumed by a later run
                 onFinish(.failure(LuaError(kind: .runtime, message: "the recipe's VM ended before this hook finished")))
             }
+            deliverBatches()
             release(root)
             // The budget belongs to this run: later preludes and runs start unlimited and unkilled.
             cr_set_deadline(L, 0)
@@ -46,6 +47,7 @@ extension LuaVM {
                 let (id, push) = scheduler.ready.removeFirst()
                 if let coroutine = scheduler.coroutines[id] { resume(coroutine, push: push) }
             }
+            deliverBatches()
             if root.outcome != nil { break }
             guard let completion = await iterator.next() else { break }
             // A busy coroutine keeps the stream full: let the tasks that feed it run.
@@ -81,6 +83,8 @@ extension LuaVM {
                 return
             case .invoke(_, _, _, let continuation):
                 continuation.resume(throwing: LuaError(kind: .runtime, message: "the recipe's VM is ending"))
+            case .invokeAll(let invocations, let ended):
+                ended(invocations.indices.map { ($0, .failure(LuaError(kind: .runtime, message: "the recipe's VM is ending"))) })
             default:
                 continue  // the run is over: nothing in it resumes
             }
@@ -195,6 +199,8 @@ extension LuaVM {
                 args.forEach { self.push($0, on: thread) }
                 return Int32(args.count)
             }))
+        case .invokeAll(let invocations, let ended):
+            startBatch(invocations, ended: ended)
         case .coroutineDeadline(let id):
             // Parked in I/O past its own budget: wake it with the stop (the count hook catches CPU).
             guard scheduler.waiting.remove(id) != nil else { return }

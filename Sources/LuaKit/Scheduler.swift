@@ -37,6 +37,8 @@ enum Completion: Sendable {
     case deadline(run: Int)
     /// Swift asks the VM to run a Lua function as a new coroutine and hand back its results.
     case invoke(LuaFunction, [LuaValue], timeLimit: Double?, CheckedContinuation<[LuaValue], any Error>)
+    /// Swift asks the VM to run several functions, each as a coroutine of its own (`LuaCallbacks.start`).
+    case invokeAll([LuaInvocation], LuaBatchEnded)
     /// A coroutine's own budget ran out while it waited.
     case coroutineDeadline(coroutine: Int)
     /// A coroutine spent its time slice: sent through the stream so that it resumes after
@@ -69,6 +71,8 @@ struct Scheduler {
     /// Coroutines whose task was cancelled and has not ended yet: the run waits for them (a
     /// command they started on an agent is being stopped).
     var stopping: Set<Int> = []
+    /// Batches started from Swift with coroutines still running or outcomes not yet delivered.
+    var batches: [LuaBatch] = []
     var nextID = 1
     /// Number of the current (or last) run; a deadline of an earlier run is stale.
     var run = 0

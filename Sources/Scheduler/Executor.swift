@@ -8,6 +8,11 @@ import Store
 /// Runs hook runs: at most `limit` at a time per cluster, one exclusive hook at a time per
 /// cluster, each within its budget. A run's row goes pending → running → ok | failed; a failure
 /// is recorded as an event too, and retried after its backoff when the hook asks for retries.
+///
+/// Runs start and end in batches: the runs that end, and those then starting, are written in
+/// one transaction; the runs starting together enter their recipe's VM once, and those that end
+/// in one turn of the VM's loop come back together. So a burst of events costs a few
+/// transactions and hops per batch, not per run.
 actor Executor {
     let engine: Engine
     let registry: HookRegistry
@@ -19,9 +24,8 @@ actor Executor {
     private var running: [String: Int] = [:]
     private var exclusive: Set<String> = []
     private var wakeScheduled: Date?
-    /// Outcomes not yet written: flushed together a few milliseconds later (one transaction).
+    /// Outcomes not yet written: written with the next runs to start, in one transaction.
     private var outcomes: [Store.RunOutcome] = []
-    private var flushScheduled = false
 
     var store: Store { engine.store }
 
@@ -31,10 +35,15 @@ actor Executor {
         self.limit = limit
     }
 
-    func submit(_ runs: [HookRun]) {
+    /// Queues runs; `events` holds the events they run on, when the caller has read them already.
+    func submit(_ runs: [HookRun], events: [Int64: Event] = [:]) {
         let now = Date()
         for run in runs {
-            if run.dueAt > now { delayed.append(run) } else { queues[run.cluster ?? "", default: RunQueue()].push(run) }
+            if run.dueAt > now {
+                delayed.append(run)
+            } else {
+                queues[run.cluster ?? "", default: RunQueue()].push(Queued(run: run, event: run.eventID.flatMap { events[$0] }))
+            }
         }
         pump()
     }
@@ -45,26 +54,27 @@ actor Executor {
         if !delayed.isEmpty {
             let due = delayed.filter { $0.dueAt <= now }
             delayed.removeAll { $0.dueAt <= now }
-            for run in due { queues[run.cluster ?? "", default: RunQueue()].push(run) }
+            for run in due { queues[run.cluster ?? "", default: RunQueue()].push(Queued(run: run, event: nil)) }
         }
-        var starting: [(HookRun, ResolvedHook)] = []
+        var starting: [Starting] = []
         for cluster in queues.keys {
-            while running[cluster, default: 0] < limit, let run = queues[cluster]!.first {
-                guard let hook = registry.hook(run.hook) else {
+            while running[cluster, default: 0] < limit, let queued = queues[cluster]!.first {
+                guard let hook = registry.hook(queued.run.hook) else {
                     _ = queues[cluster]!.pop()
-                    record(Store.RunOutcome(id: run.id!, state: .skipped, duration: 0, error: "its hook is no longer registered"))
+                    outcomes.append(Store.RunOutcome(id: queued.run.id!, state: .skipped, duration: 0, error: "its hook is no longer registered"))
                     continue
                 }
                 if hook.options.exclusive && exclusive.contains(cluster) { break }
                 _ = queues[cluster]!.pop()
                 running[cluster, default: 0] += 1
                 if hook.options.exclusive { exclusive.insert(cluster) }
-                starting.append((run, hook))
+                starting.append(Starting(queued: queued, hook: hook))
             }
         }
-        // marked running together, before any of them starts
-        try? store.startRuns(starting.map { $0.0.id! }, at: now)
-        for (run, hook) in starting { Task { await self.execute(run, hook, started: now) } }
+        // what ended since the last write, and what starts now (marked running before any starts)
+        try? store.settleRuns(outcomes, starting: starting.map { $0.queued.run.id! }, at: now)
+        outcomes = []
+        launch(starting, at: now)
         if let nextDue = delayed.map(\.dueAt).min(), wakeScheduled.map({ nextDue < $0 }) ?? true {
             wakeScheduled = nextDue
             Task {
@@ -79,73 +89,100 @@ actor Executor {
         pump()
     }
 
-    private func execute(_ run: HookRun, _ hook: ResolvedHook, started start: Date) async {
-        var failure: String?
-        do {
-            let event = try await EventTable(engine: engine).table(for: run)
-            _ = try await hook.callbacks.call(hook.function, [event], timeLimit: hook.options.budget)
-        } catch let error as LuaError {
-            failure = error.message
-        } catch {
-            failure = "\(error)"
+    /// Enters each VM once for the runs of its hooks that start together.
+    private func launch(_ starting: [Starting], at start: Date) {
+        let engine = engine
+        for batch in Dictionary(grouping: starting, by: \.hook.vm).values {
+            Task {
+                var tables = EventTable(engine: engine)
+                var invocations: [LuaInvocation] = []
+                var called: [Starting] = []
+                var unbuilt: [(Starting, String?)] = []
+                for run in batch {
+                    do {
+                        let table = try await tables.table(for: run.queued.run, event: run.queued.event)
+                        invocations.append(LuaInvocation(run.hook.function, [table], timeLimit: run.hook.options.budget))
+                        called.append(run)
+                    } catch {
+                        unbuilt.append((run, Self.describe(error)))
+                    }
+                }
+                if !unbuilt.isEmpty { self.ended(unbuilt, started: start, at: Date()) }
+                let runs = called
+                batch[0].hook.callbacks.start(invocations) { outcomes in
+                    let end = Date()
+                    let results = outcomes.map { outcome -> (Starting, String?) in
+                        switch outcome.result {
+                        case .success: (runs[outcome.index], nil)
+                        case .failure(let error): (runs[outcome.index], error.message)
+                        }
+                    }
+                    Task { await self.ended(results, started: start, at: end) }
+                }
+            }
         }
-        let duration = Date().timeIntervalSince(start)
-        record(Store.RunOutcome(id: run.id!, state: failure == nil ? .ok : .failed, duration: duration, error: failure))
-        if let failure {
-            _ = try? store.record(Event(actor: "scheduler", cluster: run.cluster, kind: "hook.failed", subject: run.hook,
-                                        detail: "run \(run.id!) (\(run.trigger), attempt \(run.attempt))", result: "failed: \(failure)"))
-            if run.attempt <= hook.options.retryTimes { retry(run, hook) }
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        (error as? LuaError)?.message ?? "\(error)"
+    }
+
+    /// Runs that ended (a failure's message beside it): their outcomes wait for the next write,
+    /// failures are recorded and retried when the hook asks, and their slots go to the next runs.
+    private func ended(_ results: [(Starting, String?)], started: Date, at end: Date) {
+        let duration = end.timeIntervalSince(started)
+        for (starting, failure) in results {
+            let run = starting.queued.run, hook = starting.hook
+            outcomes.append(Store.RunOutcome(id: run.id!, state: failure == nil ? .ok : .failed, duration: duration, error: failure))
+            if let failure {
+                _ = try? store.record(Event(actor: "scheduler", cluster: run.cluster, kind: "hook.failed", subject: run.hook,
+                                            detail: "run \(run.id!) (\(run.trigger), attempt \(run.attempt))", result: "failed: \(failure)"))
+                if run.attempt <= hook.options.retryTimes { again(run, hook) }
+            }
+            let cluster = run.cluster ?? ""
+            running[cluster, default: 1] -= 1
+            if hook.options.exclusive { exclusive.remove(cluster) }
         }
-        finished(run, hook)
+        pump()
     }
 
     /// Another attempt after the hook's backoff, doubled each time.
     func retry(_ run: HookRun, _ hook: ResolvedHook) {
+        again(run, hook)
+        pump()
+    }
+
+    private func again(_ run: HookRun, _ hook: ResolvedHook) {
         let delay = hook.options.retryBackoff * pow(2, Double(run.attempt - 1))
         var again = HookRun(hook: run.hook, cluster: run.cluster, eventID: run.eventID, trigger: run.trigger,
                             attempt: run.attempt + 1, dueAt: Date().addingTimeInterval(delay))
         again.error = run.error
         if let inserted = try? store.schedule([again], state: [:]) { delayed += inserted }
-        pump()
     }
+}
 
-    private func record(_ outcome: Store.RunOutcome) {
-        outcomes.append(outcome)
-        guard !flushScheduled else { return }
-        flushScheduled = true
-        Task {
-            try? await Task.sleep(nanoseconds: 2_000_000)
-            self.flush()
-        }
-    }
+/// A run waiting for its slot, with its event when the dispatcher handed it over.
+struct Queued: Sendable {
+    let run: HookRun
+    let event: Event?
+}
 
-    /// Writes the outcomes gathered so far. A run the scheduler dies before writing shows as
-    /// running, so it is marked interrupted and run again at the next start (at least once).
-    func flush() {
-        flushScheduled = false
-        let batch = outcomes
-        outcomes = []
-        try? store.finishRuns(batch)
-    }
-
-    private func finished(_ run: HookRun, _ hook: ResolvedHook) {
-        let cluster = run.cluster ?? ""
-        running[cluster, default: 1] -= 1
-        if hook.options.exclusive { exclusive.remove(cluster) }
-        pump()
-    }
+/// A run given its slot, and the hook it runs.
+struct Starting: Sendable {
+    let queued: Queued
+    let hook: ResolvedHook
 }
 
 /// A first-in-first-out queue of runs that pops in constant time.
 struct RunQueue {
-    private var items: [HookRun] = []
+    private var items: [Queued] = []
     private var head = 0
 
-    var first: HookRun? { head < items.count ? items[head] : nil }
+    var first: Queued? { head < items.count ? items[head] : nil }
 
-    mutating func push(_ run: HookRun) { items.append(run) }
+    mutating func push(_ run: Queued) { items.append(run) }
 
-    mutating func pop() -> HookRun? {
+    mutating func pop() -> Queued? {
         guard head < items.count else { return nil }
         defer {
             head += 1

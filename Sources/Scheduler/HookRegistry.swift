@@ -12,12 +12,16 @@ struct ResolvedHook: Sendable {
     let callbacks: LuaCallbacks
     /// The clusters its recipe declares (empty: a recipe that only schedules).
     let scope: [String]
+    /// Which hosting of its recipe it belongs to, one VM each: runs started together enter
+    /// their VM together (a reloaded recipe is a new one, with functions of its own).
+    let vm: Int
 }
 
 /// The recipes `recipe serve` hosts, by host key (path and arguments), and their hooks by key. Read from every loop.
 final class HookRegistry: Sendable {
     private struct Hosted {
-        var recipes: [String: HostedRecipe] = [:]
+        var recipes: [String: (recipe: HostedRecipe, vm: Int)] = [:]
+        var attached = 0
         var hooks: [String: ResolvedHook] = [:]
         var eventHooks: [(EventHook, ResolvedHook)] = []
 
@@ -25,10 +29,11 @@ final class HookRegistry: Sendable {
         mutating func rebuild() {
             hooks = [:]
             eventHooks = []
-            for hosted in recipes.values {
+            for (hosted, vm) in recipes.values {
                 let scope = hosted.clusters
                 func add(_ key: String, _ function: LuaFunction, _ options: HookOptions) -> ResolvedHook {
-                    let resolved = ResolvedHook(key: key, function: function, options: options, callbacks: hosted.callbacks, scope: scope)
+                    let resolved = ResolvedHook(key: key, function: function, options: options, callbacks: hosted.callbacks,
+                                                scope: scope, vm: vm)
                     hooks[key] = resolved
                     return resolved
                 }
@@ -42,7 +47,8 @@ final class HookRegistry: Sendable {
 
     func attach(_ hosted: HostedRecipe) {
         state.withLock {
-            $0.recipes[hosted.key] = hosted
+            $0.attached += 1
+            $0.recipes[hosted.key] = (hosted, $0.attached)
             $0.rebuild()
         }
     }
@@ -67,5 +73,5 @@ final class HookRegistry: Sendable {
         }
     }
 
-    var hosted: [HostedRecipe] { state.withLock { Array($0.recipes.values) } }
+    var hosted: [HostedRecipe] { state.withLock { $0.recipes.values.map(\.recipe) } }
 }

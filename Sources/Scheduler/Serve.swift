@@ -45,6 +45,8 @@ public final class Serve: Sendable {
         let store = engine.store
         let held = try ServeLock(home: store.home)
         defer { withExtendedLifetime(held) {} }
+        let checkpoints = try store.checkpointInBackground()
+        defer { checkpoints.stop() }
         if try store.schedulerState(Dispatcher.cursorKey) == nil {
             // a first start dispatches what happens from now on, not the whole history
             try store.schedule([], state: [Dispatcher.cursorKey: String(try store.lastEventID())])

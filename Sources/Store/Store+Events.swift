@@ -27,6 +27,15 @@ extension Store {
         }
     }
 
+    /// The next `limit` events after `id`, in order: the dispatcher's poll, a prepared statement
+    /// read without Codable (it runs every few milliseconds).
+    public func eventPage(after id: Int64, limit: Int) throws -> [Event] {
+        try db.read { db in
+            let select = try db.cachedStatement(sql: "SELECT \(Event.fieldColumns) FROM events WHERE id > ? ORDER BY id LIMIT ?")
+            return try Row.fetchAll(select, arguments: [id, limit]).map(Event.init(fields:))
+        }
+    }
+
     public func event(_ id: Int64) throws -> Event? {
         try db.read { db in try Event.fetchOne(db, key: id) }
     }

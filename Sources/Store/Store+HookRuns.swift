@@ -39,15 +39,26 @@ public struct HookRun: Codable, Sendable, Equatable, FetchableRecord, MutablePer
 
 extension Store {
     /// Inserts runs and sets scheduler state in one transaction: a dispatch and its cursor, or a
-    /// timer's run and its last firing, are written together or not at all.
+    /// timer's run and its last firing, are written together or not at all. A run that exists
+    /// already (same hook, event and attempt) is left as it is and not returned.
     @discardableResult
     public func schedule(_ runs: [HookRun], state: [String: String]) throws -> [HookRun] {
         try db.write { db in
+            // one prepared statement for the batch: GRDB's record insert encodes each run through
+            // Codable, which was most of the dispatcher's time at a few thousand events a second
+            let insert = try db.cachedStatement(sql: """
+                INSERT OR IGNORE INTO hookRuns(hook, cluster, eventID, trigger, state, attempt, dueAt, startedAt, duration, error, createdAt)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
             var inserted: [HookRun] = []
+            inserted.reserveCapacity(runs.count)
             for var run in runs {
-                try run.insert(db, onConflict: .ignore)
-                // an ignored insert (the run exists already) changes no row, though GRDB hands it the last row id
-                if db.changesCount > 0, run.id != nil { inserted.append(run) }
+                try insert.execute(arguments: [run.hook, run.cluster, run.eventID, run.trigger, run.state.rawValue, run.attempt,
+                                               run.dueAt.timeIntervalSince1970, run.startedAt?.timeIntervalSince1970,
+                                               run.duration, run.error, run.createdAt.timeIntervalSince1970])
+                guard db.changesCount > 0 else { continue }
+                run.id = db.lastInsertedRowID
+                inserted.append(run)
             }
             for (key, value) in state {
                 try db.execute(sql: "INSERT OR REPLACE INTO schedulerState(key, value) VALUES (?, ?)", arguments: [key, value])
@@ -69,13 +80,7 @@ extension Store {
 
     /// Marks runs as running, in one transaction.
     public func startRuns(_ ids: [Int64], at time: Date = Date()) throws {
-        guard !ids.isEmpty else { return }
-        try db.write { db in
-            for id in ids {
-                try db.execute(sql: "UPDATE hookRuns SET state = 'running', startedAt = ? WHERE id = ?",
-                               arguments: [time.timeIntervalSince1970, id])
-            }
-        }
+        try settleRuns([], starting: ids, at: time)
     }
 
     /// How a run ended.
@@ -95,11 +100,21 @@ extension Store {
 
     /// Records how runs ended, in one transaction.
     public func finishRuns(_ outcomes: [RunOutcome]) throws {
-        guard !outcomes.isEmpty else { return }
+        try settleRuns(outcomes, starting: [], at: Date())
+    }
+
+    /// Records how runs ended and marks others running, in one transaction: the scheduler's
+    /// one write per batch of runs that end and start.
+    public func settleRuns(_ outcomes: [RunOutcome], starting ids: [Int64], at time: Date) throws {
+        guard !outcomes.isEmpty || !ids.isEmpty else { return }
         try db.write { db in
+            let finish = try db.cachedStatement(sql: "UPDATE hookRuns SET state = ?, duration = ?, error = ? WHERE id = ?")
             for o in outcomes {
-                try db.execute(sql: "UPDATE hookRuns SET state = ?, duration = ?, error = ? WHERE id = ?",
-                               arguments: [o.state.rawValue, o.duration, redactor.redact(o.error), o.id])
+                try finish.execute(arguments: [o.state.rawValue, o.duration, redactor.redact(o.error), o.id])
+            }
+            let start = try db.cachedStatement(sql: "UPDATE hookRuns SET state = 'running', startedAt = ? WHERE id = ?")
+            for id in ids {
+                try start.execute(arguments: [time.timeIntervalSince1970, id])
             }
         }
     }

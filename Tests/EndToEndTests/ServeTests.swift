@@ -68,6 +68,50 @@ import Testing
         h.stop(serve)
     }
 
+    /// Batching (runs written, started and ended together) keeps exactly once at a high rate: a
+    /// burst of 3,000 events for two hooks, a kill -9 in the middle of it, and after a restart
+    /// each event's two hooks have ended ok once each.
+    @Test func aBurstKilledMidwayStillRunsEachHookExactlyOnce() throws {
+        let h = try Harness()
+        defer { h.cleanup() }
+        let hooks = try h.write("burst.lua", """
+            on("load.burst", function(e) end)
+            on("load.*", function(e) end)
+            """)
+        var serve = try h.serve([hooks])
+        let store = try Store(home: h.home)
+        func ok() -> Int { (try? store.hookRuns(limit: 100_000).filter { $0.state == .ok }.count) ?? 0 }
+        var killedAt: Int?
+        for chunk in 0..<30 {
+            for i in 0..<100 {
+                try store.record(Event(actor: "test", cluster: "load", kind: "load.burst", subject: nil, detail: "\(chunk * 100 + i)"))
+            }
+            if killedAt == nil, ok() >= 600 {
+                h.stop(serve)
+                killedAt = ok()
+            }
+        }
+        if killedAt == nil {
+            h.stop(serve)
+            killedAt = ok()
+        }
+        #expect((1..<6000).contains(killedAt!), "the kill came in the middle of the burst (\(killedAt!) runs ok)")
+
+        serve = try h.start(["serve", hooks])
+        #expect(Harness.eventually(timeout: 30) { ok() >= 6000 } != nil, "\(ok()) of 6000 runs ok")
+        let bursts = try store.events(kind: "load.burst").compactMap(\.id)
+        #expect(bursts.count == 3000)
+        let all = try store.hookRuns(limit: 100_000)
+        for suffix in ["#on:load.burst#1", "#on:load.*#1"] {
+            var ended: [Int64: Int] = [:]
+            for run in all where run.hook.hasSuffix(suffix) && run.state == .ok { ended[run.eventID ?? 0, default: 0] += 1 }
+            let twice = bursts.filter { ended[$0] != 1 }
+            #expect(twice.isEmpty, "\(suffix): \(twice.count) events did not run exactly once, e.g. \(twice.prefix(3).map { "\($0): \(ended[$0] ?? 0)" })")
+        }
+        #expect(all.allSatisfy { $0.state == .ok || $0.state == .interrupted }, "\(Set(all.map(\.state.rawValue)))")
+        h.stop(serve)
+    }
+
     @Test func badRegistrationsAreRefusedWithTheirLineAndTheSchedulerGoesOn() throws {
         let h = try Harness()
         defer { h.cleanup() }
