@@ -19,7 +19,9 @@ extension Engine {
         return launched[0]
     }
 
-    public func stop(instance id: String, hooks: (any LifecycleHooks)? = nil, options: ApplyOptions = ApplyOptions()) async throws {
+    /// Answers the hooks that failed on the way (recorded; the stop went on).
+    @discardableResult
+    public func stop(instance id: String, hooks: (any LifecycleHooks)? = nil, options: ApplyOptions = ApplyOptions()) async throws -> [HookFailure] {
         try await leave(id, reason: "stopping", hooks: hooks, options: options) { try await $0.stop([id]) }
     }
 
@@ -27,14 +29,16 @@ extension Engine {
         try await owner(of: id).0.start([id])
     }
 
-    public func terminate(instance id: String, hooks: (any LifecycleHooks)? = nil, options: ApplyOptions = ApplyOptions()) async throws {
+    /// Answers the hooks that failed on the way (recorded; the terminate went on).
+    @discardableResult
+    public func terminate(instance id: String, hooks: (any LifecycleHooks)? = nil, options: ApplyOptions = ApplyOptions()) async throws -> [HookFailure] {
         try await leave(id, reason: "terminating", hooks: hooks, options: options) { try await $0.terminate([id]) }
     }
 
     /// Out of the balancers' rotation, the shutdown hook (within its timeout), the stop or
     /// terminate itself, then configure on every instance still online.
     private func leave(_ id: String, reason: String, hooks: (any LifecycleHooks)?, options: ApplyOptions,
-                       _ action: (any CloudProvider) async throws -> Void) async throws {
+                       _ action: (any CloudProvider) async throws -> Void) async throws -> [HookFailure] {
         let instance = try await self.instance(id)
         let lock = try await hold(instance.cluster)
         defer { lock.release() }
@@ -47,6 +51,7 @@ extension Engine {
         await runner.run(.shutdown, instance, reason: reason, timeLimit: options.shutdownTimeout)
         try await action(provider)
         try await configureAll(cluster: instance.cluster, reason: "left", runner: runner, options: options)
+        return runner.failures.value
     }
 
     /// Runs configure on every online instance of the cluster, at most `parallelism` at once.
@@ -105,12 +110,15 @@ extension Engine {
     }
 
     /// Moves an elastic IP; configure then runs on every online instance (load balancers follow it).
+    /// Answers the configure hooks that failed (recorded; the address moved).
+    @discardableResult
     public func associate(address ip: String, with instance: String, hooks: (any LifecycleHooks)? = nil,
-                          options: ApplyOptions = ApplyOptions()) async throws {
+                          options: ApplyOptions = ApplyOptions()) async throws -> [HookFailure] {
         let (provider, holder) = try await owner(of: instance)
         try await provider.associate(address: ip, with: instance)
         let runner = HookRunner(engine: self, hooks: hooks, options: options)
         try await configureAll(cluster: holder.cluster, reason: "address moved", runner: runner, options: options)
+        return runner.failures.value
     }
 
     public func releaseAddress(_ ip: String, cluster: String? = nil) async throws {

@@ -8,7 +8,7 @@ import Store
 /// argument names the recipe line) and does its I/O in a task while the coroutine waits.
 extension RecipeRunner {
     func bindInstances(_ vm: LuaVM) {
-        let engine = engine
+        let engine = engine, summary = summary
         registerChanging(vm, "instance_launch") { call in
             let spec = try call.table(1, "instance.launch")
             guard case .string(let cluster) = spec["cluster"] else { throw PrimitiveError("instance.launch: cluster must be a string") }
@@ -49,7 +49,8 @@ extension RecipeRunner {
             let resolve = self.hooks(forInstance: id, vm)
             return .async {
                 let (hooks, options) = try await resolve()
-                try await engine.stop(instance: id, hooks: hooks, options: options)
+                let failed = try await engine.stop(instance: id, hooks: hooks, options: options)
+                summary.withLock { $0.primitiveFailures += failed }
                 return []
             }
         }
@@ -62,7 +63,8 @@ extension RecipeRunner {
             let resolve = self.hooks(forInstance: id, vm)
             return .async {
                 let (hooks, options) = try await resolve()
-                try await engine.terminate(instance: id, hooks: hooks, options: options)
+                let failed = try await engine.terminate(instance: id, hooks: hooks, options: options)
+                summary.withLock { $0.primitiveFailures += failed }
                 return []
             }
         }
@@ -137,7 +139,7 @@ extension RecipeRunner {
     }
 
     func bindAddresses(_ vm: LuaVM) {
-        let engine = engine
+        let engine = engine, summary = summary
         registerChanging(vm, "ip_allocate") { call in
             let cluster = try call.name(1, "ip.allocate: cluster", .cluster)
             return .async { [try await engine.allocateAddress(cluster: cluster).lua] }
@@ -150,7 +152,8 @@ extension RecipeRunner {
             return .async {
                 let (hooks, options) = try await resolve()
                 let id = try await engine.instanceID(instance, cluster: hint)
-                try await engine.associate(address: ip, with: id, hooks: hooks, options: options)
+                let failed = try await engine.associate(address: ip, with: id, hooks: hooks, options: options)
+                summary.withLock { $0.primitiveFailures += failed }
                 return []
             }
         }

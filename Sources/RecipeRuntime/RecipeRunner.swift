@@ -44,8 +44,11 @@ public struct RunSummary: Sendable {
     /// Whether any declared cluster had something to change.
     public var changes: Bool { plans.values.contains { !$0.isEmpty } }
 
-    /// Every hook that failed while the clusters converged, cluster by cluster.
-    public var failures: [HookFailure] { clusters.flatMap { reports[$0]?.failures ?? [] } }
+    /// Hooks that failed under the recipe's imperative primitives (`i:stop()`, `a:associate(i)`).
+    public var primitiveFailures: [HookFailure] = []
+
+    /// Every hook that failed while the clusters converged, cluster by cluster, then under primitives.
+    public var failures: [HookFailure] { clusters.flatMap { reports[$0]?.failures ?? [] } + primitiveFailures }
 
     /// Notes what converging (or planning) a cluster gave.
     mutating func add(cluster: String, plan: Plan, report: ConvergeReport?) {

@@ -70,4 +70,19 @@ import Testing
         #expect(rolled.code == 1, "exit \(rolled.code): \(rolled.stdout)\(rolled.stderr)")
         #expect(rolled.stderr.contains("1 hook failed"), "\(rolled.stderr)")
     }
+
+    @Test func point3_aHookFailingUnderAnImperativeStopExitsNonZero() throws {
+        let h = try Harness()
+        defer { h.cleanup() }
+        let recipe = try h.write("stopping.lua", """
+            cluster "stopping" { layers = { web = { count = 1, on = {
+              shutdown = function(e) error("cannot flush " .. e.instance.name) end,
+            } } } }
+            cluster.get("stopping"):instances()[1]:stop()
+            """)
+        let output = try h.recipe(["run", recipe])
+        #expect(output.code == 1, "exit \(output.code): \(output.stdout)\(output.stderr)")
+        #expect(output.stderr.contains("stopping.lua:2: cannot flush web-1"), "\(output.stderr)")
+        #expect(try h.status("stopping").instances.first?.state == "stopped", "the stop went on")
+    }
 }
