@@ -1,3 +1,4 @@
+import Cloud
 import Foundation
 import Store
 #if canImport(Glibc)
@@ -13,7 +14,7 @@ struct ProcessIdentity: Sendable {
     let actor: String
 
     static let current = ProcessIdentity(
-        pid: getpid(), host: ProcessInfo.processInfo.hostName, started: startTime(of: getpid()) ?? 0,
+        pid: getpid(), host: ProcessInfo.processInfo.hostName, started: ProcessControl.startTime(of: getpid()) ?? 0,
         command: (["recipe"] + CommandLine.arguments.dropFirst()).joined(separator: " "), actor: Engine.defaultActor)
 
     /// A holder on this host whose process is gone, or whose pid now names another process.
@@ -22,21 +23,10 @@ struct ProcessIdentity: Sendable {
         guard lock.host == host else { return false }
         if isSelf(lock) { return false }
         guard kill(lock.pid, 0) == 0 || errno == EPERM else { return true }
-        return Self.startTime(of: lock.pid).map { $0 != lock.started } ?? true
+        return ProcessControl.startTime(of: lock.pid).map { $0 != lock.started } ?? true
     }
 
     func isSelf(_ lock: ClusterLock) -> Bool {
         lock.host == host && lock.pid == pid && lock.started == started
-    }
-
-    /// Field 22 of /proc/PID/stat: when the process started, in clock ticks after boot.
-    static func startTime(of pid: Int32) -> Int64? {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return nil }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        // fields[0] is the state (field 3), so field 22 is at index 19
-        guard fields.count > 19, let ticks = Int64(fields[19]) else { return nil }
-        // a zombie has exited: it holds nothing
-        return fields[0] == "Z" ? nil : ticks
     }
 }

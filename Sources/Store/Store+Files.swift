@@ -26,6 +26,12 @@ extension Store {
 
     public static func backups(home: URL) -> URL { home.appendingPathComponent("backups") }
 
+    /// `HOME/backups/state-2026-12-01T121351Z-REASON.db`.
+    static func copyName(home: URL, reason: String) -> URL {
+        let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
+        return backups(home: home).appendingPathComponent("state-\(stamp)-\(reason).db")
+    }
+
     /// A consistent copy of the state (SQLite's online backup), in HOME/backups unless `to` names a file.
     @discardableResult
     public func backup(to file: URL? = nil) throws -> URL {
@@ -33,8 +39,7 @@ extension Store {
     }
 
     static func backup(_ db: any DatabaseWriter, home: URL, reason: String, to file: URL? = nil) throws -> URL {
-        let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
-        let target = file ?? backups(home: home).appendingPathComponent("state-\(stamp)-\(reason).db")
+        let target = file ?? copyName(home: home, reason: reason)
         try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
         try? FileManager.default.removeItem(at: target)
         let copy = try DatabaseQueue(path: target.path)
@@ -69,8 +74,7 @@ extension Store {
         let state = home.appendingPathComponent("state.db")
         var kept: URL?
         if FileManager.default.fileExists(atPath: state.path) {
-            let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
-            kept = backups(home: home).appendingPathComponent("state-\(stamp)-replaced.db")
+            kept = copyName(home: home, reason: "replaced")
             try FileManager.default.createDirectory(at: backups(home: home), withIntermediateDirectories: true)
             try FileManager.default.moveItem(at: state, to: kept!)
             for suffix in ["-wal", "-shm"] { try? FileManager.default.moveItem(atPath: state.path + suffix, toPath: kept!.path + suffix) }
