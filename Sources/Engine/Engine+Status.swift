@@ -82,11 +82,11 @@ extension Engine {
             if record == nil && inventory.instances.isEmpty && inventory.volumes.isEmpty && inventory.addresses.isEmpty {
                 throw CloudError("no cluster named \(name)")
             }
-            let spec = try? record?.declaration()
+            let checks = (try? record?.declaration()).flatMap { try? serviceChecks($0) } ?? [:]
             var instances: [ClusterStatus.InstanceStatus] = []
             for i in inventory.instances {
                 let agent = agents[i.id]
-                let health = await health(of: i, agent: agent, spec: spec, provider: provider)
+                let health = await health(of: i, agent: agent, checks: checks[i.layer] ?? [], provider: provider)
                 instances.append(.init(id: i.id, name: i.name, layer: i.layer, state: i.state.rawValue, private_ip: i.privateIP,
                                        public_ip: i.publicIP, health: health,
                                        last_heartbeat: agent?.lastHeartbeat.map(iso.string), agent_pid: agent?.pid,
