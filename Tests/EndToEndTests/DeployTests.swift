@@ -16,7 +16,8 @@ import Testing
 
         func commit(_ version: String, server: String? = nil) throws {
             let source = server ?? """
-                import http.server, os
+                import http.server, os, sys
+                print("serving \(version)", file=sys.stderr, flush=True)
                 class H(http.server.BaseHTTPRequestHandler):
                     def do_GET(self):
                         body = ("\(version) " + os.environ["INSTANCE_ID"] + "\\n").encode()
@@ -79,6 +80,7 @@ import Testing
         #expect(broken.code == 1)
         #expect(broken.stderr.contains("web-1: app shop: GET / → ") && broken.stderr.contains("boom: no database configured"),
                 "\(broken.stderr)")
+        #expect(!broken.stderr.contains("serving v"), "only the failed release's own log lines: \(broken.stderr)")
         #expect(try answers(h) == ["v1", "v1"], "nothing half-switched")
 
         // keep = 2: after more deploys, two releases remain on each instance

@@ -9,7 +9,7 @@ extension Releases {
     /// answer 503 once.
     static let wrongAnswersToFail = 3
 
-    func waitHealthy(_ instance: Instance) async throws {
+    func waitHealthy(_ instance: Instance, logFrom start: Int) async throws {
         let timeout = app.healthTimeout
         let deadline = Date().addingTimeInterval(timeout)
         let request = "GET \(app.health)"
@@ -31,8 +31,14 @@ extension Releases {
         }
         let failure = last.status > 0 ? "\(request) → \(last.text)" : "\(request) → no answer within \(Int(timeout)) s (\(last.text))"
         step(instance, failure)
-        let log = try await shell(instance, "tail -n 15 \("var/log/app-" + app.name + ".log") 2>/dev/null").stdout
-        throw CloudError("app \(app.name): \(failure); last log lines:\n\(Self.tail(log))")
+        throw CloudError("app \(app.name): \(failure); last log lines:\n\(try await logLines(on: instance, from: start))")
+    }
+
+    /// The log's last lines written since `start` (from the top when it was cut since).
+    private func logLines(on instance: Instance, from start: Int) async throws -> String {
+        let size = try await logSize(on: instance)
+        let from = size < start ? 1 : start + 1
+        return Self.tail(try await shell(instance, "tail -c +\(from) \(log) 2>/dev/null | tail -n 15").stdout)
     }
 
     /// Prints the status code (000 without an answer), then the body's first line; curl's error on stderr.

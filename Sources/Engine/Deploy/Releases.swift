@@ -44,8 +44,9 @@ struct Releases: Sendable {
         guard switched.code == 0 else { throw CloudError("could not switch to \(release): \(switched.stderr.trimmed)") }
         guard restart else { return }
         step(instance, "starting \(release)")
+        let logStart = try await logSize(on: instance)
         try await self.restart(on: instance)
-        try await waitHealthy(instance)
+        try await waitHealthy(instance, logFrom: logStart)
         step(instance, "in service")
     }
 
@@ -57,6 +58,13 @@ struct Releases: Sendable {
     /// Asks the agent to restart the app's service at once (the command's parent is the agent).
     func restart(on instance: Instance) async throws {
         _ = try await shell(instance, "mkdir -p run && touch \("run/restart-app-" + app.name) && kill -USR1 $PPID")
+    }
+
+    /// The app's log, shared by its releases: a failing start quotes only what it wrote after this size.
+    var log: String { "var/log/app-\(app.name).log" }
+
+    func logSize(on instance: Instance) async throws -> Int {
+        Int(try await shell(instance, "wc -c < \(log) 2>/dev/null || echo 0").stdout.trimmed) ?? 0
     }
 
     /// Back to `previous`, or to no release at all.
