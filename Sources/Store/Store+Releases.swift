@@ -79,7 +79,7 @@ extension Store {
     }
 
     /// A deploy or a rollback retires the current release, and an undeployed one too.
-    private static func retire(_ db: Database, cluster: String, app: String) throws {
+    static func retire(_ db: Database, cluster: String, app: String) throws {
         try db.execute(sql: "UPDATE releases SET state = 'superseded' WHERE cluster = ? AND app = ? AND state IN ('current', 'undeployed')",
                        arguments: [cluster, app])
     }
