@@ -16,7 +16,9 @@ extension ArchiveSource {
         let result = try await Tool.run("python3", ["-c", Self.unpacker, kind, archive.path, folder.path, String(maxSize), String(Self.reserve)])
         guard result.code == 0 else {
             let why = result.stderr.trimmed.split(separator: "\n").last.map(String.init) ?? "exit \(result.code)"
-            throw CloudError("app \(app): cannot unpack \(name) (tar.gz, tar or zip expected): \(why); nothing was deployed")
+            // 2: refused by a bound or an entry; else the archive could not be read
+            let kind = result.code == 2 ? "" : " (tar.gz, tar or zip expected)"
+            throw CloudError("app \(app): cannot unpack \(name)\(kind): \(why); nothing was deployed")
         }
     }
 
@@ -28,16 +30,17 @@ extension ArchiveSource {
         return unit == 0 ? "\(bytes) bytes" : String(format: "%.1f %@", value, units[unit])
     }
 
-    /// argv: kind archive folder limit reserve. Every failure is one line on stderr, exit 2: never a traceback.
+    /// argv: kind archive folder limit reserve. Every failure is one line on stderr, never a
+    /// traceback: exit 2 for a refusal, 3 for an archive that cannot be read.
     static let unpacker = #"""
-        import os, stat, sys, tarfile, zipfile
+        import gzip, os, stat, sys, tarfile, zipfile, zlib
         kind, archive, dest, limit, reserve = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
         def shown(n):
             for unit in ("bytes", "KB", "MB", "GB"):
                 if n < 1024 or unit == "GB": return f"{n} bytes" if unit == "bytes" else f"{n:.1f} {unit}"
                 n /= 1024
-        def fail(message):
-            print(message, file=sys.stderr); sys.exit(2)
+        def fail(message, code=2):
+            print(message, file=sys.stderr); sys.exit(code)
         def inside(name, what="entry"):
             parts = name.replace("\\", "/").split("/")
             if name.startswith("/") or ".." in parts or "\0" in name: fail(f"{what} '{name}' points outside the release")
@@ -88,7 +91,11 @@ extension ArchiveSource {
                 t.extractall(dest, entries, **trusted)
         except SystemExit:
             raise
+        except (tarfile.TarError, zipfile.BadZipFile, gzip.BadGzipFile, EOFError, zlib.error):
+            fail("not a readable archive, or a truncated one", 3)
+        except OSError as error:  # a full disk, a permission
+            fail(f"{error.strerror or error}", 3)
         except Exception as error:
-            fail(f"{type(error).__name__}: {error}".replace(dest + "/", ""))
+            fail(f"{error}".replace(dest + "/", "") or type(error).__name__, 3)
         """#
 }
