@@ -180,11 +180,12 @@ extension Store {
         }
     }
 
-    /// Closes a rollout that failed or was rolled back; a deploy's release is kept in the history as failed.
-    public func end(deploy id: Int64, as state: DeployRecord.State, failed release: ReleaseRecord?) throws {
+    /// Closes a rollout that failed or was rolled back; a deploy's release is kept in the history
+    /// (failed, or interrupted when it was rolled back by a later command).
+    public func end(deploy id: Int64, as state: DeployRecord.State, keeping release: ReleaseRecord?) throws {
         try db.write { db in
             if var release {
-                release.state = .failed
+                release.state = state == .rolledBack ? .interrupted : .failed
                 try release.insert(db)
             }
             try Self.end(db, id, state)

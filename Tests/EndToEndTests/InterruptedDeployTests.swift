@@ -106,7 +106,7 @@ import Testing
         #expect(plan1.code == 2 && plan1.stdout.contains("~ app shop: finish deploy v2 (")
                 && plan1.stdout.contains(") on web-2, web-3, or roll back web-1; recipe run rolls it back"), "\(plan1.stdout)")
         let status1 = try h.recipe(["status", "mixed"]).stdout
-        #expect(status1.contains("! app shop: deploy of v2 interrupted, fleet mixed"), "\(status1)")
+        #expect(status1.contains("! app shop: interrupted deploy, fleet mixed: finish deploy v2 ("), "\(status1)")
         let releases1 = try h.recipe(["releases", "mixed", "shop"]).stdout
         #expect(releases1.contains("unfinished  on web-1") && releases1.contains("current  on web-2, web-3"), "\(releases1)")
         // the same commit again: the deploy is finished, web-1 is not restarted
@@ -127,6 +127,8 @@ import Testing
         let back = try h.recipe(["run", recipe, "ref=v2"])
         #expect(back.code == 0 && back.stdout.contains("rolling back the interrupted deploy of v3"), "\(back.stdout)\(back.stderr)")
         try c.expectSettled("v2", declared: "v2", "after a run killed while web-2 was drained")
+        #expect(try h.recipe(["releases", "mixed", "shop"]).stdout.contains("  v3            "), "the rolled-back release stays in the history")
+        #expect(try h.recipe(["releases", "mixed", "shop"]).stdout.contains("interrupted"))
 
         // 3. killed after the last switch, before the release is recorded as current
         try c.kill(["run", recipe, "ref=v3"], at: "deploy-web-3")
@@ -155,11 +157,22 @@ import Testing
         #expect(deploy.terminationStatus == 1 && log.contains("web-2:"), "\(log)")
         #expect(try c.versions() == ["v3", "none", "v3"], "one release serves on the instances that are left")
         let releases4 = try h.recipe(["releases", "mixed", "shop"]).stdout
-        #expect(releases4.contains("current  on web-1, web-3") && releases4.contains("failed"), "\(releases4)")
+        #expect(releases4.contains("current  on web-1, web-3") && releases4.contains("failed")
+                && releases4.contains("web-2: could not be asked what it runs"), "\(releases4)")
         #expect(!(try c.balancer().values.contains("DRAIN")))
         // the next run replaces the lost instance with the release that serves
         let healed = try h.recipe(["run", recipe, "ref=v3"])
         #expect(healed.code == 0, "\(healed.stdout)\(healed.stderr)")
         try c.expectSettled("v3", declared: "v3", "after an instance vanished")
+
+        // 5. `recipe rollback` after an interrupted deploy undoes that deploy: that is the step back
+        try c.kill(["deploy", "mixed", "shop", "--ref", "v1"], at: "deploy-web-2")
+        #expect(try c.versions() == ["v1", "v1", "v3"])
+        let undone = try h.recipe(["rollback", "mixed", "shop"])
+        #expect(undone.code == 0 && undone.stdout.contains("back on release") && undone.stdout.contains("(v3,"),
+                "\(undone.stdout)\(undone.stderr)")
+        try c.expectSettled("v3", declared: "v3", "after a rollback of an interrupted deploy")
+        let events = try h.recipe(["events", "--cluster", "mixed", "--kind", "deploy.rolledback"]).stdout
+        #expect(events.contains("interrupted deploy of") && events.contains("rolled back to"), "\(events)")
     }
 }

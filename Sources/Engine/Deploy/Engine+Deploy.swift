@@ -61,7 +61,7 @@ extension Engine {
             try await rollout.roll(deploy, archive: archive, batch: batch, reason: "deploy", progress: phases)
         } catch {
             record("deploy.failed", cluster: cluster, subject: name, detail: "\(ref): \(error)", result: "failed")
-            try? store.end(deploy: deploy.id!, as: .failed, failed: deploy.releaseRecord)
+            try? store.end(deploy: deploy.id!, as: .failed, keeping: deploy.releaseRecord)
             throw CloudError("deploy of \(name) \(ref) stopped: \(error)")
         }
         try await rollout.prune()
@@ -80,7 +80,7 @@ extension Engine {
         let (spec, app) = try appSpec(cluster: cluster, app: name)
         _ = try Rollout.batches([], batch)
         let rollout = try await Rollout(engine: self, spec: spec, app: app, hooks: hooks, options: options)
-        let history = try store.releases(cluster: cluster, app: name).filter { $0.state != .failed }
+        let history = try store.releases(cluster: cluster, app: name).filter { $0.state != .failed && $0.state != .interrupted }
         var open = try store.unfinishedDeploy(cluster: cluster, app: name)
         if let (found, _) = open, !(found.kind == "rollback" && found.state == .running) {
             try await rollBack(found, rollout)
@@ -110,7 +110,7 @@ extension Engine {
             try await rollout.roll(deploy, archive: URL(fileURLWithPath: target.archive), batch: batch, reason: "rollback", progress: phases)
         } catch {
             record("deploy.failed", cluster: cluster, subject: name, detail: "rollback to \(target.release): \(error)", result: "failed")
-            try? store.end(deploy: deploy.id!, as: .failed, failed: nil)
+            try? store.end(deploy: deploy.id!, as: .failed, keeping: nil)
             throw CloudError("rollback of \(name) to \(target.release) stopped: \(error)")
         }
         try store.finish(rollback: deploy.id!, current: target.id!, cluster: cluster, app: name)

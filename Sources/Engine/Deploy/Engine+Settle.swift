@@ -18,7 +18,7 @@ extension Engine {
             throw CloudError("app \(deploy.app): the interrupted \(deploy.kind) of \(deploy.release) could not be rolled back:\n"
                              + problems.joined(separator: "\n"))
         }
-        try store.end(deploy: deploy.id!, as: .rolledBack, failed: deploy.kind == "deploy" ? deploy.releaseRecord : nil)
+        try store.end(deploy: deploy.id!, as: .rolledBack, keeping: deploy.kind == "deploy" ? deploy.releaseRecord : nil)
         record("deploy.rolledback", cluster: deploy.cluster, subject: deploy.app,
                detail: "interrupted \(deploy.kind) of \(deploy.release) rolled back to \(deploy.from ?? "no release") (\(back) instance(s) moved)")
     }

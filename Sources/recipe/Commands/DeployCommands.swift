@@ -98,7 +98,7 @@ struct ReleasesCommand: AsyncParsableCommand {
             (try await engine.fleet(cluster: cluster, app: app), try await engine.unfinishedDeploys(cluster: cluster).first { $0.app == app })
         }
         if let open {
-            print("\(app): the \(open.kind) of \(open.ref) (\(open.release)) was interrupted: \(open.summary); "
+            print("\(app): interrupted \(open.kind): \(open.summary); "
                   + "the next `recipe deploy \(cluster) \(app)` or `recipe run` settles it")
         } else if !releases.isEmpty && !releases.contains(where: { $0.state == .current }) {
             let why = releases.contains { $0.state == .undeployed } ? "undeployed, removed from its instances" : "no deploy succeeded"

@@ -36,7 +36,7 @@ struct StatusCommand: AsyncParsableCommand {
             print("\(c.name) (\(c.provider)): \(c.instances.count) instances, \(c.volumes.count) volumes, \(c.addresses.count) addresses")
             for i in c.instances { print(i.line) }
             for d in c.deploys {
-                print("  ! app \(d.app): \(d.kind) of \(d.ref) interrupted, fleet mixed: \(d.summary); "
+                print("  ! app \(d.app): interrupted \(d.kind), fleet mixed: \(d.summary); "
                       + "the next `recipe deploy \(c.name) \(d.app)` or `recipe run` settles it")
             }
         }
