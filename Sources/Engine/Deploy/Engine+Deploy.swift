@@ -64,9 +64,9 @@ extension Engine {
             try? store.end(deploy: deploy.id!, as: .failed, keeping: deploy.releaseRecord)
             throw CloudError("deploy of \(name) \(ref) stopped: \(error)")
         }
-        try await rollout.prune()
         try store.finish(deploy: deploy.id!, release: deploy.releaseRecord)
         record("deploy.finished", cluster: cluster, subject: name, detail: "\(deploy.release) on \(rollout.targets.count) instances")
+        try await rollout.prune()
         return DeployReport(release: deploy.release, sha: sha, instances: rollout.targets.map(\.name), failures: rollout.hooks.failures.value)
     }
 
