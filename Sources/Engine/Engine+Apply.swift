@@ -40,6 +40,11 @@ extension Engine {
         }
         var report = ConvergeReport(plan: plan)
         let hooks = HookRunner(engine: self, hooks: hooks, options: options)
+        // An interrupted rollout is settled before anything else, so newcomers get the release that serves.
+        var rolloutFailures: [HookFailure] = []  // the rollouts' hooks run through runners of their own
+        for (app, finish) in plan.unfinished.sorted(by: { $0.key < $1.key }) {
+            rolloutFailures += try await settle(cluster: spec.name, app: app, finish: finish, hooks: hooks.hooks, options: options)
+        }
 
         // Leavers: out of the balancers' rotation, then shutdown hooks, then terminate.
         let leaving = Set(plan.terminations.map(\.id))
@@ -103,7 +108,6 @@ extension Engine {
         (report.online, report.setupFailed) = (online.map(\.name).sorted(), failed.map(\.name).sorted())
 
         // An app that was never deployed gets its first release now, at its declared ref.
-        var rolloutFailures: [HookFailure] = []  // the rollouts' hooks run through runners of their own
         let deployable = spec.apps.filter(\.value.deployable).keys
         let undeployed = try Set(spec.layers.flatMap(\.apps)).intersection(deployable).sorted()
             .filter { try store.currentRelease(cluster: spec.name, app: $0) == nil }

@@ -40,7 +40,8 @@ extension Engine {
         let agents = try await provider.agents(cluster: spec.name)
         let recorded = try store.cluster(spec.name).flatMap { try? $0.declaration() }
         return Planner(spec: spec, inventory: inventory, recordedApps: recorded?.apps ?? [:],
-                       undeployedApps: try store.undeployedApps(cluster: spec.name), firewall: try store.firewall(cluster: spec.name),
+                       undeployedApps: try store.undeployedApps(cluster: spec.name),
+                       unfinished: try await unfinishedDeploys(cluster: spec.name), firewall: try store.firewall(cluster: spec.name),
                        users: try store.users(cluster: spec.name), isLost: { provider.isLost($0, agent: agents[$0.id]) }).plan()
     }
 

@@ -66,6 +66,8 @@ public struct ClusterStatus: Codable, Sendable {
     public var instances: [InstanceStatus]
     public var volumes: [VolumeStatus]
     public var addresses: [AddressStatus]
+    /// Rollouts that were interrupted and what each instance runs (empty when none is).
+    public var deploys: [UnfinishedDeploy] = []
 }
 
 extension Engine {
@@ -100,7 +102,8 @@ extension Engine {
                 volumes: inventory.volumes.map {
                     .init(id: $0.id, name: $0.name, size_gb: $0.sizeGB, instance_id: $0.instanceID, mount: $0.mount)
                 },
-                addresses: inventory.addresses.map { .init(ip: $0.ip, instance_id: $0.instanceID) }))
+                addresses: inventory.addresses.map { .init(ip: $0.ip, instance_id: $0.instanceID) },
+                deploys: try await unfinishedDeploys(cluster: name)))
         }
         return result
     }

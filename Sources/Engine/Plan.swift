@@ -41,6 +41,9 @@ public struct Plan: Sendable {
     public var accessChanged = false
     /// Apps whose declaration changed since the last apply, with what it was: deployed again, rolling.
     public var redeploys: [String: AppSpec] = [:]
+    /// Apps whose rollout was interrupted: true to finish it (it deploys the declared ref), false to roll it back.
+    /// Apply settles them first, so the rest of the plan starts from one release everywhere.
+    public var unfinished: [String: Bool] = [:]
 
     public var adds: Int { steps.filter { $0.action == .add }.count }
     public var changes: Int { steps.filter { $0.action == .change }.count }

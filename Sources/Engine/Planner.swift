@@ -9,13 +9,16 @@ struct Planner {
     let recordedApps: [String: AppSpec]
     /// Apps that were deployed once and have no current release now (`recipe undeploy`): apply deploys them again.
     let undeployedApps: Set<String>
+    /// Rollouts that were interrupted, with what each instance runs.
+    let unfinished: [UnfinishedDeploy]
     let firewall: [FirewallRecord]
     let users: [UserRecord]
     let isLost: (Instance) -> Bool
 
     init(spec: ClusterSpec, inventory: Inventory, recordedApps: [String: AppSpec], undeployedApps: Set<String> = [],
-         firewall: [FirewallRecord], users: [UserRecord], isLost: @escaping (Instance) -> Bool) {
+         unfinished: [UnfinishedDeploy] = [], firewall: [FirewallRecord], users: [UserRecord], isLost: @escaping (Instance) -> Bool) {
         (self.spec, self.inventory, self.recordedApps, self.undeployedApps) = (spec, inventory, recordedApps, undeployedApps)
+        self.unfinished = unfinished
         (self.firewall, self.users, self.isLost) = (firewall, users, isLost)
     }
 
@@ -75,6 +78,12 @@ struct Planner {
 
     /// A deployed app whose declaration changed (say its ref) is deployed again, batch by batch.
     private func planApps(into plan: inout Plan) {
+        // an interrupted rollout first: `~ app shop: finish deploy v2 (R) on web-3, or roll back web-1, web-2; run finishes it`
+        for open in unfinished {
+            let finish = open.finishedBy(spec.apps[open.app])
+            plan.unfinished[open.app] = finish
+            plan.add(.change, "app", open.app, open.summary + "; recipe run " + (finish ? "finishes it" : "rolls it back"))
+        }
         for (name, app) in spec.apps.sorted(by: { $0.key < $1.key }) {
             guard let was = recordedApps[name], was != app, app.deployable else { continue }
             let what = was.source != app.source ? "source \(was.source) → \(app.source)" : was.ref != app.ref ? "ref \(was.ref) → \(app.ref)" : "settings"

@@ -21,7 +21,7 @@ public enum EventKinds {
         "hook.undeploy": "an undeploy hook ran", "hook.shutdown": "a shutdown hook ran", "hook.drain": "a drain hook ran",
         "hook.ready": "a ready hook ran", "hook.failed": "a scheduled hook failed", "hook.log": "a scheduled hook logged a line",
         "deploy.started": "a deploy began", "deploy.finished": "a deploy finished", "deploy.failed": "a deploy or rollback failed",
-        "deploy.rolledback": "a rollback finished", "deploy.undeployed": "an app was undeployed",
+        "deploy.rolledback": "a rollback finished, or the next command rolled back an interrupted deploy", "deploy.undeployed": "an app was undeployed",
         "service.exited": "a service exited", "service.failed": "a service kept failing", "service.restarted": "a service was restarted",
         "serve.started": "recipe serve started", "serve.reloaded": "recipe serve loaded a changed recipe",
         "serve.load_failed": "a recipe failed to load under recipe serve",

@@ -31,6 +31,8 @@ extension Store {
             try db.execute(sql: "DELETE FROM layers WHERE cluster = ?", arguments: [name])
             try db.execute(sql: "DELETE FROM firewallRules WHERE cluster = ?", arguments: [name])
             try db.execute(sql: "DELETE FROM users WHERE cluster = ?", arguments: [name])
+            try db.execute(sql: "UPDATE deploys SET state = 'abandoned' WHERE cluster = ? AND state IN ('running', 'restoring')",
+                           arguments: [name])
             _ = try ClusterRecord.deleteOne(db, key: name)
         }
     }

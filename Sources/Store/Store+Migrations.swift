@@ -82,6 +82,7 @@ extension Store {
                 """)
         }
         migrateLocks(&migrator)
+        migrateDeploys(&migrator)
         return migrator
     }
 }

@@ -5,7 +5,8 @@ import GRDB
 public struct ReleaseRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord, EpochDates {
     public static var databaseTableName: String { "releases" }
     /// `undeployed`: the release that was current when the app was taken off its instances; none is current since.
-    public enum State: String, Codable, Sendable { case current, superseded, failed, undeployed }
+    /// `interrupted`: its deploy was killed midway, and the next command rolled it back.
+    public enum State: String, Codable, Sendable { case current, superseded, failed, undeployed, interrupted }
 
     public var id: Int64?
     public var cluster: String
@@ -79,7 +80,7 @@ extension Store {
     }
 
     /// A deploy or a rollback retires the current release, and an undeployed one too.
-    private static func retire(_ db: Database, cluster: String, app: String) throws {
+    static func retire(_ db: Database, cluster: String, app: String) throws {
         try db.execute(sql: "UPDATE releases SET state = 'superseded' WHERE cluster = ? AND app = ? AND state IN ('current', 'undeployed')",
                        arguments: [cluster, app])
     }

@@ -120,3 +120,34 @@ import Testing
         #expect(try store.locks().isEmpty)
     }
 }
+
+/// A rollout's record: open until the transaction that makes its release current closes it.
+@Suite struct DeployRecordTests {
+    let home = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString.prefix(8))")
+
+    @Test func aRolloutIsUnfinishedUntilItsReleaseIsCurrent() throws {
+        let store = try Store(home: home)
+        defer { try? FileManager.default.removeItem(at: home) }
+        let deploy = try store.begin(deploy: DeployRecord(cluster: "c", app: "shop", kind: "deploy", release: "R2", source: "s",
+                                                          sha: "abc", ref: "v2", archive: "/a", from: "R1"),
+                                     targets: [("i-1", "web-1", "R1"), ("i-2", "web-2", "R1")])
+        try store.advance(deploy: deploy.id!, instance: "i-1", to: .drained)
+        let (open, targets) = try #require(try store.unfinishedDeploy(cluster: "c", app: "shop"))
+        #expect(open.release == "R2" && open.from == "R1" && open.state == .running)
+        #expect(targets.map(\.phase) == [.drained, .pending] && targets.map(\.mayBeDrained) == [true, false])
+        try store.finish(deploy: deploy.id!, release: ReleaseRecord(cluster: "c", app: "shop", release: "R2", sha: "abc", ref: "v2",
+                                                                    archive: "/a", state: .current))
+        #expect(try store.unfinishedDeploy(cluster: "c", app: "shop") == nil)
+        #expect(try store.currentRelease(cluster: "c", app: "shop")?.release == "R2")
+    }
+
+    @Test func aDestroyedClusterLeavesNoRolloutOpen() throws {
+        let store = try Store(home: home)
+        defer { try? FileManager.default.removeItem(at: home) }
+        _ = try store.begin(deploy: DeployRecord(cluster: "c", app: "shop", kind: "deploy", release: "R2", source: "s", sha: "abc",
+                                                 ref: "v2", archive: "/a", from: nil), targets: [("i-1", "web-1", nil)])
+        #expect(try store.unfinishedDeploys(cluster: "c").count == 1)
+        try store.deleteCluster("c")
+        #expect(try store.unfinishedDeploys(cluster: "c").isEmpty)
+    }
+}

@@ -5,8 +5,10 @@ import Cloud
 /// in the same shape, and read back through the same parser.
 public struct AppSpec: Sendable, Equatable, Codable {
     public static let fields: Set<String> = [
-        "source", "ref", "sha256", "start", "port", "health", "health_timeout", "env", "build", "build_timeout", "keep",
+        "source", "ref", "sha256", "start", "port", "health", "health_timeout", "env", "build", "build_timeout", "keep", "max_size",
     ]
+    /// What a release may unpack to when `max_size` is not declared.
+    public static let defaultMaxSize: Int64 = 1 << 30
 
     public var name: String
     /// git+file:PATH, git+URL, file:FOLDER, file:PATH.tar.gz|.zip or http(s)://….tar.gz|.zip
@@ -25,6 +27,9 @@ public struct AppSpec: Sendable, Equatable, Codable {
     public var keep: Int
     /// Seconds a restarted instance has to answer its health check.
     public var healthTimeout: Double
+    /// Bytes a release may unpack to (`max_size = "500MB"`; KB, MB, GB; a bare number is MB).
+    public var maxSize: Int64
+    private var declaredMaxSize: JSONValue?
 
     /// Errors are `SpecError`s naming the field (`port`), for the recipe line that wrote it.
     public init(name: String, json: JSONValue) throws {
@@ -68,6 +73,13 @@ public struct AppSpec: Sendable, Equatable, Codable {
         guard health.hasPrefix("/") else { throw wrong("health", "a path such as \"/health\"") }
         keep = max(1, try int("keep", 1...1_000) ?? 5)
         healthTimeout = Double(try int("health_timeout", 1...3_600) ?? 20)
+        declaredMaxSize = o["max_size"].flatMap { $0 == .null ? nil : $0 }
+        if let declared = declaredMaxSize {
+            guard let bytes = Self.bytes(declared), bytes > 0 else { throw wrong("max_size", "a size such as \"500MB\" or \"2GB\"") }
+            maxSize = bytes
+        } else {
+            maxSize = Self.defaultMaxSize
+        }
         switch o["env"] {
         case nil, .null: env = [:]
         case .object(let e):
@@ -76,6 +88,23 @@ public struct AppSpec: Sendable, Equatable, Codable {
                 throw SpecError("app \(name): env.\(bad) must be a variable name with a string value", at: ["env", bad])
             }
         default: throw wrong("env", "a table of NAME = \"value\"")
+        }
+    }
+
+    /// "500MB", "1.5GB", "800KB", or a number of MB.
+    static func bytes(_ value: JSONValue) -> Int64? {
+        let units: [(String, Double)] = [("KB", 1_024), ("MB", 1_048_576), ("GB", 1_073_741_824), ("TB", 1_099_511_627_776)]
+        switch value {
+        case .int(let i): return i > 0 && i < 1 << 40 ? i << 20 : nil
+        case .number(let d): return d > 0 && d < 1e12 ? Int64(d * 1_048_576) : nil
+        case .string(let s):
+            let text = s.trimmingCharacters(in: .whitespaces).uppercased()
+            for (unit, factor) in units where text.hasSuffix(unit) {
+                guard let n = Double(text.dropLast(unit.count).trimmingCharacters(in: .whitespaces)), n > 0, n * factor < 1e15 else { return nil }
+                return Int64(n * factor)
+            }
+            return Double(text).flatMap { $0 > 0 && $0 < 1e12 ? Int64($0 * 1_048_576) : nil }
+        default: return nil
         }
     }
 
@@ -99,6 +128,7 @@ public struct AppSpec: Sendable, Equatable, Codable {
         ]
         if let sha256 { o["sha256"] = .string(sha256) }
         if let build { o["build"] = .string(build) }
+        if let declaredMaxSize { o["max_size"] = declaredMaxSize }
         return .object(o)
     }
 
@@ -121,7 +151,9 @@ public struct AppSpec: Sendable, Equatable, Codable {
     public var deployable: Bool { !source.isEmpty }
 
     /// Where releases live inside an instance.
-    public var folder: String { "srv/apps/\(name)" }
+    public var folder: String { Self.folder(of: name) }
+
+    static func folder(of app: String) -> String { "srv/apps/\(app)" }
 
     /// The service that runs the current release: it waits for the first release, records its
     /// pid (the shell execs the app, so the pid is the app's), and starts. Its env is the

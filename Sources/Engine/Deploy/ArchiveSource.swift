@@ -10,6 +10,8 @@ import FoundationNetworking
 struct ArchiveSource {
     let cache: URL
     let app: String
+    /// Bytes an archive may unpack to (the app's `max_size`).
+    let maxSize: Int64
 
     private var archives: URL { cache.appendingPathComponent("archives") }
 
@@ -51,12 +53,7 @@ struct ArchiveSource {
         let unpacked = archives.appendingPathComponent("unpack-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: unpacked, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: unpacked) }
-        let result = try Self.isZip(path)
-            ? try await Tool.run("python3", ["-m", "zipfile", "-e", path.path, unpacked.path])
-            : try await Tool.run("tar", ["-xf", path.path, "-C", unpacked.path])
-        guard result.code == 0 else {
-            throw CloudError("app \(app): cannot unpack \(name) (tar.gz, tar or zip expected): \(result.stderr.trimmed)")
-        }
+        try await unpack(path, named: name, into: unpacked)
         try await pack(Self.root(of: unpacked), as: archive)
         return (sha, archive)
     }
@@ -79,7 +76,12 @@ struct ArchiveSource {
 
     private func pack(_ folder: URL, as archive: URL) async throws {
         let part = archive.path + ".part-\(UUID().uuidString)"
-        try await Tool.check("tar", ["-cf", part, "--sort=name", "-C", folder.path, "."])
+        do {
+            try await Tool.check("tar", ["-cf", part, "--sort=name", "-C", folder.path, "."])
+        } catch {
+            try? FileManager.default.removeItem(atPath: part)  // a full disk keeps nothing half-written
+            throw error
+        }
         try? FileManager.default.removeItem(at: archive)
         try FileManager.default.moveItem(atPath: part, toPath: archive.path)
     }

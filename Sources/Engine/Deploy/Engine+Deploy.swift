@@ -27,6 +27,8 @@ extension Engine {
 
     /// Deploys `ref` (default: the app's) in batches (a count, or "25%"); a failed health check
     /// returns every touched instance to its previous release and names the instance and its log.
+    /// A deploy of this app that was interrupted is finished when this one deploys the same commit,
+    /// and rolled back first otherwise, so the fleet runs one release before anything else starts.
     public func deploy(cluster: String, app name: String, ref: String? = nil, batch: String = "1",
                        hooks: (any LifecycleHooks)? = nil, options: ApplyOptions = ApplyOptions()) async throws -> DeployReport {
         let lock = try await hold(cluster)
@@ -37,45 +39,81 @@ extension Engine {
         let ref = ref ?? app.ref
         let (sha, archive) = try await AppSource.export(app, ref: ref, cache: store.home.appendingPathComponent("cache"))
         let rollout = try await Rollout(engine: self, spec: spec, app: app, hooks: hooks, options: options)
-        let release = "\(Self.stamp())-\(sha.prefix(12))"
-        progress.step(cluster, nil, "app \(name): \(ref) is \(sha.prefix(12)); rolling out to \(rollout.targets.map(\.name).joined(separator: ", "))")
-        record("deploy.started", cluster: cluster, subject: name, detail: "\(ref) \(sha.prefix(12)) to \(rollout.targets.count) instances")
+        var open = try store.unfinishedDeploy(cluster: cluster, app: name)
+        if let (found, _) = open, !(found.kind == "deploy" && found.state == .running && found.sha == sha) {
+            try await rollBack(found, rollout)
+            open = nil
+        }
+        let deploy: DeployRecord, phases: [String: DeployTarget]
+        if let (found, targets) = open {
+            progress.step(cluster, nil, "app \(name): finishing the interrupted deploy of \(found.ref) (\(found.release)) on \(rollout.targets.map(\.name).joined(separator: ", "))")
+            record("deploy.started", cluster: cluster, subject: name, detail: "\(ref) \(sha.prefix(12)): resumes the interrupted \(found.release)")
+            (deploy, phases) = (found, Dictionary(targets.map { ($0.instance, $0) }, uniquingKeysWith: { a, _ in a }))
+        } else {
+            let release = "\(Self.stamp())-\(sha.prefix(12))"
+            progress.step(cluster, nil, "app \(name): \(ref) is \(sha.prefix(12)); rolling out to \(rollout.targets.map(\.name).joined(separator: ", "))")
+            (deploy, phases) = try await rollout.begin(DeployRecord(
+                cluster: cluster, app: name, kind: "deploy", release: release, source: app.source, sha: sha, ref: ref,
+                archive: archive.path, from: try store.currentRelease(cluster: cluster, app: name)?.release))
+            record("deploy.started", cluster: cluster, subject: name, detail: "\(ref) \(sha.prefix(12)) to \(rollout.targets.count) instances")
+        }
         do {
-            try await rollout.roll(release, archive: archive, batch: batch, reason: "deploy")
+            try await rollout.roll(deploy, archive: archive, batch: batch, reason: "deploy", progress: phases)
         } catch {
             record("deploy.failed", cluster: cluster, subject: name, detail: "\(ref): \(error)", result: "failed")
-            try? store.record(release: ReleaseRecord(cluster: cluster, app: name, release: release, sha: sha, ref: ref,
-                                                     archive: archive.path, state: .failed))
+            try? store.end(deploy: deploy.id!, as: .failed, keeping: deploy.releaseRecord)
             throw CloudError("deploy of \(name) \(ref) stopped: \(error)")
         }
+        try store.finish(deploy: deploy.id!, release: deploy.releaseRecord)
+        record("deploy.finished", cluster: cluster, subject: name, detail: "\(deploy.release) on \(rollout.targets.count) instances")
         try await rollout.prune()
-        try store.record(release: ReleaseRecord(cluster: cluster, app: name, release: release, sha: sha, ref: ref,
-                                                archive: archive.path, state: .current))
-        record("deploy.finished", cluster: cluster, subject: name, detail: "\(release) on \(rollout.targets.count) instances")
-        return DeployReport(release: release, sha: sha, instances: rollout.targets.map(\.name), failures: rollout.hooks.failures.value)
+        return DeployReport(release: deploy.release, sha: sha, instances: rollout.targets.map(\.name), failures: rollout.hooks.failures.value)
     }
 
-    /// Back `steps` releases, rolled out and health-checked like a deploy.
+    /// Back `steps` releases, rolled out and health-checked like a deploy. After an interrupted
+    /// deploy, going back means undoing it: its instances return to the current release, and that
+    /// is the step. An interrupted rollback is finished.
     public func rollback(cluster: String, app name: String, steps: Int = 1, batch: String = "1",
                          hooks: (any LifecycleHooks)? = nil, options: ApplyOptions = ApplyOptions()) async throws -> DeployReport {
         let lock = try await hold(cluster)
         defer { lock.release() }
         let (spec, app) = try appSpec(cluster: cluster, app: name)
         _ = try Rollout.batches([], batch)
-        let history = try store.releases(cluster: cluster, app: name).filter { $0.state != .failed }
-        guard let index = history.firstIndex(where: { $0.state == .current }), index + steps < history.count else {
-            throw CloudError("app \(name) has no release \(steps) step(s) before the current one")
-        }
-        let target = history[index + steps]
         let rollout = try await Rollout(engine: self, spec: spec, app: app, hooks: hooks, options: options)
-        progress.step(cluster, nil, "app \(name): back to \(target.release) (\(target.ref)) on \(rollout.targets.map(\.name).joined(separator: ", "))")
+        let history = try store.releases(cluster: cluster, app: name).filter { $0.state != .failed && $0.state != .interrupted }
+        var open = try store.unfinishedDeploy(cluster: cluster, app: name)
+        if let (found, _) = open, !(found.kind == "rollback" && found.state == .running) {
+            try await rollBack(found, rollout)
+            let back = history.first { $0.release == found.from }
+            return DeployReport(release: found.from ?? "none", ref: back?.ref ?? "", sha: back?.sha ?? "",
+                                instances: rollout.targets.map(\.name), failures: rollout.hooks.failures.value)
+        }
+        let target: ReleaseRecord
+        let deploy: DeployRecord, phases: [String: DeployTarget]
+        if let (found, targets) = open, let back = history.first(where: { $0.release == found.release }) {
+            target = back
+            progress.step(cluster, nil, "app \(name): finishing the interrupted rollback to \(target.release) on \(rollout.targets.map(\.name).joined(separator: ", "))")
+            (deploy, phases) = (found, Dictionary(targets.map { ($0.instance, $0) }, uniquingKeysWith: { a, _ in a }))
+        } else {
+            if let (found, _) = open { try await rollBack(found, rollout) }
+            open = nil
+            guard let index = history.firstIndex(where: { $0.state == .current }), index + steps < history.count else {
+                throw CloudError("app \(name) has no release \(steps) step(s) before the current one")
+            }
+            target = history[index + steps]
+            progress.step(cluster, nil, "app \(name): back to \(target.release) (\(target.ref)) on \(rollout.targets.map(\.name).joined(separator: ", "))")
+            (deploy, phases) = try await rollout.begin(DeployRecord(
+                cluster: cluster, app: name, kind: "rollback", release: target.release, source: app.source, sha: target.sha,
+                ref: target.ref, archive: target.archive, from: history[index].release))
+        }
         do {
-            try await rollout.roll(target.release, archive: URL(fileURLWithPath: target.archive), batch: batch, reason: "rollback")
+            try await rollout.roll(deploy, archive: URL(fileURLWithPath: target.archive), batch: batch, reason: "rollback", progress: phases)
         } catch {
             record("deploy.failed", cluster: cluster, subject: name, detail: "rollback to \(target.release): \(error)", result: "failed")
+            try? store.end(deploy: deploy.id!, as: .failed, keeping: nil)
             throw CloudError("rollback of \(name) to \(target.release) stopped: \(error)")
         }
-        try store.makeCurrent(target.id!, cluster: cluster, app: name)
+        try store.finish(rollback: deploy.id!, current: target.id!, cluster: cluster, app: name)
         record("deploy.rolledback", cluster: cluster, subject: name, detail: "to \(target.release) (\(target.ref))")
         return DeployReport(release: target.release, ref: target.ref, sha: target.sha, instances: rollout.targets.map(\.name),
                             failures: rollout.hooks.failures.value)
@@ -90,6 +128,7 @@ extension Engine {
         let (spec, app) = try appSpec(cluster: cluster, app: name)
         let rollout = try await Rollout(engine: self, spec: spec, app: app, hooks: hooks, options: options)
         try await rollout.remove()
+        try store.abandonDeploys(cluster: cluster, app: name)
         try store.retireReleases(cluster: cluster, app: name)
         record("deploy.undeployed", cluster: cluster, subject: name, detail: "from \(rollout.targets.count) instances")
         return rollout.targets.map(\.name)

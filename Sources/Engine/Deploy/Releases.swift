@@ -14,7 +14,13 @@ struct Releases: Sendable {
 
     /// The release `current` points at (nil before the first deploy).
     func current(on instance: Instance) async throws -> String? {
-        let out = try await shell(instance, "readlink \(app.folder + "/current") || true").stdout.trimmed
+        try await Self.current(of: app.name, engine: engine, on: instance)
+    }
+
+    /// What `app`'s `current` points at on `instance`: the truth of what it runs.
+    static func current(of app: String, engine: Engine, on instance: Instance) async throws -> String? {
+        let link: ShellCommand = "readlink \(AppSpec.folder(of: app) + "/current") || true"
+        let out = try await engine.run(on: instance.id, command: link.text, timeout: 120, bookkeeping: true).stdout.trimmed
         return out.isEmpty ? nil : String(out.split(separator: "/").last!)
     }
 
@@ -23,8 +29,16 @@ struct Releases: Sendable {
         let dir = "\(app.folder)/releases/\(release)", part = dir + ".part"
         if try await shell(instance, "test -d \(dir)").code == 0 { return }
         step(instance, "unpacking \(release)")
-        let unpacked = try await shell(instance, "rm -rf \(part) && mkdir -p \(part) && tar -xf \(archive.path) -C \(part)")
-        guard unpacked.code == 0 else { throw CloudError("could not unpack \(release): \(unpacked.stderr.trimmed)") }
+        // the free space is asked first: a release that does not fit is refused before a byte is written
+        let size = (try? FileManager.default.attributesOfItem(atPath: archive.path)[.size] as? NSNumber)??.int64Value ?? 0
+        let needed = size + ArchiveSource.reserve
+        let unpacked = try await shell(instance, "rm -rf \(part) && mkdir -p \(part) && "
+            + "free=$(df -Pk \(part) | awk 'NR == 2 { print $4 }') && if [ $((free * 1024)) -lt \(String(needed)) ]; then "
+            + "echo \"not enough free space: $((free / 1024)) MB free, \"\(String(needed >> 20))\" MB needed\" >&2; rm -rf \(part); exit 28; fi; "
+            + "tar -xf \(archive.path) -C \(part) || { code=$?; rm -rf \(part); exit $code; }")
+        guard unpacked.code == 0 else {
+            throw CloudError("could not unpack \(release): \(unpacked.stderr.trimmed); the release that serves is untouched")
+        }
         if let build = app.build {
             step(instance, "building (\(build))")
             let built = try await shell(instance, "cd \(part) && \(app.environment) sh -c \(build) 2>&1",

@@ -35,6 +35,10 @@ struct StatusCommand: AsyncParsableCommand {
         for c in clusters {
             print("\(c.name) (\(c.provider)): \(c.instances.count) instances, \(c.volumes.count) volumes, \(c.addresses.count) addresses")
             for i in c.instances { print(i.line) }
+            for d in c.deploys {
+                print("  ! app \(d.app): interrupted \(d.kind), fleet mixed: \(d.summary); "
+                      + "the next `recipe deploy \(c.name) \(d.app)` or `recipe run` settles it")
+            }
         }
     }
 }
