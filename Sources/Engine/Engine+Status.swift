@@ -66,6 +66,8 @@ public struct ClusterStatus: Codable, Sendable {
     public var instances: [InstanceStatus]
     public var volumes: [VolumeStatus]
     public var addresses: [AddressStatus]
+    /// Instances whose own disk is near full, with how full (`web-1 /path: 97% full (2 MB free)`).
+    public var disks: [String]
 }
 
 extension Engine {
@@ -100,7 +102,8 @@ extension Engine {
                 volumes: inventory.volumes.map {
                     .init(id: $0.id, name: $0.name, size_gb: $0.sizeGB, instance_id: $0.instanceID, mount: $0.mount)
                 },
-                addresses: inventory.addresses.map { .init(ip: $0.ip, instance_id: $0.instanceID) }))
+                addresses: inventory.addresses.map { .init(ip: $0.ip, instance_id: $0.instanceID) },
+                disks: await provider.nearFullDisks(inventory.instances)))
         }
         return result
     }
