@@ -72,8 +72,9 @@ public final class Agent {
         heartbeat()
         services.indices.forEach { start(service: $0) }
         var nextBeat = Date().addingTimeInterval(interval)
+        var nextLogCheck = Date()
         while true {
-            let wake = ([nextBeat] + services.compactMap(\.restartAt) + [reports.nextAttempt].compactMap { $0 }).min()!
+            let wake = ([nextBeat, nextLogCheck] + services.compactMap(\.restartAt) + [reports.nextAttempt].compactMap { $0 }).min()!
             let signal = cs_wait_signal(Self.signals, Int32(Self.signals.count), wake.timeIntervalSinceNow)
             if [SIGTERM, SIGINT, SIGHUP].contains(signal) {
                 shutdown()
@@ -87,6 +88,10 @@ public final class Agent {
             }
             restartDueServices()
             reports.deliver()
+            if Date() >= nextLogCheck {
+                boundLogs()
+                nextLogCheck = Date().addingTimeInterval(Self.logCheckInterval)
+            }
             if Date() >= nextBeat {
                 switch Result(catching: { try inventory.instance(instanceID) }) {
                 case .success(nil):
@@ -101,7 +106,6 @@ public final class Agent {
                     readFailed(error)
                 }
                 heartbeat()
-                boundLogs()
                 commands.runPending()  // in case a wake-up signal was missed
                 commands.stopRequested()
                 nextBeat = max(nextBeat.addingTimeInterval(interval), Date())
@@ -120,6 +124,10 @@ public final class Agent {
     }
 
     /// Each service's log, and the agent's own, kept under the log bound.
+    /// Seconds between looks at the logs' sizes: a service writing 10 MB/s passes the bound by
+    /// at most a few MB.
+    static let logCheckInterval = 0.25
+
     private func boundLogs() {
         let folder = paths.logs(of: instanceID)
         for service in services { LogBound.trim(folder.appendingPathComponent("\(service.spec.name).log").path) }
