@@ -74,6 +74,30 @@ import Testing
         #expect(!(try h.recipe(["status"]).stdout.contains("% full")), "no warning once there is room")
     }
 
+    @Test func point1_underServeAFullDiskIsNotTakenForDeadAgentsNothingIsHealed() throws {
+        let h = try Harness(disk: "96m")
+        defer { h.cleanup() }
+        let run = try h.recipe(["run", "Examples/webapp/cluster.lua", "web=2"])
+        #expect(run.code == 0, "\(run.stdout)\(run.stderr)")
+        let serve = try h.serve(["Examples/webapp/cluster.lua"])
+        let instances = try h.status("shop").instances
+        let state = h.home.appendingPathComponent("state.db").path
+        #expect(try h.sh("python3 -c \"import sqlite3; sqlite3.connect('\(state)', timeout=10).execute('PRAGMA wal_checkpoint(TRUNCATE)')\"") == 0)
+        try h.sh("dd if=/dev/zero of='\(h.home.path)/fill' bs=1M 2>/dev/null")
+        sleep(8)  // well past the 3 s of silence heal waits for
+        try h.sh("rm -f '\(h.home.path)/fill'")
+        let back = Self.heartbeatsBack(h, "shop", instances.map(\.name), since: Date())
+        #expect(back != nil && back! <= 3, "heartbeats back within 3 s (took \(back.map { String(format: "%.1f s", $0) } ?? "over 10 s"))")
+        sleep(4)
+        let now = try h.status("shop").instances
+        #expect(Set(now.map(\.id)) == Set(instances.map(\.id)), "no instance was replaced: \(now.map(\.name))")
+        for instance in instances { #expect(Harness.isAlive(instance.agent_pid ?? 0), "\(instance.name)'s agent lives") }
+        let failed = try h.recipe(["events", "--cluster", "shop", "--kind", "instance.failed"]).stdout
+        #expect(!failed.contains("instance.failed"), "a full disk is not a lost instance: \(failed)")
+        #expect(serve.isRunning, "recipe serve lives through the full disk: \((try? String(contentsOf: h.home.deletingLastPathComponent().appendingPathComponent("serve.log"), encoding: .utf8)) ?? "")")
+        h.stop(serve)
+    }
+
     /// Kills the first service of `agent` and answers whether it is back (a new process that answers `url`) within 8 s.
     func killedServiceComesBack(_ agent: pid_t, url: String) -> Bool {
         guard let service = WebappTests.children(of: agent).first else { return false }
