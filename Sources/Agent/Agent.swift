@@ -123,11 +123,11 @@ public final class Agent {
         log.line("cannot read the state (\(Store.reason(error))); services keep running as they were")
     }
 
-    /// Each service's log, and the agent's own, kept under the log bound.
     /// Seconds between looks at the logs' sizes: a service writing 10 MB/s passes the bound by
     /// at most a few MB.
     static let logCheckInterval = 0.25
 
+    /// Each service's log, and the agent's own, kept under the log bound.
     private func boundLogs() {
         let folder = paths.logs(of: instanceID)
         for service in services { LogBound.trim(folder.appendingPathComponent("\(service.spec.name).log").path) }
