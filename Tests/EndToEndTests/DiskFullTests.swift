@@ -226,7 +226,7 @@ import Testing
         #expect(Harness.isAlive(web.agent_pid ?? 0))
     }
 
-    @Test func point2_aSnapshotWithoutRoomIsRefusedAndLeavesTheOthersAsTheyWere() throws {
+    @Test func point2_aSnapshotWithoutRoomIsRefusedOneThatFailsIsRemovedAndTheOthersStayAsTheyWere() throws {
         let h = try Harness(disk: "64m")
         defer { h.cleanup() }
         let cluster = try h.write("snaps.lua", """
@@ -242,6 +242,17 @@ import Testing
         let folder = h.inside(h.home.appendingPathComponent("local/snapshots"))
         let before = try FileManager.default.contentsOfDirectory(atPath: folder.path)
         #expect(before.count == 1, "\(before)")
+
+        // a file that keeps growing while tar reads it makes the snapshot fail midway: nothing of it stays
+        let grow = "\(h.home.path)/local/instances/\(db.id)/srv/data/grow"
+        let writer = try h.background(["sh", "-c", "while :; do head -c 4096 /dev/urandom >> '\(grow)'; done"])
+        usleep(300_000)
+        let failed = try h.recipe(["run", snap])
+        kill(writer.processIdentifier, SIGKILL)
+        writer.waitUntilExit()
+        try h.sh("rm -f '\(grow)'")
+        #expect(failed.code != 0 && failed.stderr.contains("failed and was removed"), "\(failed.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == before, "no partial archive of the failed one")
 
         // leave about 5 MB: less than the volume's 4 MB and the 8 MB reserve, and under 10 % of the disk
         #expect(try h.sh("fallocate -l $(( $(df --output=avail -B1 '\(h.home.path)' | tail -1) - 5000000 )) '\(h.home.path)/fill'") == 0)
