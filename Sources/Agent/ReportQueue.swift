@@ -78,7 +78,7 @@ final class ReportQueue: Sendable {
             var outage: Outage?
             let next = waiting.withLock { waiting -> (serial: Int, report: Report)? in
                 if let first = waiting.reports.first { return first }
-                if let since = waiting.failingSince, waiting.lastReminder != nil {
+                if let since = waiting.failingSince, Date().timeIntervalSince(since) >= Self.quietFor {
                     outage = Outage(since: since, attempts: waiting.failures, dropped: waiting.dropped)
                 }
                 waiting = Waiting(serial: waiting.serial)
