@@ -264,9 +264,16 @@ import Testing
         let status = try h.recipe(["status"]).stdout
         #expect(status.contains("home \(h.home.path): ") && status.contains("% full ("), "status warns of the near-full home: \(status)")
 
+        // a copy of the state has the same care
+        try h.sh("dd if=/dev/zero of='\(h.home.path)/fill2' bs=1M 2>/dev/null")
+        let copy = try h.recipe(["state", "backup"])
+        #expect(copy.code == 1 && copy.stderr.contains("nothing was written"), "\(copy.stderr)")
+        let backups = h.inside(h.home.appendingPathComponent("backups")).path
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: backups)) ?? []).isEmpty, "no partial copy")
+
         // an instance root that is a mount of its own is reported apart
         let root = h.home.appendingPathComponent("local/instances/\(db.id)").path
-        #expect(try h.sh("rm -f '\(h.home.path)/fill' && mount -t tmpfs -o size=1m recipe-e2e-root '\(root)' && fallocate -l 1m '\(root)/fill'") == 0)
+        #expect(try h.sh("rm -f '\(h.home.path)/fill' '\(h.home.path)/fill2' && mount -t tmpfs -o size=1m recipe-e2e-root '\(root)' && fallocate -l 1m '\(root)/fill'") == 0)
         defer { _ = try? h.sh("umount '\(root)'") }
         let own = try h.recipe(["status"]).stdout
         #expect(own.contains("  disk of db-1 \(root): 100% full (0 KB free)") && !own.contains("home \(h.home.path)"), "\(own)")
