@@ -4,7 +4,8 @@ import Store
 extension Agent {
     /// Keeps one forwarder per (elastic IP, service port) for the addresses this instance holds.
     func syncForwarders() {
-        let ips = ((try? inventory.addresses(of: instanceID)) ?? []).map(\.ip)
+        // an unreadable state keeps the forwarders there are (it is not "no addresses")
+        guard let ips = (try? inventory.addresses(of: instanceID))?.map(\.ip) else { return }
         let ports = instance.services.compactMap(\.port)
         var wanted: Set<String> = []
         for ip in ips {

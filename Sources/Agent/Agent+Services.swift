@@ -44,7 +44,7 @@ extension Agent {
             services[index].pid = pid
             services[index].startedAt = Date()
             services[index].restartAt = nil
-            try? inventory.recordProcess(instance: instanceID, service: spec.name, pid: pid)
+            reports.send(.process(service: spec.name, pid: pid))
         } catch {
             record("service.failed", spec.name, result: "failed: \(error)")
             services[index].scheduleRestart()
@@ -58,7 +58,7 @@ extension Agent {
             var status: Int32 = 0
             guard waitpid(pid, &status, WNOHANG) == pid else { continue }
             _ = kill(-pid, SIGKILL)  // whatever the service left in its group goes with it
-            try? inventory.recordProcess(instance: instanceID, service: services[index].spec.name, pid: nil)
+            reports.send(.process(service: services[index].spec.name, pid: nil))
             guard restart else {
                 services[index].pid = nil
                 continue
@@ -105,7 +105,7 @@ extension Agent {
     }
 
     func record(_ kind: String, _ subject: String, detail: String? = nil, result: String = "ok") {
-        _ = try? store.record(Event(actor: "agent:\(instanceID)", cluster: instance.cluster, kind: kind,
-                                subject: "\(instance.name)/\(subject)", detail: detail, result: result))
+        reports.send(.event(Event(actor: "agent:\(instanceID)", cluster: instance.cluster, kind: kind,
+                                  subject: "\(instance.name)/\(subject)", detail: detail, result: result)))
     }
 }

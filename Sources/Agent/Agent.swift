@@ -7,6 +7,10 @@ import Store
 /// The process that is a local instance: it keeps the instance's services up, heartbeats into
 /// the Store, runs queued commands, samples CPU and memory, and forwards elastic-IP traffic.
 ///
+/// The state failing (a full disk, a read-only, locked or damaged file) never stops it: what it
+/// reports waits in `reports` and is retried, its services stay supervised, and it says so in its
+/// own log, whose size is bounded like its services' logs.
+///
 /// One thread runs the loop and waits for signals with sigtimedwait, so the services it
 /// starts (which die when this thread dies) always have a living parent thread.
 public final class Agent {
@@ -23,11 +27,17 @@ public final class Agent {
     let sampler: ProcessSampler
     var forwarders: [String: Forwarder] = [:]
     let commands: CommandRunner
+    /// What it has yet to write into the state, retried while the state refuses it.
+    let reports: ReportQueue
+    let log: AgentLog
+    /// When a failed read of the state was last logged (one line a minute at most).
+    var lastReadFailure: Date?
 
     init(instanceID: String, home: URL, interval: Double) throws {
         self.instanceID = instanceID
         self.interval = interval
-        store = try Store(home: home, light: true)
+        // a held lock costs the loop at most half a second; the write is retried later
+        store = try Store(home: home, light: true, lockWait: 0.5)
         paths = LocalPaths(home: home)
         guard let instance = try LocalInventory(store: store).instance(instanceID) else {
             throw CloudError("instance \(instanceID) is not in the state at \(home.path)")
@@ -35,7 +45,9 @@ public final class Agent {
         self.instance = instance
         services = instance.services.map { SupervisedService(spec: $0) }
         sampler = ProcessSampler(root: getpid())
-        commands = CommandRunner(store: store, instance: instance, root: paths.root(of: instanceID))
+        log = AgentLog(instance: instanceID, path: paths.logs(of: instanceID).appendingPathComponent("agent.log").path)
+        reports = ReportQueue(store: store, instance: instanceID, cluster: instance.cluster, log: log)
+        commands = CommandRunner(store: store, instance: instance, root: paths.root(of: instanceID), reports: reports)
     }
 
     /// Blocks the agent's signals in this thread; call it before any other thread starts.
@@ -48,20 +60,21 @@ public final class Agent {
         blockSignals()
         do {
             let agent = try Agent(instanceID: instanceID, home: home, interval: interval)
-            return try agent.loop()
+            return agent.loop()
         } catch {
-            FileHandle.standardError.write(Data("agent \(instanceID): \(error)\n".utf8))
+            LogBound.write(2, "agent \(instanceID): \(error)\n")
             return 1
         }
     }
 
-    private func loop() throws -> Int32 {
-        try inventory.setState(instanceID, .running, agentPID: getpid())
-        try heartbeat()
+    private func loop() -> Int32 {
+        reports.send(.state(.running, pid: getpid()))
+        heartbeat()
         services.indices.forEach { start(service: $0) }
         var nextBeat = Date().addingTimeInterval(interval)
+        var nextLogCheck = Date()
         while true {
-            let wake = ([nextBeat] + services.compactMap(\.restartAt)).min()!
+            let wake = ([nextBeat, nextLogCheck] + services.compactMap(\.restartAt) + [reports.nextAttempt].compactMap { $0 }).min()!
             let signal = cs_wait_signal(Self.signals, Int32(Self.signals.count), wake.timeIntervalSinceNow)
             if [SIGTERM, SIGINT, SIGHUP].contains(signal) {
                 shutdown()
@@ -74,15 +87,25 @@ public final class Agent {
                 commands.stopRequested()
             }
             restartDueServices()
+            reports.deliver()
+            if Date() >= nextLogCheck {
+                boundLogs()
+                nextLogCheck = Date().addingTimeInterval(Self.logCheckInterval)
+            }
             if Date() >= nextBeat {
-                guard let current = try inventory.instance(instanceID) else {
+                switch Result(catching: { try inventory.instance(instanceID) }) {
+                case .success(nil):
                     // terminated behind our back: nothing left to serve
                     shutdown(recordStop: false)
                     return 0
+                case let .success(current?):
+                    instance = current
+                    syncForwarders()
+                case let .failure(error):
+                    // an unreadable state is not a terminated instance: keep serving, say so now and then
+                    readFailed(error)
                 }
-                instance = current
-                try heartbeat()
-                syncForwarders()
+                heartbeat()
                 commands.runPending()  // in case a wake-up signal was missed
                 commands.stopRequested()
                 nextBeat = max(nextBeat.addingTimeInterval(interval), Date())
@@ -90,10 +113,25 @@ public final class Agent {
         }
     }
 
-    private func heartbeat() throws {
-        let sample = sampler.sample()
-        try inventory.heartbeat(instanceID, pid: getpid(), cpuPercent: sample.cpuPercent, memoryBytes: sample.memoryBytes,
-                            memoryPercent: sample.memoryPercent, load: sample.load)
+    private func heartbeat() {
+        reports.send(.heartbeat(sampler.sample(), pid: getpid(), at: Date()))
+    }
+
+    private func readFailed(_ error: any Error) {
+        if let last = lastReadFailure, Date().timeIntervalSince(last) < 60 { return }
+        lastReadFailure = Date()
+        log.line("cannot read the state (\(Store.reason(error))); services keep running as they were")
+    }
+
+    /// Seconds between looks at the logs' sizes: a service writing 10 MB/s passes the bound by
+    /// at most a few MB.
+    static let logCheckInterval = 0.25
+
+    /// Each service's log, and the agent's own, kept under the log bound.
+    private func boundLogs() {
+        let folder = paths.logs(of: instanceID)
+        for service in services { LogBound.trim(folder.appendingPathComponent("\(service.spec.name).log").path) }
+        if let path = log.path { LogBound.trim(path) }
     }
 
     /// Graceful stop: forwarders closed, services sent SIGTERM, then SIGKILL after the grace period.
@@ -109,7 +147,9 @@ public final class Agent {
         }
         running.forEach { _ = kill(-$0, SIGKILL) }
         reapServices(restart: false)
-        for service in services { try? inventory.recordProcess(instance: instanceID, service: service.spec.name, pid: nil) }
-        if recordStop { try? inventory.setState(instanceID, .stopped, agentPID: nil) }
+        for service in services { reports.send(.process(service: service.spec.name, pid: nil)) }
+        if recordStop { reports.send(.state(.stopped, pid: nil)) }
+        reports.deliver(now: true)  // its last words, once: a state that refuses them loses them
+        if reports.count > 0 { log.line("stopping with \(reports.count) reports the state did not take") }
     }
 }

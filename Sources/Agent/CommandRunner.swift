@@ -13,13 +13,16 @@ final class CommandRunner: Sendable {
     let store: Store
     let instance: Instance
     let root: URL
+    /// Where outcomes go: a state that cannot take one now gets it later.
+    let reports: ReportQueue
     /// The process group of each running command, by command id.
     private let running = Locked<[Int64: pid_t]>([:])
     /// When each command asked to stop was sent SIGTERM.
     private let stopping = Locked<[Int64: Date]>([:])
 
-    init(store: Store, instance: Instance, root: URL) {
+    init(store: Store, instance: Instance, root: URL, reports: ReportQueue) {
         self.store = store
+        self.reports = reports
         self.instance = instance
         self.root = root
     }
@@ -30,7 +33,7 @@ final class CommandRunner: Sendable {
             Thread.detachNewThread { [self] in
                 let result = run(command.command, timeout: command.timeout, id: command.id!)
                 let stopped = stopping.withLock { $0.removeValue(forKey: command.id!) } != nil
-                try? store.completeCommand(command.id!, result: result, stopped: stopped)
+                reports.send(.completion(command: command.id!, result: result, stopped: stopped))
             }
         }
     }

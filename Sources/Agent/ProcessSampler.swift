@@ -2,7 +2,7 @@ import Foundation
 
 /// CPU and memory of a process tree, and the machine's load, read from /proc.
 final class ProcessSampler {
-    struct Sample {
+    struct Sample: Sendable {
         var cpuPercent: Double
         var memoryBytes: Int64
         /// Of the machine's memory.

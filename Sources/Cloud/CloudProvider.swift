@@ -75,6 +75,10 @@ public protocol CloudProvider: Sendable {
 
     /// What the provider's API calls cost so far, for the user (`ec2: 16 API calls ...`); nil when it makes none.
     var callReport: String? { get }
+
+    /// Each of these instances whose disk is near full, with how full (`web-1 /srv: 97% full
+    /// (2 MB free)`), for `recipe status`; nothing from a provider that cannot see its disks.
+    func nearFullDisks(_ instances: [Instance]) async -> [String]
 }
 
 extension CloudProvider {
@@ -83,6 +87,7 @@ extension CloudProvider {
     public func agents(cluster: String) async throws -> [String: AgentReport] { [:] }
     public func failedChecks(_ checks: [ServiceCheck], on instance: Instance) async -> [String] { [] }
     public var callReport: String? { nil }
+    public func nearFullDisks(_ instances: [Instance]) async -> [String] { [] }
 
     public func refresh(_ known: Inventory, cluster: String, launched: [Instance], gone: [String]) async throws -> Inventory {
         try await describe(cluster: cluster)

@@ -68,6 +68,8 @@ public struct ClusterStatus: Codable, Sendable {
     public var addresses: [AddressStatus]
     /// Rollouts that were interrupted and what each instance runs (empty when none is).
     public var deploys: [UnfinishedDeploy] = []
+    /// Instances whose own disk is near full, with how full (`web-1 /path: 97% full (2 MB free)`).
+    public var disks: [String]
 }
 
 extension Engine {
@@ -103,7 +105,8 @@ extension Engine {
                     .init(id: $0.id, name: $0.name, size_gb: $0.sizeGB, instance_id: $0.instanceID, mount: $0.mount)
                 },
                 addresses: inventory.addresses.map { .init(ip: $0.ip, instance_id: $0.instanceID) },
-                deploys: try await unfinishedDeploys(cluster: name)))
+                deploys: try await unfinishedDeploys(cluster: name),
+                disks: await provider.nearFullDisks(inventory.instances)))
         }
         return result
     }

@@ -16,7 +16,12 @@ extension LocalProvider {
                 try? FileManager.default.removeItem(at: folder)
                 throw CloudError("snapshot \(snapshot) is damaged: its SHA-256 is \(digest), expected \(record.sha256)")
             }
-            try await Self.tar(["-xzf", archive.path, "-C", folder.path])
+            do {
+                try await Self.tar(["-xzf", archive.path, "-C", folder.path])
+            } catch {
+                try? FileManager.default.removeItem(at: folder)  // a half-restored volume is not a volume
+                throw CloudError("volume \(name) from snapshot \(snapshot) could not be restored and was removed: \(error)")
+            }
         }
         try inventory.save(volume)
         record("volume.created", cluster: cluster, subject: volume.id,
@@ -68,19 +73,46 @@ extension LocalProvider {
     }
 
     /// A snapshot is a gzip'd tar of the volume's folder, named by id, with its SHA-256 recorded.
+    /// It is refused before anything is written when the snapshots' disk has less room than the
+    /// volume's files take (plus a reserve), and written under a temporary name: a snapshot that
+    /// fails (the disk filling meanwhile) leaves no partial archive, and every other one as it was.
     public func snapshot(volume id: String, cluster: String) async throws -> Snapshot {
         guard let volume = try inventory.volume(id) else { throw CloudError("volume \(id) does not exist") }
         let snapshotID = Self.newID("snap")
         let archive = paths.snapshot(snapshotID)
-        try FileManager.default.createDirectory(at: archive.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try await Self.tar(["-czf", archive.path, "-C", paths.volume(id).path, "."])
+        let folder = archive.deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let needed = DiskSpace.bytes(under: paths.volume(id)) + Self.snapshotReserve
+        if let disk = DiskSpace.of(folder.path), disk.freeBytes < needed {
+            throw CloudError("snapshot of \(volume.name) (\(id)) refused: it may need \(DiskSpace.size(needed)) "
+                + "and \(folder.path) has \(DiskSpace.size(disk.freeBytes)) free (\(disk.summary)); nothing was written")
+        }
+        let partial = folder.appendingPathComponent(".\(snapshotID).partial")
+        do {
+            try await Self.tar(["-czf", partial.path, "-C", paths.volume(id).path, "."])
+            try FileManager.default.moveItem(at: partial, to: archive)
+        } catch {
+            try? FileManager.default.removeItem(at: partial)
+            let disk = DiskSpace.of(folder.path)
+            throw CloudError("snapshot of \(volume.name) (\(id)) failed and was removed: \(error)"
+                + (disk.map { "; \(folder.path) is \($0.summary)" } ?? ""))
+        }
         let bytes = (try FileManager.default.attributesOfItem(atPath: archive.path)[.size] as? Int64) ?? 0
         let snapshot = Snapshot(id: snapshotID, cluster: volume.cluster, volumeID: id, sizeGB: volume.sizeGB,
                                 sha256: try Digest.sha256(of: archive), bytes: bytes)
-        try inventory.save(snapshot)
+        do {
+            try inventory.save(snapshot)
+        } catch {
+            try? FileManager.default.removeItem(at: archive)  // an archive no record names would only take room
+            throw error
+        }
         record("snapshot.created", cluster: volume.cluster, subject: snapshotID, detail: "of \(id), \(bytes) bytes")
         return snapshot
     }
+
+    /// Room a snapshot leaves beyond what its volume's files take: the state and logs on the
+    /// same disk must keep working.
+    static let snapshotReserve: Int64 = 8 << 20
 
     public func deleteSnapshot(_ id: String) async throws {
         guard let snapshot = try inventory.snapshot(id) else { return }

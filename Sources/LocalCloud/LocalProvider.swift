@@ -78,6 +78,17 @@ extension LocalProvider {
         checks.compactMap { Probe.failure(of: $0, at: instance.privateIP) }
     }
 
+    /// An instance root on a filesystem of its own (mounted there), near full. Roots on the
+    /// home's own disk are left to the home's line in `recipe status`.
+    public func nearFullDisks(_ instances: [Instance]) async -> [String] {
+        let home = DiskSpace.of(store.home.path)?.device
+        return instances.compactMap { instance in
+            let root = paths.root(of: instance.id).path
+            guard let disk = DiskSpace.of(root), disk.device != home, disk.nearFull else { return nil }
+            return "\(instance.name) \(root): \(disk.summary)"
+        }
+    }
+
     public func isLost(_ instance: Instance, agent: AgentReport?) -> Bool {
         switch instance.state {
         case .stopped, .terminated: return false

@@ -6,7 +6,7 @@ import Store
 /// Watches the instances of the clusters the hosted recipes declare and reports each failure once
 /// as instance.failed, the way the cluster's provider can see it (its capabilities say which):
 /// - heartbeats: an agent that is gone, or silent for its layer's `heal.after` (3 s, three
-///   heartbeats, when not given);
+///   heartbeats, when not given), not counting the time the home's disk was full;
 /// - polling, for the layers that heal, one look every `heal.after`: an instance that was up at
 ///   the last poll and is now stopped, terminated or gone (its volumes are tagged with their slot
 ///   first, so the replacement gets them back), or one whose status checks are impaired.
@@ -19,6 +19,12 @@ actor FailureDetector {
     private var polled: [String: ClusterSpec] = [:]
     private var lastSeen: [String: Inventory] = [:]
     private var nextPoll: [String: Date] = [:]
+    /// When the home's disk was last seen (all but) full. Agents cannot heartbeat into a state on a
+    /// full disk, though they live and serve (they deliver once there is room), so silence counts
+    /// only from then: a full disk is not a cluster of lost instances to replace.
+    private var lastFull: Date?
+    /// Free bytes under which the home's disk counts as full.
+    static let fullBelow: Int64 = 16 << 20
 
     init(engine: Engine) { self.engine = engine }
 
@@ -89,13 +95,14 @@ actor FailureDetector {
     }
 
     func checkHeartbeats(now: Date = Date()) async {
+        if let disk = DiskSpace.of(store.home.path), disk.freeBytes < Self.fullBelow { lastFull = now }
         for (cluster, layers) in limits {
             guard let provider = try? engine.provider(for: cluster),
                   let instances = try? await provider.describe(cluster: cluster).instances,
                   let agents = try? await provider.agents(cluster: cluster) else { continue }
             for instance in instances where instance.state == .online && !reported.contains(instance.id) {
                 let agent = agents[instance.id]
-                let silence = agent?.lastHeartbeat.map { now.timeIntervalSince($0) } ?? 0
+                let silence = agent?.lastHeartbeat.map { now.timeIntervalSince(max($0, lastFull ?? $0)) } ?? 0
                 let gone = agent?.gone ?? false
                 guard gone || silence > layers[instance.layer] ?? 3 else { continue }
                 let why = gone ? "its agent\(agent?.pid.map { " (pid \($0))" } ?? "") is gone" : "no heartbeat for \(Int(silence)) s"

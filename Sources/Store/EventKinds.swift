@@ -22,6 +22,7 @@ public enum EventKinds {
         "hook.ready": "a ready hook ran", "hook.failed": "a scheduled hook failed", "hook.log": "a scheduled hook logged a line",
         "deploy.started": "a deploy began", "deploy.finished": "a deploy finished", "deploy.failed": "a deploy or rollback failed",
         "deploy.rolledback": "a rollback finished, or the next command rolled back an interrupted deploy", "deploy.undeployed": "an app was undeployed",
+        "agent.state_unwritable": "an agent could not write the state for a while (a full disk, a read-only, locked or damaged file) and delivered its reports late",
         "service.exited": "a service exited", "service.failed": "a service kept failing", "service.restarted": "a service was restarted",
         "serve.started": "recipe serve started", "serve.reloaded": "recipe serve loaded a changed recipe",
         "serve.load_failed": "a recipe failed to load under recipe serve",

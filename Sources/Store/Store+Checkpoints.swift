@@ -12,7 +12,7 @@ extension Store {
     public func checkpointInBackground(every interval: Double = 0.5) throws -> BackgroundCheckpoints {
         let path = home.appendingPathComponent("state.db").path
         var config = Configuration()
-        config.busyMode = .callback(Self.waitForLock)
+        config.busyMode = .callback(Self.waitForLock(upTo: 30))
         config.prepareDatabase { db in try db.execute(sql: "PRAGMA mmap_size = 0") }  // as the Store's own connections
         let checkpointer = try DatabaseQueue(path: path, configuration: config)
         try db.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_autocheckpoint = 0") }

@@ -38,13 +38,31 @@ extension Store {
         try Self.backup(db, home: home, reason: "backup", to: file)
     }
 
+    /// Refused before it writes when the copy's disk has less room than the state takes; a copy
+    /// that fails midway is removed, and one already at `file` is replaced only by a whole copy.
     static func backup(_ db: any DatabaseWriter, home: URL, reason: String, to file: URL? = nil) throws -> URL {
         let target = file ?? copyName(home: home, reason: reason)
-        try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try? FileManager.default.removeItem(at: target)
-        let copy = try DatabaseQueue(path: target.path)
-        try db.backup(to: copy)
-        try copy.close()
+        let folder = target.deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let state = home.appendingPathComponent("state.db").path
+        let needed = ["", "-wal"].reduce(Int64(0)) { total, suffix in
+            total + ((try? FileManager.default.attributesOfItem(atPath: state + suffix)[.size] as? Int64) ?? 0)
+        }
+        if let disk = DiskSpace.of(folder.path), disk.freeBytes < needed {
+            throw CloudError("a copy of the state needs up to \(DiskSpace.size(needed)) and \(folder.path) has \(DiskSpace.size(disk.freeBytes)) free; nothing was written")
+        }
+        let partial = folder.appendingPathComponent(".\(target.lastPathComponent).partial")
+        try? FileManager.default.removeItem(at: partial)
+        do {
+            let copy = try DatabaseQueue(path: partial.path)
+            try db.backup(to: copy)
+            try copy.close()
+            for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: partial.path + suffix) }
+            guard rename(partial.path, target.path) == 0 else { throw CloudError(String(cString: strerror(errno))) }
+        } catch {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: partial.path + suffix) }
+            throw CloudError("the copy of the state to \(target.path) failed and was removed: \(Store.reason(error))")
+        }
         return target
     }
 

@@ -19,13 +19,16 @@ public final class Store: Sendable {
     public var database: any DatabaseWriter { db }
 
     /// Opens (and migrates) the state under `home`. `light` opens a single connection, for agents.
-    public init(home: URL, light: Bool = false) throws {
+    /// `lockWait` is how long a statement waits for another connection's write lock before it
+    /// fails as busy: an agent waits less than the default 30 s, so a held lock never stalls the
+    /// loop that supervises its services (it retries the write later instead).
+    public init(home: URL, light: Bool = false, lockWait: Double = 30) throws {
         self.home = home
         let redactor = Redactor(home: home)
         self.redactor = redactor
         try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
         var config = Configuration()
-        config.busyMode = .callback(Self.waitForLock)
+        config.busyMode = .callback(Self.waitForLock(upTo: lockWait))
         // WAL with synchronous=NORMAL: a commit survives any process crash (kill -9 included) and
         // never corrupts; only a power loss may drop the last commits. FULL costs an fsync per
         // commit, which caps the scheduler at about a hundred hook runs a second.
@@ -42,14 +45,29 @@ public final class Store: Sendable {
                 config.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = -256") }
                 db = try DatabaseQueue(path: path, configuration: config)
             } else {
-                db = try DatabasePool(path: path, configuration: config)
+                db = try Self.pool(path, config)
             }
             try Self.migrate(db, home: home)
+        } catch let error as DatabaseError where error.resultCode.primaryResultCode == .SQLITE_FULL {
+            let disk = DiskSpace.of(home.path).map { " (\($0.summary))" } ?? ""
+            throw CloudError("cannot open \(path): its disk is full\(disk); free some space on it. "
+                + "Running agents keep their services up and report once there is room")
         } catch let error as DatabaseError {
             throw CloudError(Self.unreadable(path, reason: error.message ?? "\(error.resultCode)"))
         }
         // the process's home: what its terminal output and errors are cleaned with
         Redactor.shared.withLock { $0 = redactor }
+    }
+
+    /// A pool of connections; on a full disk, where a pool cannot open (it writes to make its WAL
+    /// exist when the WAL is empty), one connection, which still reads: `recipe status` says how
+    /// things are, and a write fails saying the disk is full.
+    private static func pool(_ path: String, _ config: Configuration) throws -> any DatabaseWriter {
+        do {
+            return try DatabasePool(path: path, configuration: config)
+        } catch let error as DatabaseError where error.resultCode.primaryResultCode == .SQLITE_FULL {
+            return try DatabaseQueue(path: path, configuration: config)
+        }
     }
 
     /// An exclusive flock on HOME/state.lock, for opening and migrating: two first commands on a
@@ -81,10 +99,13 @@ public final class Store: Sendable {
     /// sleeps 1, 2, 5, 10, 15, 20, 25 ms... between tries, so a writer that met a lock held for
     /// 50 µs (the CLI or an agent appending an event) slept a millisecond, and one held a few ms
     /// cost tens: the scheduler's stalls at a few thousand events a second. Try every 100 µs for
-    /// the first 2 ms, then every 2 ms.
-    static let waitForLock: Database.BusyCallback = { tries in
-        usleep(tries < 20 ? 100 : 2_000)
-        return tries < 15_000
+    /// the first 2 ms, then every 2 ms, until `seconds` have passed.
+    static func waitForLock(upTo seconds: Double) -> Database.BusyCallback {
+        let limit = 20 + Int(max(0, seconds - 0.002) / 0.002)
+        return { tries in
+            usleep(tries < 20 ? 100 : 2_000)
+            return tries < limit
+        }
     }
 
     /// `--home`, else `$RECIPE_HOME`, else `~/.recipe`.
@@ -94,5 +115,22 @@ public final class Store: Sendable {
             return URL(fileURLWithPath: env).standardizedFileURL
         }
         return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".recipe")
+    }
+}
+
+extension Store {
+    /// Why a state read or write failed, in a few words and without the SQL: `database or disk is
+    /// full (SQLite 13)`. For the logs of processes that keep going when the state fails them.
+    public static func reason(_ error: any Error) -> String {
+        guard let error = error as? DatabaseError else { return "\(error)" }
+        return "\(error.message ?? "error") (SQLite \(error.resultCode.rawValue))"
+    }
+
+    /// Whether a write failed for what it holds (a constraint or type error, or an error that
+    /// never reached SQLite), so trying it again cannot help. A full, read-only, locked, busy,
+    /// damaged or missing file is not a refusal: the same write may pass later.
+    public static func isRefusal(_ error: any Error) -> Bool {
+        guard let error = error as? DatabaseError else { return true }
+        return [ResultCode.SQLITE_CONSTRAINT, .SQLITE_MISMATCH, .SQLITE_RANGE, .SQLITE_TOOBIG].contains(error.resultCode.primaryResultCode)
     }
 }

@@ -28,8 +28,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             visits = DATA / "visits"
             n = int(visits.read_text()) + 1 if visits.exists() else 1
             visits.write_text(str(n))
-        except OSError:
-            pass  # no volume attached: serve anyway
+        except (OSError, ValueError):
+            pass  # no volume attached, or a full one (the count was cut short): serve anyway
 
     def reply(self, status, body):
         data = body.encode()

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Cloud
 import Engine
 import Foundation
 import Store
@@ -24,10 +25,13 @@ struct StatusCommand: AsyncParsableCommand {
             Terminal.error("\(error)")
             throw ExitCode(1)
         }
+        let disk = DiskSpace.of(store.home.path)
         if json {
-            try Terminal.printJSON(["clusters": clusters])
+            try Terminal.printJSON(StatusReport(clusters: clusters, home: disk.map(HomeDisk.init)))
             return
         }
+        // first, so a full disk is what is read before any unhealthy line it explains
+        if let disk, disk.nearFull { print("home \(store.home.path): \(disk.summary)") }
         if clusters.isEmpty {
             print("no clusters in \(store.home.path); recipe run FILE makes one")
             return
@@ -39,6 +43,28 @@ struct StatusCommand: AsyncParsableCommand {
                 print("  ! app \(d.app): interrupted \(d.kind), fleet mixed: \(d.summary); "
                       + "the next `recipe deploy \(c.name) \(d.app)` or `recipe run` settles it")
             }
+            for line in c.disks { print("  disk of \(line)") }
         }
+    }
+}
+
+/// `recipe status --json`: the clusters, and the disk of the home.
+struct StatusReport: Encodable {
+    var clusters: [ClusterStatus]
+    var home: HomeDisk?
+}
+
+/// The home's filesystem: how full, and whether that is near full (90 % used or more).
+struct HomeDisk: Encodable {
+    var path: String
+    var used_percent: Double
+    var free_bytes: Int64
+    var near_full: Bool
+
+    init(_ disk: DiskSpace) {
+        path = disk.path
+        used_percent = (disk.usedPercent * 10).rounded() / 10
+        free_bytes = disk.freeBytes
+        near_full = disk.nearFull
     }
 }

@@ -21,6 +21,11 @@ final class Harness: @unchecked Sendable {
 
     let home: URL
     let scratch: URL
+    /// Where the harness keeps its own files (commands' output): the home, unless the home is a disk of its own.
+    private let files: URL
+    /// With `disk:`, the process that holds the private mount namespace whose tmpfs is the home.
+    /// Every command runs in that namespace (nsenter), so the agents and services it starts do too.
+    private var holder: Process?
     /// Long-running commands this harness started (recipe serve), stopped by PID at cleanup.
     private var background: [Process] = []
     /// What cleanup's own commands need (an EC2 test's endpoint and keys).
@@ -30,7 +35,69 @@ final class Harness: @unchecked Sendable {
     init() throws {
         home = FileManager.default.temporaryDirectory.appendingPathComponent("recipe-e2e-\(UUID().uuidString.prefix(8))")
         scratch = home.appendingPathComponent("recipes")
+        files = home
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+    }
+
+    /// A home on a tmpfs of `size` (`64m`) of its own, mounted in a private mount namespace
+    /// (`unshare -m`): a disk a test may fill, chattr or break without touching the machine's
+    /// mounts. Recipes and the harness's files stay outside it. Needs root.
+    init(disk size: String) throws {
+        files = FileManager.default.temporaryDirectory.appendingPathComponent("recipe-e2e-\(UUID().uuidString.prefix(8))")
+        home = files.appendingPathComponent("home")
+        scratch = files.appendingPathComponent("recipes")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+        let ready = files.appendingPathComponent("namespace-ready")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
+        process.arguments = ["-m", "--propagation", "private", "sh", "-c",
+                             "mount -t tmpfs -o size=\(size) recipe-e2e '\(home.path)' && touch '\(ready.path)' && exec sleep 100000"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try Launch.run(process)
+        holder = process
+        guard Self.eventually(timeout: 10, { FileManager.default.fileExists(atPath: ready.path) || !process.isRunning }) != nil,
+              process.isRunning else {
+            throw HarnessError("cannot mount a tmpfs in a private mount namespace (unshare -m needs root)")
+        }
+    }
+
+    /// The path as the home's namespace sees it, for this process to read and write (through
+    /// /proc/PID/root); the path itself without a namespace.
+    func inside(_ url: URL) -> URL {
+        guard let holder else { return url }
+        return URL(fileURLWithPath: "/proc/\(holder.processIdentifier)/root" + url.path)
+    }
+
+    /// Runs `sh -c COMMAND` where the home is (in its namespace); answers its exit code.
+    @discardableResult
+    func sh(_ command: String) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: holder == nil ? "/bin/sh" : "/usr/bin/nsenter")
+        process.arguments = (holder.map { ["-t", String($0.processIdentifier), "-m", "--wd=\(Self.repo.path)", "--", "/bin/sh"] } ?? []) + ["-c", command]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try Launch.run(process)
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    /// Starts `ARGV` (any program) where the home is, in the background; the caller waits for it.
+    func background(_ argv: [String]) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: holder == nil ? "/usr/bin/env" : "/usr/bin/nsenter")
+        process.arguments = (holder.map { ["-t", String($0.processIdentifier), "-m", "--wd=\(Self.repo.path)", "--", "/usr/bin/env"] } ?? []) + argv
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try Launch.run(process)
+        return process
+    }
+
+    /// The executable and arguments that run `recipe ARGS` where the home is.
+    private func command(_ arguments: [String]) -> (URL, [String]) {
+        guard let holder else { return (Self.binary, arguments) }
+        return (URL(fileURLWithPath: "/usr/bin/nsenter"), ["-t", String(holder.processIdentifier), "-m", "--wd=\(Self.repo.path)", "--", Self.binary.path] + arguments)
     }
 
     deinit { cleanup() }
@@ -44,19 +111,20 @@ final class Harness: @unchecked Sendable {
         var handles: [FileHandle] = []
         defer { for handle in handles { try? handle.close() } }
         if let input {
-            let file = home.appendingPathComponent("in-\(UUID().uuidString)")
+            let file = files.appendingPathComponent("in-\(UUID().uuidString)")
             try Data(input.utf8).write(to: file)
             defer { try? FileManager.default.removeItem(at: file) }
             let handle = try FileHandle(forReadingFrom: file)
             handles.append(handle)
             process.standardInput = handle
         }
-        process.executableURL = Self.binary
-        process.arguments = arguments
+        let (executable, words) = command(arguments)
+        process.executableURL = executable
+        process.arguments = words
         process.currentDirectoryURL = Self.repo
         process.environment = environment(extra)
-        let out = home.appendingPathComponent("out-\(UUID().uuidString)")
-        let err = home.appendingPathComponent("err-\(UUID().uuidString)")
+        let out = files.appendingPathComponent("out-\(UUID().uuidString)")
+        let err = files.appendingPathComponent("err-\(UUID().uuidString)")
         _ = FileManager.default.createFile(atPath: out.path, contents: nil)
         _ = FileManager.default.createFile(atPath: err.path, contents: nil)
         let outHandle = try FileHandle(forWritingTo: out), errHandle = try FileHandle(forWritingTo: err)
@@ -91,11 +159,12 @@ final class Harness: @unchecked Sendable {
     /// Starts `recipe ARGS` in the background (its output goes to `log`); stop it with `stop`.
     func start(_ arguments: [String], log name: String = "serve.log", environment extra: [String: String] = [:]) throws -> Process {
         let process = Process()
-        process.executableURL = Self.binary
-        process.arguments = arguments
+        let (executable, words) = command(arguments)
+        process.executableURL = executable
+        process.arguments = words
         process.currentDirectoryURL = Self.repo
         process.environment = environment(extra)
-        let log = home.appendingPathComponent(name)
+        let log = files.appendingPathComponent(name)
         if !FileManager.default.fileExists(atPath: log.path) { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
         let handle = try FileHandle(forWritingTo: log)
         handle.seekToEndOfFile()
@@ -110,7 +179,7 @@ final class Harness: @unchecked Sendable {
     /// Starts `recipe serve ARGS` and waits until it hosts its recipes.
     func serve(_ arguments: [String] = [], environment: [String: String] = [:]) throws -> Process {
         let process = try start(["serve"] + arguments, environment: environment)
-        let log = home.appendingPathComponent("serve.log")
+        let log = files.appendingPathComponent("serve.log")
         let started = Self.eventually(timeout: 15) {
             (try? String(contentsOf: log, encoding: .utf8))?.split(separator: "\n").contains { $0.hasPrefix("recipe serve: pid") } == true
         }
@@ -207,7 +276,13 @@ final class Harness: @unchecked Sendable {
             }
         }
         for pid in agentPIDs() { kill(pid, SIGKILL) }
-        try? FileManager.default.removeItem(at: home)
+        if let holder {
+            // the tmpfs goes with the namespace once nothing is left in it
+            _ = try? sh("chattr -R -i '\(home.path)' 2>/dev/null")
+            kill(holder.processIdentifier, SIGKILL)
+            holder.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: files)
     }
 }
 
