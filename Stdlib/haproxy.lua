@@ -59,6 +59,8 @@ defaults
     retries 3
     retry-on all-retryable-errors
     option redispatch
+    # a busy machine may answer a check late: that is not a dead backend (a refused one fails at once)
+    timeout check 2s
 
 frontend {{cluster}}-in
     bind {{bind}}
@@ -68,7 +70,7 @@ backend {{backend}}
     balance roundrobin
     option httpchk GET {{health}}
 {{#servers}}
-    server {{name}} {{address}}:{{port}} check inter 1s fall 2 rise 1
+    server {{name}} {{address}}:{{port}} check inter 1s fall 3 rise 1
 {{/servers}}
 {{^servers}}
     http-request return status 503 content-type text/plain string "no {{backend}} instance is online"

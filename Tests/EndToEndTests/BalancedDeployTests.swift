@@ -30,15 +30,11 @@ import Testing
         try repo.commit("v2")
         let deployed = try h.recipe(["deploy", "lbshop", "shop", "--ref", "v2"])
         #expect(deployed.code == 0, "\(deployed.stderr)")
-        _ = load.takeAnswers()
-        usleep(500_000)
-        #expect(load.takeAnswers() == ["v2"], "only v2 once the rollout is done")
+        #expect(load.nextAnswers() == ["v2"], "only v2 once the rollout is done")
 
         let back = try h.recipe(["rollback", "lbshop", "shop"])
         #expect(back.code == 0, "\(back.stderr)")
-        _ = load.takeAnswers()
-        usleep(500_000)
-        #expect(load.takeAnswers() == ["v1"])
+        #expect(load.nextAnswers() == ["v1"])
 
         // a release whose health check fails stops at the first instance and is never routed to
         try repo.commit("v3", server: "import sys\nprint('boom: no database configured', file=sys.stderr)\nsys.exit(3)\n")

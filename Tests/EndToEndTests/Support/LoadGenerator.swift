@@ -11,6 +11,8 @@ final class LoadGenerator: @unchecked Sendable {
     private(set) var sent = 0
     private(set) var failures: [String] = []
     private(set) var answers: Set<String> = []
+    /// Answers since the last `takeAnswers`.
+    private var answeredSinceTake = 0
     private let thread: Thread
     private let done = DispatchSemaphore(value: 0)
 
@@ -52,6 +54,7 @@ final class LoadGenerator: @unchecked Sendable {
                 sent += 1
                 if let body = outcome.body {
                     answers.insert(String(body.split(separator: " ").first ?? ""))
+                    answeredSinceTake += 1
                 } else {
                     failures.append(outcome.failure ?? "no answer")
                 }
@@ -71,6 +74,15 @@ final class LoadGenerator: @unchecked Sendable {
 
     /// Answers seen so far; clears them.
     func takeAnswers() -> Set<String> {
-        lock.withLock { defer { answers = [] }; return answers }
+        lock.withLock { defer { answers = []; answeredSinceTake = 0 }; return answers }
+    }
+
+    /// Clears what was seen, then the answers of the next `count` requests that get one (or of
+    /// those answered within `timeout` seconds): a starved machine may send fewer than asked.
+    func nextAnswers(_ count: Int = 10, timeout: Double = 10) -> Set<String> {
+        _ = takeAnswers()
+        let deadline = Date().addingTimeInterval(timeout)
+        while lock.withLock({ answeredSinceTake }) < count && Date() < deadline { usleep(20_000) }
+        return takeAnswers()
     }
 }
