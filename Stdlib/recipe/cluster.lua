@@ -61,7 +61,8 @@ end
 --   = { { days, from, to, count } } }` (see "autoscale")
 -- - `firewall = { LAYER = { { port, protocol, from = CIDR or LAYER } } }`
 -- - `users = { NAME = { role = "deny" | "show" | "deploy" | "manage", ssh_key, sudo } }`
--- - `apps = { NAME = { source, ref, start, port, health } }`
+-- - `apps = { NAME = { source, ref, start, port, health } }` (also `sha256`, `build`, `env`, `keep`,
+--   `health_timeout`, `build_timeout`, and `max_size`, what a release may unpack to: `"500MB"`, 1 GB by default)
 -- - `attributes`: a table hooks read, under each layer's own
 -- - `backups = { LAYER = { every = "1h", keep = 24 } }` (see "backup")
 -- @name cluster "NAME" { SPEC }
