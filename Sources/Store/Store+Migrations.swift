@@ -82,6 +82,7 @@ extension Store {
                 """)
         }
         migrateLocks(&migrator)
+        migrateEventCauses(&migrator)
         return migrator
     }
 }
