@@ -1,7 +1,8 @@
 """recipe serve under load. Prints:
 - event -> hook start latency, p50 and p99, with the rate the producer achieved, stepping the rate
-  up until p99 exceeds 20 ms, then the goal rate (5,000/s) held for 30 s; the largest rate sustained
-  (and the same for a peer binary, if one is given);
+  up until p99 exceeds 20 ms, then the goal rate (5,000/s) held for 30 s three times (--holds=N;
+  the median p99 is the figure, as this machine is shared); the largest rate sustained (and the
+  same for a peer binary, if one is given, in the same run);
 - lateness of 10,000 every("10s") timers, p50 and p99 (goal p99 <= 50 ms);
 - heal time of Examples/webapp over 5 kill -9s of a web agent, median and worst (anchors:
   OpsWorks declared an instance failed after about 5 minutes, Kubernetes evicts pods from a lost
@@ -12,7 +13,7 @@ Events and the 1,000 instances' heartbeats are written by this script straight i
 SQLite file, with the same statements the CLI and the agents use: 1,000 real agents would not
 fit on the machine. Everything runs on loopback; every process started is killed by its PID.
 
-Usage: python3 Benchmarks/serve_bench.py path/to/recipe [path/to/peer/recipe] [--events-only]
+Usage: python3 Benchmarks/serve_bench.py path/to/recipe [path/to/peer/recipe] [--events-only] [--holds=N]
 """
 import json
 import os
@@ -28,6 +29,8 @@ from benchlib import teardown
 
 ARGS = [a for a in sys.argv[1:] if not a.startswith("--")]
 EVENTS_ONLY = "--events-only" in sys.argv
+# how many times the goal rate is held for 30 s (the median is the figure)
+HOLDS = int(next((a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--holds=")), "3"))
 RECIPE = os.path.abspath(ARGS[0] if ARGS else ".build/release/recipe")
 # an earlier build (say main's release) stepped the same way in the same run, for comparison
 PEER = os.path.abspath(ARGS[1]) if len(ARGS) > 1 and ARGS[1] else None
@@ -112,7 +115,7 @@ def produce(con, rate, seconds):
 def event_latency(recipe_binary, rate, seconds, label):
     """One step: events at `rate` for `seconds` into a fresh home served by `recipe_binary`; the
     event -> hook start latency of every run, from the hook-run rows. Returns True when every event
-    got its run, started, with p99 <= 20 ms and the producer achieved the rate."""
+    got its run, started, with p99 <= 20 ms and the producer achieved the rate, and the p99."""
     home = tempfile.mkdtemp(prefix="recipe-serve-bench-")
     recipe = os.path.join(home, "hooks.lua")
     with open(recipe, "w") as f:
@@ -141,7 +144,7 @@ def event_latency(recipe_binary, rate, seconds, label):
               f"{len(latencies)} runs started, {done} ok; event -> hook start p50 {p50:.1f} ms, p99 {p99:.1f} ms; "
               f"scheduler CPU {cpu / seconds * 100:.0f}% of a core, RSS {rss_mb(serve.process.pid):.1f} MB; "
               f"{'sustained' if ok else 'NOT sustained'}; {load()}", flush=True)
-        return ok
+        return ok, p99
     finally:
         serve.stop()
         teardown(recipe_binary, serve.env, "bench", [], home)
@@ -154,15 +157,21 @@ def sustained_rate(recipe_binary, label, rates=(500, 1000, 2000, 3000, 5000, 750
     rate sustained."""
     best, failed = 0, 0
     for rate in rates:
-        if event_latency(recipe_binary, rate, step, label):
+        if event_latency(recipe_binary, rate, step, label)[0]:
             best, failed = rate, 0
         else:
             failed += 1
             if failed == 2:
                 break
-    # the goal rate, and the largest sustained above it, held for 30 s
-    holds = [rate for rate in sorted({goal, best}) if goal <= rate <= best]
-    held = [f"{rate}/s {'sustained' if event_latency(recipe_binary, rate, 30, label) else 'NOT sustained'}" for rate in holds]
+    # the goal rate (HOLDS times: this machine is shared, so the typical run is the median), and
+    # the largest sustained above it, held for 30 s
+    held = []
+    tries = [event_latency(recipe_binary, goal, 30, label) for _ in range(HOLDS)]
+    p99s = sorted(p99 for _, p99 in tries)
+    held.append(f"{goal}/s {sum(ok for ok, _ in tries)} of {len(tries)} sustained, p99 typical {p99s[len(p99s) // 2]:.1f} ms "
+                f"(all: {', '.join(f'{p:.1f}' for p in p99s)} ms)")
+    if best > goal:
+        held.append(f"{best}/s {'sustained' if event_latency(recipe_binary, best, 30, label)[0] else 'NOT sustained'}")
     print(f"serve [{label}]: largest rate sustained with event -> hook start p99 <= 20 ms: {best} events/s in {step} s steps; "
           f"held for 30 s: {', '.join(held) or 'nothing (below the goal)'} (goal 5000/s, moonshot 10000/s); {load()}",
           flush=True)

@@ -33,6 +33,7 @@ extension LuaVM {
             let coroutine = newCoroutine(parent: nil)
             cr_getref(coroutine.thread, invocation.function.ref)
             coroutine.onFinish = { batch.end(index, $0) }
+            coroutine.context = invocation.context
             if let limit = invocation.timeLimit {
                 coroutine.deadline = now + limit
                 byLimit[limit, default: []].append(coroutine.id)

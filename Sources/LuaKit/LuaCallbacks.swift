@@ -35,11 +35,14 @@ public struct LuaInvocation: Sendable {
     public let function: LuaFunction
     public let args: [LuaValue]
     public let timeLimit: Double?
+    /// What its primitives read as `LuaCall.context` (the scheduler's hook-run cause).
+    public let context: (any Sendable)?
 
-    public init(_ function: LuaFunction, _ args: [LuaValue], timeLimit: Double? = nil) {
+    public init(_ function: LuaFunction, _ args: [LuaValue], timeLimit: Double? = nil, context: (any Sendable)? = nil) {
         self.function = function
         self.args = args
         self.timeLimit = timeLimit
+        self.context = context
     }
 }
 

@@ -35,6 +35,11 @@ public struct LuaCall {
         return deadlines.min().map { max(0, $0 - cr_monotonic_now()) }
     }
 
+    /// What the calling coroutine was started with from Swift (`LuaInvocation.context`), if anything.
+    public var context: (any Sendable)? {
+        vm.scheduler.byThread[state].flatMap { vm.scheduler.coroutines[$0]?.context }
+    }
+
     /// How many arguments Lua passed.
     public var count: Int { Int(lua_gettop(state)) }
 

@@ -95,7 +95,10 @@ extension LuaVM {
         let thread = lua_newthread(L)!
         let ref = cr_ref(L)
         let coroutine = Coroutine(id: scheduler.nextID, thread: thread, ref: ref, parent: parent)
-        coroutine.deadline = parent.flatMap { scheduler.coroutines[$0]?.deadline }
+        if let parent, let parentCoroutine = scheduler.coroutines[parent] {
+            coroutine.deadline = parentCoroutine.deadline
+            coroutine.context = parentCoroutine.context
+        }
         scheduler.nextID += 1
         scheduler.coroutines[coroutine.id] = coroutine
         scheduler.byThread[thread] = coroutine.id

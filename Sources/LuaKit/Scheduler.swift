@@ -17,6 +17,9 @@ final class Coroutine {
     var outcome: Outcome?
     /// This coroutine's own budget (monotonic seconds), inherited by its `parallel` branches.
     var deadline: Double?
+    /// What Swift started it with for its primitives to read (`LuaCall.context`; a hook run's
+    /// cause), inherited by its `parallel` branches.
+    var context: (any Sendable)?
     /// Called when a root coroutine started from Swift (`LuaCallbacks.call`) ends.
     var onFinish: ((Result<[LuaValue], LuaError>) -> Void)?
     /// The failed branch whose error this coroutine was resumed with by `parallel`, so that the

@@ -262,7 +262,11 @@ extension RecipeRunner {
             let result = try fn(call)
             guard case .async(let operation) = result else { return result }
             let deadline = call.timeLeft.map { Date().addingTimeInterval($0) }
-            return .async { try await TimeBudget.$deadline.withValue(deadline) { try await operation() } }
+            // and what it records names the hook run it is done for
+            let cause = call.context as? EventCause
+            return .async {
+                try await TimeBudget.$deadline.withValue(deadline) { try await EventCause.$current.withValue(cause) { try await operation() } }
+            }
         }
     }
 }

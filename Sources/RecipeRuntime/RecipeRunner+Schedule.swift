@@ -37,13 +37,25 @@ extension RecipeRunner {
             scheduled.alarms.append(alarm)
             return .values([])
         }
+        let limits = options.hookLimits
         registerChanging(vm, "emit") { call in
             let kind = try call.string(1, "emit: kind")
             if let problem = EventKinds.problem(with: kind) { throw PrimitiveError("emit: \(problem)") }
             let fields = call.arg(2).tableValue ?? LuaTable()
-            let event = Event(actor: "recipe", cluster: fields["cluster"].stringValue, kind: kind,
+            var event = Event(actor: "recipe", cluster: fields["cluster"].stringValue, kind: kind,
                               subject: fields["subject"].stringValue, detail: fields["detail"].stringValue)
-            return .async { [.int(try engine.store.record(event).id ?? 0)] }
+            let cause = call.context as? EventCause
+            if let cause { event.caused(by: cause) }
+            let caused = event
+            // under recipe serve: too deep a chain is refused (a hook.loop), over the rate dropped
+            if let limits, let refusal = limits.refusal(of: event) {
+                guard let cause, event.depth > limits.maxDepth else { return .values([.nil, .string(refusal)]) }
+                return .async {
+                    try engine.store.recordLoop(refused: kind, cluster: caused.cluster, cause: cause, limit: limits.maxDepth)
+                    return [.nil, .string(refusal)]
+                }
+            }
+            return .async { [.int(try engine.store.record(caused).id ?? 0)] }
         }
         registerChanging(vm, "webhook_post") { call in
             let text = try call.string(1, "alert: webhook")

@@ -2,6 +2,7 @@ import Cloud
 import Engine
 import Foundation
 import LuaKit
+import Store
 
 /// How a recipe runs: its limits, its `arg` table, and where `require` looks.
 public struct RecipeOptions: Sendable {
@@ -18,10 +19,12 @@ public struct RecipeOptions: Sendable {
     public var printPlans: Bool
     /// An argument the recipe never read refuses the run (else it is only reported).
     public var strictArguments: Bool
+    /// How deep hooks may feed each other events, and each cluster's emit rate (recipe serve).
+    public var hookLimits: HookLimits?
 
     public init(timeLimit: Double? = nil, memoryLimit: Int = 512 << 20, arguments: [String: String] = [:],
                 stdlib: URL = StdlibLocator.find(), mode: Mode = .apply, apply: ApplyOptions = ApplyOptions(),
-                printPlans: Bool = true, strictArguments: Bool = false) {
+                printPlans: Bool = true, strictArguments: Bool = false, hookLimits: HookLimits? = nil) {
         self.timeLimit = timeLimit
         self.memoryLimit = memoryLimit
         self.arguments = arguments
@@ -30,6 +33,7 @@ public struct RecipeOptions: Sendable {
         self.apply = apply
         self.printPlans = printPlans
         self.strictArguments = strictArguments
+        self.hookLimits = hookLimits
     }
 }
 

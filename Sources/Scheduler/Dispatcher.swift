@@ -1,13 +1,16 @@
 import Foundation
 import Store
 
-/// Turns events into hook runs: reads the log after its cursor, writes one pending run per
-/// matching hook together with the new cursor (one transaction), then hands the runs over. So an
-/// event is dispatched once, whether the scheduler dies before, during or after.
+/// Turns events into hook runs: reads the log after its cursor and hands one run per matching
+/// hook to the executor, whose next write has them with the new cursor (one transaction, those
+/// given a slot already running). So an event is dispatched once, whether the scheduler dies
+/// before, during or after, and costs one commit from dispatch to start.
 struct Dispatcher: Sendable {
     let store: Store
     let registry: HookRegistry
     let executor: Executor
+    /// Events deeper than this (a chain of hooks feeding each other) get no runs: a `hook.loop`.
+    let maxDepth: Int
     static let cursorKey = "dispatch.cursor"
 
     /// The events appended after `cursor`, dispatched; returns the new cursor and how many were read.
@@ -22,15 +25,20 @@ struct Dispatcher: Sendable {
             let scope = Scope(kind: event.kind, cluster: event.cluster)
             let matching = hooks[scope] ?? registry.matching(kind: event.kind, cluster: event.cluster)
             hooks[scope] = matching
+            if event.depth > maxDepth, let hook = matching.first, let cause = event.causeRun {
+                // recorded by a hook's primitive (not emit, which refuses it itself): cut here
+                _ = try? store.recordLoop(refused: event.kind + " #\(event.id!)", cluster: event.cluster,
+                                          cause: EventCause(run: cause, hook: hook.key, event: event.causeEvent, depth: event.depth - 1),
+                                          limit: maxDepth)
+                continue
+            }
             for hook in matching {
                 runs.append(HookRun(hook: hook.key, cluster: event.cluster, eventID: event.id, trigger: "event"))
             }
         }
-        let inserted = try store.schedule(runs, state: [Self.cursorKey: String(last)])
-        if !inserted.isEmpty {
-            let byID = Dictionary(events.map { ($0.id!, $0) }, uniquingKeysWith: { first, _ in first })
-            await executor.submit(inserted, events: byID)
-        }
+        // the runs and the cursor are written by the executor's next turn, with what starts
+        let byID = runs.isEmpty ? [:] : Dictionary(events.map { ($0.id!, $0) }, uniquingKeysWith: { first, _ in first })
+        guard await executor.dispatch(runs, events: byID, state: [Self.cursorKey: String(last)]) else { return (cursor, 0) }
         return (last, events.count)
     }
 
@@ -41,11 +49,12 @@ struct Dispatcher: Sendable {
 
     /// Polls the log (agents and the CLI write it from other processes): every millisecond while
     /// events come (a poll is one prepared read; waiting 2 ms was most of the latency at a few
-    /// thousand events a second), backing off to 10 ms when idle. Only this loop moves the cursor,
-    /// so it keeps it in memory.
+    /// thousand events a second), at once while a backlog lasts, backing off to 10 ms when idle.
+    /// Only this loop moves the cursor, so it keeps it in memory.
     func run() async {
         var cursor = Int64((try? store.schedulerState(Self.cursorKey)) ?? nil ?? "") ?? 0
-        var idle: UInt64 = 1_000_000
+        let busy: UInt64 = 1_000_000
+        var idle = busy
         while !Task.isCancelled {
             let read: Int
             do {
@@ -53,8 +62,11 @@ struct Dispatcher: Sendable {
             } catch {
                 read = 0
             }
-            if read > 0 {
-                idle = 1_000_000
+            if read >= 1000 {
+                continue  // a backlog: the next page at once
+            } else if read > 0 {
+                try? await Task.sleep(nanoseconds: busy)
+                idle = busy
             } else {
                 try? await Task.sleep(nanoseconds: idle)
                 idle = min(idle * 2, 10_000_000)

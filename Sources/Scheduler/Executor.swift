@@ -9,10 +9,11 @@ import Store
 /// cluster, each within its budget. A run's row goes pending → running → ok | failed; a failure
 /// is recorded as an event too, and retried after its backoff when the hook asks for retries.
 ///
-/// Runs start and end in batches: the runs that end, and those then starting, are written in
-/// one transaction; the runs starting together enter their recipe's VM once, and those that end
-/// in one turn of the VM's loop come back together. So a burst of events costs a few
-/// transactions and hops per batch, not per run.
+/// Runs start and end in batches: the runs dispatched (with the dispatch cursor), those that
+/// ended since, and those then starting are written in one transaction (what ended with nothing
+/// to start waits for the next, a millisecond or so while events come); the runs starting
+/// together enter their recipe's VM once, and those that end in one turn of the VM's loop come
+/// back together. So a burst of events costs a transaction and a few hops per batch, not per run.
 actor Executor {
     let engine: Engine
     let registry: HookRegistry
@@ -26,6 +27,9 @@ actor Executor {
     private var wakeScheduled: Date?
     /// Outcomes not yet written: written with the next runs to start, in one transaction.
     private var outcomes: [Store.RunOutcome] = []
+    /// Scheduler state (the dispatch cursor) written with the next turn.
+    private var state: [String: String] = [:]
+    private var flushScheduled = false
 
     var store: Store { engine.store }
 
@@ -35,7 +39,8 @@ actor Executor {
         self.limit = limit
     }
 
-    /// Queues runs; `events` holds the events they run on, when the caller has read them already.
+    /// Queues runs written already (pending after a restart, a timer's, an alarm's, retries);
+    /// `events` holds the events they run on, when the caller has read them.
     func submit(_ runs: [HookRun], events: [Int64: Event] = [:]) {
         let now = Date()
         for run in runs {
@@ -48,8 +53,39 @@ actor Executor {
         pump()
     }
 
+    /// Queues the runs the dispatcher made of the events up to its new cursor: they, the cursor,
+    /// the outcomes gathered and the runs starting are this turn's one transaction (the runs
+    /// given a slot are inserted running). False when that write failed: nothing of it happened,
+    /// and the dispatcher reads the same events again.
+    func dispatch(_ runs: [HookRun], events: [Int64: Event], state: [String: String]) -> Bool {
+        for run in runs {
+            queues[run.cluster ?? "", default: RunQueue()].push(Queued(run: run, event: run.eventID.flatMap { events[$0] }))
+        }
+        self.state.merge(state) { $1 }
+        return pump()
+    }
+
+    /// Writes the outcomes gathered when no turn took them within 10 ms: while events come, the
+    /// next dispatch (a millisecond or so) writes them with its runs, one commit for both, and
+    /// this timer is armed at most a hundred times a second.
+    private func flushSoon() {
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        Task {
+            try? await Task.sleep(nanoseconds: 10_000_000)
+            self.flush()
+        }
+    }
+
+    private func flush() {
+        flushScheduled = false
+        if !outcomes.isEmpty { pump(flush: true) }
+    }
+
     /// Starts what the limits allow: per cluster, in order, an exclusive hook waiting its turn.
-    private func pump() {
+    /// One write: what ended, the new runs, what starts, the cursor. Returns whether it was made.
+    @discardableResult
+    private func pump(flush: Bool = false) -> Bool {
         let now = Date()
         if !delayed.isEmpty {
             let due = delayed.filter { $0.dueAt <= now }
@@ -57,24 +93,98 @@ actor Executor {
             for run in due { queues[run.cluster ?? "", default: RunQueue()].push(Queued(run: run, event: nil)) }
         }
         var starting: [Starting] = []
+        var skipped: [HookRun] = []
         for cluster in queues.keys {
             while running[cluster, default: 0] < limit, let queued = queues[cluster]!.first {
                 guard let hook = registry.hook(queued.run.hook) else {
                     _ = queues[cluster]!.pop()
-                    outcomes.append(Store.RunOutcome(id: queued.run.id!, state: .skipped, duration: 0, error: "its hook is no longer registered"))
+                    let why = "its hook is no longer registered"
+                    if let id = queued.run.id {
+                        outcomes.append(Store.RunOutcome(id: id, state: .skipped, duration: 0, error: why))
+                    } else {
+                        var run = queued.run
+                        run.state = .skipped
+                        run.error = why
+                        skipped.append(run)
+                    }
                     continue
                 }
                 if hook.options.exclusive && exclusive.contains(cluster) { break }
                 _ = queues[cluster]!.pop()
-                running[cluster, default: 0] += 1
-                if hook.options.exclusive { exclusive.insert(cluster) }
+                take(cluster, hook)
                 starting.append(Starting(queued: queued, hook: hook))
             }
         }
-        // what ended since the last write, and what starts now (marked running before any starts)
-        try? store.settleRuns(outcomes, starting: starting.map { $0.queued.run.id! }, at: now)
+        // new runs: those given a slot are written running, then the skipped, then those waiting
+        var fresh: [HookRun] = [], freshStarting: [Int] = [], older: [Int64] = []
+        for (index, start) in starting.enumerated() {
+            if let id = start.queued.run.id {
+                older.append(id)
+            } else {
+                var run = start.queued.run
+                run.state = .running
+                run.startedAt = now
+                fresh.append(run)
+                freshStarting.append(index)
+            }
+        }
+        fresh += skipped
+        let waiting = queues.keys.filter { queues[$0]!.hasUnsaved }
+        for cluster in waiting { fresh += queues[cluster]!.unsaved.map(\.run) }
+        if fresh.isEmpty && older.isEmpty && state.isEmpty && !(flush && !outcomes.isEmpty) {
+            if !outcomes.isEmpty { flushSoon() }  // what ended waits for the next write
+            scheduleWake()
+            return true
+        }
+        let ids: [Int64?]
+        do {
+            ids = try store.advance(outcomes, inserting: fresh, starting: older, state: state, at: now)
+        } catch {
+            // nothing was written: new runs are dropped (their events are read again), outcomes wait
+            for index in freshStarting.reversed() {
+                let run = starting.remove(at: index)
+                give(back: run.queued.run.cluster ?? "", run.hook)
+            }
+            for cluster in waiting { queues[cluster]!.dropUnsaved() }
+            state = [:]
+            launch(starting, at: now)
+            scheduleWake()
+            return false
+        }
         outcomes = []
+        state = [:]
+        // the new runs' ids, in the order written; a run that existed already (nil) is not run again
+        for (offset, index) in freshStarting.enumerated().reversed() {
+            if let id = ids[offset] {
+                starting[index].queued.run.id = id
+            } else {
+                let run = starting.remove(at: index)
+                give(back: run.queued.run.cluster ?? "", run.hook)
+            }
+        }
+        var next = freshStarting.count + skipped.count
+        for cluster in waiting {
+            let count = queues[cluster]!.unsaved.count
+            queues[cluster]!.save(ids[next..<next + count])
+            next += count
+        }
         launch(starting, at: now)
+        scheduleWake()
+        return true
+    }
+
+    private func take(_ cluster: String, _ hook: ResolvedHook) {
+        running[cluster, default: 0] += 1
+        if hook.options.exclusive { exclusive.insert(cluster) }
+    }
+
+    private func give(back cluster: String, _ hook: ResolvedHook) {
+        running[cluster, default: 1] -= 1
+        if hook.options.exclusive { exclusive.remove(cluster) }
+    }
+
+    /// Wakes the queue when the next retry is due.
+    private func scheduleWake() {
         if let nextDue = delayed.map(\.dueAt).min(), wakeScheduled.map({ nextDue < $0 }) ?? true {
             wakeScheduled = nextDue
             Task {
@@ -100,8 +210,12 @@ actor Executor {
                 var unbuilt: [(Starting, String?)] = []
                 for run in batch {
                     do {
-                        let table = try await tables.table(for: run.queued.run, event: run.queued.event)
-                        invocations.append(LuaInvocation(run.hook.function, [table], timeLimit: run.hook.options.budget))
+                        let hookRun = run.queued.run
+                        let event = try run.queued.event ?? hookRun.eventID.flatMap { try engine.store.event($0) }
+                        let table = try await tables.table(for: hookRun, event: event)
+                        // what the hook emits names this run and its event as its cause
+                        let cause = EventCause(run: hookRun.id!, hook: hookRun.hook, event: event?.id, depth: event?.depth ?? 0)
+                        invocations.append(LuaInvocation(run.hook.function, [table], timeLimit: run.hook.options.budget, context: cause))
                         called.append(run)
                     } catch {
                         unbuilt.append((run, Self.describe(error)))
@@ -135,13 +249,14 @@ actor Executor {
             let run = starting.queued.run, hook = starting.hook
             outcomes.append(Store.RunOutcome(id: run.id!, state: failure == nil ? .ok : .failed, duration: duration, error: failure))
             if let failure {
-                _ = try? store.record(Event(actor: "scheduler", cluster: run.cluster, kind: "hook.failed", subject: run.hook,
-                                            detail: "run \(run.id!) (\(run.trigger), attempt \(run.attempt))", result: "failed: \(failure)"))
+                // caused by the run, one deeper than its event: a hook on hook.failed that fails is a loop cut at the depth limit
+                var failed = Event(actor: "scheduler", cluster: run.cluster, kind: "hook.failed", subject: run.hook,
+                                   detail: "run \(run.id!) (\(run.trigger), attempt \(run.attempt))", result: "failed: \(failure)")
+                failed.caused(by: EventCause(run: run.id!, hook: run.hook, event: run.eventID, depth: starting.queued.event?.depth ?? 0))
+                _ = try? store.record(failed)
                 if run.attempt <= hook.options.retryTimes { again(run, hook) }
             }
-            let cluster = run.cluster ?? ""
-            running[cluster, default: 1] -= 1
-            if hook.options.exclusive { exclusive.remove(cluster) }
+            give(back: run.cluster ?? "", hook)
         }
         pump()
     }
@@ -163,34 +278,13 @@ actor Executor {
 
 /// A run waiting for its slot, with its event when the dispatcher handed it over.
 struct Queued: Sendable {
-    let run: HookRun
+    /// Without an id until the turn that dispatched it is written.
+    var run: HookRun
     let event: Event?
 }
 
 /// A run given its slot, and the hook it runs.
 struct Starting: Sendable {
-    let queued: Queued
+    var queued: Queued
     let hook: ResolvedHook
-}
-
-/// A first-in-first-out queue of runs that pops in constant time.
-struct RunQueue {
-    private var items: [Queued] = []
-    private var head = 0
-
-    var first: Queued? { head < items.count ? items[head] : nil }
-
-    mutating func push(_ run: Queued) { items.append(run) }
-
-    mutating func pop() -> Queued? {
-        guard head < items.count else { return nil }
-        defer {
-            head += 1
-            if head > 1024 && head * 2 > items.count {
-                items.removeFirst(head)
-                head = 0
-            }
-        }
-        return items[head]
-    }
 }

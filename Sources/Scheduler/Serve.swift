@@ -16,6 +16,7 @@ public final class Serve: Sendable {
     let timers: Timers
     let alarms: Alarms
     let detector: FailureDetector
+    let limits: HookLimits
     /// Per hosted recipe (by host key): its content hash, hook keys, and how to stop its host.
     private let hosts = Locked<[String: Host]>([:])
     /// Versions that failed to load, so they are not tried every two seconds.
@@ -29,8 +30,10 @@ public final class Serve: Sendable {
         var clusters: [String] = []
     }
 
-    public init(engine: Engine, extra: [URL] = [], concurrency: Int = 10, output: @escaping @Sendable (String) -> Void) {
+    public init(engine: Engine, extra: [URL] = [], concurrency: Int = 10, limits: HookLimits = HookLimits(),
+                output: @escaping @Sendable (String) -> Void) {
         self.engine = engine
+        self.limits = limits
         self.extra = extra.map(\.standardizedFileURL)
         let redactor = engine.store.redactor
         self.output = { output(redactor.redact($0)) }
@@ -61,11 +64,12 @@ public final class Serve: Sendable {
         record("serve.started", detail: "pid \(getpid()); \(registry.hosted.count) recipes; \(interrupted.count) interrupted runs retried")
         output("recipe serve: pid \(getpid()), hosting \(registry.hosted.map(\.path).sorted().joined(separator: ", "))")
 
-        let dispatcher = Dispatcher(store: store, registry: registry, executor: executor)
+        let dispatcher = Dispatcher(store: store, registry: registry, executor: executor, maxDepth: limits.maxDepth)
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await dispatcher.run() }
             group.addTask { await self.alarms.run() }
             group.addTask { await self.detector.run() }
+            group.addTask { await self.reportThrottled() }
             group.addTask {
                 var beats = 0
                 while !Task.isCancelled {
@@ -119,7 +123,8 @@ public final class Serve: Sendable {
             self.record("hook.log", detail: line)
         }
         Task {
-            let runner = RecipeRunner(engine: engine, options: RecipeOptions(timeLimit: 30, arguments: arguments, strictArguments: true), output: log)
+            let runner = RecipeRunner(engine: engine, options: RecipeOptions(timeLimit: 30, arguments: arguments, strictArguments: true,
+                                                                       hookLimits: limits), output: log)
             do {
                 try await runner.host(file: URL(fileURLWithPath: path)) { hosted in
                     await self.attach(hosted, sha: sha, stop: stopper)
@@ -167,6 +172,19 @@ public final class Serve: Sendable {
         let why = host.clusters.contains(where: recorded.contains) ? "declared again with other arguments" : "destroyed"
         record("serve.unloaded", detail: "\(key): cluster \(clusters) \(why)")
         output("recipe serve: \(key) no longer hosted (cluster \(clusters) \(why))")
+    }
+
+    /// Every second, one `hook.throttled` per cluster whose hooks emitted over the rate, with the count dropped.
+    private func reportThrottled() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(nanoseconds: 1_000_000_000)
+            for (cluster, dropped) in limits.limiter.drain() {
+                _ = try? engine.store.record(Event(actor: "scheduler", cluster: cluster.isEmpty ? nil : cluster, kind: "hook.throttled",
+                                                   subject: cluster.isEmpty ? "serve" : cluster,
+                                                   detail: "\(dropped) events emitted by hooks dropped in the last second",
+                                                   result: "failed: over \(limits.limiter.perSecond) events a second (--emit-rate)"))
+            }
+        }
     }
 
     func record(_ kind: String, detail: String, result: String = "ok") {

@@ -20,6 +20,8 @@ public enum EventKinds {
         "hook.setup": "a setup hook ran", "hook.configure": "a configure hook ran", "hook.deploy": "a deploy hook ran",
         "hook.undeploy": "an undeploy hook ran", "hook.shutdown": "a shutdown hook ran", "hook.drain": "a drain hook ran",
         "hook.ready": "a ready hook ran", "hook.failed": "a scheduled hook failed", "hook.log": "a scheduled hook logged a line",
+        "hook.loop": "an event from a chain of hooks feeding each other deeper than serve's --max-hook-depth was refused (detail: the chain)",
+        "hook.throttled": "a cluster's hooks emitted more than serve's --emit-rate in a second (detail: how many were dropped)",
         "deploy.started": "a deploy began", "deploy.finished": "a deploy finished", "deploy.failed": "a deploy or rollback failed",
         "deploy.rolledback": "a rollback finished, or the next command rolled back an interrupted deploy", "deploy.undeployed": "an app was undeployed",
         "agent.state_unwritable": "an agent could not write the state for a while (a full disk, a read-only, locked or damaged file) and delivered its reports late",

@@ -72,6 +72,11 @@ public struct Event: Codable, Sendable, Equatable, FetchableRecord, MutablePersi
     public var detail: String?
     /// `ok`, or `failed: why`.
     public var result: String
+    /// The hook run that recorded it and the event that run was on (EventCause); nil from outside.
+    public var causeRun: Int64?
+    public var causeEvent: Int64?
+    /// How many hook runs on events emitted by hooks led here: 0 for an event from outside.
+    public var depth: Int = 0
 
     public init(actor: String, cluster: String?, kind: String, subject: String?, detail: String? = nil,
                 result: String = "ok", time: Date = Date()) {
@@ -121,7 +126,7 @@ public struct CommandRecord: Codable, Sendable, FetchableRecord, MutablePersista
 
 extension Event {
     /// The columns `init(fields:)` reads, in its order.
-    static let fieldColumns = "id, time, actor, cluster, kind, subject, detail, result"
+    static let fieldColumns = "id, time, actor, cluster, kind, subject, detail, result, causeRun, causeEvent, depth"
 
     /// A row of `fieldColumns`, read by position: the dispatcher's hot path, where GRDB's Codable
     /// decoding, then its lookup of columns by name (case-insensitive), cost more than the query.
@@ -129,5 +134,8 @@ extension Event {
         self.init(actor: row[2], cluster: row[3], kind: row[4], subject: row[5],
                   detail: row[6], result: row[7], time: Date(timeIntervalSince1970: row[1]))
         id = row[0]
+        causeRun = row[8]
+        causeEvent = row[9]
+        depth = row[10]
     }
 }

@@ -6,6 +6,7 @@ extension Store {
     @discardableResult
     public func record(_ event: Event) throws -> Event {
         var event = event
+        if event.causeRun == nil, let cause = EventCause.current { event.caused(by: cause) }
         event.subject = redactor.redact(event.subject)
         event.detail = redactor.redact(event.detail)
         event.result = redactor.redact(event.result)

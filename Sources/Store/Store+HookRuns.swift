@@ -80,7 +80,7 @@ extension Store {
 
     /// Marks runs as running, in one transaction.
     public func startRuns(_ ids: [Int64], at time: Date = Date()) throws {
-        try settleRuns([], starting: ids, at: time)
+        _ = try advance([], inserting: [], starting: ids, state: [:], at: time)
     }
 
     /// How a run ended.
@@ -100,22 +100,42 @@ extension Store {
 
     /// Records how runs ended, in one transaction.
     public func finishRuns(_ outcomes: [RunOutcome]) throws {
-        try settleRuns(outcomes, starting: [], at: Date())
+        _ = try advance(outcomes, inserting: [], starting: [], state: [:], at: Date())
     }
 
-    /// Records how runs ended and marks others running, in one transaction: the scheduler's
-    /// one write per batch of runs that end and start.
-    public func settleRuns(_ outcomes: [RunOutcome], starting ids: [Int64], at time: Date) throws {
-        guard !outcomes.isEmpty || !ids.isEmpty else { return }
-        try db.write { db in
+    /// The scheduler's one write per turn: how runs ended, new runs (those given a slot already
+    /// inserted running), older runs now starting, and scheduler state (the dispatch cursor), in
+    /// one transaction. So an event costs one commit from dispatch to start, and a dispatch and
+    /// its cursor are written together or not at all. Returns the new runs' ids in order (nil for
+    /// a run that exists already: same hook, event and attempt).
+    public func advance(_ outcomes: [RunOutcome], inserting runs: [HookRun], starting ids: [Int64], state: [String: String],
+                        at time: Date) throws -> [Int64?] {
+        guard !outcomes.isEmpty || !runs.isEmpty || !ids.isEmpty || !state.isEmpty else { return [] }
+        return try db.write { db in
             let finish = try db.cachedStatement(sql: "UPDATE hookRuns SET state = ?, duration = ?, error = ? WHERE id = ?")
             for o in outcomes {
                 try finish.execute(arguments: [o.state.rawValue, o.duration, redactor.redact(o.error), o.id])
+            }
+            let insert = try db.cachedStatement(sql: """
+                INSERT OR IGNORE INTO hookRuns(hook, cluster, eventID, trigger, state, attempt, dueAt, startedAt, duration, error, createdAt)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            var inserted: [Int64?] = []
+            inserted.reserveCapacity(runs.count)
+            for run in runs {
+                try insert.execute(arguments: [run.hook, run.cluster, run.eventID, run.trigger, run.state.rawValue, run.attempt,
+                                               run.dueAt.timeIntervalSince1970, run.startedAt?.timeIntervalSince1970,
+                                               run.duration, run.error, run.createdAt.timeIntervalSince1970])
+                inserted.append(db.changesCount > 0 ? db.lastInsertedRowID : nil)
             }
             let start = try db.cachedStatement(sql: "UPDATE hookRuns SET state = 'running', startedAt = ? WHERE id = ?")
             for id in ids {
                 try start.execute(arguments: [time.timeIntervalSince1970, id])
             }
+            for (key, value) in state {
+                try db.execute(sql: "INSERT OR REPLACE INTO schedulerState(key, value) VALUES (?, ?)", arguments: [key, value])
+            }
+            return inserted
         }
     }
 

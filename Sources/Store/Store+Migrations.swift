@@ -83,6 +83,7 @@ extension Store {
         }
         migrateLocks(&migrator)
         migrateDeploys(&migrator)
+        migrateEventCauses(&migrator)
         return migrator
     }
 }

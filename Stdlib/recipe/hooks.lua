@@ -81,7 +81,11 @@ end
 -- Records an event of the recipe's own, for hooks and alerts.
 -- @param kind a dotted kind such as `backup.done`
 -- @param fields optional `{ cluster = NAME, subject = TEXT, detail = TEXT }`
--- @return the event's id
+-- @return the event's id; under `recipe serve`, nil and why when the event is refused: a hook
+-- run on an event a hook emitted (and so on) deeper than `--max-hook-depth` (8) is recorded as
+-- `hook.loop` instead, and a cluster's hooks emitting over `--emit-rate` (200 a second) are
+-- dropped and counted in one `hook.throttled` a second. The event records its cause (the hook
+-- run and that run's event) as `causeRun`, `causeEvent` and `depth` (`recipe events --json`).
 -- @usage
 -- emit("backup.done", { cluster = "shop", subject = "db", detail = "2 volumes" })
 local function emit(kind, fields)

@@ -23,7 +23,7 @@ import Testing
             let registry = HookRegistry()
             registry.attach(hosted)
             let executor = Executor(engine: engine, registry: registry)
-            try await body(Dispatcher(store: engine.store, registry: registry, executor: executor), registry)
+            try await body(Dispatcher(store: engine.store, registry: registry, executor: executor, maxDepth: 8), registry)
         }
     }
 

@@ -70,7 +70,13 @@ enum EventLine {
     static func text(_ event: Event) -> String {
         let detail = event.detail.map { "  " + oneLine($0) } ?? ""
         return "\(Terminal.time(event.time))  \(event.kind.padding(20))  \((event.subject ?? "-").padding(16))  "
-            + "\(oneLine(event.result))\(detail)  [\(event.actor)]"
+            + "\(oneLine(event.result))\(detail)  [\(event.actor)\(cause(event))]"
+    }
+
+    /// What caused it, when a hook run did: `run 12 on #40` (the run, and the event it ran on).
+    static func cause(_ event: Event) -> String {
+        guard let run = event.causeRun else { return "" }
+        return ", run \(run)" + (event.causeEvent.map { " on #\($0)" } ?? "")
     }
 
     static func oneLine(_ text: String) -> String {

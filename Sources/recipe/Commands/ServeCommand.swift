@@ -22,6 +22,17 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Hook runs at once per cluster.")
     var concurrency = 10
 
+    @Option(name: .long, help: "How deep hooks may feed each other: an event emitted by a hook run on an event emitted by ... deeper than N is refused (hook.loop).")
+    var maxHookDepth = HookLimits.defaultDepth
+
+    @Option(name: .long, help: "Events a cluster's hooks may emit per second; the rest are dropped and counted (hook.throttled).")
+    var emitRate = HookLimits.defaultRate
+
+    func validate() throws {
+        guard maxHookDepth >= 1 else { throw ValidationError("--max-hook-depth must be 1 or more") }
+        guard emitRate >= 1 else { throw ValidationError("--emit-rate must be 1 or more events a second") }
+    }
+
     func run() async throws {
         let store = try Store(home: Store.home(explicit: home.home))
         let engine = Engine.cli(store, actor: "scheduler")
@@ -29,7 +40,8 @@ struct ServeCommand: AsyncParsableCommand {
             Terminal.error("\(path): no such recipe")
             throw ExitCode(1)
         }
-        let serve = Serve(engine: engine, extra: recipes.map { URL(fileURLWithPath: $0) }, concurrency: max(1, concurrency)) {
+        let serve = Serve(engine: engine, extra: recipes.map { URL(fileURLWithPath: $0) }, concurrency: max(1, concurrency),
+                          limits: HookLimits(maxDepth: maxHookDepth, emitRate: emitRate)) {
             Terminal.line($0)
         }
         // a hook that heals or scales waits for a command that holds its cluster, then fails (and retries)
