@@ -93,7 +93,9 @@ def produce(con, rate, seconds):
     by then in one transaction (one transaction per event would cost this shared machine more CPU
     than the scheduler under test). Each row's time is taken as it is written. Returns how many
     were written and the rate achieved."""
-    con.execute("PRAGMA synchronous=NORMAL")  # as the Store sets it for the CLI and the agents
+    # as the Store sets them for the CLI and the agents (Store.checkpointPages)
+    con.execute("PRAGMA synchronous=NORMAL")
+    con.execute("PRAGMA wal_autocheckpoint=10000")
     start = time.monotonic()
     sent = 0
     while True:

@@ -41,6 +41,6 @@ public final class BackgroundCheckpoints: Sendable {
 
     public func stop() {
         stopped.withLock { $0 = true }
-        try? store.db.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_autocheckpoint = 1000") }
+        try? store.db.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_autocheckpoint = \(Store.checkpointPages)") }
     }
 }

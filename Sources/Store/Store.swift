@@ -18,6 +18,14 @@ public final class Store: Sendable {
     /// The database itself, for the tables a provider owns (the local provider's inventory).
     public var database: any DatabaseWriter { db }
 
+    /// WAL pages past which a commit checkpoints the WAL itself (SQLite's default is 1,000). Under
+    /// `recipe serve`, which checkpoints every half second on a thread of its own, no writer gets
+    /// there; at 1,000 an event writer (an agent, the CLI) checkpointed inside its commit several
+    /// times a second at a few thousand events a second, and its fsyncs stalled the scheduler's
+    /// writes for 20-30 ms: most of the p99 of event -> hook start. Without serve, a home's WAL
+    /// grows to about 40 MB before a writer folds it back.
+    public static let checkpointPages = 10_000
+
     /// Opens (and migrates) the state under `home`. `light` opens a single connection, for agents.
     /// `lockWait` is how long a statement waits for another connection's write lock before it
     /// fails as busy: an agent waits less than the default 30 s, so a held lock never stalls the
@@ -33,7 +41,9 @@ public final class Store: Sendable {
         // never corrupts; only a power loss may drop the last commits. FULL costs an fsync per
         // commit, which caps the scheduler at about a hundred hook runs a second.
         // no memory map: a truncated or damaged file is then an error to report, never a SIGBUS
-        config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA mmap_size = 0") }
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA mmap_size = 0; PRAGMA wal_autocheckpoint = \(Self.checkpointPages)")
+        }
         let path = home.appendingPathComponent("state.db").path
         // held while the file is checked, opened and migrated: a first command that is creating it
         // is never seen half done (an empty file) by another
