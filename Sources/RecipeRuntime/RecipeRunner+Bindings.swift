@@ -226,7 +226,10 @@ extension RecipeRunner {
         }
         vm.register("log") { call in
             let level = try call.string(1, "log")
-            output("[\(level)] \(call.arg(2).description)")
+            let line = "[\(level)] \(call.arg(2).description)"
+            // under serve a line is a hook.log event, caused by the run that logged it: a hook on
+            // hook.log that logs is cut at the same depth as one that emits
+            EventCause.$current.withValue(call.context as? EventCause) { output(line) }
             return .values([])
         }
     }

@@ -187,7 +187,10 @@ public final class Serve: Sendable {
         }
     }
 
+    /// A scheduler event; one a hook's run causes (its log lines) carries that cause.
     func record(_ kind: String, detail: String, result: String = "ok") {
-        _ = try? engine.store.record(Event(actor: "scheduler", cluster: nil, kind: kind, subject: "serve", detail: detail, result: result))
+        var event = Event(actor: "scheduler", cluster: nil, kind: kind, subject: "serve", detail: detail, result: result)
+        if let cause = EventCause.current { event.caused(by: cause) }
+        _ = try? engine.store.record(event)
     }
 }

@@ -85,6 +85,27 @@ import Testing
         h.stop(serve)
     }
 
+    /// A log line is a hook.log event caused by the run that logged it: a hook on hook.log that
+    /// logs is cut at the depth too.
+    @Test func aHookThatLogsOnHookLogStopsAtTheDepth() throws {
+        let h = try Harness()
+        defer { h.cleanup() }
+        let hooks = try h.write("echo.lua", """
+            on("echo.go", function(e) log.info("first") end)
+            on("hook.log", function(e) log.info("again") end)
+            """)
+        let seed = try h.write("seed.lua", "emit(\"echo.go\", { cluster = \"echo\" })\n")
+        let serve = try h.serve([hooks])
+        #expect(try h.recipe(["run", seed]).code == 0)
+        let store = try Store(home: h.home)
+        #expect(Harness.eventually(timeout: 30) { ((try? store.events(kind: "hook.loop").count) ?? 0) >= 1 } != nil)
+        sleep(2)  // and nothing more comes
+        let lines = try store.events(kind: "hook.log")
+        #expect(lines.map(\.depth) == Array(1...9), "\(lines.map(\.depth))")
+        #expect(try store.events(kind: "hook.loop").count == 1)
+        h.stop(serve)
+    }
+
     @Test func theDepthIsSettable() throws {
         let h = try Harness()
         defer { h.cleanup() }
