@@ -6,7 +6,8 @@ import Store
 /// Watches the instances of the clusters the hosted recipes declare and reports each failure once
 /// as instance.failed, the way the cluster's provider can see it (its capabilities say which):
 /// - heartbeats: an agent that is gone, or silent for its layer's `heal.after` (3 s, three
-///   heartbeats, when not given), not counting the time the home's disk was full;
+///   heartbeats, when not given), not counting the time the state could not take writes (a full
+///   disk, a write lock another process held): agents could not report then;
 /// - polling, for the layers that heal, one look every `heal.after`: an instance that was up at
 ///   the last poll and is now stopped, terminated or gone (its volumes are tagged with their slot
 ///   first, so the replacement gets them back), or one whose status checks are impaired.
@@ -19,10 +20,13 @@ actor FailureDetector {
     private var polled: [String: ClusterSpec] = [:]
     private var lastSeen: [String: Inventory] = [:]
     private var nextPoll: [String: Date] = [:]
-    /// When the home's disk was last seen (all but) full. Agents cannot heartbeat into a state on a
-    /// full disk, though they live and serve (they deliver once there is room), so silence counts
-    /// only from then: a full disk is not a cluster of lost instances to replace.
-    private var lastFull: Date?
+    /// When the state was last seen unable to take writes: the home's disk (all but) full, or its
+    /// write lock held past `probe`'s short wait. Agents cannot heartbeat then, though they live and
+    /// serve (they deliver once it takes writes again), so silence counts only from then: a full
+    /// disk or a held lock is not a cluster of lost instances to replace.
+    private var lastUnwritable: Date?
+    /// A connection of its own that waits a tenth of a second for the lock, to ask `takesWrites`.
+    private lazy var probe: Store? = try? Store(home: engine.store.home, light: true, lockWait: 0.1)
     /// Free bytes under which the home's disk counts as full.
     static let fullBelow: Int64 = 16 << 20
 
@@ -95,14 +99,15 @@ actor FailureDetector {
     }
 
     func checkHeartbeats(now: Date = Date()) async {
-        if let disk = DiskSpace.of(store.home.path), disk.freeBytes < Self.fullBelow { lastFull = now }
+        if let disk = DiskSpace.of(store.home.path), disk.freeBytes < Self.fullBelow { lastUnwritable = now }
+        if !limits.isEmpty, probe?.takesWrites() == false { lastUnwritable = now }
         for (cluster, layers) in limits {
             guard let provider = try? engine.provider(for: cluster),
                   let instances = try? await provider.describe(cluster: cluster).instances,
                   let agents = try? await provider.agents(cluster: cluster) else { continue }
             for instance in instances where instance.state == .online && !reported.contains(instance.id) {
                 let agent = agents[instance.id]
-                let silence = agent?.lastHeartbeat.map { now.timeIntervalSince(max($0, lastFull ?? $0)) } ?? 0
+                let silence = agent?.lastHeartbeat.map { now.timeIntervalSince(max($0, lastUnwritable ?? $0)) } ?? 0
                 let gone = agent?.gone ?? false
                 guard gone || silence > layers[instance.layer] ?? 3 else { continue }
                 let why = gone ? "its agent\(agent?.pid.map { " (pid \($0))" } ?? "") is gone" : "no heartbeat for \(Int(silence)) s"

@@ -136,6 +136,13 @@ extension Store {
         return "\(error.message ?? "error") (SQLite \(error.resultCode.rawValue))"
     }
 
+    /// Whether the state takes a write now: the write lock within this connection's lock wait (open
+    /// it with a short one), taken and let go at once, nothing written. False while another process
+    /// holds the lock, or the file is read-only or damaged.
+    public func takesWrites() -> Bool {
+        (try? db.writeWithoutTransaction { try $0.execute(sql: "BEGIN IMMEDIATE; ROLLBACK") }) != nil
+    }
+
     /// Whether a write failed for what it holds (a constraint or type error, or an error that
     /// never reached SQLite), so trying it again cannot help. A full, read-only, locked, busy,
     /// damaged or missing file is not a refusal: the same write may pass later.

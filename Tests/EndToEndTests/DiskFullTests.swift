@@ -99,6 +99,28 @@ import Testing
         h.stop(serve)
     }
 
+    /// Another process holds the state's write lock for 8 s under `recipe serve`: no agent can
+    /// report, and that is the state's outage, not lost instances.
+    @Test func point1_underServeAHeldLockIsNotTakenForDeadAgents() throws {
+        let h = try Harness()
+        defer { h.cleanup() }
+        let recipe = try h.write("frozen.lua", Self.twoFileServers)
+        #expect(try h.recipe(["run", recipe]).code == 0)
+        let serve = try h.serve([recipe])
+        let instances = try h.status("frozen").instances
+        let state = h.home.appendingPathComponent("state.db").path
+        let held = try h.background(["python3", "-c", "import sqlite3, time; c = sqlite3.connect('\(state)', isolation_level=None); c.execute('BEGIN IMMEDIATE'); open('\(state).held', 'w').close(); time.sleep(8)"])
+        #expect(Harness.eventually(timeout: 5) { FileManager.default.fileExists(atPath: state + ".held") } != nil)
+        held.waitUntilExit()
+        let back = Self.heartbeatsBack(h, "frozen", instances.map(\.name), since: Date())
+        #expect(back != nil && back! <= 3, "heartbeats back within 3 s (took \(back.map { String(format: "%.1f s", $0) } ?? "over 10 s"))")
+        sleep(4)
+        let failed = try h.recipe(["events", "--cluster", "frozen", "--kind", "instance.failed"]).stdout
+        #expect(!failed.contains("instance.failed"), "a held lock is not a lost instance: \(failed)")
+        #expect(serve.isRunning)
+        h.stop(serve)
+    }
+
     /// Kills the first service of `agent` and answers whether it is back (a new process that answers `url`) within 8 s.
     func killedServiceComesBack(_ agent: pid_t, url: String) -> Bool {
         guard let service = WebappTests.children(of: agent).first else { return false }
