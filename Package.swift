@@ -29,7 +29,7 @@ let package = Package(
         // The embedded provider; it owns its inventory tables in the home's database.
         .target(name: "LocalCloud", dependencies: ["Cloud", "Store", .product(name: "GRDB", package: "GRDB.swift")]),
         // In memory, with an injected clock and faults: the fast test tier and what-if runs.
-        .target(name: "MemoryCloud", dependencies: ["Cloud"]),
+        .target(name: "MemoryCloud", dependencies: ["Cloud", "Store"]),
         .target(name: "Agent", dependencies: ["Store", "LocalCloud"]),
         .target(name: "EC2", dependencies: ["Cloud", .product(name: "Crypto", package: "swift-crypto")]),
         // Providers are plugged in by the executable (ProviderRegistry): the engine names none.

@@ -62,10 +62,18 @@ extension Engine {
         let lost = plan.launches.compactMap(\.replacing)
         if !lost.isEmpty { try await provider.terminate(lost.map(\.id)) }
 
-        if !plan.starts.isEmpty { try await provider.start(plan.starts.map(\.id)) }
+        // What a plan starts or launches runs because it is declared; a lost instance's
+        // replacement runs because it was healed (what accounting attributes the hours to).
+        let cause = UsageTags.currentCause(default: "declared")
+        if !plan.starts.isEmpty {
+            try await UsageTags.$cause.withValue(cause) { try await provider.start(plan.starts.map(\.id)) }
+        }
         if !plan.launches.isEmpty {
             progress.step(spec.name, nil, "launching \(plan.launches.map(\.spec.name).joined(separator: ", "))")
-            report.launched = try await provider.launch(plan.launches.map(\.spec))
+            let healing = plan.launches.filter { $0.replacing != nil }.map(\.spec)
+            let fresh = plan.launches.filter { $0.replacing == nil }.map(\.spec)
+            if !healing.isEmpty { report.launched += try await UsageTags.$cause.withValue("heal") { try await provider.launch(healing) } }
+            if !fresh.isEmpty { report.launched += try await UsageTags.$cause.withValue(cause) { try await provider.launch(fresh) } }
             for instance in report.launched { progress.step(spec.name, instance.name, "launched (\(instance.id), \(instance.privateIP))") }
         }
 
@@ -198,8 +206,10 @@ extension Engine {
             let name = volumeSpec.volumeName(for: instance.name)
             var volume = inventory.volumes.first { $0.name == name }
             if volume == nil {
-                volume = try await provider.createVolume(cluster: spec.name, name: name, sizeGB: volumeSpec.sizeGB,
-                                                         from: volumeSpec.snapshots[instance.name])
+                volume = try await UsageTags.$cause.withValue(UsageTags.currentCause(default: "declared")) {
+                    try await provider.createVolume(cluster: spec.name, name: name, sizeGB: volumeSpec.sizeGB,
+                                                    from: volumeSpec.snapshots[instance.name])
+                }
             }
             guard let volume, volume.instanceID != instance.id || volume.mount != volumeSpec.mount else { continue }
             if volume.instanceID != nil { try await provider.detach(volume: volume.id) }

@@ -13,8 +13,10 @@ extension Engine {
         let taken = Set(try await listInstances(cluster: cluster, layer: nil).map(\.name))
         if let name, taken.contains(name) { throw CloudError("cluster \(cluster) already has an instance named \(name)") }
         let slot = name ?? (1...).lazy.map { "\(layer)-\($0)" }.first { !taken.contains($0) }!
-        let launched = try await provider.launch([InstanceSpec(cluster: cluster, layer: layer, name: slot, services: services,
-                                                               instanceType: instanceType, image: image)])
+        let launched = try await UsageTags.$cause.withValue(UsageTags.currentCause(default: "manual")) {
+            try await provider.launch([InstanceSpec(cluster: cluster, layer: layer, name: slot, services: services,
+                                                    instanceType: instanceType, image: image)])
+        }
         remember(launched)
         return launched[0]
     }
@@ -26,7 +28,8 @@ extension Engine {
     }
 
     public func start(instance id: String) async throws {
-        try await owner(of: id).0.start([id])
+        let provider = try await owner(of: id).0
+        try await UsageTags.$cause.withValue(UsageTags.currentCause(default: "manual")) { try await provider.start([id]) }
     }
 
     /// Answers the hooks that failed on the way (recorded; the terminate went on).
@@ -72,7 +75,10 @@ extension Engine {
     }
 
     public func createVolume(cluster: String, name: String, sizeGB: Int, from snapshot: String?) async throws -> Volume {
-        try await provider(for: cluster).createVolume(cluster: cluster, name: name, sizeGB: sizeGB, from: snapshot)
+        let provider = try provider(for: cluster)
+        return try await UsageTags.$cause.withValue(UsageTags.currentCause(default: "manual")) {
+            try await provider.createVolume(cluster: cluster, name: name, sizeGB: sizeGB, from: snapshot)
+        }
     }
 
     public func attach(volume: String, to instance: String, at mount: String) async throws {
@@ -101,8 +107,10 @@ extension Engine {
     public func restore(snapshot id: String, cluster: String?, name: String?) async throws -> Volume {
         let (_, snapshot) = try await self.snapshot(id, cluster: cluster)
         let target = cluster ?? snapshot.cluster
-        return try await provider(for: target).createVolume(
-            cluster: target, name: name ?? "restored-\(id)", sizeGB: snapshot.sizeGB, from: id)
+        let provider = try provider(for: target)
+        return try await UsageTags.$cause.withValue(UsageTags.currentCause(default: "manual")) {
+            try await provider.createVolume(cluster: target, name: name ?? "restored-\(id)", sizeGB: snapshot.sizeGB, from: id)
+        }
     }
 
     public func allocateAddress(cluster: String) async throws -> Address {

@@ -13,7 +13,8 @@ extension LocalProvider {
             try FileManager.default.createDirectory(at: paths.logs(of: instance.id), withIntermediateDirectories: true)
             try startAgent(instance)
             record("instance.launched", cluster: spec.cluster, subject: instance.id,
-                   detail: "\(spec.name) at \(instance.privateIP)")
+                   detail: UsageTags(cause: UsageTags.currentCause(default: "manual"), layer: spec.layer,
+                                     instanceType: spec.instanceType, provider: "local").appended(to: "\(spec.name) at \(instance.privateIP)"))
             launched.append(instance)
         }
         return try await waitOnline(launched.map(\.id))
@@ -24,7 +25,9 @@ extension LocalProvider {
             let instance = try instance(id)
             if instance.state.isUp, let agent = try inventory.agent(id), agent.pid != nil, !agent.gone { continue }
             try startAgent(instance)
-            record("instance.started", cluster: instance.cluster, subject: id)
+            record("instance.started", cluster: instance.cluster, subject: id,
+                   detail: UsageTags(cause: UsageTags.currentCause(default: "manual"), layer: instance.layer, provider: "local")
+                       .appended(to: instance.name))
         }
         _ = try await waitOnline(ids)
     }

@@ -25,7 +25,8 @@ extension LocalProvider {
         }
         try inventory.save(volume)
         record("volume.created", cluster: cluster, subject: volume.id,
-               detail: "\(name), \(sizeGB) GB" + (snapshot.map { " from \($0)" } ?? ""))
+               detail: UsageTags(cause: UsageTags.currentCause(default: "manual"), provider: "local", sizeGB: sizeGB)
+                   .appended(to: "\(name), \(sizeGB) GB" + (snapshot.map { " from \($0)" } ?? "")))
         return volume
     }
 

@@ -41,7 +41,7 @@ extension MemoryProvider {
     public func launch(_ specs: [InstanceSpec]) async throws -> [Instance] {
         try check("launch")
         let now = clock()
-        return mutate { s in
+        let launched = mutate { s in
             specs.map { spec in
                 let id = s.nextID("i")
                 let n = s.counter
@@ -57,36 +57,63 @@ extension MemoryProvider {
                 return instance
             }
         }
+        let volumes = state.value.volumes.values.filter { v in launched.contains { $0.id == v.instanceID } }
+        for (spec, instance) in zip(specs, launched) {
+            report("instance.launched", cluster: spec.cluster, subject: instance.id,
+                   detail: tags(layer: spec.layer, type: spec.instanceType).appended(to: "\(spec.name) at \(instance.privateIP)"), at: now)
+            for volume in volumes.filter({ $0.instanceID == instance.id }).sorted(by: { $0.id < $1.id }) {
+                report("volume.created", cluster: spec.cluster, subject: volume.id,
+                       detail: tags(layer: spec.layer, sizeGB: volume.sizeGB).appended(to: "\(volume.name), \(volume.sizeGB) GB"), at: now)
+            }
+        }
+        return launched
     }
 
     public func stop(_ ids: [String]) async throws {
         try check("stop")
-        try mutate { s in for id in ids { _ = try instance(id, in: s); s.instances[id]?.state = .stopped } }
+        let stopped = try mutate { s in
+            try ids.compactMap { id -> Instance? in
+                let found = try instance(id, in: s)
+                s.instances[id]?.state = .stopped
+                return found.state.isUp ? found : nil
+            }
+        }
+        let now = clock()
+        for i in stopped { report("instance.stopped", cluster: i.cluster, subject: i.id, at: now) }
     }
 
     public func start(_ ids: [String]) async throws {
         try check("start")
-        try mutate { s in
-            for id in ids {
-                _ = try instance(id, in: s)
+        let started = try mutate { s in
+            try ids.compactMap { id -> Instance? in
+                let found = try instance(id, in: s)
                 s.instances[id]?.state = .running
                 s.lost.remove(id)
+                return found.state.isUp ? nil : found
             }
+        }
+        let now = clock()
+        for i in started {
+            report("instance.started", cluster: i.cluster, subject: i.id, detail: tags(layer: i.layer).appended(to: i.name), at: now)
         }
     }
 
     /// Volumes stay, detached; addresses are let go.
     public func terminate(_ ids: [String]) async throws {
         try check("terminate")
-        mutate { s in
-            for id in ids {
+        let gone = mutate { s in
+            ids.compactMap { id -> Instance? in
+                let found = s.instances[id]
                 s.instances[id] = nil
                 s.lost.remove(id)
                 s.impaired[id] = nil
                 for (vid, volume) in s.volumes where volume.instanceID == id { s.volumes[vid]?.instanceID = nil }
                 for (ip, address) in s.addresses where address.instanceID == id { s.addresses[ip]?.instanceID = nil }
+                return found
             }
         }
+        let now = clock()
+        for i in gone { report("instance.terminated", cluster: i.cluster, subject: i.id, detail: i.name, at: now) }
     }
 
     public func setStatus(_ ids: [String], _ new: Instance.State) async throws {

@@ -5,12 +5,15 @@ extension MemoryProvider {
     public func createVolume(cluster: String, name: String, sizeGB: Int, from snapshot: String?) async throws -> Volume {
         try check("createVolume")
         let now = clock()
-        return try mutate { s in
+        let volume = try mutate { s in
             if let snapshot, s.snapshots[snapshot] == nil { throw CloudError("snapshot \(snapshot) does not exist") }
             let volume = Volume(id: s.nextID("vol"), cluster: cluster, name: name, sizeGB: sizeGB, snapshotID: snapshot, createdAt: now)
             s.volumes[volume.id] = volume
             return volume
         }
+        report("volume.created", cluster: cluster, subject: volume.id,
+               detail: tags(sizeGB: sizeGB).appended(to: "\(name), \(sizeGB) GB" + (snapshot.map { " from \($0)" } ?? "")), at: now)
+        return volume
     }
 
     public func attach(volume: String, to instance: String, at mount: String) async throws {
@@ -34,9 +37,11 @@ extension MemoryProvider {
 
     public func deleteVolume(_ id: String) async throws {
         try check("deleteVolume")
-        try mutate { s in
-            guard s.volumes.removeValue(forKey: id) != nil else { throw CloudError("volume \(id) does not exist") }
+        let volume = try mutate { s in
+            guard let volume = s.volumes.removeValue(forKey: id) else { throw CloudError("volume \(id) does not exist") }
+            return volume
         }
+        report("volume.deleted", cluster: volume.cluster, subject: id, at: clock())
     }
 
     public func snapshot(volume: String, cluster: String) async throws -> Snapshot {

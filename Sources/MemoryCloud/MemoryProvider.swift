@@ -14,12 +14,30 @@ public final class MemoryProvider: CloudProvider, Sendable {
     /// Answers a command run on an instance (instance, command) → result; exit 0 and no output by default.
     public typealias Responder = @Sendable (Instance, String) -> CommandResult
 
+    /// An instance's or volume's launch, stop, start, end: what the provider reports of lives it
+    /// changed, at its clock's time, for whom it acted (to the Store: `instance.launched` and kin).
+    public struct LifeEvent: Sendable, Equatable {
+        public var kind: String
+        public var cluster: String
+        public var subject: String
+        public var detail: String?
+        public var time: Date
+        public var actor: String
+    }
+
+    public typealias Recorder = @Sendable (LifeEvent) -> Void
+
     let clock: Clock
     let file: URL?
     let state: Locked<MemoryInventory>
     private let responder: Locked<Responder>
     /// Operation name (launch, terminate, attach, ...) → messages of the failures still to inject.
-    private let failures = Locked<[String: [String]]>([:])
+    private let failures: Locked<[String: [String]]>
+    private let recorder: Locked<Recorder?>
+    /// Who the provider acts for, in what it records, and the region it says it runs in
+    /// (`acting(as:region:)` makes a view of the same cloud for another).
+    let actor: String
+    let region: String?
 
     public init(clock: @escaping Clock = { Date() }, file: URL? = nil) {
         self.clock = clock
@@ -27,6 +45,39 @@ public final class MemoryProvider: CloudProvider, Sendable {
         let saved = file.flatMap { try? Data(contentsOf: $0) }.flatMap { try? JSONDecoder().decode(MemoryInventory.self, from: $0) }
         state = Locked(saved ?? MemoryInventory())
         responder = Locked({ _, _ in CommandResult(code: 0, stdout: "", stderr: "") })
+        failures = Locked([:])
+        recorder = Locked(nil)
+        actor = "memory"
+        region = nil
+    }
+
+    private init(sharing other: MemoryProvider, actor: String, region: String?) {
+        clock = other.clock
+        file = other.file
+        state = other.state
+        responder = other.responder
+        failures = other.failures
+        recorder = other.recorder
+        self.actor = actor
+        self.region = region
+    }
+
+    /// The same cloud (inventory, faults, recorder), recording what it does as `actor`'s, in
+    /// `region` (the recipe's `provider = { region = ... }`, which prices its hours).
+    public func acting(as actor: String, region: String? = nil) -> MemoryProvider {
+        MemoryProvider(sharing: self, actor: actor, region: region)
+    }
+
+    /// Where lives changed from now on are reported (nowhere by default).
+    public func record(to recorder: @escaping Recorder) { self.recorder.withLock { $0 = recorder } }
+
+    func report(_ kind: String, cluster: String, subject: String, detail: String? = nil, at time: Date) {
+        recorder.value?(LifeEvent(kind: kind, cluster: cluster, subject: subject, detail: detail, time: time, actor: actor))
+    }
+
+    /// The tags accounting reads, with the cause the engine set around this call.
+    func tags(layer: String? = nil, type: String? = nil, sizeGB: Int? = nil) -> UsageTags {
+        UsageTags(cause: UsageTags.cause ?? "manual", layer: layer, instanceType: type, region: region, provider: kind, sizeGB: sizeGB)
     }
 
     // MARK: faults and scripting

@@ -21,8 +21,10 @@ enum Providers {
                 apiVersion: request.options["api_version"], profile: request.options["profile"]))
             return EC2Provider(config: config, calls: ec2Calls)
         }
-        registry.register("memory", capabilities: [.heartbeats, .polling, .commands, .firewall, .ownMetrics, .images]) { _ in
-            MemoryProvider(file: store.home.appendingPathComponent("memory/inventory.json"))
+        registry.register("memory", capabilities: [.heartbeats, .polling, .commands, .firewall, .ownMetrics, .images]) { request in
+            let memory = MemoryProvider(file: store.home.appendingPathComponent("memory/inventory.json"))
+            memory.record(to: store)
+            return memory.acting(as: request.actor, region: request.options["region"])
         }
         return registry
     }

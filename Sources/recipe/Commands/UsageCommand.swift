@@ -1,0 +1,123 @@
+import ArgumentParser
+import Engine
+import Foundation
+import RecipeRuntime
+import Store
+
+struct UsageCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "usage",
+        abstract: "Instance-hours, volume GB-months and their on-demand cost, from the event log.",
+        discussion: """
+            Each hour is attributed to why it ran (declared, autoscale, heal, manual) and who caused \
+            it. Prices come from the shipped, dated Stdlib/prices/ec2-on-demand.csv (approximate \
+            public on-demand Linux prices) unless --prices names another file; local instances cost 0.
+            """)
+
+    @OptionGroup var home: HomeOptions
+
+    @Option(name: .long, help: "Only this cluster.")
+    var cluster: String?
+
+    @Option(name: .long, help: "A calendar month, UTC: 2026-11 (the default: this month).")
+    var month: String?
+
+    @Option(name: .long, help: "From this instant, UTC: 2026-11-03 or 2026-11-03T10:00.")
+    var since: String?
+
+    @Option(name: .long, help: "Until this instant, UTC (default: now).")
+    var until: String?
+
+    @Option(name: .long, help: "Group by cluster, layer, user, cause or instance_type.")
+    var by = "cluster"
+
+    @Option(name: .long, help: "A price CSV (kind,region,name,usd) instead of the shipped one.")
+    var prices: String?
+
+    @Flag(name: .long, help: "Print one JSON document.")
+    var json = false
+
+    @Flag(name: .long, help: "Print CSV.")
+    var csv = false
+
+    func run() async throws {
+        let (from, to) = try window()
+        guard let dimension = Usage.Dimension(rawValue: by) else {
+            fail("--by: '\(by)' is not one of \(Usage.Dimension.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if json && csv { fail("--json and --csv: choose one") }
+        let table: PriceTable
+        do {
+            table = try PriceTable.load(prices.map { URL(fileURLWithPath: $0) }
+                ?? StdlibLocator.find().appendingPathComponent("prices/ec2-on-demand.csv"))
+        } catch { fail("prices: \(error)") }
+        let store = try Store(home: Store.home(explicit: home.home))
+        if let cluster, try store.cluster(cluster) == nil, try store.events(cluster: cluster, limit: 1).isEmpty {
+            fail("no cluster named \(cluster)")
+        }
+        let report = try Engine.cli(store).usage(cluster: cluster, since: from, until: to, by: dimension, prices: table)
+        for warning in report.warnings { Terminal.error("warning: \(warning)") }
+        if json { return try Terminal.printJSON(report.document(pricesAsOf: table.asOf)) }
+        if csv { return printCSV(report) }
+        printTable(report, asOf: table.asOf)
+    }
+
+    private func window() throws -> (Date, Date) {
+        if month != nil && (since != nil || until != nil) { fail("--month and --since/--until: choose one") }
+        if let month {
+            guard let window = Usage.month(month) else { fail("--month: '\(month)' is not a month such as 2026-11") }
+            return window
+        }
+        if since == nil && until == nil { return Usage.month(Self.thisMonth())! }
+        func instant(_ text: String?, _ flag: String, _ fallback: Date) -> Date {
+            guard let text else { return fallback }
+            guard let date = Usage.instant(text) else { fail("\(flag): '\(text)' is not a UTC date such as 2026-11-03 or 2026-11-03T10:00") }
+            return date
+        }
+        let to = instant(until, "--until", Date())
+        let from = instant(since, "--since", Usage.month(Self.thisMonth())!.0)
+        guard from < to else { fail("--since \(Terminal.time(from)) is not before --until \(Terminal.time(to))") }
+        return (from, to)
+    }
+
+    static func thisMonth() -> String {
+        let c = Usage.utcComponents(Date())
+        return String(format: "%04d-%02d", c.year, c.month)
+    }
+
+    private func fail(_ message: String) -> Never {
+        Terminal.error(message)
+        Foundation.exit(1)
+    }
+
+    private func printCSV(_ report: Usage.Report) {
+        print("\(report.by.rawValue),instance_seconds,instance_hours,volume_gb_months,cost_usd")
+        for line in report.document(pricesAsOf: nil).rows + [report.document(pricesAsOf: nil).total] {
+            let key = line.key.contains(",") || line.key.contains("\"") ? "\"" + line.key.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : line.key
+            print("\(key),\(line.instanceSeconds),\(line.instanceHours),\(line.volumeGBMonths),\(line.costUSD ?? "unknown")")
+        }
+    }
+
+    private func printTable(_ report: Usage.Report, asOf: String?) {
+        print("usage \(Terminal.time(report.since)) .. \(Terminal.time(report.until)), by \(report.by.rawValue)"
+              + (asOf.map { ", prices as of \($0)" } ?? ""))
+        guard !report.rows.isEmpty else {
+            print("no instance or volume ran in that window")
+            return
+        }
+        let cells = (report.rows + [report.total]).map { row in
+            [row.key, Usage.Report.hoursMinutes(row.instanceSeconds), PriceTable.dollars(row.volumeMicroGBMonths),
+             row.cost.map { "$" + PriceTable.dollars($0) } ?? "unknown"]
+        }
+        let header = [report.by.rawValue, "instance h:mm", "volume GB-months", "cost"]
+        let widths = (0..<4).map { i in (cells + [header]).map { $0[i].count }.max()! }
+        func show(_ row: [String]) {
+            print(row.enumerated().map { i, cell in
+                i == 0 ? cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+                    : String(repeating: " ", count: widths[i] - cell.count) + cell
+            }.joined(separator: "  "))
+        }
+        show(header)
+        for row in cells { show(row) }
+    }
+}
