@@ -168,6 +168,12 @@ extension Engine {
 
     /// Records the firewall and the users, when they changed.
     private func saveAccess(_ spec: ClusterSpec, plan: Plan) throws {
+        // the users block is the truth for its users' grants on this cluster on every run, even
+        // when the declaration did not change (a `recipe grant` in between is replaced)
+        try store.syncDeclaredGrants(cluster: spec.name, spec.users.map { user in
+            GrantRecord(user: user.name, cluster: spec.name, level: AccessLevel(rawValue: user.role) ?? .deny,
+                        ssh: user.sshKey != nil, sudo: user.sudo, declared: true)
+        }, actor: actor)
         guard plan.accessChanged else { return }
         try store.saveAccess(
             cluster: spec.name,
