@@ -159,6 +159,16 @@ extension Engine {
     /// or a cluster with nothing in it yet).
     public func remember(_ spec: ClusterSpec, recipe: RecipeSource?) throws {
         try saveDeclaration(spec, recipe: recipe)
+        try declareGrants(spec)
+    }
+
+    /// The users block is the truth for its users' grants on this cluster on every run, even
+    /// one with nothing to change (a `recipe grant` in between is replaced).
+    private func declareGrants(_ spec: ClusterSpec) throws {
+        try store.syncDeclaredGrants(cluster: spec.name, spec.users.map { user in
+            GrantRecord(user: user.name, cluster: spec.name, level: AccessLevel(rawValue: user.role) ?? .deny,
+                        ssh: user.sshKey != nil, sudo: user.sudo, declared: true)
+        }, actor: actor)
     }
 
     /// Records the declaration and the recipe it came from.
@@ -176,6 +186,7 @@ extension Engine {
 
     /// Records the firewall and the users, when they changed.
     private func saveAccess(_ spec: ClusterSpec, plan: Plan) throws {
+        try declareGrants(spec)
         guard plan.accessChanged else { return }
         try store.saveAccess(
             cluster: spec.name,

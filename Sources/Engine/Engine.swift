@@ -21,9 +21,9 @@ public struct Engine: Sendable {
         self.progress = progress
     }
 
-    public static var defaultActor: String {
-        "cli:" + (ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.environment["LOGNAME"] ?? "root")
-    }
+    /// The local CLI on the home's machine acts as the home's owner (issue 13); the API's callers
+    /// are named by their `Identity.actor`.
+    public static var defaultActor: String { Identity.owner.actor }
 
     /// The provider a cluster was declared with (the registry's default when it was never declared).
     public func provider(for cluster: String) throws -> any CloudProvider {

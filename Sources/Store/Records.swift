@@ -62,7 +62,7 @@ public struct Event: Codable, Sendable, Equatable, FetchableRecord, MutablePersi
     public static var databaseTableName: String { "events" }
     public var id: Int64?
     public var time: Date
-    /// Who acted: `cli:USER`, `agent:ID`, `scheduler`.
+    /// Who acted (`Identity.actor`): `owner`, `agent:ID`, `scheduler`, `user:NAME`, `token:NAME…LAST4`.
     public var actor: String
     public var cluster: String?
     /// What happened, dotted: `instance.launched`, `command.run`, `volume.attached`.

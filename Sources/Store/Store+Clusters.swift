@@ -25,12 +25,15 @@ extension Store {
         }
     }
 
-    /// Forgets a cluster's declaration, firewall and users (its resources are removed by the provider).
+    /// Forgets a cluster's declaration, firewall and users, and the grants its recipe declared;
+    /// grants made with `recipe grant` stay, as one made before the cluster existed does (its
+    /// resources are removed by the provider).
     public func deleteCluster(_ name: String) throws {
         try db.write { db in
             try db.execute(sql: "DELETE FROM layers WHERE cluster = ?", arguments: [name])
             try db.execute(sql: "DELETE FROM firewallRules WHERE cluster = ?", arguments: [name])
             try db.execute(sql: "DELETE FROM users WHERE cluster = ?", arguments: [name])
+            try db.execute(sql: "DELETE FROM grants WHERE cluster = ? AND declared", arguments: [name])
             try db.execute(sql: "UPDATE deploys SET state = 'abandoned' WHERE cluster = ? AND state IN ('running', 'restoring')",
                            arguments: [name])
             _ = try ClusterRecord.deleteOne(db, key: name)

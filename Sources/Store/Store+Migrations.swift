@@ -84,6 +84,7 @@ extension Store {
         migrateLocks(&migrator)
         migrateDeploys(&migrator)
         migrateEventCauses(&migrator)
+        migrateUsers(&migrator)
         return migrator
     }
 }

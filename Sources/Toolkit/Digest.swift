@@ -11,3 +11,16 @@ public enum Digest {
         return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 }
+
+extension Digest {
+    /// SHA-256 of bytes in memory (token secrets).
+    public static func sha256(_ data: Data) -> Data { Data(SHA256.hash(data: data)) }
+
+    /// Whether two byte strings are equal, in time that depends only on their lengths.
+    public static func constantTimeEqual(_ a: Data, _ b: Data) -> Bool {
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for (x, y) in zip(a, b) { difference |= x ^ y }
+        return difference == 0
+    }
+}

@@ -17,7 +17,7 @@
 -- @field due under `recipe serve`: when the run was due (seconds since the epoch)
 -- @field id the event's id in the event log, for hooks run on a recorded event (as `time`, `actor`, `result`)
 -- @field time when the event was recorded (seconds since the epoch)
--- @field actor who recorded it: `scheduler`, `recipe`, `cli:USER`, `agent:ID`
+-- @field actor who recorded it: `owner` (the local CLI), `scheduler`, `recipe`, `agent:ID`, `user:NAME`, `token:NAME…LAST4`
 -- @field result `ok`, or `failed: ...`
 -- @module hook events
 local prim, use = ...

@@ -25,7 +25,7 @@ struct EventsCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Only events about this instance (by name or id).")
     var instance: String?
 
-    @Option(name: .long, help: "Only events by this actor (e.g. cli:alice, scheduler).")
+    @Option(name: .long, help: "Only events by this actor (e.g. owner, user:alice, token:alice…x9Qk, scheduler).")
     var actor: String?
 
     @Flag(name: .long, help: "Include the tool's own bookkeeping (command.internal).")

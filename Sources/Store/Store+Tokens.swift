@@ -1,0 +1,66 @@
+import Cloud
+import Foundation
+import GRDB
+
+extension Store {
+    /// Makes a token for `user` and returns its secret, which exists nowhere else: the Store
+    /// keeps its SHA-256 and its last 4 characters.
+    public func createToken(user: String, lifetime: TimeInterval?, readOnly: Bool, actor: String, now: Date = Date()) throws -> (secret: String, record: TokenRecord) {
+        let secret = TokenSecret.generate()
+        let record = TokenRecord(id: TokenSecret.newID(), user: user, sha256: Digest.sha256(Data(secret.utf8)), last4: String(secret.suffix(4)),
+                                 readOnly: readOnly, createdAt: now, expiresAt: lifetime.map { now.addingTimeInterval($0) })
+        try db.write { db in
+            guard try UserAccount.fetchOne(db, key: user) != nil else { throw AccessError("no user named \(user) (recipe user add \(user))") }
+            try record.insert(db)
+            let expiry = record.expiresAt.map { "expires \(TokenRecord.format($0))" } ?? "never expires"
+            try Self.audit(db, actor: actor, kind: "token.created", cluster: nil, subject: record.id,
+                           detail: "for \(user), \(readOnly ? "read-only, " : "")\(expiry)")
+        }
+        return (secret, record)
+    }
+
+    /// A user's tokens (everyone's when nil), oldest first; revoked and expired ones too.
+    public func tokens(user: String? = nil) throws -> [TokenRecord] {
+        try db.read { db in
+            var request = TokenRecord.order(Column("createdAt"), Column("id"))
+            if let user { request = request.filter(Column("user") == user) }
+            return try request.fetchAll(db)
+        }
+    }
+
+    public func revokeToken(_ id: String, actor: String, now: Date = Date()) throws {
+        try db.write { db in
+            guard var token = try TokenRecord.fetchOne(db, key: id) else { throw AccessError("no token with id \(id) (recipe token list)") }
+            guard token.revokedAt == nil else { throw AccessError("token \(id) was already revoked") }
+            token.revokedAt = now
+            try token.update(db)
+            try Self.audit(db, actor: actor, kind: "token.revoked", cluster: nil, subject: id, detail: "of \(token.user)")
+        }
+    }
+
+    /// Who presents `secret`: the token's identity, or why not (a 401 for the API). The lookup
+    /// is by the secret's SHA-256; the match is then checked in constant time, so neither the
+    /// index nor the compare tells anything about a secret that was not presented.
+    public func authenticate(token secret: String, now: Date = Date()) throws -> Result<Identity, AuthenticationFailure> {
+        let hash = Digest.sha256(Data(secret.utf8))
+        return try db.read { db in
+            guard let token = try TokenRecord.filter(Column("sha256") == hash).fetchOne(db),
+                  Digest.constantTimeEqual(token.sha256, hash) else {
+                return .failure(AuthenticationFailure(reason: "the token is not known"))
+            }
+            if let problem = token.problem(at: now) { return .failure(AuthenticationFailure(reason: problem)) }
+            guard let user = try UserAccount.fetchOne(db, key: token.user) else {
+                return .failure(AuthenticationFailure(reason: "token \(token.id)'s user \(token.user) no longer exists"))
+            }
+            let grants = try GrantRecord.filter(Column("user") == user.name).fetchAll(db)
+            return .success(.token(token, user: user, grants: grants))
+        }
+    }
+}
+
+/// A presented token that opens nothing: the API answers 401 with `reason`.
+public struct AuthenticationFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    public let reason: String
+    public var status: Int { 401 }
+    public var description: String { reason }
+}

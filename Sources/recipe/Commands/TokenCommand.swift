@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import Store
+
+/// `recipe token create|list|revoke`: the API's credentials, shown once, stored as a hash.
+struct TokenCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "token", abstract: "Create, list and revoke users' API tokens.",
+        subcommands: [Create.self, List.self, Revoke.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "create", abstract: "Make a token for a user and print it, once: it is stored only as a hash.")
+
+        @OptionGroup var home: HomeOptions
+        @Argument(help: "The user's name.", transform: NameArgument.of(.user)) var name: String
+        @Option(name: .long, help: "Lifetime: 90m, 12h, 30d, 8w, or never.") var expires = "30d"
+        @Flag(name: .long, help: "The token only reads (show), whatever its user may do.") var readOnly = false
+
+        func run() async throws {
+            let lifetime: TimeInterval?
+            do { lifetime = try TokenLifetime.parse(expires) } catch { throw ValidationError("\(error)") }
+            let store = try Store(home: Store.home(explicit: home.home))
+            let (secret, record) = try store.createToken(user: name, lifetime: lifetime, readOnly: readOnly, actor: Identity.owner.actor)
+            // stdout carries the secret alone, for `TOKEN=$(recipe token create alice)`
+            FileHandle.standardOutput.write(Data((secret + "\n").utf8))
+            let expiry = record.expiresAt.map { "expires \(Terminal.time($0))" } ?? "never expires"
+            Terminal.error("token \(record.id) for \(name)\(readOnly ? ", read-only" : ""), \(expiry); it is not shown again")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "Tokens (never their secrets): id, user, last 4 characters, state.")
+
+        @OptionGroup var home: HomeOptions
+        @Argument(help: "Only this user's.", transform: NameArgument.of(.user)) var name: String?
+        @Flag(name: .long, help: "Print JSON.") var json = false
+
+        struct Listed: Encodable {
+            let id: String, user: String, last4: String, readOnly: Bool, state: String
+            let createdAt: Date, expiresAt: Date?, revokedAt: Date?
+        }
+
+        func run() async throws {
+            let store = try Store(home: Store.home(explicit: home.home))
+            let now = Date()
+            let tokens = try store.tokens(user: name).map {
+                Listed(id: $0.id, user: $0.user, last4: $0.last4, readOnly: $0.readOnly, state: $0.state(at: now),
+                       createdAt: $0.createdAt, expiresAt: $0.expiresAt, revokedAt: $0.revokedAt)
+            }
+            if json { return try Terminal.printJSON(tokens) }
+            for t in tokens {
+                let expiry = t.expiresAt.map { "expires \(Terminal.time($0))" } ?? "never expires"
+                Terminal.line("\(t.id)  \(t.user)  …\(t.last4)  \(t.state)\(t.readOnly ? "  read-only" : "")  \(expiry)")
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Revoke a token: it opens nothing from now on.")
+
+        @OptionGroup var home: HomeOptions
+        @Argument(help: "The token's id (recipe token list).") var id: String
+
+        func run() async throws {
+            let store = try Store(home: Store.home(explicit: home.home))
+            try store.revokeToken(id, actor: Identity.owner.actor)
+            Terminal.line("token \(id) revoked")
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import ArgumentParser
+import Foundation
+import Store
+
+/// `recipe user add|list|remove`: who may reach the API. The local CLI acts as the home's owner.
+struct UserCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "user", abstract: "Add, list and remove the users who may reach the API (recipe serve).",
+        subcommands: [Add.self, List.self, Remove.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "Add a user (no rights until granted, unless --admin).")
+
+        @OptionGroup var home: HomeOptions
+        @Argument(help: "The user's name.", transform: NameArgument.of(.user)) var name: String
+        @Flag(name: .long, help: "Admin everywhere: every cluster, creating clusters, users, tokens and secrets.") var admin = false
+
+        func run() async throws {
+            let store = try Store(home: Store.home(explicit: home.home))
+            try store.addAccount(name, admin: admin, actor: Identity.owner.actor)
+            Terminal.line("user \(name) added" + (admin ? " (admin)" : ""))
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "The users, their grants and how many live tokens each has.")
+
+        @OptionGroup var home: HomeOptions
+        @Flag(name: .long, help: "Print JSON.") var json = false
+
+        struct Listed: Encodable {
+            let name: String
+            let admin: Bool
+            let createdAt: Date
+            let grants: [Grant]
+            let tokens: Int
+        }
+
+        struct Grant: Encodable {
+            let cluster: String, level: String, ssh: Bool, sudo: Bool, declared: Bool
+        }
+
+        func run() async throws {
+            let store = try Store(home: Store.home(explicit: home.home))
+            let grants = Dictionary(grouping: try store.grants(), by: \.user)
+            let live = Dictionary(grouping: try store.tokens().filter { $0.problem(at: Date()) == nil }, by: \.user)
+            let users = try store.accounts().map { user in
+                Listed(name: user.name, admin: user.admin, createdAt: user.createdAt,
+                       grants: (grants[user.name] ?? []).map { Grant(cluster: $0.cluster, level: $0.level, ssh: $0.ssh, sudo: $0.sudo, declared: $0.declared) },
+                       tokens: live[user.name]?.count ?? 0)
+            }
+            if json { return try Terminal.printJSON(users) }
+            for user in users {
+                let rights = user.admin ? ["admin"] : (grants[user.name] ?? []).map(\.line)
+                Terminal.line("\(user.name)  \(rights.isEmpty ? "no grants" : rights.joined(separator: ", "))  tokens: \(user.tokens)")
+            }
+        }
+    }
+
+    struct Remove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove a user: their tokens are revoked and their grants dropped.")
+
+        @OptionGroup var home: HomeOptions
+        @Argument(help: "The user's name.", transform: NameArgument.of(.user)) var name: String
+
+        func run() async throws {
+            let store = try Store(home: Store.home(explicit: home.home))
+            try store.removeAccount(name, actor: Identity.owner.actor)
+            Terminal.line("user \(name) removed; their tokens are revoked")
+        }
+    }
+}
+
+/// `recipe grant NAME CLUSTER LEVEL`: a user's level on one cluster (OpsWorks' deny, show, deploy, manage).
+struct GrantCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "grant", abstract: "Set a user's level on a cluster: deny, show, deploy or manage.",
+        discussion: """
+            show reads (status, plan); deploy adds deploy, rollback and undeploy; manage adds run, scale, \
+            clone, destroy and grants on that cluster. A recipe whose users block names the user sets their \
+            level on its cluster again on each run.
+            """)
+
+    @OptionGroup var home: HomeOptions
+    @Argument(help: "The user's name.", transform: NameArgument.of(.user)) var name: String
+    @Argument(help: "The cluster.", transform: NameArgument.of(.cluster)) var cluster: String
+    @Argument(help: "deny, show, deploy or manage.", transform: { try AccessLevel.parse($0) }) var level: AccessLevel
+    @Flag(name: .long, help: "Configure gives the user SSH access to the cluster's instances.") var ssh = false
+    @Flag(name: .long, help: "… with sudo.") var sudo = false
+
+    func run() async throws {
+        let store = try Store(home: Store.home(explicit: home.home))
+        try store.grant(GrantRecord(user: name, cluster: cluster, level: level, ssh: ssh || sudo, sudo: sudo), actor: Identity.owner.actor)
+        Terminal.line("\(name) has \(level.rawValue) on \(cluster)" + (sudo ? " (ssh, sudo)" : ssh ? " (ssh)" : ""))
+    }
+}
