@@ -8,7 +8,7 @@ extension Store {
     public func createToken(user: String, lifetime: TimeInterval?, readOnly: Bool, actor: String, now: Date = Date()) throws -> (secret: String, record: TokenRecord) {
         let secret = TokenSecret.generate()
         let record = TokenRecord(id: TokenSecret.newID(), user: user, sha256: Digest.sha256(Data(secret.utf8)), last4: String(secret.suffix(4)),
-                                 readOnly: readOnly, createdAt: now, expiresAt: lifetime.map { now.addingTimeInterval($0) })
+                                 readOnly: readOnly, createdAt: now, expiresAt: lifetime.map { TokenRecord.second(now.addingTimeInterval($0)) })
         try db.write { db in
             guard try UserAccount.fetchOne(db, key: user) != nil else { throw AccessError("no user named \(user) (recipe user add \(user))") }
             try record.insert(db)

@@ -35,4 +35,8 @@ public struct TokenRecord: Codable, Sendable, Equatable, FetchableRecord, Persis
     }
 
     static func format(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
+
+    /// An expiry to the whole second, as it is shown: the state keeps dates to the millisecond,
+    /// rounded, so an unrounded one could be kept a fraction later than it was given.
+    static func second(_ date: Date) -> Date { Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down)) }
 }
