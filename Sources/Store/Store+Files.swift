@@ -11,10 +11,32 @@ extension Store {
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else { return }
         let size = (attributes[.size] as? NSNumber)?.intValue ?? 0
         if size == 0 { throw CloudError(unreadable(path, reason: "it is empty (0 bytes)")) }
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw CloudError(unreadable(path, reason: "it cannot be read")) }
-        defer { try? handle.close() }
-        let header = (try? handle.read(upToCount: 16)) ?? Data()
+        guard let header = header(of: path) else { throw CloudError(unreadable(path, reason: "it cannot be read")) }
         if header != Data("SQLite format 3\0".utf8) { throw CloudError(unreadable(path, reason: "it is not an SQLite database")) }
+    }
+
+    /// The file's descriptors for `header`, opened once per path and never closed: closing any
+    /// descriptor of a file drops every POSIX lock this process holds on it, SQLite's included, so
+    /// a second Store opened beside a first (serve's write probe) corrupted the state.
+    private static let headerFiles = Locked<[String: Int32]>([:])
+
+    /// The first 16 bytes of the file, read with pread on a descriptor that stays open.
+    static func header(of path: String) -> Data? {
+        headerFiles.withLock { files -> Data? in
+            // a file put in its place (state restore) is another inode: a descriptor of its own
+            var now = stat(), held = stat()
+            if let descriptor = files[path], stat(path, &now) == 0, fstat(descriptor, &held) == 0, now.st_ino != held.st_ino {
+                files[path] = nil
+            }
+            if files[path] == nil {
+                let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+                guard descriptor >= 0 else { return nil }
+                files[path] = descriptor
+            }
+            var bytes = [UInt8](repeating: 0, count: 16)
+            let count = pread(files[path]!, &bytes, 16, 0)
+            return count < 0 ? nil : Data(bytes.prefix(count))
+        }
     }
 
     /// The refusal, with what to do about it.

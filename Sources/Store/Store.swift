@@ -62,6 +62,8 @@ public final class Store: Sendable {
             let disk = DiskSpace.of(home.path).map { " (\($0.summary))" } ?? ""
             throw CloudError("cannot open \(path): its disk is full\(disk); free some space on it. "
                 + "Running agents keep their services up and report once there is room")
+        } catch let error as DatabaseError where error.resultCode.primaryResultCode == .SQLITE_NOTADB {
+            throw CloudError(Self.unreadable(path, reason: "it is not an SQLite database"))
         } catch let error as DatabaseError {
             throw CloudError(Self.unreadable(path, reason: error.message ?? "\(error.resultCode)"))
         }
