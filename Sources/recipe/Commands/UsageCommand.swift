@@ -92,7 +92,8 @@ struct UsageCommand: AsyncParsableCommand {
 
     private func printCSV(_ report: Usage.Report) {
         print("\(report.by.rawValue),instance_seconds,instance_hours,volume_gb_months,cost_usd")
-        for line in report.document(pricesAsOf: nil).rows + [report.document(pricesAsOf: nil).total] {
+        let document = report.document(pricesAsOf: nil)
+        for line in document.rows + [document.total] {
             let key = line.key.contains(",") || line.key.contains("\"") ? "\"" + line.key.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : line.key
             print("\(key),\(line.instanceSeconds),\(line.instanceHours),\(line.volumeGBMonths),\(line.costUSD ?? "unknown")")
         }
