@@ -12,6 +12,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
     ],
     targets: [
         // Lua 5.4 from Debian's liblua5.4-dev.
@@ -19,10 +22,10 @@ let package = Package(
         // C trampolines: the only place a Lua error is raised or a coroutine yields.
         .target(name: "CLuaShim", dependencies: ["CLua"]),
         // fork/exec with process groups and parent-death signals, signal waiting.
-        .target(name: "CSystem"),
+        .target(name: "CProcess"),
         .target(name: "LuaKit", dependencies: ["CLua", "CLuaShim"]),
         // What providers and the engine share: running tools, digests, process liveness, the lock box.
-        .target(name: "Toolkit", dependencies: ["CSystem", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Toolkit", dependencies: ["CProcess", .product(name: "Crypto", package: "swift-crypto")]),
         // The provider-neutral model, the CloudProvider protocol and the ProviderRegistry.
         .target(name: "Cloud", dependencies: ["Toolkit"]),
         .target(name: "Store", dependencies: ["Cloud", .product(name: "GRDB", package: "GRDB.swift")]),
@@ -37,8 +40,16 @@ let package = Package(
         .target(name: "RecipeRuntime", dependencies: ["LuaKit", "Engine", "Cloud", "Store"]),
         // recipe serve: hooks on events, timers and metric thresholds, durable in the Store.
         .target(name: "Scheduler", dependencies: ["RecipeRuntime", "Engine", "LuaKit", "Cloud", "Store"]),
+        // recipe serve's HTTP face: the API under /api/v1, every route through Access.decide.
+        .target(name: "Controller", dependencies: [
+            "RecipeRuntime", "Engine", "Store", "Cloud", "LuaKit",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTLS", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ], resources: [.embedInCode("openapi.json")]),
         .executableTarget(name: "recipe", dependencies: [
-            "RecipeRuntime", "Scheduler", "Engine", "Agent", "Store", "LocalCloud", "EC2", "MemoryCloud", "CSystem",
+            "RecipeRuntime", "Scheduler", "Controller", "Engine", "Agent", "Store", "LocalCloud", "EC2", "MemoryCloud", "CProcess",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "recipe-agent", dependencies: ["Agent"]),
@@ -51,7 +62,8 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         // The fast tier: planner, apply, primitives, Lua bindings and scheduler pieces on the memory provider.
         .testTarget(name: "InProcessTests", dependencies: [
-            "Engine", "MemoryCloud", "RecipeRuntime", "Scheduler", "Store", "Cloud", "LuaKit",
+            "Engine", "MemoryCloud", "RecipeRuntime", "Scheduler", "Store", "Cloud", "LuaKit", "Controller",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .testTarget(name: "EndToEndTests", dependencies: ["Store", "EC2", "LocalCloud", "TestSupport"]),
     ]

@@ -1,4 +1,4 @@
-import CSystem
+import CProcess
 import Cloud
 import Foundation
 import LocalCloud

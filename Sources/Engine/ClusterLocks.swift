@@ -13,6 +13,9 @@ public final class ClusterLocks: Sendable {
 
     /// Seconds to wait for a lock another process holds before giving up (0: give up at once).
     public let timeout = Locked<Double>(0)
+    /// The wait of one task's work instead of `timeout`: an API request waits as its caller
+    /// asked (409 at once by default), while the scheduler's hooks in the same process wait 60 s.
+    @TaskLocal public static var wait: Double?
     /// Told when a dead holder's lock is broken (the CLI prints it on stderr).
     public let notice = Locked<(@Sendable (String) -> Void)?>(nil)
     /// Held locks by home and cluster, with how many callers in this process use each.
@@ -38,7 +41,8 @@ public final class ClusterLocks: Sendable {
     }
 
     private func acquire(_ cluster: String, key: String, store: Store) async throws {
-        let deadline = Date().addingTimeInterval(timeout.value)
+        let limit = Self.wait ?? timeout.value
+        let deadline = Date().addingTimeInterval(limit)
         while true {
             // the Store's row and this process's count change together, so a release in another
             // task cannot drop the row between this task's check and its count
@@ -61,7 +65,7 @@ public final class ClusterLocks: Sendable {
             guard let holder = outcome.0 else { return }
             if Date() >= deadline {
                 throw CloudError("cluster \(cluster) is locked by \(holder.holder)"
-                                 + (timeout.value > 0 ? "; waited \(Int(timeout.value)) s" : "; wait for it with --lock-timeout SECONDS"))
+                                 + (limit > 0 ? "; waited \(Int(limit)) s" : "; wait for it with --lock-timeout SECONDS"))
             }
             try await Task.sleep(nanoseconds: 100_000_000)
         }

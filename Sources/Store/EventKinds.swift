@@ -36,6 +36,8 @@ public enum EventKinds {
         "alert.failed": "an alert could not be delivered",
         "lock.broken": "a cluster lock whose holder died was broken by the next command",
         "secret.set": "a secret was set (its name only is recorded)", "secret.removed": "a secret was removed",
+        "api.refused": "the API refused a change: no good token (401) or not enough rights (403); subject: the route, detail: why",
+        "controller.started": "recipe serve began to answer the API (detail: its address)",
     ]
 
     /// Kinds `recipe events` leaves out unless asked for (`--all`, or `--kind` naming them):

@@ -19,6 +19,25 @@ public struct EventQuery: Sendable, Equatable {
 
     public init(cluster: String? = nil) { self.cluster = cluster }
 
+    /// Whether `event` is one the query asks for, as `request()` filters in SQL (but `newest`):
+    /// a live stream checks each new event with it.
+    public func matches(_ event: Event) -> Bool {
+        guard (event.id ?? 0) > after, cluster == nil || event.cluster == cluster else { return false }
+        if !kinds.isEmpty {
+            let hit = kinds.contains { kind in
+                let family = kind.hasSuffix(".*") ? String(kind.dropLast(2)) : kind
+                return event.kind == family || event.kind.hasPrefix(family + ".")
+            }
+            if !hit { return false }
+        } else if hidden.contains(event.kind) {
+            return false
+        }
+        if let since, event.time < since { return false }
+        if let subjects, !subjects.contains(event.subject ?? "\u{0}") { return false }
+        if let actor, event.actor != actor { return false }
+        return true
+    }
+
     func request() -> QueryInterfaceRequest<Event> {
         var request = Event.filter(Column("id") > after)
         if let cluster { request = request.filter(Column("cluster") == cluster) }

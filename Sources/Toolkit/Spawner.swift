@@ -1,4 +1,4 @@
-import CSystem
+import CProcess
 import Foundation
 
 /// Starts processes the way the local provider needs them: detached agents, and services

@@ -1,4 +1,4 @@
-import CSystem
+import CProcess
 import Cloud
 import Engine
 import Foundation
@@ -35,10 +35,7 @@ enum Terminal {
     }
 
     static func printJSON<T: Encodable>(_ value: T, pretty: Bool = true) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        line(String(decoding: try encoder.encode(value), as: UTF8.self))
+        line(String(decoding: try JSONDocument.encode(value, pretty: pretty), as: UTF8.self))
     }
 
     static func time(_ date: Date) -> String {

@@ -3,7 +3,7 @@ import Foundation
 extension Usage.Report {
     /// The `--json` document: hours as exact decimals of seconds, money as six-decimal strings
     /// (never floats), and `null` cost where some piece had no price.
-    public struct Document: Encodable, Sendable {
+    public struct Document: Codable, Sendable {
         public var since: String
         public var until: String
         public var by: String
@@ -13,7 +13,7 @@ extension Usage.Report {
         public var warnings: [String]
     }
 
-    public struct Line: Encodable, Sendable {
+    public struct Line: Codable, Sendable {
         public var key: String
         public var instanceSeconds: Int64
         public var instanceHours: String

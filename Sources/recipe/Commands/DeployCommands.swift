@@ -89,35 +89,14 @@ struct ReleasesCommand: AsyncParsableCommand {
 
     @OptionGroup var target: AppArguments
 
+    @Flag(name: .long, help: "Print JSON.")
+    var json = false
+
     func run() async throws {
         let (cluster, app) = (target.cluster, target.app)
-        let engine = try target.engine()
-        let releases = try engine.store.releases(cluster: cluster, app: app)
-        // what serves is read from the instances: the history alone would miss an interrupted rollout
-        let (fleet, open) = try await target.attempt {
-            (try await engine.fleet(cluster: cluster, app: app), try await engine.unfinishedDeploys(cluster: cluster).first { $0.app == app })
-        }
-        if let open {
-            print("\(app): interrupted \(open.kind): \(open.summary); "
-                  + "the next `recipe deploy \(cluster) \(app)` or `recipe run` settles it")
-        } else if !releases.isEmpty && !releases.contains(where: { $0.state == .current }) {
-            let why = releases.contains { $0.state == .undeployed } ? "undeployed, removed from its instances" : "no deploy succeeded"
-            print("\(app): no release is live (\(why)); `recipe deploy \(cluster) \(app)` or `recipe run` deploys it again")
-        }
-        func on(_ release: String) -> String {
-            let names = fleet.filter { $0.release == release }.map(\.name)
-            return names.isEmpty ? "" : "  on " + names.joined(separator: ", ")
-        }
-        if let open, !releases.contains(where: { $0.release == open.release }) {
-            print("\(open.release)  \(open.ref.padding(12))  \(open.sha.prefix(12))  unfinished\(on(open.release))")
-        }
-        for release in releases {
-            print("\(release.release)  \(release.ref.padding(12))  \(release.sha.prefix(12))  \(release.state.rawValue)\(on(release.release))")
-        }
-        let known = Set(releases.map(\.release) + [open?.release].compactMap { $0 })
-        for member in fleet where !member.reachable || member.release.map({ !known.contains($0) }) == true {
-            print("\(member.name): " + (member.reachable ? "runs \(member.release!), which no deploy recorded" : "could not be asked what it runs"))
-        }
+        let document = try await target.attempt { try await target.engine().releasesDocument(cluster: cluster, app: app) }
+        if json { return try Terminal.printJSON(document) }
+        for line in document.lines { print(line) }
     }
 }
 

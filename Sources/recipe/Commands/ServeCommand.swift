@@ -1,4 +1,5 @@
 import ArgumentParser
+import Controller
 import Engine
 import Foundation
 import Scheduler
@@ -28,9 +29,29 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Events a cluster's hooks may emit per second; the rest are dropped and counted (hook.throttled).")
     var emitRate = HookLimits.defaultRate
 
+    @Option(name: .long, help: "Where the API listens (ADDRESS:PORT; port 0 picks a free one). Beyond loopback it needs TLS or --insecure.")
+    var listen: String?
+
+    @Option(name: .long, help: "The API's TLS certificate (PEM), with --tls-key.")
+    var tlsCert: String?
+
+    @Option(name: .long, help: "The API's TLS private key (PEM).")
+    var tlsKey: String?
+
+    @Flag(name: .long, help: "Let the API listen beyond loopback without TLS (tokens travel in clear).")
+    var insecure = false
+
+    @Flag(name: .long, help: "Run the scheduler only, without the API.")
+    var noAPI = false
+
     func validate() throws {
         guard maxHookDepth >= 1 else { throw ValidationError("--max-hook-depth must be 1 or more") }
         guard emitRate >= 1 else { throw ValidationError("--emit-rate must be 1 or more events a second") }
+        do { _ = try controllerOptions() } catch { throw ValidationError("\(error)") }
+    }
+
+    func controllerOptions() throws -> ControllerOptions {
+        try ControllerOptions(listen: listen ?? ControllerOptions.defaultListen, tlsCertificate: tlsCert, tlsKey: tlsKey, insecure: insecure)
     }
 
     func run() async throws {
@@ -47,11 +68,36 @@ struct ServeCommand: AsyncParsableCommand {
         // a hook that heals or scales waits for a command that holds its cluster, then fails (and retries)
         ClusterLocks.shared.timeout.withLock { $0 = 60 }
         ClusterLocks.shared.notice.withLock { $0 = { Terminal.line("recipe serve: " + $0) } }
+        let controller = noAPI ? nil : Controller(api: API(store: store, makeEngine: { Engine.cli(store, actor: $0) }, log: { Terminal.line($0) }),
+                                                 options: try controllerOptions())
+        let explicit = listen != nil
         do {
-            try await serve.run()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await serve.run() }
+                if let controller {
+                    group.addTask { try await Self.serveAPI(controller, store: store, explicit: explicit) }
+                }
+                try await group.next()
+                group.cancelAll()
+            }
         } catch {
             Terminal.error("\(error)")
             throw ExitCode(1)
+        }
+    }
+
+    /// The API beside the scheduler. On the default address a port already taken (another
+    /// `recipe serve`) is said and the scheduler goes on alone; a `--listen` that fails is fatal.
+    static func serveAPI(_ controller: Controller, store: Store, explicit: Bool) async throws {
+        do {
+            try await controller.run { url in
+                Terminal.line("recipe serve: API on \(url)/api/v1 (the document: \(url)/api/v1/openapi.json)")
+                _ = try? store.record(Event(actor: "scheduler", cluster: nil, kind: "controller.started", subject: url))
+            }
+        } catch {
+            guard !explicit, !(error is CancellationError) else { throw ControllerError("the API cannot listen on \(controller.options.url): \(error)") }
+            Terminal.line("recipe serve: the API cannot listen on \(controller.options.url) (\(error)); the scheduler runs without it (--listen ADDRESS:PORT)")
+            try await Task.sleep(nanoseconds: .max / 2)
         }
     }
 }

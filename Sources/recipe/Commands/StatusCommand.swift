@@ -27,7 +27,7 @@ struct StatusCommand: AsyncParsableCommand {
         }
         let disk = DiskSpace.of(store.home.path)
         if json {
-            try Terminal.printJSON(StatusReport(clusters: clusters, home: disk.map(HomeDisk.init)))
+            try Terminal.printJSON(StatusReport(clusters: clusters, home: disk.map(StatusReport.HomeDisk.init)))
             return
         }
         // first, so a full disk is what is read before any unhealthy line it explains
@@ -45,26 +45,5 @@ struct StatusCommand: AsyncParsableCommand {
             }
             for line in c.disks { print("  disk of \(line)") }
         }
-    }
-}
-
-/// `recipe status --json`: the clusters, and the disk of the home.
-struct StatusReport: Encodable {
-    var clusters: [ClusterStatus]
-    var home: HomeDisk?
-}
-
-/// The home's filesystem: how full, and whether that is near full (90 % used or more).
-struct HomeDisk: Encodable {
-    var path: String
-    var used_percent: Double
-    var free_bytes: Int64
-    var near_full: Bool
-
-    init(_ disk: DiskSpace) {
-        path = disk.path
-        used_percent = (disk.usedPercent * 10).rounded() / 10
-        free_bytes = disk.freeBytes
-        near_full = disk.nearFull
     }
 }

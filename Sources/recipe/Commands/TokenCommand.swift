@@ -36,18 +36,10 @@ struct TokenCommand: AsyncParsableCommand {
         @Argument(help: "Only this user's.", transform: NameArgument.of(.user)) var name: String?
         @Flag(name: .long, help: "Print JSON.") var json = false
 
-        struct Listed: Encodable {
-            let id: String, user: String, last4: String, readOnly: Bool, state: String
-            let createdAt: Date, expiresAt: Date?, revokedAt: Date?
-        }
-
         func run() async throws {
             let store = try Store(home: Store.home(explicit: home.home))
             let now = Date()
-            let tokens = try store.tokens(user: name).map {
-                Listed(id: $0.id, user: $0.user, last4: $0.last4, readOnly: $0.readOnly, state: $0.state(at: now),
-                       createdAt: $0.createdAt, expiresAt: $0.expiresAt, revokedAt: $0.revokedAt)
-            }
+            let tokens = try store.tokens(user: name).map { TokenListing($0, now: now) }
             if json { return try Terminal.printJSON(tokens) }
             for t in tokens {
                 let expiry = t.expiresAt.map { "expires \(Terminal.time($0))" } ?? "never expires"

@@ -41,10 +41,12 @@ struct UsageCommand: AsyncParsableCommand {
     var csv = false
 
     func run() async throws {
-        let (from, to) = try window()
-        guard let dimension = Usage.Dimension(rawValue: by) else {
-            fail("--by: '\(by)' is not one of \(Usage.Dimension.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
+        let (from, to): (Date, Date)
+        let dimension: Usage.Dimension
+        do {
+            (from, to) = try Usage.window(month: month, since: since, until: until)
+            dimension = try Usage.dimension(by)
+        } catch { fail("\(error)") }
         if json && csv { fail("--json and --csv: choose one") }
         let table: PriceTable
         do {
@@ -60,29 +62,6 @@ struct UsageCommand: AsyncParsableCommand {
         if json { return try Terminal.printJSON(report.document(pricesAsOf: table.asOf)) }
         if csv { return printCSV(report) }
         printTable(report, asOf: table.asOf)
-    }
-
-    private func window() throws -> (Date, Date) {
-        if month != nil && (since != nil || until != nil) { fail("--month and --since/--until: choose one") }
-        if let month {
-            guard let window = Usage.month(month) else { fail("--month: '\(month)' is not a month such as 2026-11") }
-            return window
-        }
-        if since == nil && until == nil { return Usage.month(Self.thisMonth())! }
-        func instant(_ text: String?, _ flag: String, _ fallback: Date) -> Date {
-            guard let text else { return fallback }
-            guard let date = Usage.instant(text) else { fail("\(flag): '\(text)' is not a UTC date such as 2026-11-03 or 2026-11-03T10:00") }
-            return date
-        }
-        let to = instant(until, "--until", Date())
-        let from = instant(since, "--since", Usage.month(Self.thisMonth())!.0)
-        guard from < to else { fail("--since \(Terminal.time(from)) is not before --until \(Terminal.time(to))") }
-        return (from, to)
-    }
-
-    static func thisMonth() -> String {
-        let c = Usage.utcComponents(Date())
-        return String(format: "%04d-%02d", c.year, c.month)
     }
 
     private func fail(_ message: String) -> Never {

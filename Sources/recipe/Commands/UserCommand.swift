@@ -28,27 +28,10 @@ struct UserCommand: AsyncParsableCommand {
         @OptionGroup var home: HomeOptions
         @Flag(name: .long, help: "Print JSON.") var json = false
 
-        struct Listed: Encodable {
-            let name: String
-            let admin: Bool
-            let createdAt: Date
-            let grants: [Grant]
-            let tokens: Int
-        }
-
-        struct Grant: Encodable {
-            let cluster: String, level: String, ssh: Bool, sudo: Bool, declared: Bool
-        }
-
         func run() async throws {
             let store = try Store(home: Store.home(explicit: home.home))
             let grants = Dictionary(grouping: try store.grants(), by: \.user)
-            let live = Dictionary(grouping: try store.tokens().filter { $0.problem(at: Date()) == nil }, by: \.user)
-            let users = try store.accounts().map { user in
-                Listed(name: user.name, admin: user.admin, createdAt: user.createdAt,
-                       grants: (grants[user.name] ?? []).map { Grant(cluster: $0.cluster, level: $0.level, ssh: $0.ssh, sudo: $0.sudo, declared: $0.declared) },
-                       tokens: live[user.name]?.count ?? 0)
-            }
+            let users = try UserListing.all(store)
             if json { return try Terminal.printJSON(users) }
             for user in users {
                 let rights = user.admin ? ["admin"] : (grants[user.name] ?? []).map(\.line)

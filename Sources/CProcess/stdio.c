@@ -1,4 +1,4 @@
-#include "CSystem.h"
+#include "CProcess.h"
 #include <stdio.h>
 
 void cs_stdout_line_buffered(void) {

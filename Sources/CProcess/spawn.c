@@ -1,7 +1,7 @@
 // fork/exec for agents and services. Written in C because what the child must do between
 // fork and exec (own session, parent-death signal, clean signal state) has no Swift spelling.
 #define _GNU_SOURCE
-#include "CSystem.h"
+#include "CProcess.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>

@@ -1,0 +1,77 @@
+import Cloud
+import Engine
+import Foundation
+import RecipeRuntime
+import Store
+
+/// An app's deploys: deploy, rollback, undeploy and its releases, with the hooks of the recipe
+/// that declared the cluster, as `recipe deploy` runs them.
+extension API {
+    var appRoutes: [APIRoute] {
+        [
+            APIRoute(.get, "/api/v1/clusters/{cluster}/apps/{app}/releases", .action(.status)) { call in
+                try .document(try await call.engine.releasesDocument(cluster: call.cluster, app: call.parameter("app")))
+            },
+            APIRoute(.post, "/api/v1/clusters/{cluster}/apps/{app}/deploy", .action(.deploy)) { try await $0.api.deploy($0) },
+            APIRoute(.post, "/api/v1/clusters/{cluster}/apps/{app}/rollback", .action(.rollback)) { try await $0.api.rollback($0) },
+            APIRoute(.post, "/api/v1/clusters/{cluster}/apps/{app}/undeploy", .action(.undeploy)) { try await $0.api.undeploy($0) },
+        ]
+    }
+
+    struct DeployRequest: Decodable {
+        var ref: String?
+        var batch: String?
+        var steps: Int?
+    }
+
+    /// `recipe deploy`'s and `recipe rollback`'s outcome; `failures` are the hooks that failed on the way.
+    struct DeployAnswer: Codable {
+        var app: String
+        var release: String
+        var ref: String
+        var sha: String
+        var instances: [String]
+        var failures: [ConvergeSummary.Failure]
+
+        init(app: String, _ report: DeployReport) {
+            (self.app, release, ref, sha, instances) = (app, report.release, report.ref, report.sha, report.instances)
+            failures = report.failures.map(ConvergeSummary.Failure.init)
+        }
+    }
+
+    func deploy(_ call: APICall) async throws -> APIAnswer {
+        let request = try call.decode(DeployRequest.self)
+        let (cluster, app) = (call.cluster, call.parameter("app"))
+        let report = try await withHooks(call) { engine, hooks in
+            try await engine.deploy(cluster: cluster, app: app, ref: request.ref, batch: request.batch ?? "1", hooks: hooks)
+        }
+        return try .document(DeployAnswer(app: app, report))
+    }
+
+    func rollback(_ call: APICall) async throws -> APIAnswer {
+        let request = try call.decode(DeployRequest.self)
+        let (cluster, app) = (call.cluster, call.parameter("app"))
+        let report = try await withHooks(call) { engine, hooks in
+            try await engine.rollback(cluster: cluster, app: app, steps: request.steps ?? 1, batch: request.batch ?? "1", hooks: hooks)
+        }
+        return try .document(DeployAnswer(app: app, report))
+    }
+
+    struct Undeployed: Codable {
+        var app: String
+        var instances: [String]
+    }
+
+    func undeploy(_ call: APICall) async throws -> APIAnswer {
+        let (cluster, app) = (call.cluster, call.parameter("app"))
+        let instances = try await withHooks(call) { engine, hooks in try await engine.undeploy(cluster: cluster, app: app, hooks: hooks) }
+        return try .document(Undeployed(app: app, instances: instances))
+    }
+
+    /// Runs `body` as the caller, with the hooks of the recipe that declared the cluster.
+    func withHooks<T: Sendable>(_ call: APICall, _ body: @escaping @Sendable (Engine, (any LifecycleHooks)?) async throws -> T) async throws -> T {
+        _ = try call.requireCluster()
+        let engine = call.engine
+        return try await RecordedRecipe.withHooks(engine: engine, cluster: call.cluster, warn: log) { hooks in try await body(engine, hooks) }
+    }
+}
