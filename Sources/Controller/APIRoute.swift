@@ -23,8 +23,9 @@ public struct APIRoute: Sendable {
         (self.method, self.path, self.guarding, self.handle) = (method, path, guarding, handle)
     }
 
-    /// Whether it changes something: a refusal of such a route is recorded as `api.refused`.
-    public var changes: Bool { method != .get && method != .head }
+    /// Whether it changes something (a plan is a POST that does not): a refusal of such a route
+    /// is recorded as `api.refused`.
+    public var changes: Bool { method != .get && method != .head && !path.hasSuffix("/plan") }
 
     /// The path in Hummingbird's syntax: `{cluster}` becomes `:cluster`.
     var routerPath: String {

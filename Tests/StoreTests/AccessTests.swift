@@ -11,10 +11,10 @@ import Store
         .status: "show", .plan: "show",
         .deploy: "deploy", .rollback: "deploy", .undeploy: "deploy",
         .run: "manage", .scale: "manage", .clone: "manage", .destroy: "manage", .grant: "manage",
-        .users: "admin", .tokens: "admin", .secrets: "admin", .createCluster: "admin",
+        .users: "admin", .tokens: "admin", .secrets: "admin", .createCluster: "admin", .accounting: "admin",
     ]
     static let roles = ["none", "deny", "show", "deploy", "manage", "admin"]
-    static let global: Set<AccessAction> = [.users, .tokens, .secrets, .createCluster]
+    static let global: Set<AccessAction> = [.users, .tokens, .secrets, .createCluster, .accounting]
     enum Via: CaseIterable { case user, token, readOnly, expired, revoked }
 
     static let now = Date(timeIntervalSince1970: 1_800_000_000)

@@ -29,8 +29,8 @@ public enum Access {
 
     private static func decide(user: UserAccount, grants: [GrantRecord], readOnly: Bool, actor: String,
                                _ action: AccessAction, _ cluster: String?) -> AccessDecision {
-        // read-only first: even an admin's read-only token changes nothing
-        if readOnly && action.changes {
+        // read-only first: even an admin's read-only token changes nothing and has no admin's reads
+        if readOnly && (action.changes || action.need == .admin) {
             let needed = { if case .level(let level) = action.need { return level.rawValue } else { return "admin" } }()
             return .refused(status: 403, reason: "\(action.rawValue) needs \(needed); \(actor) is read-only (show at most)")
         }
