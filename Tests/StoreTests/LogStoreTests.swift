@@ -41,6 +41,20 @@ import Testing
         #expect(try store.logs(cluster: "shop", instance: "i-1", after: last).map(\.text) == ["hook 1", "run 56"])
     }
 
+    @Test func aClusterKeepsAtMostItsBoundAndADestroyedOneNothing() throws {
+        let store = try Store(home: home)
+        defer { try? FileManager.default.removeItem(at: home) }
+        // 250 instances (replaced ones, say) with their 50 each: past the cluster's bound
+        try store.appendLogs((1...250).flatMap { n in (1...50).map { entry("i-\(n)", .command, "\(n)-\($0)") } })
+        try store.appendLogs([entry("i-1", .command, "other cluster", cluster: "other")])
+        let kept = try store.logs(cluster: "shop")
+        #expect(kept.count == Store.logsKeptPerCluster)
+        #expect(kept.first?.text == "51-1" && kept.last?.text == "250-50", "the oldest went")
+        try store.deleteCluster("shop")
+        #expect(try store.logs(cluster: "shop").isEmpty)
+        #expect(try store.logs(cluster: "other").count == 1)
+    }
+
     @Test func anEntryIsBoundedAndCleanedOfSecrets() throws {
         let store = try Store(home: home)
         defer { try? FileManager.default.removeItem(at: home) }
