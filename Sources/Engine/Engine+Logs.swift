@@ -15,6 +15,12 @@ extension Engine {
     /// The entries a query asks for, oldest first. With `cursor` (a page's, to follow), only what
     /// came after it. Throws naming an unknown cluster, instance or service.
     public func logPage(_ query: LogQuery, from cursor: LogCursor? = nil) async throws -> LogPage {
+        try await logPage(query, from: cursor, instances: nil)
+    }
+
+    /// `instances`: the cluster's, read by the caller (a follower reads them every few seconds, not
+    /// at every poll: on a cloud, each read is an API call).
+    func logPage(_ query: LogQuery, from cursor: LogCursor?, instances: [Instance]?) async throws -> LogPage {
         let following = cursor != nil
         var cursor = try cursor ?? LogCursor(after: store.lastLogID())
         if !following, try store.cluster(query.cluster) == nil, try store.logs(cluster: query.cluster, newest: 1).isEmpty,
@@ -22,8 +28,8 @@ extension Engine {
             throw CloudError("no cluster named \(query.cluster)")
         }
         var warnings: [String] = []
-        var live: [Instance] = []
-        if query.wants(.service) || query.instance != nil {
+        var live = instances ?? []
+        if instances == nil, query.wants(.service) || (query.instance != nil && !following) {
             do { live = try await inventory(cluster: query.cluster).instances } catch {
                 warnings.append("\(query.cluster): services' output not read: \(error)")
             }
@@ -52,6 +58,9 @@ extension Engine {
         return LogPage(entries: entries, cursor: cursor, warnings: warnings)
     }
 
+    /// Seconds between a follower's looks at the cluster's instances.
+    static let followLookEvery = 5.0
+
     /// New entries as they come, polled every `interval` seconds, after the `from` page's cursor;
     /// ends with the caller's task (or an error: the state could not be read).
     public func followLogs(_ query: LogQuery, from cursor: LogCursor, every interval: Double = 0.2)
@@ -59,10 +68,16 @@ extension Engine {
         AsyncThrowingStream { continuation in
             let task = Task {
                 var cursor = cursor
+                var instances: [Instance] = [], looked = Date.distantPast
                 do {
                     while !Task.isCancelled {
                         try await Task.sleep(nanoseconds: UInt64(interval * 1e9))
-                        let page = try await logPage(query, from: cursor)
+                        // instances come and go (heal, scaling): looked up again every few seconds
+                        if query.wants(.service), Date().timeIntervalSince(looked) >= Self.followLookEvery {
+                            instances = (try? await inventory(cluster: query.cluster).instances) ?? instances
+                            looked = Date()
+                        }
+                        let page = try await logPage(query, from: cursor, instances: instances)
                         cursor = page.cursor
                         for entry in page.entries { continuation.yield(entry) }
                     }

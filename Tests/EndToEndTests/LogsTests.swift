@@ -26,7 +26,8 @@ import Testing
         cluster "chatty" {
           layers = { web = { count = 1,
             services = { talker = { command = "sh -c 'echo talker up; echo token $TOKEN; exec sleep 600'",
-                                    env = { TOKEN = secret("pw") } } },
+                                    env = { TOKEN = secret("pw") } },
+                         ticker = { command = "sh -c 'while sleep 0.2; do echo tick; done'" } },
             on = { configure = function(e)
               log.info("configuring %s", e.instance.name)
               run(e.instance, template("echo from-command; echo pw={{pw}}; exit 3", { pw = secret("pw") }))
@@ -73,13 +74,14 @@ import Testing
         #expect(services.contains("talker up") && !services.contains("configuring"), "\(services)")
         let id = try #require(try h.status("chatty").instances.first?.id)
         #expect(try logs([id, "--hook"]) == hooks)
-        #expect(try logs(["--since", "1h"]) == all)
-        #expect(try logs(["--since", "2000-01-01"]) == all)
+        #expect(try logs(["--hook", "--since", "1h"]) == hooks)
+        #expect(try logs(["--hook", "--since", "2000-01-01"]) == hooks)
         #expect(try logs(["--since", "2100-01-01"]).isEmpty)
 
         let json = try logs(["--json"])
         let document = try JSONDecoder().decode(Document.self, from: Data(json.utf8))
         #expect(Set(document.entries.map(\.kind)) == ["hook", "command", "service"] && document.warnings.isEmpty)
+        #expect(Set(document.entries.filter { $0.kind == "service" }.map(\.source)) == ["talker", "ticker"])
         let command = try #require(document.entries.first { $0.kind == "command" })
         #expect(command.exitCode == 3 && command.instance == "web-1" && command.text == "from-command\npw=***\n")
 
@@ -105,6 +107,18 @@ import Testing
         #expect(lines.count == 2, "the earlier command, then the new one: \(lines)")
         for line in lines { _ = try JSONDecoder().decode(Document.Entry.self, from: Data(line.utf8)) }
         printed.append(try String(contentsOf: followed, encoding: .utf8))
+
+        // a service's output streams: its new lines arrive while following
+        let ticks = try h.start(["logs", "chatty", "web-1", "--service", "ticker", "--follow"], log: "ticks.log")
+        defer { h.stop(ticks) }
+        let ticked = h.home.appendingPathComponent("ticks.log")
+        func count() -> Int { ((try? String(contentsOf: ticked, encoding: .utf8)) ?? "").components(separatedBy: "    tick\n").count - 1 }
+        #expect(Harness.eventually(timeout: 5) { count() > 0 } != nil)
+        let first = count()
+        #expect(Harness.eventually(timeout: 5) { count() >= first + 3 } != nil, "\(first) ticks, then \(count())")
+        let streamed = try String(contentsOf: ticked, encoding: .utf8)
+        // whole lines only, of that service only
+        #expect(streamed.split(separator: "\n").allSatisfy { $0 == "    tick" || $0.hasSuffix("  web-1     service  ticker") }, "\(streamed)")
 
         for text in printed { #expect(!text.contains(Self.value), "printed: \(text)") }
     }
