@@ -30,6 +30,11 @@ extension Store {
     /// kind they are of, what is past the newest `logsKept`; one transaction. Returns them with ids.
     @discardableResult
     public func appendLogs(_ entries: [LogEntry]) throws -> [LogEntry] {
+        try appendLogs(entries, clusterBound: Self.logsKeptPerCluster)
+    }
+
+    /// `clusterBound`: a test's smaller bound.
+    func appendLogs(_ entries: [LogEntry], clusterBound: Int) throws -> [LogEntry] {
         guard !entries.isEmpty else { return [] }
         let cleaned = entries.map { entry in
             var entry = entry
@@ -39,9 +44,17 @@ extension Store {
             return entry
         }
         return try db.write { db in
+            // one prepared statement: a record's Codable insert costs more than the write itself
+            let insert = try db.cachedStatement(sql: """
+                INSERT INTO logs(time, cluster, instance, instanceID, kind, source, run, text, exitCode, result)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
             var kept: [LogEntry] = []
+            kept.reserveCapacity(cleaned.count)
             for var entry in cleaned {
-                try entry.insert(db)
+                try insert.execute(arguments: [entry.time.timeIntervalSince1970, entry.cluster, entry.instance, entry.instanceID,
+                                               entry.kind.rawValue, entry.source, entry.run, entry.text, entry.exitCode, entry.result])
+                entry.id = db.lastInsertedRowID
                 kept.append(entry)
             }
             struct Key: Hashable { var cluster: String, instanceID: String?, kind: String }
@@ -62,7 +75,7 @@ extension Store {
             for cluster in Set(kept.filter { $0.id! % 100 == 0 }.map(\.cluster)) {
                 try db.execute(sql: """
                     DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE cluster = ? ORDER BY id DESC LIMIT -1 OFFSET ?)
-                    """, arguments: [cluster, Self.logsKeptPerCluster])
+                    """, arguments: [cluster, clusterBound])
             }
             return kept
         }
