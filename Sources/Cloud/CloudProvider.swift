@@ -79,6 +79,12 @@ public protocol CloudProvider: Sendable {
     /// Each of these instances whose disk is near full, with how full (`web-1 /srv: 97% full
     /// (2 MB free)`), for `recipe status`; nothing from a provider that cannot see its disks.
     func nearFullDisks(_ instances: [Instance]) async -> [String]
+
+    /// What the instance's services wrote: each service's log from `offsets[service]` (an `end`
+    /// returned before; past the log's size, the log was trimmed and is read from its start), or
+    /// its last `tail` bytes for a service not in `offsets`. Nothing from a provider that cannot
+    /// read them (on EC2, until agents ship their services' logs to the controller).
+    func serviceOutput(of instance: Instance, from offsets: [String: Int64], tail: Int) async -> [ServiceOutput]
 }
 
 extension CloudProvider {
@@ -88,6 +94,7 @@ extension CloudProvider {
     public func failedChecks(_ checks: [ServiceCheck], on instance: Instance) async -> [String] { [] }
     public var callReport: String? { nil }
     public func nearFullDisks(_ instances: [Instance]) async -> [String] { [] }
+    public func serviceOutput(of instance: Instance, from offsets: [String: Int64], tail: Int) async -> [ServiceOutput] { [] }
 
     public func refresh(_ known: Inventory, cluster: String, launched: [Instance], gone: [String]) async throws -> Inventory {
         try await describe(cluster: cluster)

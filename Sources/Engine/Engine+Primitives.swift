@@ -137,24 +137,34 @@ extension Engine {
         try await owner(of: id).0.writeFile(on: id, path: path, contents: contents)
     }
 
-    /// Runs a command on an instance; the event records the command and its exit code, not its output.
+    /// Runs a command on an instance; the event records the command and its exit code, and the
+    /// instance's logs its output (`recipe logs`).
     /// A command the tool runs for its own work (`bookkeeping`: deploy steps, cookbooks' service
-    /// control) is recorded as `command.internal`, which `recipe events` hides unless asked.
+    /// control) is recorded as `command.internal`, which `recipe events` hides unless asked, and
+    /// its output is left to what ran it (a hook's or a deploy's log), so it buries no command of the user's.
     public func run(on id: String, command: String, timeout: Double = 300, bookkeeping: Bool = false) async throws -> CommandResult {
         let (provider, instance) = try await owner(of: id)
         let kind = bookkeeping ? "command.internal" : "command.run"
+        func log(_ text: String, code: Int32?, result: String) {
+            guard !bookkeeping else { return }
+            keep(LogEntry(cluster: instance.cluster, instance: instance.name, instanceID: instance.id, kind: .command,
+                          source: command, text: text, exitCode: code, result: result))
+        }
         do {
             let result = try await provider.run(on: id, command: command, timeout: timeout)
-            record(kind, cluster: instance.cluster, subject: instance.name, detail: command,
-                   result: result.code == 0 ? "ok" : "failed: exit \(result.code)")
+            let outcome = result.code == 0 ? "ok" : "failed: exit \(result.code)"
+            record(kind, cluster: instance.cluster, subject: instance.name, detail: command, result: outcome)
+            log(LogCapture.output(result), code: result.code, result: outcome)
             return result
         } catch let stopped as CommandStopped {
             let confirmed = stopped.confirmed ? "" : " (asked; the agent did not confirm)"
-            record(kind, cluster: instance.cluster, subject: instance.name, detail: command,
-                   result: "stopped: \(TimeBudget.stopReason)\(confirmed)")
+            let outcome = "stopped: \(TimeBudget.stopReason)\(confirmed)"
+            record(kind, cluster: instance.cluster, subject: instance.name, detail: command, result: outcome)
+            log("", code: nil, result: outcome)
             throw stopped
         } catch {
             record(kind, cluster: instance.cluster, subject: instance.name, detail: command, result: "failed: \(error)")
+            log("", code: nil, result: "failed: \(error)")
             throw error
         }
     }

@@ -1,5 +1,6 @@
 import Cloud
 import Foundation
+import Store
 
 /// Runs hooks for the engine and records each run as an event; a failing hook never stops the others.
 struct HookRunner: Sendable {
@@ -17,16 +18,26 @@ struct HookRunner: Sendable {
         let event = HookEvent(cluster: instance.cluster, layer: instance.layer, instance: instance, reason: reason, app: app,
                               target: target)
         let start = Date()
-        engine.progress.step(instance.cluster, instance.name, "\(kind.rawValue) hook" + (app.map { " (app \($0))" } ?? "")
-                                 + (target.map { " for \($0.name)" } ?? ""))
+        let about = (app.map { " (app \($0))" } ?? "") + (target.map { " for \($0.name)" } ?? "")
+        engine.progress.step(instance.cluster, instance.name, "\(kind.rawValue) hook" + about)
+        // what the hook logs and runs, kept as the instance's log of this run
+        let output = LogCapture()
+        func keep(_ result: String) {
+            engine.keep(LogEntry(cluster: instance.cluster, instance: instance.name, instanceID: instance.id, kind: .hook,
+                                 source: kind.rawValue + about, text: output.text, result: result))
+        }
         do {
-            try await hooks.run(kind, event, timeLimit: timeLimit ?? options.hookTimeLimit)
+            try await LogCapture.$current.withValue(output) {
+                try await hooks.run(kind, event, timeLimit: timeLimit ?? options.hookTimeLimit)
+            }
             engine.record("hook.\(kind.rawValue)", cluster: instance.cluster, subject: instance.name,
                           detail: detail(reason, app, target, start))
+            keep("ok")
             return true
         } catch {
             engine.record("hook.\(kind.rawValue)", cluster: instance.cluster, subject: instance.name,
                           detail: detail(reason, app, target, start), result: "failed: \(error)")
+            keep("failed: \(error)")
             engine.progress.step(instance.cluster, instance.name, "\(kind.rawValue) hook failed: \(error)")
             let failure = HookFailure(kind: kind, cluster: instance.cluster, instance: instance.name, message: "\(error)")
             failures.withLock { $0.append(failure) }

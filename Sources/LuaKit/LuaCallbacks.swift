@@ -4,10 +4,12 @@ public struct LuaCallbacks: Sendable {
     let sink: AsyncStream<Completion>.Continuation
 
     /// Runs `function(args...)` as a coroutine with its own time budget and returns its results;
-    /// a Lua error comes back as a `LuaError` naming the recipe line.
-    public func call(_ function: LuaFunction, _ args: [LuaValue], timeLimit: Double? = nil) async throws -> [LuaValue] {
+    /// a Lua error comes back as a `LuaError` naming the recipe line. Its primitives read
+    /// `context` as `LuaCall.context`.
+    public func call(_ function: LuaFunction, _ args: [LuaValue], timeLimit: Double? = nil,
+                     context: (any Sendable)? = nil) async throws -> [LuaValue] {
         try await withCheckedThrowingContinuation { continuation in
-            if case .terminated = sink.yield(.invoke(function, args, timeLimit: timeLimit, continuation)) {
+            if case .terminated = sink.yield(.invoke(function, args, timeLimit: timeLimit, context: context, continuation)) {
                 continuation.resume(throwing: LuaError(kind: .runtime, message: "the recipe's VM has ended"))
             }
         }

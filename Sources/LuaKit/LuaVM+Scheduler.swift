@@ -81,7 +81,7 @@ extension LuaVM {
                 scheduler.stopping.remove(id)
             case .windDownOver(let over) where over == run:
                 return
-            case .invoke(_, _, _, let continuation):
+            case .invoke(_, _, _, _, let continuation):
                 continuation.resume(throwing: LuaError(kind: .runtime, message: "the recipe's VM is ending"))
             case .invokeAll(let invocations, let ended):
                 ended(invocations.indices.map { ($0, .failure(LuaError(kind: .runtime, message: "the recipe's VM is ending"))) })
@@ -186,8 +186,9 @@ extension LuaVM {
 
     private func handle(_ completion: Completion) {
         switch completion {
-        case .invoke(let function, let args, let limit, let continuation):
+        case .invoke(let function, let args, let limit, let context, let continuation):
             let coroutine = newCoroutine(parent: nil)
+            coroutine.context = context
             cr_getref(coroutine.thread, function.ref)
             coroutine.onFinish = { continuation.resume(with: $0.mapError { $0 as any Error }) }
             if let limit {

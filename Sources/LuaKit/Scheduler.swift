@@ -39,7 +39,7 @@ enum Completion: Sendable {
     case finished(coroutine: Int, Result<[LuaValue], TaskFailure>)
     case deadline(run: Int)
     /// Swift asks the VM to run a Lua function as a new coroutine and hand back its results.
-    case invoke(LuaFunction, [LuaValue], timeLimit: Double?, CheckedContinuation<[LuaValue], any Error>)
+    case invoke(LuaFunction, [LuaValue], timeLimit: Double?, context: (any Sendable)?, CheckedContinuation<[LuaValue], any Error>)
     /// Swift asks the VM to run several functions, each as a coroutine of its own (`LuaCallbacks.start`).
     case invokeAll([LuaInvocation], LuaBatchEnded)
     /// A coroutine's own budget ran out while it waited.

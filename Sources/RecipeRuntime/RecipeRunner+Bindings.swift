@@ -179,9 +179,18 @@ extension RecipeRunner {
             let timeout = options["timeout"].doubleValue ?? 300
             let bookkeeping = options["internal"].boolValue ?? false
             let hint = call.arg(4).stringValue
+            // a hook's commands, the tool's own among them, are part of its log
+            let output = (call.context as? HookContext)?.output
             return .async {
                 let id = try await engine.instanceID(instance, cluster: hint)
-                return [try await engine.run(on: id, command: command, timeout: timeout, bookkeeping: bookkeeping).lua]
+                do {
+                    let result = try await engine.run(on: id, command: command, timeout: timeout, bookkeeping: bookkeeping)
+                    output?.add(command: command, result)
+                    return [result.lua]
+                } catch {
+                    output?.add("$ \(command)\nfailed: \(error)")
+                    throw error
+                }
             }
         }
         registerChanging(vm, "deploy") { [unowned self] call in
@@ -229,7 +238,9 @@ extension RecipeRunner {
             let line = "[\(level)] \(call.arg(2).description)"
             // under serve a line is a hook.log event, caused by the run that logged it: a hook on
             // hook.log that logs is cut at the same depth as one that emits
-            EventCause.$current.withValue(call.context as? EventCause) { output(line) }
+            let context = call.context as? HookContext
+            context?.output?.add(line)
+            EventCause.$current.withValue(context?.cause) { output(line) }
             return .values([])
         }
     }
@@ -266,7 +277,7 @@ extension RecipeRunner {
             guard case .async(let operation) = result else { return result }
             let deadline = call.timeLeft.map { Date().addingTimeInterval($0) }
             // and what it records names the hook run it is done for
-            let cause = call.context as? EventCause
+            let cause = (call.context as? HookContext)?.cause
             return .async {
                 try await TimeBudget.$deadline.withValue(deadline) { try await EventCause.$current.withValue(cause) { try await operation() } }
             }

@@ -133,8 +133,10 @@ struct RecipeHooks: LifecycleHooks {
         told.app = event.app
         told.target = event.target
         told.attributes = attributes[event.layer] ?? .table(LuaTable())
+        // what the hook logs and runs goes to the log the engine keeps of this run
+        let context = HookContext(output: LogCapture.current)
         for function in functions {
-            _ = try await callbacks.call(function, [told.lua], timeLimit: timeLimit)
+            _ = try await callbacks.call(function, [told.lua], timeLimit: timeLimit, context: context)
         }
     }
 }

@@ -44,7 +44,7 @@ extension RecipeRunner {
             let fields = call.arg(2).tableValue ?? LuaTable()
             var event = Event(actor: "recipe", cluster: fields["cluster"].stringValue, kind: kind,
                               subject: fields["subject"].stringValue, detail: fields["detail"].stringValue)
-            let cause = call.context as? EventCause
+            let cause = (call.context as? HookContext)?.cause
             if let cause { event.caused(by: cause) }
             let caused = event
             // under recipe serve: too deep a chain is refused (a hook.loop), over the rate dropped

@@ -215,7 +215,8 @@ actor Executor {
                         let table = try await tables.table(for: hookRun, event: event)
                         // what the hook emits names this run and its event as its cause
                         let cause = EventCause(run: hookRun.id!, hook: hookRun.hook, event: event?.id, depth: event?.depth ?? 0)
-                        invocations.append(LuaInvocation(run.hook.function, [table], timeLimit: run.hook.options.budget, context: cause))
+                        invocations.append(LuaInvocation(run.hook.function, [table], timeLimit: run.hook.options.budget,
+                                                         context: HookContext(cause: cause, output: run.output)))
                         called.append(run)
                     } catch {
                         unbuilt.append((run, Self.describe(error)))
@@ -245,6 +246,7 @@ actor Executor {
     /// failures are recorded and retried when the hook asks, and their slots go to the next runs.
     private func ended(_ results: [(Starting, String?)], started: Date, at end: Date) {
         let duration = end.timeIntervalSince(started)
+        keepLogs(results, at: end)
         for (starting, failure) in results {
             let run = starting.queued.run, hook = starting.hook
             outcomes.append(Store.RunOutcome(id: run.id!, state: failure == nil ? .ok : .failed, duration: duration, error: failure))
@@ -259,6 +261,24 @@ actor Executor {
             give(back: run.cluster ?? "", hook)
         }
         pump()
+    }
+
+    /// The output of the runs that logged or ran something, or failed, as their cluster's logs, in
+    /// one write (a run that did neither leaves its row in hookRuns only: a burst of quiet runs
+    /// costs no write more).
+    private func keepLogs(_ results: [(Starting, String?)], at end: Date) {
+        let entries = results.compactMap { starting, failure -> LogEntry? in
+            let run = starting.queued.run, text = starting.output.text
+            guard let cluster = run.cluster, !text.isEmpty || failure != nil else { return nil }
+            return LogEntry(time: end, cluster: cluster, instance: nil, instanceID: nil, kind: .hook, source: Self.source(run.hook),
+                            run: run.id, text: text, result: failure.map { "failed: \($0)" } ?? "ok")
+        }
+        _ = try? store.appendLogs(entries)
+    }
+
+    /// A hook's key without its recipe: `on:deploy.finished#1`, `every:5m#2`.
+    static func source(_ key: String) -> String {
+        key.split(separator: "#", omittingEmptySubsequences: false).suffix(2).joined(separator: "#")
     }
 
     /// Another attempt after the hook's backoff, doubled each time.
@@ -283,8 +303,9 @@ struct Queued: Sendable {
     let event: Event?
 }
 
-/// A run given its slot, and the hook it runs.
+/// A run given its slot, the hook it runs, and what it logs and runs (kept when it ends).
 struct Starting: Sendable {
     var queued: Queued
     let hook: ResolvedHook
+    let output = LogCapture()
 }

@@ -33,6 +33,7 @@ extension Store {
             try db.execute(sql: "DELETE FROM layers WHERE cluster = ?", arguments: [name])
             try db.execute(sql: "DELETE FROM firewallRules WHERE cluster = ?", arguments: [name])
             try db.execute(sql: "DELETE FROM users WHERE cluster = ?", arguments: [name])
+            try db.execute(sql: "DELETE FROM logs WHERE cluster = ?", arguments: [name])
             try db.execute(sql: "DELETE FROM grants WHERE cluster = ? AND declared", arguments: [name])
             try db.execute(sql: "UPDATE deploys SET state = 'abandoned' WHERE cluster = ? AND state IN ('running', 'restoring')",
                            arguments: [name])

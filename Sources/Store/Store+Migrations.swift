@@ -85,6 +85,7 @@ extension Store {
         migrateDeploys(&migrator)
         migrateEventCauses(&migrator)
         migrateUsers(&migrator)
+        migrateLogs(&migrator)
         return migrator
     }
 }

@@ -1,6 +1,7 @@
 ---
 -- Commands on instances: shell commands, files and app rollouts. Each is recorded in the event
--- log (the command and its exit code, not its output).
+-- log (the command and its exit code, not its output); a command's output is in the instance's
+-- logs (`recipe logs`), and in the log of the hook that ran it.
 -- @module commands
 local prim, use = ...
 local core = use "core"

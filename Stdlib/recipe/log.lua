@@ -1,6 +1,7 @@
 ---
 -- Output: what a recipe logs goes to the terminal of `recipe run`, and under `recipe serve` to
--- its output and the event log (`hook.log`).
+-- its output and the event log (`hook.log`); what a hook logs is also kept as that run's log
+-- (`recipe logs`).
 -- @module log
 local prim = ...
 

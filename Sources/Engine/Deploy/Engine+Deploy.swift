@@ -138,8 +138,10 @@ extension Engine {
     func installCurrent(_ app: AppSpec, on instance: Instance) async throws {
         guard let current = try store.currentRelease(cluster: instance.cluster, app: app.name) else { return }
         let releases = Releases(engine: self, app: app)
-        try await releases.install(current.release, archive: URL(fileURLWithPath: current.archive), on: instance)
-        try await releases.activate(current.release, on: instance, restart: false)
+        try await releases.logged(instance, "install \(current.release)") {
+            try await releases.install(current.release, archive: URL(fileURLWithPath: current.archive), on: instance)
+            try await releases.activate(current.release, on: instance, restart: false)
+        }
     }
 
     static func stamp() -> String {

@@ -1,5 +1,6 @@
 import Cloud
 import Foundation
+import Store
 
 /// An app's release folders on one instance at a time: unpack and build, switch `current`
 /// atomically, restart and wait for the health check, prune, remove.
@@ -43,6 +44,7 @@ struct Releases: Sendable {
             step(instance, "building (\(build))")
             let built = try await shell(instance, "cd \(part) && \(app.environment) sh -c \(build) 2>&1",
                                         timeout: app.buildTimeout)
+            LogCapture.current?.add(LogCapture.output(built) + (built.code == 0 ? "" : "exit \(built.code)\n"))
             guard built.code == 0 else {
                 _ = try? await shell(instance, "rm -rf \(part)")
                 throw CloudError("build (\(build)) exited \(built.code); last lines:\n\(Self.tail(built.stdout + built.stderr))")
@@ -64,9 +66,28 @@ struct Releases: Sendable {
         step(instance, "in service")
     }
 
-    /// A progress line about this app on `instance`.
+    /// A progress line about this app on `instance`, and a line of its deploy log there.
     func step(_ instance: Instance, _ text: String) {
         engine.progress.step(instance.cluster, instance.name, "app \(app.name): \(text)")
+        LogCapture.current?.add(text)
+    }
+
+    /// Runs `body` with its steps and build output gathered, and keeps them as the instance's deploy
+    /// log of `release` (`what`: a deploy, a return to an earlier release).
+    func logged<T: Sendable>(_ instance: Instance, _ what: String, _ body: () async throws -> T) async throws -> T {
+        let output = LogCapture()
+        func keep(_ result: String) {
+            engine.keep(LogEntry(cluster: instance.cluster, instance: instance.name, instanceID: instance.id, kind: .deploy,
+                                 source: "app \(app.name) \(what)", text: output.text, result: result))
+        }
+        do {
+            let value = try await LogCapture.$current.withValue(output) { try await body() }
+            keep("ok")
+            return value
+        } catch {
+            keep("failed: \(error)")
+            throw error
+        }
     }
 
     /// Asks the agent to restart the app's service at once (the command's parent is the agent).

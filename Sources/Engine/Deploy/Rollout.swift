@@ -59,7 +59,9 @@ struct Rollout: Sendable {
                                 try store.add(target: added)
                                 target = added
                             }
-                            try await step(deploy, target!, instance, archive: archive, reason: reason)
+                            try await releases.logged(instance, "\(deploy.kind) \(deploy.release)") {
+                                try await step(deploy, target!, instance, archive: archive, reason: reason)
+                            }
                             return nil
                         } catch {
                             return "\(instance.name): \(error)"
@@ -123,8 +125,10 @@ struct Rollout: Sendable {
                     do {
                         var moved = false
                         if runs != target.previous {
-                            releases.step(instance, target.previous.map { "back to release \($0)" } ?? "stopped (no earlier release)")
-                            try await releases.restore(target.previous, on: instance)
+                            try await releases.logged(instance, "back to \(target.previous ?? "no release")") {
+                                releases.step(instance, target.previous.map { "back to release \($0)" } ?? "stopped (no earlier release)")
+                                try await releases.restore(target.previous, on: instance)
+                            }
                             moved = true
                         }
                         if moved || target.phase != .pending {
