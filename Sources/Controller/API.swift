@@ -29,7 +29,7 @@ public final class API: Sendable {
         [
             APIRoute(.get, "/api/v1/openapi.json", .open) { _ in .response(OpenAPIDocument.response) },
             APIRoute(.get, "/api/v1/whoami", .signedIn) { try $0.api.whoami($0) },
-        ] + clusterRoutes + appRoutes + eventRoutes + peopleRoutes + recipeRoutes
+        ] + clusterRoutes + appRoutes + eventRoutes + logRoutes + peopleRoutes + recipeRoutes
     }
 
     /// A router with every route on it.

@@ -1,3 +1,4 @@
+import Cloud
 import Foundation
 import Store
 
@@ -22,6 +23,13 @@ public struct LogQuery: Sendable, Equatable {
         self.service = service
         self.since = since
         self.limit = limit
+    }
+
+    /// `--since`: a duration back from now (10m, 2h, 1d) or a UTC date (2026-11-03T10:00).
+    public static func since(_ text: String, now: Date = Date()) throws -> Date {
+        if let seconds = try? Interval.seconds(text) { return now.addingTimeInterval(-seconds) }
+        if let date = Usage.instant(text) { return date }
+        throw CloudError("--since: '\(text)' is neither a duration (such as 10m, 2h or 1d) nor a UTC date (such as 2026-11-03T10:00)")
     }
 
     /// Whether entries of `kind` are asked for.

@@ -88,15 +88,7 @@ struct LogsCommand: AsyncParsableCommand {
         if hook { query.kinds = [.hook] }
         if deploy { query.kinds = [.deploy] }
         if command { query.kinds = [.command] }
-        if let since {
-            if let seconds = try? Interval.seconds(since) {
-                query.since = Date().addingTimeInterval(-seconds)
-            } else if let date = Usage.instant(since) {
-                query.since = date
-            } else {
-                throw CloudError("--since: '\(since)' is neither a duration (such as 10m, 2h or 1d) nor a UTC date (such as 2026-11-03T10:00)")
-            }
-        }
+        if let since { query.since = try LogQuery.since(since) }
         return query
     }
 

@@ -53,6 +53,7 @@ import Testing
         Case(method: .get, path: "/api/v1/clusters/shop/usage", need: .level(.show), allowed: .ok),
         Case(method: .get, path: "/api/v1/usage", need: .admin, allowed: .ok),
         Case(method: .get, path: "/api/v1/clusters/shop/events", need: .level(.show), allowed: .ok),
+        Case(method: .get, path: "/api/v1/clusters/shop/logs", need: .level(.show), allowed: .ok),
         Case(method: .get, path: "/api/v1/clusters/shop/events/stream?limit=1", need: .level(.show), allowed: .ok),
         // the cluster declares no app: past the guard the engine says so (404)
         Case(method: .get, path: "/api/v1/clusters/shop/apps/site/releases", need: .level(.show), allowed: .notFound),
