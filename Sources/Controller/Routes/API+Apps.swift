@@ -42,9 +42,10 @@ extension API {
     func deploy(_ call: APICall) async throws -> APIAnswer {
         let request = try call.decode(DeployRequest.self)
         let (cluster, app) = (call.cluster, call.parameter("app"))
-        let report = try await withHooks(call) { engine, hooks in
+        var report = try await withHooks(call) { engine, hooks in
             try await engine.deploy(cluster: cluster, app: app, ref: request.ref, batch: request.batch ?? "1", hooks: hooks)
         }
+        if report.ref.isEmpty { report.ref = try request.ref ?? call.engine.appSpec(cluster: cluster, app: app).1.ref }
         return try .document(DeployAnswer(app: app, report))
     }
 

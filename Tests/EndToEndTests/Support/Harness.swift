@@ -176,6 +176,11 @@ final class Harness: @unchecked Sendable {
         return process
     }
 
+    /// What a background command (`start`, `serve`) has printed so far.
+    func logText(_ name: String = "serve.log") -> String {
+        (try? String(contentsOf: files.appendingPathComponent(name), encoding: .utf8)) ?? ""
+    }
+
     /// Starts `recipe serve ARGS` and waits until it hosts its recipes.
     func serve(_ arguments: [String] = [], environment: [String: String] = [:]) throws -> Process {
         let process = try start(["serve"] + arguments, environment: environment)
