@@ -34,7 +34,7 @@ let package = Package(
         // In memory, with an injected clock and faults: the fast test tier and what-if runs.
         .target(name: "MemoryCloud", dependencies: ["Cloud", "Store"]),
         .target(name: "Agent", dependencies: ["Store", "LocalCloud"]),
-        .target(name: "EC2", dependencies: ["Cloud", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "EC2", dependencies: ["Cloud", "Store", .product(name: "Crypto", package: "swift-crypto")]),
         // Providers are plugged in by the executable (ProviderRegistry): the engine names none.
         .target(name: "Engine", dependencies: ["Cloud", "Store"]),
         .target(name: "RecipeRuntime", dependencies: ["LuaKit", "Engine", "Cloud", "Store"]),

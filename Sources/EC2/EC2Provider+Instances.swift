@@ -1,4 +1,5 @@
 import Cloud
+import Store
 import Foundation
 
 extension EC2Provider {
@@ -17,7 +18,7 @@ extension EC2Provider {
                 for item in reservation.items("instancesSet") { found.append(Self.instance(item, cluster: cluster)) }
             }
         }
-        for one in found { cache.setDisks(one.instance.id, one.disks) }
+        for one in found { cache.learn(one.instance, disks: one.disks) }
         return found.sorted { ($0.instance.layer, $0.instance.name) < ($1.instance.layer, $1.instance.name) }
     }
 
@@ -92,25 +93,45 @@ extension EC2Provider {
         if !diskTag.isEmpty { tags.append((Tag.disks, diskTag)) }
         params.tagSpecifications(first.disks.isEmpty ? ["instance"] : ["instance", "volume"], tags)
         let response = try await call("RunInstances", params, about: "layer \(first.layer)")
+        let usage = UsageTags(cause: UsageTags.currentCause(default: "manual"), layer: first.layer,
+                             instanceType: first.instanceType ?? "t3.micro", region: config.region, provider: kind)
         return response.items("instancesSet").map {
             let found = Self.instance($0, cluster: first.cluster)
-            cache.setDisks(found.instance.id, found.disks)
+            cache.learn(found.instance, disks: found.disks)
+            report("instance.launched", cluster: first.cluster, subject: found.instance.id,
+                   detail: usage.appended(to: "\(found.instance.name) at \(found.instance.privateIP)"))
             return found.instance
         }
+    }
+
+    func report(_ kind: String, cluster: String, subject: String, detail: String? = nil) {
+        recorder(LifeEvent(kind: kind, cluster: cluster, subject: subject, detail: detail, actor: actor))
     }
 
     public func stop(_ ids: [String]) async throws {
         guard !ids.isEmpty else { return }
         var params = Params()
         params.add("InstanceId", ids)
-        _ = try await call("StopInstances", params)
+        let response = try await call("StopInstances", params)
+        reportChanges(response, "instance.stopped")
+    }
+
+    /// Stop and start answer each instance's id; its cluster comes from what describe learnt.
+    private func reportChanges(_ response: XMLNode, _ kind: String) {
+        for item in response.items("instancesSet") {
+            guard let id = item.string("instanceId"), let cluster = cache.cluster(of: id) else { continue }
+            report(kind, cluster: cluster, subject: id,
+                   detail: kind == "instance.started" ? UsageTags(cause: UsageTags.currentCause(default: "manual"), region: config.region,
+                                                                  provider: self.kind).appended(to: id) : nil)
+        }
     }
 
     public func start(_ ids: [String]) async throws {
         guard !ids.isEmpty else { return }
         var params = Params()
         params.add("InstanceId", ids)
-        _ = try await call("StartInstances", params)
+        let response = try await call("StartInstances", params)
+        reportChanges(response, "instance.started")
     }
 
     /// Volumes outlive their instance (DeleteOnTermination is off): they are tagged with their
@@ -122,6 +143,7 @@ extension EC2Provider {
         var params = Params()
         params.add("InstanceId", ids)
         _ = try await call("TerminateInstances", params)
+        for f in found { report("instance.terminated", cluster: f.instance.cluster, subject: f.instance.id, detail: f.instance.name) }
     }
 
     private func describeInstancesByID(_ ids: [String]) async throws -> [Found] {

@@ -1,4 +1,5 @@
 import Cloud
+import Store
 import Foundation
 
 extension EC2Provider {
@@ -64,7 +65,11 @@ extension EC2Provider {
         if let snapshot { params.add("SnapshotId", snapshot) }
         params.tagSpecifications(["volume"], [(Tag.cluster, cluster), (Tag.volume, name)])
         let response = try await call("CreateVolume", params, about: "volume \(name)")
-        return Volume(id: response.string("volumeId") ?? "?", cluster: cluster, name: name, sizeGB: sizeGB, snapshotID: snapshot)
+        let volume = Volume(id: response.string("volumeId") ?? "?", cluster: cluster, name: name, sizeGB: sizeGB, snapshotID: snapshot)
+        report("volume.created", cluster: cluster, subject: volume.id,
+               detail: UsageTags(cause: UsageTags.currentCause(default: "manual"), region: config.region, provider: kind, sizeGB: sizeGB)
+                   .appended(to: name))
+        return volume
     }
 
     /// Attaches at the first free device from /dev/sdf; the mount point is kept as a tag for setup hooks.

@@ -11,9 +11,14 @@ public final class EC2Provider: CloudProvider, Sendable {
     let config: AWSConfig
     /// Security groups and address allocations learnt from describe calls, so apply needs no second look.
     let cache = Cache()
+    /// Told each instance's and volume's launch, stop, start and end, for whom: accounting's hours.
+    let recorder: LifeEvent.Recorder
+    let actor: String
 
-    public init(config: AWSConfig, calls: CallLog = CallLog()) {
+    public init(config: AWSConfig, calls: CallLog = CallLog(), actor: String = "owner", recorder: @escaping LifeEvent.Recorder = { _ in }) {
         self.config = config
+        self.actor = actor
+        self.recorder = recorder
         client = QueryClient(endpoint: config.endpoint, version: config.apiVersion,
                              signer: SigV4(credentials: config.credentials, region: config.region, service: "ec2"), calls: calls)
     }
@@ -135,13 +140,21 @@ final class Cache: Sendable {
         var groups: [String: String] = [:]        // "cluster/layer" → sg-…
         var allocations: [String: String] = [:]   // public ip → eipalloc-…
         var diskMaps: [String: [String: (String, String)]] = [:]  // instance → device → (disk, mount)
+        var clusters: [String: String] = [:]      // instance → its cluster
     }
     private let learnt = Locked(Learnt())
 
     func group(_ cluster: String, _ layer: String) -> String? { learnt.withLock { $0.groups["\(cluster)/\(layer)"] } }
     func setGroup(_ cluster: String, _ layer: String, _ id: String?) { learnt.withLock { $0.groups["\(cluster)/\(layer)"] = id } }
     func disks(_ instance: String) -> [String: (String, String)] { learnt.withLock { $0.diskMaps[instance] ?? [:] } }
-    func setDisks(_ instance: String, _ map: [String: (String, String)]) { learnt.withLock { $0.diskMaps[instance] = map } }
+    /// An instance seen in a describe or a launch: its disks and its cluster.
+    func learn(_ instance: Instance, disks map: [String: (String, String)]) {
+        learnt.withLock {
+            $0.diskMaps[instance.id] = map
+            $0.clusters[instance.id] = instance.cluster
+        }
+    }
+    func cluster(of instance: String) -> String? { learnt.withLock { $0.clusters[instance] } }
     func allocation(_ ip: String) -> String? { learnt.withLock { $0.allocations[ip] } }
     func setAllocation(_ ip: String, _ id: String?) { learnt.withLock { $0.allocations[ip] = id } }
 }

@@ -14,18 +14,8 @@ public final class MemoryProvider: CloudProvider, Sendable {
     /// Answers a command run on an instance (instance, command) → result; exit 0 and no output by default.
     public typealias Responder = @Sendable (Instance, String) -> CommandResult
 
-    /// An instance's or volume's launch, stop, start, end: what the provider reports of lives it
-    /// changed, at its clock's time, for whom it acted (to the Store: `instance.launched` and kin).
-    public struct LifeEvent: Sendable, Equatable {
-        public var kind: String
-        public var cluster: String
-        public var subject: String
-        public var detail: String?
-        public var time: Date
-        public var actor: String
-    }
-
-    public typealias Recorder = @Sendable (LifeEvent) -> Void
+    public typealias LifeEvent = Cloud.LifeEvent
+    public typealias Recorder = LifeEvent.Recorder
 
     let clock: Clock
     let file: URL?

@@ -19,7 +19,10 @@ enum Providers {
             let config = try AWSConfig.resolve(AWSConfig.Overrides(
                 region: request.options["region"], endpoint: request.options["endpoint"],
                 apiVersion: request.options["api_version"], profile: request.options["profile"]))
-            return EC2Provider(config: config, calls: ec2Calls)
+            return EC2Provider(config: config, calls: ec2Calls, actor: request.actor) { life in
+                _ = try? store.record(Event(actor: life.actor, cluster: life.cluster, kind: life.kind, subject: life.subject,
+                                            detail: life.detail, time: life.time))
+            }
         }
         registry.register("memory", capabilities: [.heartbeats, .polling, .commands, .firewall, .ownMetrics, .images]) { request in
             let memory = MemoryProvider(file: store.home.appendingPathComponent("memory/inventory.json"))

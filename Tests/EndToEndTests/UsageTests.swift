@@ -46,6 +46,38 @@ import TestSupport
         #expect(try JSONDecoder().decode(Document.self, from: Data(user.stdout.utf8)).rows.first?.key == "owner")
     }
 
+    /// EC2 (moto_server) reports its launches, ends and volumes to the state, so its hours are
+    /// counted at the instance type's price in its region, and stop counting once it is destroyed.
+    @Test func anEC2ClusterIsCountedAtItsTypesPriceUntilDestroyed() async throws {
+        let moto = try await MotoServer()
+        defer { moto.stop() }
+        let h = try Harness()
+        h.cleanupEnvironment = moto.environment
+        defer { h.cleanup() }
+        let recipe = try h.write("billed.lua", """
+            cluster "billed" {
+              provider = "ec2",
+              layers = { web = { count = 2, image = "ami-12c6146b", instance_type = "t3.small",
+                                 volumes = { data = { size_gb = 10, mount = "/srv/data" } } } },
+            }
+            """)
+        let run = try h.recipe(["run", recipe], environment: moto.environment)
+        #expect(run.code == 0, "\(run.stderr)")
+        usleep(1_200_000)
+        let destroyed = try h.recipe(["destroy", "billed", "--yes"], environment: moto.environment)
+        #expect(destroyed.code == 0, "\(destroyed.stderr)")
+        let first = try h.recipe(["usage", "--cluster", "billed", "--since", "2000-01-01", "--by", "instance_type", "--json"])
+        #expect(first.code == 0, "\(first.stderr)")
+        let document = try JSONDecoder().decode(Document.self, from: Data(first.stdout.utf8))
+        let small = try #require(document.rows.first { $0.key.hasPrefix("t3.small") }, "\(first.stdout)")
+        #expect(small.instanceSeconds >= 2, "two instances, a second each at least: \(first.stdout)")
+        #expect(small.costUSD.map { $0 != "0.000000" } == true, "t3.small has a price: \(first.stdout)")
+        usleep(1_100_000)
+        let later = try h.recipe(["usage", "--cluster", "billed", "--since", "2000-01-01", "--by", "instance_type", "--json"])
+        let again = try JSONDecoder().decode(Document.self, from: Data(later.stdout.utf8))
+        #expect(again.total.instanceSeconds == document.total.instanceSeconds, "a destroyed cluster's hours stop: \(later.stdout)")
+    }
+
     @Test func badInputIsRefusedByName() throws {
         let h = try Harness()
         defer { h.cleanup() }
