@@ -35,7 +35,8 @@ run: release
 	.build/release/recipe run Examples/webapp/cluster.lua
 	@echo
 	@echo "status: .build/release/recipe status shop    events: .build/release/recipe events --cluster shop"
-	@echo "heal:   .build/release/recipe serve   (replaces a web instance that dies)"
+	@echo "heal:   .build/release/recipe serve   (replaces a web instance that dies, and serves the API)"
+	@echo "API:    http://127.0.0.1:7070/api/v1/openapi.json while serve runs; a token: recipe user add me --admin && recipe token create me"
 	@echo "stop:   .build/release/recipe destroy shop --yes"
 
 # Unit tests run apart from the end-to-end ones: those wait on real processes with blocking calls,
