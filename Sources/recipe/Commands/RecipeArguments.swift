@@ -68,6 +68,39 @@ struct RecipeArguments: ParsableArguments {
         }
     }
 
+    struct Upload: Encodable, Sendable {
+        var source: String
+        var name: String
+        var arguments: [String: String]
+    }
+
+    /// Through the API (admins only): the recipe's text and arguments are sent, the controller
+    /// plans or runs it and answers each cluster's plan and what the recipe printed. A recipe
+    /// that requires modules of its own folder cannot be planned there: only its file is sent.
+    func remote(_ api: ControllerClient, verb: String, apply: Bool) async throws -> APIDocuments.Run {
+        let args = try keyValues()
+        guard FileManager.default.fileExists(atPath: file) else { throw ValidationError("no recipe at \(file)") }
+        let local: [(Bool, String)] = [(timeLimit != nil, "--time-limit"), (memoryLimit != 512, "--memory-limit"), (parallelism != 10, "--parallelism"),
+                                       (serveTimeout != 30, "--serve-timeout"), (strict, "--strict")]
+        for (given, option) in local where given {
+            throw ControllerFailure("recipe \(verb) \(option): not available through the API (the controller runs recipes with its own limits)")
+        }
+        let source: String
+        do { source = try String(contentsOfFile: file, encoding: .utf8) } catch { throw ValidationError("cannot read \(file): \(error.localizedDescription)") }
+        let body = Upload(source: source, name: URL(fileURLWithPath: file).lastPathComponent, arguments: args)
+        let data = try await api.send("POST", apply ? "recipes/run" : "recipes/plan", apply ? try lock.query() : [:], body: body)
+        return try api.decode(APIDocuments.Run.self, data)
+    }
+
+    /// Each cluster's plan as a local run prints it, then what the recipe printed.
+    static func printPlans(_ answer: APIDocuments.Run) {
+        for cluster in answer.clusters {
+            for step in cluster.steps { Terminal.line(step.line) }
+            Terminal.line("\(cluster.name): \(Plan.summary(adds: cluster.add, changes: cluster.change, destroys: cluster.destroy))")
+        }
+        for line in answer.output { Terminal.line(line) }
+    }
+
     /// Every failed hook on stderr, its error naming the recipe line; any makes the command exit 1.
     static func reportFailures(_ failures: [HookFailure]) throws {
         guard !failures.isEmpty else { return }
