@@ -207,6 +207,12 @@ import Testing
         let json = try c.h.recipe(["plan", changed, "--json"], environment: c.client(c.admin))
         let localJSON = try c.h.recipe(["plan", changed, "--json"])
         #expect(json.code == 2 && json.stdout == localJSON.stdout, "\(json)")
+        // a recipe's own error names the file as given here, not where the controller keeps the upload
+        let bad = try c.h.write("bad.lua", "local x = 1\ncluster \"bad\" { provider = { kind = \"memory\" }, layers = { web = { count = \"lots\" } } }\n")
+        let localBad = try c.h.recipe(["plan", bad])
+        let remoteBad = try c.h.recipe(["plan", bad], environment: c.client(c.admin))
+        #expect(remoteBad.code == 1 && localBad.code == 1 && remoteBad.stderr == localBad.stderr, "\(localBad.stderr)\n\(remoteBad.stderr)")
+        #expect(localBad.stderr.hasPrefix("\(bad):2: layer web: count must be a whole number"), "\(localBad.stderr)")
         // uploads are the admins'
         let bob = try c.h.recipe(["plan", changed], environment: c.client(c.bob))
         #expect(bob.code == 1 && bob.stderr.contains("needs admin"), "\(bob.stderr)")

@@ -87,9 +87,25 @@ struct RecipeArguments: ParsableArguments {
         }
         let source: String
         do { source = try String(contentsOfFile: file, encoding: .utf8) } catch { throw ValidationError("cannot read \(file): \(error.localizedDescription)") }
-        let body = Upload(source: source, name: URL(fileURLWithPath: file).lastPathComponent, arguments: args)
-        let data = try await api.send("POST", apply ? "recipes/run" : "recipes/plan", apply ? try lock.query() : [:], body: body)
-        return try api.decode(APIDocuments.Run.self, data)
+        let name = URL(fileURLWithPath: file).lastPathComponent
+        let data: Data
+        do {
+            data = try await api.send("POST", apply ? "recipes/run" : "recipes/plan", apply ? try lock.query() : [:],
+                                      body: Upload(source: source, name: name, arguments: args))
+        } catch let failure as ControllerFailure {
+            throw ControllerFailure(ours(failure.message, name: name), status: failure.status)
+        }
+        var answer = try api.decode(APIDocuments.Run.self, data)
+        answer.output = answer.output.map { ours($0, name: name) }
+        for i in answer.failures.indices { answer.failures[i].message = ours(answer.failures[i].message, name: name) }
+        return answer
+    }
+
+    /// The controller names an uploaded recipe where it keeps it (`HOME/uploads/DIGEST/shop.lua:3: …`):
+    /// such a line names the file as it was given here, as a local run would (`recipes/shop.lua:3: …`).
+    func ours(_ text: String, name: String) -> String {
+        text.replacingOccurrences(of: #"[^\s:]*/uploads/[0-9a-f]+/"# + NSRegularExpression.escapedPattern(for: name) + ":",
+                                  with: NSRegularExpression.escapedTemplate(for: file) + ":", options: .regularExpression)
     }
 
     /// Each cluster's plan as a local run prints it, then what the recipe printed.

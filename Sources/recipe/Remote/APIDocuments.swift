@@ -63,7 +63,7 @@ enum APIDocuments {
         }
     }
 
-    /// POST /recipes/plan and /recipes/run: each cluster's plan, what a run changed, what the recipe printed.
+    /// POST /recipes/plan and /recipes/run: each cluster's plan, what a run changed, what the recipe logged.
     struct Run: Decodable {
         struct Cluster: Decodable {
             var name: String
