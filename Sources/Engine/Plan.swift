@@ -50,7 +50,12 @@ public struct Plan: Sendable {
     public var destroys: Int { steps.filter { $0.action == .destroy }.count }
     public var isEmpty: Bool { steps.isEmpty }
 
-    public var summary: String { "Plan: \(adds) to add, \(changes) to change, \(destroys) to destroy." }
+    public var summary: String { Self.summary(adds: adds, changes: changes, destroys: destroys) }
+
+    /// `Plan: 2 to add, 0 to change, 1 to destroy.`, also for a plan known only by its counts (the API's).
+    public static func summary(adds: Int, changes: Int, destroys: Int) -> String {
+        "Plan: \(adds) to add, \(changes) to change, \(destroys) to destroy."
+    }
 
     /// Whether instances join or leave: then every online instance is configured again.
     public var membershipChanges: Bool { !terminations.isEmpty || !launches.isEmpty || !starts.isEmpty || !setups.isEmpty }

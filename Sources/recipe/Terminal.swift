@@ -38,6 +38,14 @@ enum Terminal {
         line(String(decoding: try JSONDocument.encode(value, pretty: pretty), as: UTF8.self))
     }
 
+    /// A JSON document as the controller sent it (JSONDocument's bytes and a newline): what
+    /// `printJSON` prints for the same value locally.
+    static func document(_ data: Data) {
+        var data = data
+        if data.last == 0x0a { data.removeLast() }
+        line(String(decoding: data, as: UTF8.self))
+    }
+
     static func time(_ date: Date) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]

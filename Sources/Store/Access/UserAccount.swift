@@ -36,7 +36,9 @@ public struct GrantRecord: Codable, Sendable, Equatable, FetchableRecord, Persis
     }
 
     /// `shop deploy +ssh +sudo (recipe)`, for listings and events.
-    public var line: String {
+    public var line: String { Self.line(cluster: cluster, level: level, ssh: ssh, sudo: sudo, declared: declared) }
+
+    static func line(cluster: String, level: String, ssh: Bool, sudo: Bool, declared: Bool) -> String {
         "\(cluster) \(level)" + (ssh ? " +ssh" : "") + (sudo ? " +sudo" : "") + (declared ? " (recipe)" : "")
     }
 }

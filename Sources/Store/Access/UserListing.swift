@@ -9,6 +9,9 @@ public struct UserListing: Codable, Sendable {
         public init(_ grant: GrantRecord) {
             (cluster, level, ssh, sudo, declared) = (grant.cluster, grant.level, grant.ssh, grant.sudo, grant.declared)
         }
+
+        /// As `GrantRecord.line` says it: `shop deploy +ssh (recipe)`.
+        public var line: String { GrantRecord.line(cluster: cluster, level: level, ssh: ssh, sudo: sudo, declared: declared) }
     }
 
     public var name: String

@@ -15,6 +15,9 @@ struct AppArguments: ParsableArguments {
     @Argument(help: "The app, as the cluster's recipe declares it.", transform: NameArgument.of(.app))
     var app: String
 
+    /// The app's path in the API: `clusters/C/apps/A`.
+    var apiPath: String { "clusters/\(cluster)/apps/\(app)" }
+
     func engine() throws -> Engine {
         try lock.apply()
         return Engine.cli(try Store(home: Store.home(explicit: home.home)), progress: Terminal.progress)
@@ -41,7 +44,7 @@ struct AppArguments: ParsableArguments {
     }
 }
 
-struct DeployCommand: AsyncParsableCommand {
+struct DeployCommand: AsyncParsableCommand, ThroughAPI {
     static let configuration = CommandConfiguration(
         commandName: "deploy", abstract: "Roll out an app release in batches, each health-checked before the next.")
 
@@ -53,17 +56,29 @@ struct DeployCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Instances per batch: a count, or a share such as 25%.")
     var batch: String = "1"
 
+    struct Body: Encodable, Sendable {
+        var ref: String?
+        var batch: String?
+        var steps: Int?
+    }
+
     func run() async throws {
         let (cluster, app, ref, batch) = (target.cluster, target.app, ref, batch)
-        let report = try await target.withHooks { engine, hooks in
-            try await engine.deploy(cluster: cluster, app: app, ref: ref, batch: batch, hooks: hooks)
+        let answer: APIDocuments.Deploy
+        if let api = try ClientMode.controller() {
+            let data = try await api.send("POST", target.apiPath + "/deploy", try target.lock.query(), body: Body(ref: ref, batch: batch))
+            answer = try api.decode(APIDocuments.Deploy.self, data)
+        } else {
+            answer = APIDocuments.Deploy(app: app, try await target.withHooks { engine, hooks in
+                try await engine.deploy(cluster: cluster, app: app, ref: ref, batch: batch, hooks: hooks)
+            })
         }
-        print("\(target.app): release \(report.release) (\(report.sha.prefix(12))) on \(report.instances.joined(separator: ", "))")
-        try RecipeArguments.reportFailures(report.failures)
+        print("\(answer.app): release \(answer.release) (\(answer.sha.prefix(12))) on \(answer.instances.joined(separator: ", "))")
+        try RecipeArguments.reportFailures(answer.failures.map(\.hookFailure))
     }
 }
 
-struct RollbackCommand: AsyncParsableCommand {
+struct RollbackCommand: AsyncParsableCommand, ThroughAPI {
     static let configuration = CommandConfiguration(commandName: "rollback", abstract: "Go back to an earlier release of an app.")
 
     @OptionGroup var target: AppArguments
@@ -76,15 +91,21 @@ struct RollbackCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (cluster, app, steps, batch) = (target.cluster, target.app, steps, batch)
-        let report = try await target.withHooks { engine, hooks in
-            try await engine.rollback(cluster: cluster, app: app, steps: steps, batch: batch, hooks: hooks)
+        let answer: APIDocuments.Deploy
+        if let api = try ClientMode.controller() {
+            let body = DeployCommand.Body(batch: batch, steps: steps)
+            answer = try api.decode(APIDocuments.Deploy.self, try await api.send("POST", target.apiPath + "/rollback", try target.lock.query(), body: body))
+        } else {
+            answer = APIDocuments.Deploy(app: app, try await target.withHooks { engine, hooks in
+                try await engine.rollback(cluster: cluster, app: app, steps: steps, batch: batch, hooks: hooks)
+            })
         }
-        print("\(target.app): back on release \(report.release) (\(report.ref), \(report.sha.prefix(12)))")
-        try RecipeArguments.reportFailures(report.failures)
+        print("\(answer.app): back on release \(answer.release) (\(answer.ref), \(answer.sha.prefix(12)))")
+        try RecipeArguments.reportFailures(answer.failures.map(\.hookFailure))
     }
 }
 
-struct ReleasesCommand: AsyncParsableCommand {
+struct ReleasesCommand: AsyncParsableCommand, ThroughAPI {
     static let configuration = CommandConfiguration(commandName: "releases", abstract: "An app's releases, newest first.")
 
     @OptionGroup var target: AppArguments
@@ -94,13 +115,20 @@ struct ReleasesCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (cluster, app) = (target.cluster, target.app)
-        let document = try await target.attempt { try await target.engine().releasesDocument(cluster: cluster, app: app) }
-        if json { return try Terminal.printJSON(document) }
+        let document: ReleasesDocument
+        if let api = try ClientMode.controller() {
+            let data = try await api.get(target.apiPath + "/releases")
+            if json { return Terminal.document(data) }
+            document = try api.decode(ReleasesDocument.self, data)
+        } else {
+            document = try await target.attempt { try await target.engine().releasesDocument(cluster: cluster, app: app) }
+            if json { return try Terminal.printJSON(document) }
+        }
         for line in document.lines { print(line) }
     }
 }
 
-struct UndeployCommand: AsyncParsableCommand {
+struct UndeployCommand: AsyncParsableCommand, ThroughAPI {
     static let configuration = CommandConfiguration(
         commandName: "undeploy", abstract: "Take an app off its instances: stopped, out of rotation, releases removed.")
 
@@ -108,8 +136,14 @@ struct UndeployCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (cluster, app) = (target.cluster, target.app)
-        let instances = try await target.withHooks { engine, hooks in
-            try await engine.undeploy(cluster: cluster, app: app, hooks: hooks)
+        let instances: [String]
+        if let api = try ClientMode.controller() {
+            let data = try await api.send("POST", target.apiPath + "/undeploy", try target.lock.query())
+            instances = try api.decode(APIDocuments.Undeployed.self, data).instances
+        } else {
+            instances = try await target.withHooks { engine, hooks in
+                try await engine.undeploy(cluster: cluster, app: app, hooks: hooks)
+            }
         }
         print("\(app): undeployed from \(instances.joined(separator: ", ")); `recipe deploy \(cluster) \(app)` brings it back")
     }

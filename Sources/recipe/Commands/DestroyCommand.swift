@@ -4,7 +4,7 @@ import Foundation
 import LocalCloud
 import Store
 
-struct DestroyCommand: AsyncParsableCommand {
+struct DestroyCommand: AsyncParsableCommand, ThroughAPI {
     static let configuration = CommandConfiguration(
         commandName: "destroy", abstract: "Remove every instance, volume and address of a cluster.")
 
@@ -24,6 +24,7 @@ struct DestroyCommand: AsyncParsableCommand {
     var force = false
 
     func run() async throws {
+        if let api = try ClientMode.controller() { return try await remote(api) }
         let folder = Store.home(explicit: home.home)
         let store: Store
         do {
@@ -60,10 +61,31 @@ struct DestroyCommand: AsyncParsableCommand {
             Terminal.error("\(error)")
             throw ExitCode(1)
         }
+        tell(what: what, deleted: report.deletedSnapshots.count, kept: report.keptSnapshots.count)
+    }
+
+    /// Through the API: what would go is asked first (the status), as locally; snapshots are
+    /// not listed by the API, so the refusal without --yes does not count them.
+    private func remote(_ api: ControllerClient) async throws {
+        guard !force else { throw ControllerFailure("recipe destroy --force: not available through the API (it stops the local home's processes)") }
+        guard yes else {
+            let status = try api.decode(StatusReport.self, try await api.get("clusters/\(cluster)"))
+            let what = status.clusters.first.map { "\($0.instances.count) instances, \($0.volumes.count) volumes, \($0.addresses.count) addresses" }
+            Terminal.error("destroy \(cluster) would remove \(what ?? "everything") and \(deleteSnapshots ? "delete" : "keep") its snapshots; "
+                           + "pass --yes to do it")
+            throw ExitCode(1)
+        }
+        let query: [String: String?] = (try lock.query()).merging(["delete_snapshots": deleteSnapshots ? "true" : nil]) { $1 }
+        let done = try api.decode(APIDocuments.Destroyed.self, try await api.send("DELETE", "clusters/\(cluster)", query))
+        tell(what: "\(done.instances) instances, \(done.volumes) volumes, \(done.addresses) addresses",
+             deleted: done.deleted_snapshots.count, kept: done.kept_snapshots.count)
+    }
+
+    private func tell(what: String, deleted: Int, kept: Int) {
         Terminal.line("destroyed \(cluster): \(what)")
-        if !report.deletedSnapshots.isEmpty { Terminal.line("deleted \(report.deletedSnapshots.count) snapshots") }
-        if !report.keptSnapshots.isEmpty {
-            Terminal.line("kept \(report.keptSnapshots.count) snapshots: recipe snapshots \(cluster) lists them "
+        if deleted > 0 { Terminal.line("deleted \(deleted) snapshots") }
+        if kept > 0 {
+            Terminal.line("kept \(kept) snapshots: recipe snapshots \(cluster) lists them "
                           + "(recipe destroy \(cluster) --yes --delete-snapshots removes them)")
         }
     }

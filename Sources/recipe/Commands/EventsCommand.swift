@@ -3,7 +3,7 @@ import Engine
 import Foundation
 import Store
 
-struct EventsCommand: AsyncParsableCommand {
+struct EventsCommand: AsyncParsableCommand, ThroughAPI {
     static let configuration = CommandConfiguration(
         commandName: "events", abstract: "The event (audit) log.",
         discussion: "Hides command.internal (the tool's own commands: deploy steps, cookbooks' service control) unless --all or --kind names it.")
@@ -38,16 +38,41 @@ struct EventsCommand: AsyncParsableCommand {
     var follow = false
 
     func run() async throws {
+        if let api = try ClientMode.controller() { return try await remote(api) }
         let store = try Store(home: Store.home(explicit: home.home))
         var query = try self.query(store)
         repeat {
             for event in try store.events(query) {
                 query.after = event.id ?? query.after
-                if json { try Terminal.printJSON(event, pretty: false) } else { Terminal.line(EventLine.text(event)) }
+                try show(event)
             }
             query.newest = nil
             if follow { try await Task.sleep(nanoseconds: 500_000_000) }
         } while follow
+    }
+
+    private func show(_ event: Event) throws {
+        if json { try Terminal.printJSON(event, pretty: false) } else { Terminal.line(EventLine.text(event)) }
+    }
+
+    /// Through the API, which serves one cluster's log: a page of it, then (--follow) its live
+    /// stream from the last event printed on, so nothing between the two is missed or repeated.
+    private func remote(_ api: ControllerClient) async throws {
+        guard let cluster else { throw ControllerFailure("recipe events: through the API, name the cluster (--cluster C)") }
+        if let limit, limit < 1 { throw ValidationError("--limit must be 1 or more") }
+        if let since { do { _ = try Interval.seconds(since) } catch { throw ValidationError("--since: \(error)") } }
+        var query: [String: String?] = ["kind": kind.isEmpty ? nil : kind.joined(separator: ","), "since": since,
+                                        "limit": limit.map(String.init), "instance": instance, "actor": actor, "all": all ? "true" : nil]
+        let page = try api.decode([Event].self, try await api.get("clusters/\(cluster)/events", query))
+        for event in page { try show(event) }
+        guard follow else { return }
+        query["limit"] = nil
+        query["after"] = String(page.last?.id ?? 0)
+        try await api.stream("clusters/\(cluster)/events/stream", query) { message in
+            // the data is the event as `--json` prints it, one line
+            if json { return Terminal.line(message.data) }
+            try show(api.decode(Event.self, Data(message.data.utf8)))
+        }
     }
 
     private func query(_ store: Store) throws -> EventQuery {

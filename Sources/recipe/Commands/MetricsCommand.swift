@@ -9,7 +9,7 @@ struct MetricsCommand: AsyncParsableCommand {
         subcommands: [MetricsShowCommand.self, MetricsPutCommand.self], defaultSubcommand: MetricsShowCommand.self)
 }
 
-struct MetricsShowCommand: AsyncParsableCommand {
+struct MetricsShowCommand: AsyncParsableCommand, ThroughAPI {
     static let configuration = CommandConfiguration(
         commandName: "show", abstract: "The latest value of each metric per instance; every sample, oldest first, with --all.")
 
@@ -33,7 +33,7 @@ struct MetricsShowCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print JSON (every sample).")
     var json = false
 
-    struct Sample: Encodable {
+    struct Sample: Codable {
         var instance: String
         var time: Double
         var name: String
@@ -41,12 +41,17 @@ struct MetricsShowCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let store = try Store(home: Store.home(explicit: home.home))
         let seconds: Double
         do { seconds = try Interval.seconds(since) } catch {
             Terminal.error("--since: \(error)")
             throw ExitCode(1)
         }
+        if let api = try ClientMode.controller() {
+            let data = try await api.get("clusters/\(cluster)/metrics", ["since": since, "layer": layer, "name": name])
+            if json { return Terminal.document(data) }
+            return show(try api.decode([Sample].self, data))
+        }
+        let store = try Store(home: Store.home(explicit: home.home))
         let instances = try await Engine.cli(store).listInstances(cluster: cluster, layer: layer)
         guard try !instances.isEmpty || store.cluster(cluster) != nil else {
             Terminal.error("no cluster named \(cluster)")
@@ -59,6 +64,10 @@ struct MetricsShowCommand: AsyncParsableCommand {
             try Terminal.printJSON(samples, pretty: true)
             return
         }
+        show(samples)
+    }
+
+    private func show(_ samples: [Sample]) {
         if all {
             for s in samples {
                 print("\(Terminal.time(Date(timeIntervalSince1970: s.time)))  \(s.instance.padding(12))  \(s.name.padding(12))  \(s.value)")

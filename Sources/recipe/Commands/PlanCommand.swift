@@ -2,7 +2,7 @@ import ArgumentParser
 import Engine
 import Foundation
 
-struct PlanCommand: AsyncParsableCommand {
+struct PlanCommand: AsyncParsableCommand, ThroughAPI {
     static let configuration = CommandConfiguration(
         commandName: "plan",
         abstract: "Show what running a recipe would change. Exit 0: nothing; 2: changes; 1: error.")
@@ -23,6 +23,18 @@ struct PlanCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if let api = try ClientMode.controller() {
+            let answer = try await recipe.remote(api, verb: "plan", apply: false)
+            if json {
+                try Terminal.printJSON(Document(clusters: answer.clusters.map {
+                    Document.Cluster(name: $0.name, add: $0.add, change: $0.change, destroy: $0.destroy, steps: $0.steps)
+                }))
+            } else {
+                RecipeArguments.printPlans(answer)
+            }
+            if answer.changes { throw ExitCode(2) }
+            return
+        }
         let (_, summary) = try await recipe.execute(mode: .plan, printPlans: !json)
         if json {
             try Terminal.printJSON(Document(clusters: summary.clusters.compactMap { name in

@@ -68,6 +68,55 @@ struct RecipeArguments: ParsableArguments {
         }
     }
 
+    struct Upload: Encodable, Sendable {
+        var source: String
+        var name: String
+        var arguments: [String: String]
+    }
+
+    /// Through the API (admins only): the recipe's text and arguments are sent, the controller
+    /// plans or runs it and answers each cluster's plan and what the recipe printed. A recipe
+    /// that requires modules of its own folder cannot be planned there: only its file is sent.
+    func remote(_ api: ControllerClient, verb: String, apply: Bool) async throws -> APIDocuments.Run {
+        let args = try keyValues()
+        guard FileManager.default.fileExists(atPath: file) else { throw ValidationError("no recipe at \(file)") }
+        let local: [(Bool, String)] = [(timeLimit != nil, "--time-limit"), (memoryLimit != 512, "--memory-limit"), (parallelism != 10, "--parallelism"),
+                                       (serveTimeout != 30, "--serve-timeout"), (strict, "--strict")]
+        for (given, option) in local where given {
+            throw ControllerFailure("recipe \(verb) \(option): not available through the API (the controller runs recipes with its own limits)")
+        }
+        let source: String
+        do { source = try String(contentsOfFile: file, encoding: .utf8) } catch { throw ValidationError("cannot read \(file): \(error.localizedDescription)") }
+        let name = URL(fileURLWithPath: file).lastPathComponent
+        let data: Data
+        do {
+            data = try await api.send("POST", apply ? "recipes/run" : "recipes/plan", apply ? try lock.query() : [:],
+                                      body: Upload(source: source, name: name, arguments: args))
+        } catch let failure as ControllerFailure {
+            throw ControllerFailure(ours(failure.message, name: name), status: failure.status)
+        }
+        var answer = try api.decode(APIDocuments.Run.self, data)
+        answer.output = answer.output.map { ours($0, name: name) }
+        for i in answer.failures.indices { answer.failures[i].message = ours(answer.failures[i].message, name: name) }
+        return answer
+    }
+
+    /// The controller names an uploaded recipe where it keeps it (`HOME/uploads/DIGEST/shop.lua:3: …`):
+    /// such a line names the file as it was given here, as a local run would (`recipes/shop.lua:3: …`).
+    func ours(_ text: String, name: String) -> String {
+        text.replacingOccurrences(of: #"[^\s:]*/uploads/[0-9a-f]+/"# + NSRegularExpression.escapedPattern(for: name) + ":",
+                                  with: NSRegularExpression.escapedTemplate(for: file) + ":", options: .regularExpression)
+    }
+
+    /// Each cluster's plan as a local run prints it, then what the recipe printed.
+    static func printPlans(_ answer: APIDocuments.Run) {
+        for cluster in answer.clusters {
+            for step in cluster.steps { Terminal.line(step.line) }
+            Terminal.line("\(cluster.name): \(Plan.summary(adds: cluster.add, changes: cluster.change, destroys: cluster.destroy))")
+        }
+        for line in answer.output { Terminal.line(line) }
+    }
+
     /// Every failed hook on stderr, its error naming the recipe line; any makes the command exit 1.
     static func reportFailures(_ failures: [HookFailure]) throws {
         guard !failures.isEmpty else { return }

@@ -26,12 +26,16 @@ struct SecretCommand: AsyncParsableCommand {
         }
     }
 
-    struct List: AsyncParsableCommand {
+    struct List: AsyncParsableCommand, ThroughAPI {
         static let configuration = CommandConfiguration(commandName: "list", abstract: "The secrets' names (never their values).")
 
         @OptionGroup var home: HomeOptions
 
         func run() async throws {
+            if let api = try ClientMode.controller() {
+                for secret in try api.decode([APIDocuments.SecretName].self, try await api.get("secrets")) { Terminal.line(secret.name) }
+                return
+            }
             for name in SecretVault(home: Store.home(explicit: home.home)).names() { Terminal.line(name) }
         }
     }

@@ -102,7 +102,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 }
 
-struct EmitCommand: AsyncParsableCommand {
+struct EmitCommand: AsyncParsableCommand, ThroughAPI {
     static let configuration = CommandConfiguration(commandName: "emit", abstract: "Append an event of your own, for hooks and alerts.")
 
     @OptionGroup var home: HomeOptions
@@ -123,6 +123,11 @@ struct EmitCommand: AsyncParsableCommand {
         if let problem = EventKinds.problem(with: kind) {
             Terminal.error(problem)
             throw ExitCode(1)
+        }
+        if let api = try ClientMode.controller() {
+            let body = ["kind": kind, "subject": subject, "detail": detail].compactMapValues { $0 }
+            let event = try api.decode(Event.self, try await api.send("POST", "clusters/\(cluster)/events", body: body))
+            return print(event.id ?? 0)
         }
         let store = try Store(home: Store.home(explicit: home.home))
         guard try store.cluster(cluster) != nil else {

@@ -4,7 +4,7 @@ import Engine
 import Foundation
 import Store
 
-struct StatusCommand: AsyncParsableCommand {
+struct StatusCommand: AsyncParsableCommand, ThroughAPI {
     static let configuration = CommandConfiguration(commandName: "status", abstract: "Inventory and health of clusters.")
 
     @OptionGroup var home: HomeOptions
@@ -16,6 +16,13 @@ struct StatusCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
+        if let api = try ClientMode.controller() {
+            let data = try await api.get(cluster.map { "clusters/\($0)" } ?? "clusters")
+            if json { return Terminal.document(data) }
+            let report = try api.decode(StatusReport.self, data)
+            for line in report.lines(place: report.home?.path ?? api.url) { print(line) }
+            return
+        }
         let store = try Store(home: Store.home(explicit: home.home))
         let engine = Engine.cli(store)
         let clusters: [ClusterStatus]
@@ -25,25 +32,8 @@ struct StatusCommand: AsyncParsableCommand {
             Terminal.error("\(error)")
             throw ExitCode(1)
         }
-        let disk = DiskSpace.of(store.home.path)
-        if json {
-            try Terminal.printJSON(StatusReport(clusters: clusters, home: disk.map(StatusReport.HomeDisk.init)))
-            return
-        }
-        // first, so a full disk is what is read before any unhealthy line it explains
-        if let disk, disk.nearFull { print("home \(store.home.path): \(disk.summary)") }
-        if clusters.isEmpty {
-            print("no clusters in \(store.home.path); recipe run FILE makes one")
-            return
-        }
-        for c in clusters {
-            print("\(c.name) (\(c.provider)): \(c.instances.count) instances, \(c.volumes.count) volumes, \(c.addresses.count) addresses")
-            for i in c.instances { print(i.line) }
-            for d in c.deploys {
-                print("  ! app \(d.app): interrupted \(d.kind), fleet mixed: \(d.summary); "
-                      + "the next `recipe deploy \(c.name) \(d.app)` or `recipe run` settles it")
-            }
-            for line in c.disks { print("  disk of \(line)") }
-        }
+        let report = StatusReport(clusters: clusters, home: DiskSpace.of(store.home.path).map(StatusReport.HomeDisk.init))
+        if json { return try Terminal.printJSON(report) }
+        for line in report.lines(place: store.home.path) { print(line) }
     }
 }

@@ -4,7 +4,7 @@ import Foundation
 import RecipeRuntime
 import Store
 
-struct UsageCommand: AsyncParsableCommand {
+struct UsageCommand: AsyncParsableCommand, ThroughAPI {
     static let configuration = CommandConfiguration(
         commandName: "usage",
         abstract: "Instance-hours, volume GB-months and their on-demand cost, from the event log.",
@@ -41,13 +41,14 @@ struct UsageCommand: AsyncParsableCommand {
     var csv = false
 
     func run() async throws {
+        if json && csv { fail("--json and --csv: choose one") }
+        if let api = try ClientMode.controller() { return try await remote(api) }
         let (from, to): (Date, Date)
         let dimension: Usage.Dimension
         do {
             (from, to) = try Usage.window(month: month, since: since, until: until)
             dimension = try Usage.dimension(by)
         } catch { fail("\(error)") }
-        if json && csv { fail("--json and --csv: choose one") }
         let table: PriceTable
         do {
             table = try PriceTable.load(prices.map { URL(fileURLWithPath: $0) }
@@ -58,10 +59,21 @@ struct UsageCommand: AsyncParsableCommand {
             fail("no cluster named \(cluster)")
         }
         let report = try Engine.cli(store).usage(cluster: cluster, since: from, until: to, by: dimension, prices: table)
-        for warning in report.warnings { Terminal.error("warning: \(warning)") }
-        if json { return try Terminal.printJSON(report.document(pricesAsOf: table.asOf)) }
-        if csv { return printCSV(report) }
-        printTable(report, asOf: table.asOf)
+        let document = report.document(pricesAsOf: table.asOf)
+        for warning in document.warnings { Terminal.error("warning: \(warning)") }
+        if json { return try Terminal.printJSON(document) }
+        show(document)
+    }
+
+    /// Through the API, which prices with the controller's shipped table.
+    private func remote(_ api: ControllerClient) async throws {
+        if prices != nil { fail("recipe usage --prices: not available through the API (the controller prices with its own table)") }
+        let query: [String: String?] = ["month": month, "since": since, "until": until, "by": by]
+        let data = try await api.get(cluster.map { "clusters/\($0)/usage" } ?? "usage", query)
+        let document = try api.decode(Usage.Report.Document.self, data)
+        for warning in document.warnings { Terminal.error("warning: \(warning)") }
+        if json { return Terminal.document(data) }
+        show(document)
     }
 
     private func fail(_ message: String) -> Never {
@@ -69,27 +81,28 @@ struct UsageCommand: AsyncParsableCommand {
         Foundation.exit(1)
     }
 
-    private func printCSV(_ report: Usage.Report) {
-        print("\(report.by.rawValue),instance_seconds,instance_hours,volume_gb_months,cost_usd")
-        let document = report.document(pricesAsOf: nil)
+    private func show(_ document: Usage.Report.Document) {
+        if csv { printCSV(document) } else { printTable(document) }
+    }
+
+    private func printCSV(_ document: Usage.Report.Document) {
+        print("\(document.by),instance_seconds,instance_hours,volume_gb_months,cost_usd")
         for line in document.rows + [document.total] {
             let key = line.key.contains(",") || line.key.contains("\"") ? "\"" + line.key.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : line.key
             print("\(key),\(line.instanceSeconds),\(line.instanceHours),\(line.volumeGBMonths),\(line.costUSD ?? "unknown")")
         }
     }
 
-    private func printTable(_ report: Usage.Report, asOf: String?) {
-        print("usage \(Terminal.time(report.since)) .. \(Terminal.time(report.until)), by \(report.by.rawValue)"
-              + (asOf.map { ", prices as of \($0)" } ?? ""))
-        guard !report.rows.isEmpty else {
+    private func printTable(_ document: Usage.Report.Document) {
+        print("usage \(document.since) .. \(document.until), by \(document.by)" + (document.pricesAsOf.map { ", prices as of \($0)" } ?? ""))
+        guard !document.rows.isEmpty else {
             print("no instance or volume ran in that window")
             return
         }
-        let cells = (report.rows + [report.total]).map { row in
-            [row.key, Usage.Report.hoursMinutes(row.instanceSeconds), PriceTable.dollars(row.volumeMicroGBMonths),
-             row.cost.map { "$" + PriceTable.dollars($0) } ?? "unknown"]
+        let cells = (document.rows + [document.total]).map { row in
+            [row.key, Usage.Report.hoursMinutes(row.instanceSeconds), row.volumeGBMonths, row.costUSD.map { "$" + $0 } ?? "unknown"]
         }
-        let header = [report.by.rawValue, "instance h:mm", "volume GB-months", "cost"]
+        let header = [document.by, "instance h:mm", "volume GB-months", "cost"]
         let widths = (0..<4).map { i in (cells + [header]).map { $0[i].count }.max()! }
         func show(_ row: [String]) {
             print(row.enumerated().map { i, cell in

@@ -8,45 +8,62 @@ struct UserCommand: AsyncParsableCommand {
         commandName: "user", abstract: "Add, list and remove the users who may reach the API (recipe serve).",
         subcommands: [Add.self, List.self, Remove.self])
 
-    struct Add: AsyncParsableCommand {
+    struct Add: AsyncParsableCommand, ThroughAPI {
         static let configuration = CommandConfiguration(commandName: "add", abstract: "Add a user (no rights until granted, unless --admin).")
 
         @OptionGroup var home: HomeOptions
         @Argument(help: "The user's name.", transform: NameArgument.of(.user)) var name: String
         @Flag(name: .long, help: "Admin everywhere: every cluster, creating clusters, users, tokens and secrets.") var admin = false
 
+        struct Body: Encodable, Sendable {
+            var name: String
+            var admin: Bool
+        }
+
         func run() async throws {
+            if let api = try ClientMode.controller() {
+                _ = try await api.send("POST", "users", body: Body(name: name, admin: admin))
+                return Terminal.line("user \(name) added" + (admin ? " (admin)" : ""))
+            }
             let store = try Store(home: Store.home(explicit: home.home))
             try store.addAccount(name, admin: admin, actor: Identity.owner.actor)
             Terminal.line("user \(name) added" + (admin ? " (admin)" : ""))
         }
     }
 
-    struct List: AsyncParsableCommand {
+    struct List: AsyncParsableCommand, ThroughAPI {
         static let configuration = CommandConfiguration(commandName: "list", abstract: "The users, their grants and how many live tokens each has.")
 
         @OptionGroup var home: HomeOptions
         @Flag(name: .long, help: "Print JSON.") var json = false
 
         func run() async throws {
-            let store = try Store(home: Store.home(explicit: home.home))
-            let grants = Dictionary(grouping: try store.grants(), by: \.user)
-            let users = try UserListing.all(store)
-            if json { return try Terminal.printJSON(users) }
+            let users: [UserListing]
+            if let api = try ClientMode.controller() {
+                let data = try await api.get("users")
+                if json { return Terminal.document(data) }
+                users = try api.decode([UserListing].self, data)
+            } else {
+                users = try UserListing.all(try Store(home: Store.home(explicit: home.home)))
+                if json { return try Terminal.printJSON(users) }
+            }
             for user in users {
-                let rights = user.admin ? ["admin"] : (grants[user.name] ?? []).map(\.line)
+                let rights = user.admin ? ["admin"] : user.grants.map(\.line)
                 Terminal.line("\(user.name)  \(rights.isEmpty ? "no grants" : rights.joined(separator: ", "))  tokens: \(user.tokens)")
             }
         }
     }
 
-    struct Remove: AsyncParsableCommand {
+    struct Remove: AsyncParsableCommand, ThroughAPI {
         static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove a user: their tokens are revoked and their grants dropped.")
 
         @OptionGroup var home: HomeOptions
         @Argument(help: "The user's name.", transform: NameArgument.of(.user)) var name: String
 
         func run() async throws {
+            if let api = try ClientMode.controller() {
+                return Terminal.line(try api.decode(APIDocuments.Done.self, try await api.send("DELETE", "users/\(name)")).done)
+            }
             let store = try Store(home: Store.home(explicit: home.home))
             try store.removeAccount(name, actor: Identity.owner.actor)
             Terminal.line("user \(name) removed; their tokens are revoked")
@@ -55,7 +72,7 @@ struct UserCommand: AsyncParsableCommand {
 }
 
 /// `recipe grant NAME CLUSTER LEVEL`: a user's level on one cluster (OpsWorks' deny, show, deploy, manage).
-struct GrantCommand: AsyncParsableCommand {
+struct GrantCommand: AsyncParsableCommand, ThroughAPI {
     static let configuration = CommandConfiguration(
         commandName: "grant", abstract: "Set a user's level on a cluster: deny, show, deploy or manage.",
         discussion: """
@@ -71,7 +88,16 @@ struct GrantCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Configure gives the user SSH access to the cluster's instances.") var ssh = false
     @Flag(name: .long, help: "… with sudo.") var sudo = false
 
+    struct Body: Encodable, Sendable {
+        var level: String
+        var ssh, sudo: Bool
+    }
+
     func run() async throws {
+        if let api = try ClientMode.controller() {
+            _ = try await api.send("PUT", "clusters/\(cluster)/grants/\(name)", body: Body(level: level.rawValue, ssh: ssh, sudo: sudo))
+            return Terminal.line("\(name) has \(level.rawValue) on \(cluster)" + (sudo ? " (ssh, sudo)" : ssh ? " (ssh)" : ""))
+        }
         let store = try Store(home: Store.home(explicit: home.home))
         try store.grant(GrantRecord(user: name, cluster: cluster, level: level, ssh: ssh || sudo, sudo: sudo), actor: Identity.owner.actor)
         Terminal.line("\(name) has \(level.rawValue) on \(cluster)" + (sudo ? " (ssh, sudo)" : ssh ? " (ssh)" : ""))
