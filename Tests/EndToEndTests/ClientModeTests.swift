@@ -169,6 +169,28 @@ import Testing
         #expect(try c.h.recipe(["releases", "shop", "shop"], environment: env).stderr == "cluster shop has no app shop (apps: )\n")
     }
 
+    @Test func logsThroughTheAPIAreTheLocalOnes() throws {
+        let c = try Controller()
+        defer { c.stop() }
+        let recipe = try c.h.write("logged.lua", #"""
+            cluster "logged" { provider = { kind = "memory" },
+              layers = { web = { count = 1, on = { configure = function(e) log.info("configuring " .. e.instance.name) end } } } }
+            """#)
+        let run = try c.h.recipe(["run", recipe], environment: c.client(c.admin))
+        #expect(run.code == 0, "\(run.stderr)")
+        let local = try c.h.recipe(["logs", "logged", "--hook", "--json"])
+        let remote = try c.h.recipe(["logs", "logged", "--hook", "--json"], environment: c.client(c.admin))
+        #expect(local.code == 0 && local.stdout.contains("configuring web-1"), "\(local)")
+        #expect(remote.code == 0 && remote.stdout == local.stdout, "\(remote)")
+        let localText = try c.h.recipe(["logs", "logged", "web-1"])
+        let remoteText = try c.h.recipe(["logs", "logged", "web-1"], environment: c.client(c.admin))
+        #expect(remoteText.stdout == localText.stdout && localText.stdout.contains("configuring web-1"), "\(remoteText)")
+        let refused = try c.h.recipe(["logs", "shop"], environment: c.client(nil))
+        #expect(refused.code == 1 && refused.stderr.contains("no token"), "\(refused.stderr)")
+        let follow = try c.h.recipe(["logs", "logged", "--follow"], environment: c.client(c.admin))
+        #expect(follow.code == 1 && follow.stderr.contains("recipe logs --follow: not available through the API"), "\(follow.stderr)")
+    }
+
     @Test func eventsFollowTheLiveStream() throws {
         let c = try Controller()
         defer { c.stop() }

@@ -4,7 +4,7 @@ import Cloud
 import Foundation
 import Store
 
-struct LogsCommand: AsyncParsableCommand {
+struct LogsCommand: AsyncParsableCommand, ThroughAPI {
     static let configuration = CommandConfiguration(
         commandName: "logs", abstract: "Service, hook, command and deploy output of a cluster's instances.",
         discussion: """
@@ -48,7 +48,7 @@ struct LogsCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print JSON (see above).")
     var json = false
 
-    struct Document: Encodable {
+    struct Document: Codable {
         var entries: [LogEntry]
         var warnings: [String]
     }
@@ -59,6 +59,7 @@ struct LogsCommand: AsyncParsableCommand {
             Terminal.error("\(error)")
             throw ExitCode(1)
         }
+        if let api = try ClientMode.controller() { return try await remote(api, query) }
         let engine = Engine.cli(try Store(home: Store.home(explicit: home.home)))
         let page: LogPage
         do { page = try await engine.logPage(query) } catch {
@@ -73,6 +74,21 @@ struct LogsCommand: AsyncParsableCommand {
         }
         for entry in page.entries { try show(entry) }
         for try await entry in engine.followLogs(query, from: page.cursor) { try show(entry) }
+    }
+
+    /// Through the controller: its newest 200 at most, rendered as locally; no --follow yet.
+    private func remote(_ api: ControllerClient, _ query: LogQuery) async throws {
+        if follow {
+            Terminal.error(ClientMode.refusal("logs --follow"))
+            throw ExitCode(1)
+        }
+        let kind = query.kinds.first?.rawValue
+        let data = try await api.get("clusters/\(cluster)/logs", ["instance": instance, "service": service, "kind": kind, "since": since,
+                                                                  "limit": limit.map(String.init)])
+        if json { return Terminal.document(data) }
+        let page = try api.decode(Document.self, data)
+        for warning in page.warnings { Terminal.error("warning: \(warning)") }
+        for entry in page.entries { Self.show(entry) }
     }
 
     private func show(_ entry: LogEntry) throws {
