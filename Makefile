@@ -6,7 +6,7 @@ APT_PACKAGES := liblua5.4-dev libsqlite3-dev python3 python3-venv tar curl git h
 VENV := .venv
 SWIFT_JOBS ?= 2
 
-.PHONY: deps venv build release run test docs bench clean
+.PHONY: deps venv build release run test api-check docs bench clean
 
 # Installs the Debian packages the build and the tests need, only when one is missing.
 deps:
@@ -16,12 +16,15 @@ deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-# moto_server (the EC2-compatible server the tests start) and boto3 (the benchmark's peer), in .venv.
+# moto_server (the EC2-compatible server the tests start), boto3 (the benchmark's peer) and
+# schemathesis (the API's check against its OpenAPI document), in .venv; again when the list changes.
+PY_PACKAGES := 'moto[server]' boto3 'schemathesis>=4.3,<5'
+
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: | deps
+$(VENV)/.installed: Makefile | deps
 	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install -q --disable-pip-version-check 'moto[server]' boto3
+	$(VENV)/bin/pip install -q --disable-pip-version-check $(PY_PACKAGES)
 	touch $@
 
 build: deps
@@ -47,6 +50,12 @@ test: deps venv
 	swift build --build-tests -j $(SWIFT_JOBS)
 	swift test --skip-build --filter '$(UNIT_TESTS)'
 	swift test --skip-build --skip '$(UNIT_TESTS)'
+	bash Tests/api/schemathesis.sh .build/debug/recipe
+
+# The served API against its OpenAPI document: schemathesis, with an admin token, on a home of its own.
+api-check: deps venv
+	swift build -j $(SWIFT_JOBS) --product recipe
+	bash Tests/api/schemathesis.sh .build/debug/recipe
 
 # docs/lua.md, the reference of the Lua surface, from the --- blocks of Stdlib/ (a test fails when it is stale).
 docs:
@@ -63,6 +72,7 @@ bench: release venv
 	$(VENV)/bin/python Benchmarks/monster_world_bench.py .build/release/recipe
 	python3 Benchmarks/deploy_bench.py .build/release/recipe
 	python3 Benchmarks/serve_bench.py .build/release/recipe $(SERVE_PEER)
+	python3 Benchmarks/api_bench.py .build/release/recipe
 
 clean:
 	rm -rf .build

@@ -30,7 +30,7 @@ public struct Controller: Sendable {
         if let certificate = options.tlsCertificate, let key = options.tlsKey {
             let tls = TLSConfiguration.makeServerConfiguration(
                 certificateChain: try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) },
-                privateKey: .file(key))
+                privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
             let app = Application(router: api.router(), server: try .tls(.http1(), tlsConfiguration: tls),
                                   configuration: configuration, onServerRunning: onRunning, logger: logger)
             try await app.run()

@@ -56,6 +56,9 @@ extension ClusterSpec {
 
 /// One layer: how many instances, and what each carries.
 public struct LayerSpec: Codable, Sendable, Equatable {
+    /// The counts a layer may have: what a recipe declares, and what `scale` sets.
+    public static let counts = 0...10_000
+
     public var name: String
     public var count: Int
     public var instanceType: String?

@@ -30,7 +30,8 @@ extension Engine {
         return try await apply(plan, spec: spec, recipe: record.recipe, hooks: hooks, options: options)
     }
 
-    /// Sets a layer's count: a number, or "+N" / "-N" from the recorded one; never below zero.
+    /// Sets a layer's count: a number, or "+N" / "-N" from the recorded one; never below zero,
+    /// and never above the most a recipe may declare (`LayerSpec.counts`).
     public func scale(_ cluster: String, layer: String, to count: String, hooks: (any LifecycleHooks)?,
                       options: ApplyOptions = ApplyOptions()) async throws -> ConvergeReport {
         try await reconverge(cluster, hooks: hooks, options: options) { spec in
@@ -38,17 +39,21 @@ extension Engine {
                 throw CloudError("cluster \(cluster) has no layer \(layer)")
             }
             let current = spec.layers[index].count
-            let target: Int
+            // with overflow reported, not trapped: "+9223372036854775807" must not end the process
+            let target: (partialValue: Int, overflow: Bool)
             if count.hasPrefix("+"), let n = Int(count.dropFirst()) {
-                target = current + n
+                target = current.addingReportingOverflow(n)
             } else if count.hasPrefix("-"), let n = Int(count.dropFirst()) {
-                target = current - n
+                target = current.subtractingReportingOverflow(n)
             } else if let n = Int(count) {
-                target = n
+                target = (n, false)
             } else {
                 throw CloudError("scale \(cluster)/\(layer): '\(count)' is not a count, +N or -N")
             }
-            spec.layers[index].count = max(0, target)
+            guard !target.overflow, target.partialValue <= LayerSpec.counts.upperBound else {
+                throw CloudError("scale \(cluster)/\(layer): '\(count)' is more than the \(LayerSpec.counts.upperBound) instances a layer may have")
+            }
+            spec.layers[index].count = max(0, target.partialValue)
         }
     }
 }

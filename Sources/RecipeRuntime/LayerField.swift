@@ -19,7 +19,7 @@ struct LayerField: Sendable {
     /// In the order they are checked: the first bad field is the one reported.
     static let all: [LayerField] = [
         LayerField(name: "count", read: { _, t, layer, context in
-            layer.count = try ClusterSpecParser.integer(t["count"], "\(context): count", default: 1, range: 0...10_000)
+            layer.count = try ClusterSpecParser.integer(t["count"], "\(context): count", default: 1, range: LayerSpec.counts)
         }, write: { .int(Int64($0.count)) }),
         LayerField(name: "instance_type", read: { _, t, layer, context in
             layer.instanceType = try ClusterSpecParser.optionalString(

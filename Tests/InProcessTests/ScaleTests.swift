@@ -64,6 +64,18 @@ import Testing
         #expect(try await f.instances().count == 2)
     }
 
+    /// The API hands `scale` whatever a caller sends: a sum past Int.max once ended the server.
+    @Test(arguments: ["10001", "+9999", "+9223372036854775807"])
+    func aCountBeyondTheLargestLayerIsRefused(_ count: String) async throws {
+        let f = try Fixture()
+        defer { f.cleanup() }
+        try await cluster(f)
+        let error = await #expect(throws: CloudError.self) { try await f.engine.scale("shop", layer: "web", to: count, hooks: nil) }
+        #expect(error?.message == "scale shop/web: '\(count)' is more than the 10000 instances a layer may have")
+        #expect(try await f.instances().count == 2)
+        #expect(try f.store.layers(cluster: "shop").first?.count == 2)
+    }
+
     @Test func anUnknownLayerOrClusterIsRefused() async throws {
         let f = try Fixture()
         defer { f.cleanup() }
