@@ -13,6 +13,7 @@ public final class API: Sendable {
     let makeEngine: @Sendable (String) -> Engine
     let log: @Sendable (String) -> Void
     let feed: EventFeed
+    let statuses = StatusCache()
 
     /// - Parameters:
     ///   - makeEngine: an engine whose events record the given actor (`user:alice`, `token:…`).

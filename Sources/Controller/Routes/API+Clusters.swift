@@ -31,7 +31,10 @@ extension API {
 
     func statusReport(_ names: [String], engine: Engine) async throws -> APIAnswer {
         var clusters: [ClusterStatus] = []
-        for name in names { clusters += try await engine.status(cluster: name) }
+        let lastEvent = try store.lastEventID()
+        for name in names {
+            clusters += try await statuses.status(of: name, lastEvent: lastEvent) { try await engine.status(cluster: name) }
+        }
         return try .document(StatusReport(clusters: clusters, home: DiskSpace.of(store.home.path).map(StatusReport.HomeDisk.init)))
     }
 
