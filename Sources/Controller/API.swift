@@ -78,6 +78,7 @@ public final class API: Sendable {
             let call = APICall(identity: identity, parameters: parameters, query: query, headers: headers, body: Data(buffer: body), api: self)
             // a change through the API fails at once on a held lock (409) unless the caller asks to wait
             let wait = try call.integer("lock_timeout").map(Double.init) ?? 0
+            guard wait >= 0 else { throw APIProblem(400, "lock_timeout must not be negative") }
             return try await ClusterLocks.$wait.withValue(wait) { try await route.handle(call) }.response
         } catch {
             let problem = APIProblem(error)
