@@ -10,7 +10,8 @@ import Testing
 /// Issue 13's matrix: every route × {no token, an unknown, expired, revoked and read-only token,
 /// each level on the right cluster, each level on another cluster, admin}. Each answer is the
 /// status the levels give (written out here, not asked of `Access.decide`), and a refused change
-/// leaves no trace but its one `api.refused` event.
+/// leaves no trace but its one `api.refused` event. The server is the real router on a loopback
+/// port (HummingbirdTesting's live mode), the cluster on the memory provider, so it runs fast.
 @Suite struct APIAccessMatrixTests {
     /// Who asks, and what they hold.
     enum Caller: CaseIterable {
@@ -146,7 +147,8 @@ import Testing
         let (tokens, spares) = (secrets, spareTokens)
         let api = API(store: store, makeEngine: { Engine(store: store, registry: fixture.registry, actor: $0) })
         let app = Application(router: api.router())
-        let answered = try await app.test(.router) { client -> Int in
+        // .live: a real server on a loopback port, every answer over HTTP
+        let answered = try await app.test(.live) { client -> Int in
             var answered = 0
             for c in Self.cases {
                 for (index, caller) in Caller.allCases.enumerated() {
