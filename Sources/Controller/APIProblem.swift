@@ -43,10 +43,11 @@ public struct APIProblem: Error, Sendable, CustomStringConvertible {
         }
     }
 
-    /// The engine's and the Store's "no cluster named shop", "no user named bob", "no token with id …".
+    /// The engine's and the Store's "no cluster named shop", "no user named bob", "no token with id …",
+    /// "cluster shop has no instance web-9".
     static func notFound(_ text: String) -> Bool {
         text.hasPrefix("no ") && (text.contains(" named ") || text.contains(" with id "))
-            || text.contains(" has no layer ") || text.contains(" has no app ")
+            || [" has no layer ", " has no app ", " has no instance ", " has no service "].contains { text.contains($0) }
     }
 
     static func decodingReason(_ error: any Error) -> String {
