@@ -191,6 +191,19 @@ async def open_loop(port, token, path, clients, rate, seconds):
     return latencies, achieved, errors[0]
 
 
+async def step_up(rates, held):
+    """The largest rate `held(rate)` holds, stepping up; stops after two rates in a row that do not hold."""
+    best, failed = 0, 0
+    for rate in rates:
+        if await held(rate):
+            best, failed = rate, 0
+        else:
+            failed += 1
+            if failed == 2:
+                break
+    return best
+
+
 def figure(latencies):
     return f"p50 {percentile(latencies, 50):.2f} ms, p99 {percentile(latencies, 99):.2f} ms"
 
@@ -230,19 +243,14 @@ async def status_route(server):
             break
     print(f"api: GET {path}: p99 passes 10 ms at {passed or 'more than 100'} clients flat out; {load()}", flush=True)
 
-    best, failed = 0, 0
-    for rate in (250, 500, 1000, 1500, 2000, 3000, 4000, 6000, 8000):
+    async def held(rate):
         latencies, achieved, errors = await open_loop(port, token, path, 50, rate, STEP)
-        p99 = percentile(latencies, 99)
-        ok = p99 <= 10 and achieved >= 0.98 * rate and errors == 0
+        ok = percentile(latencies, 99) <= 10 and achieved >= 0.98 * rate and errors == 0
         print(f"api: GET {path}, {rate}/s over 50 clients for {STEP} s: achieved {achieved:.0f}/s, {figure(latencies)} "
               f"(from when due); {'sustained' if ok else 'NOT sustained'}; {load()}", flush=True)
-        if ok:
-            best, failed = rate, 0
-        else:
-            failed += 1
-            if failed == 2:
-                break
+        return ok
+
+    best = await step_up((250, 500, 1000, 1500, 2000, 3000, 4000, 6000, 8000), held)
     print(f"api: GET {path}: largest rate sustained over 50 keep-alive clients with p99 <= 10 ms: {best} requests/s "
           f"(goal: p99 <= 10 ms at 50 clients); {load()}", flush=True)
 
@@ -299,20 +307,17 @@ async def stream_step(server, rate, seconds, clients=50):
 
 
 async def event_stream(server):
-    best, failed = 0, 0
     seconds = STEP
-    for rate in (10, 25, 50, 100, 200, 400, 800):
+
+    async def held(rate):
         latencies, expected, achieved = await stream_step(server, rate, seconds)
         ok = len(latencies) == expected and percentile(latencies, 99) <= 50 and achieved >= 0.98 * rate
         print(f"api: event stream, 50 clients, {rate} app.tick/s POSTed for {seconds} s (POSTs achieved {achieved:.0f}/s): "
               f"{len(latencies)} of {expected} deliveries, POST sent -> client read {figure(latencies)}; "
               f"{'sustained' if ok else 'NOT sustained'}; {load()}", flush=True)
-        if ok:
-            best, failed = rate, 0
-        else:
-            failed += 1
-            if failed == 2:
-                break
+        return ok
+
+    best = await step_up((10, 25, 50, 100, 200, 400, 800), held)
     print(f"api: event stream: largest rate delivered to 50 clients with p99 <= 50 ms: {best} events/s "
           f"({best * 50} deliveries/s; goal p99 <= 50 ms at 50 clients); {load()}", flush=True)
 

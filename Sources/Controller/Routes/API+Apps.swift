@@ -24,21 +24,6 @@ extension API {
         var steps: Int?
     }
 
-    /// `recipe deploy`'s and `recipe rollback`'s outcome; `failures` are the hooks that failed on the way.
-    struct DeployAnswer: Codable {
-        var app: String
-        var release: String
-        var ref: String
-        var sha: String
-        var instances: [String]
-        var failures: [ConvergeSummary.Failure]
-
-        init(app: String, _ report: DeployReport) {
-            (self.app, release, ref, sha, instances) = (app, report.release, report.ref, report.sha, report.instances)
-            failures = report.failures.map(ConvergeSummary.Failure.init)
-        }
-    }
-
     func deploy(_ call: APICall) async throws -> APIAnswer {
         let request = try call.decode(DeployRequest.self)
         let (cluster, app) = (call.cluster, call.parameter("app"))
@@ -46,7 +31,7 @@ extension API {
             try await engine.deploy(cluster: cluster, app: app, ref: request.ref, batch: request.batch ?? "1", hooks: hooks)
         }
         if report.ref.isEmpty { report.ref = try request.ref ?? call.engine.appSpec(cluster: cluster, app: app).1.ref }
-        return try .document(DeployAnswer(app: app, report))
+        return try .document(APIDocuments.Deploy(app: app, report))
     }
 
     func rollback(_ call: APICall) async throws -> APIAnswer {
@@ -55,18 +40,13 @@ extension API {
         let report = try await withHooks(call) { engine, hooks in
             try await engine.rollback(cluster: cluster, app: app, steps: request.steps ?? 1, batch: request.batch ?? "1", hooks: hooks)
         }
-        return try .document(DeployAnswer(app: app, report))
-    }
-
-    struct Undeployed: Codable {
-        var app: String
-        var instances: [String]
+        return try .document(APIDocuments.Deploy(app: app, report))
     }
 
     func undeploy(_ call: APICall) async throws -> APIAnswer {
         let (cluster, app) = (call.cluster, call.parameter("app"))
         let instances = try await withHooks(call) { engine, hooks in try await engine.undeploy(cluster: cluster, app: app, hooks: hooks) }
-        return try .document(Undeployed(app: app, instances: instances))
+        return try .document(APIDocuments.Undeployed(app: app, instances: instances))
     }
 
     /// Runs `body` as the caller, with the hooks of the recipe that declared the cluster.

@@ -38,13 +38,6 @@ extension API {
         return try .document(StatusReport(clusters: clusters, home: DiskSpace.of(store.home.path).map(StatusReport.HomeDisk.init)))
     }
 
-    struct Destroyed: Codable {
-        var cluster: String
-        var instances, volumes, addresses: Int
-        var deleted_snapshots: [String]
-        var kept_snapshots: [String]
-    }
-
     func destroy(_ call: APICall) async throws -> APIAnswer {
         let engine = call.engine
         let inventory = try await engine.inventory(cluster: call.cluster)
@@ -52,9 +45,7 @@ extension API {
             throw APIProblem(404, "no cluster named \(call.cluster)")
         }
         let report = try await engine.destroy(cluster: call.cluster, deleteSnapshots: try call.flag("delete_snapshots"))
-        return try .document(Destroyed(cluster: call.cluster, instances: report.inventory.instances.count, volumes: report.inventory.volumes.count,
-                                       addresses: report.inventory.addresses.count, deleted_snapshots: report.deletedSnapshots.map(\.id),
-                                       kept_snapshots: report.keptSnapshots.map(\.id)))
+        return try .document(APIDocuments.Destroyed(cluster: call.cluster, report))
     }
 
     struct ScaleRequest: Decodable {
@@ -70,7 +61,7 @@ extension API {
             try await engine.scale(cluster, layer: layer, to: request.count, hooks: hooks)
         }
         let count = try store.cluster(cluster).flatMap { try $0.declaration().layer(layer)?.count } ?? 0
-        return try .document(ConvergeSummary(report, cluster: cluster, layer: layer, count: count))
+        return try .document(APIDocuments.Converged(report, cluster: cluster, layer: layer, count: count))
     }
 
     struct MetricSampleDocument: Codable {

@@ -10,49 +10,23 @@ extension API {
             APIRoute(.post, "/api/v1/users", .action(.users)) { try $0.api.addUser($0) },
             APIRoute(.delete, "/api/v1/users/{user}", .action(.users)) { call in
                 try call.store.removeAccount(call.parameter("user"), actor: call.identity.actor)
-                return try .document(Done(done: "user \(call.parameter("user")) removed; their tokens are revoked"))
+                return try .document(APIDocuments.Done(done: "user \(call.parameter("user")) removed; their tokens are revoked"))
             },
             APIRoute(.put, "/api/v1/clusters/{cluster}/grants/{user}", .action(.grant)) { try $0.api.grant($0) },
             APIRoute(.get, "/api/v1/tokens", .action(.tokens)) { try $0.api.tokens($0) },
             APIRoute(.post, "/api/v1/tokens", .action(.tokens)) { try $0.api.createToken($0) },
             APIRoute(.delete, "/api/v1/tokens/{token}", .action(.tokens)) { call in
                 try call.store.revokeToken(call.parameter("token"), actor: call.identity.actor)
-                return try .document(Done(done: "token \(call.parameter("token")) revoked"))
+                return try .document(APIDocuments.Done(done: "token \(call.parameter("token")) revoked"))
             },
             APIRoute(.get, "/api/v1/secrets", .action(.secrets)) { call in
-                try .document(SecretVault(home: call.store.home).names().map { SecretName(name: $0) })
+                try .document(SecretVault(home: call.store.home).names().map { APIDocuments.SecretName(name: $0) })
             },
         ]
     }
 
-    /// A change that has nothing to show but that it was made.
-    struct Done: Codable {
-        var done: String
-    }
-
-    struct SecretName: Codable {
-        var name: String
-    }
-
-    struct WhoAmI: Codable {
-        var actor: String
-        var user: String?
-        var admin: Bool
-        var read_only: Bool
-        var grants: [UserListing.Grant]
-    }
-
     func whoami(_ call: APICall) throws -> APIAnswer {
-        switch call.identity {
-        case .token(let token, let user, let grants):
-            return try .document(WhoAmI(actor: call.identity.actor, user: user.name, admin: user.admin, read_only: token.readOnly,
-                                        grants: grants.map(UserListing.Grant.init)))
-        case .user(let user, let grants):
-            return try .document(WhoAmI(actor: call.identity.actor, user: user.name, admin: user.admin, read_only: false,
-                                        grants: grants.map(UserListing.Grant.init)))
-        default:
-            return try .document(WhoAmI(actor: call.identity.actor, user: nil, admin: false, read_only: false, grants: []))
-        }
+        try .document(APIDocuments.WhoAmI(call.identity))
     }
 
     func users(_ call: APICall) throws -> APIAnswer {
@@ -101,18 +75,13 @@ extension API {
         var read_only: Bool?
     }
 
-    /// The secret is in this answer and nowhere else, ever.
-    struct CreatedToken: Codable {
-        var secret: String
-        var token: TokenListing
-    }
-
     func createToken(_ call: APICall) throws -> APIAnswer {
         let request = try call.decode(NewToken.self)
         let lifetime: TimeInterval?
         do { lifetime = try TokenLifetime.parse(request.expires ?? "30d") } catch { throw APIProblem(422, "\(error)") }
+        // the secret is in this answer and nowhere else, ever
         let (secret, record) = try store.createToken(user: request.user, lifetime: lifetime, readOnly: request.read_only ?? false,
                                                      actor: call.identity.actor)
-        return try .document(CreatedToken(secret: secret, token: TokenListing(record, now: Date())), status: .created)
+        return try .document(APIDocuments.CreatedToken(secret: secret, token: TokenListing(record, now: Date())), status: .created)
     }
 }

@@ -18,21 +18,6 @@ extension API {
         ]
     }
 
-    /// What a plan or a run did: each cluster's plan, what a run changed, what the recipe printed.
-    struct RunAnswer: Encodable {
-        struct Cluster: Encodable {
-            var name: String
-            var add, change, destroy: Int
-            var steps: [Plan.Step]
-            var report: ConvergeSummary?
-        }
-
-        var clusters: [Cluster]
-        var changes: Bool
-        var output: [String]
-        var failures: [ConvergeSummary.Failure]
-    }
-
     func recorded(_ call: APICall, mode: RecipeOptions.Mode) async throws -> APIAnswer {
         let record = try call.requireCluster()
         guard let path = record.recipePath else { throw APIProblem(422, "cluster \(call.cluster) was not declared by a recipe file") }
@@ -99,12 +84,11 @@ extension API {
             output.withLock { $0 = [] }
             summary = try await runner(.apply).run(file: file)
         }
-        let clusters = summary.clusters.compactMap { name -> RunAnswer.Cluster? in
+        let clusters = summary.clusters.compactMap { name -> APIDocuments.Run.Cluster? in
             guard let plan = summary.plans[name] else { return nil }
-            return RunAnswer.Cluster(name: name, add: plan.adds, change: plan.changes, destroy: plan.destroys, steps: plan.steps,
-                                     report: summary.reports[name].map { ConvergeSummary($0, cluster: name) })
+            return .init(name: name, plan, report: summary.reports[name].map { .init($0, cluster: name) })
         }
-        return try .document(RunAnswer(clusters: clusters, changes: summary.changes, output: output.value,
-                                       failures: summary.failures.map(ConvergeSummary.Failure.init)))
+        return try .document(APIDocuments.Run(clusters: clusters, changes: summary.changes, output: output.value,
+                                              failures: summary.failures.map(APIDocuments.Failure.init)))
     }
 }

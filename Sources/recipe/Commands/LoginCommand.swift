@@ -1,4 +1,5 @@
 import ArgumentParser
+import Controller
 import Foundation
 
 /// `recipe login URL`: keeps a token for a controller, checked first, so that with RECIPE_URL set

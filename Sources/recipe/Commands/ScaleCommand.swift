@@ -1,4 +1,5 @@
 import ArgumentParser
+import Controller
 import Engine
 import Foundation
 import RecipeRuntime

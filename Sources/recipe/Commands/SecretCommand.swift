@@ -1,5 +1,6 @@
 import ArgumentParser
 import Cloud
+import Controller
 import Foundation
 import Store
 
