@@ -8,6 +8,7 @@ public final class Redactor: Sendable {
         var values: [String] = []
         var changedAt: Date?
         var checkedAt = Date.distantPast
+        var changesSeen = -1
     }
 
     private let vault: SecretVault?
@@ -52,15 +53,19 @@ public final class Redactor: Sendable {
     }
 
     /// The values, longest first (so a value inside another is not left half shown), looked up
-    /// again at most every half second when the folder's time has moved.
+    /// again after a change made in this process, or at most every half second when the folder's
+    /// time has moved (another process's change).
     private func current() -> [String] {
         guard let vault else { return [] }
         let now = Date()
+        let changes = SecretVault.changes.withLock { $0 }
         return known.withLock { known in
-            guard now.timeIntervalSince(known.checkedAt) > 0.5 else { return known.values }
+            let ownChange = changes != known.changesSeen
+            guard ownChange || now.timeIntervalSince(known.checkedAt) > 0.5 else { return known.values }
             known.checkedAt = now
+            known.changesSeen = changes
             let changed = vault.changedAt
-            guard changed != known.changedAt else { return known.values }
+            guard ownChange || changed != known.changedAt else { return known.values }
             known.changedAt = changed
             known.values = vault.values().values.filter { !$0.isEmpty }.sorted { $0.count > $1.count }
             return known.values

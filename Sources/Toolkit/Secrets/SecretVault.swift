@@ -21,6 +21,7 @@ public struct SecretVault: Sendable {
         let blob = try cipher(creating: true).seal(value, name: name)
         try Self.makeFolder(folder)
         try Self.writePrivate(blob, to: folder.appendingPathComponent(name))
+        Self.changes.withLock { $0 += 1 }
     }
 
     public func value(_ name: String) throws -> String {
@@ -45,6 +46,7 @@ public struct SecretVault: Sendable {
     @discardableResult
     public func remove(_ name: String) throws -> Bool {
         try Self.check(name)
+        defer { Self.changes.withLock { $0 += 1 } }
         return unlink(folder.appendingPathComponent(name).path) == 0
     }
 
@@ -60,6 +62,10 @@ public struct SecretVault: Sendable {
         }
         return values
     }
+
+    /// How many sets and removes this process has made: a redactor here sees its own process's
+    /// changes at once, without waiting to look at the folder again.
+    static let changes = Locked(0)
 
     /// When the secrets last changed (a set or a remove touches the folder).
     var changedAt: Date? {
