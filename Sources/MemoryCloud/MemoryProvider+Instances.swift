@@ -4,6 +4,7 @@ import Foundation
 extension MemoryProvider {
     public func describe(cluster: String) async throws -> Inventory {
         try check("describe")
+        readChanges()
         let s = state.value
         return Inventory(
             instances: s.instances.values.filter { $0.cluster == cluster }.sorted { ($0.layer, $0.name) < ($1.layer, $1.name) },

@@ -23,6 +23,9 @@ public final class MemoryProvider: CloudProvider, Sendable {
     private let responder: Locked<Responder>
     /// Operation name (launch, terminate, attach, ...) → messages of the failures still to inject.
     private let failures: Locked<[String: [String]]>
+    /// The file's version (inode and time: each write is a new file renamed into place) as this
+    /// provider last read or wrote it: another's change is read before the next describe or change.
+    private let fileTime: Locked<String?>
     private let recorder: Locked<Recorder?>
     /// Who the provider acts for, in what it records, and the region it says it runs in
     /// (`acting(as:region:)` makes a view of the same cloud for another).
@@ -34,6 +37,7 @@ public final class MemoryProvider: CloudProvider, Sendable {
         self.file = file
         let saved = file.flatMap { try? Data(contentsOf: $0) }.flatMap { try? JSONDecoder().decode(MemoryInventory.self, from: $0) }
         state = Locked(saved ?? MemoryInventory())
+        fileTime = Locked(file.flatMap(Self.modified))
         responder = Locked({ _, _ in CommandResult(code: 0, stdout: "", stderr: "") })
         failures = Locked([:])
         recorder = Locked(nil)
@@ -45,6 +49,7 @@ public final class MemoryProvider: CloudProvider, Sendable {
         clock = other.clock
         file = other.file
         state = other.state
+        fileTime = other.fileTime
         responder = other.responder
         failures = other.failures
         recorder = other.recorder
@@ -120,12 +125,27 @@ public final class MemoryProvider: CloudProvider, Sendable {
 
     @discardableResult
     func mutate<T: Sendable>(_ body: (inout MemoryInventory) throws -> T) rethrows -> T {
+        readChanges()
         let result = try state.withLock(body)
         if let file, let data = try? JSONEncoder().encode(state.value) {
             try? FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
             try? data.write(to: file, options: .atomic)
+            fileTime.withLock { $0 = Self.modified(file) }
         }
         return result
+    }
+
+    /// Reads the file again when another process changed it since this one last did.
+    func readChanges() {
+        guard let file, let time = Self.modified(file), fileTime.withLock({ $0 }) != time,
+              let data = try? Data(contentsOf: file), let saved = try? JSONDecoder().decode(MemoryInventory.self, from: data) else { return }
+        state.withLock { $0 = saved }
+        fileTime.withLock { $0 = time }
+    }
+
+    static func modified(_ file: URL) -> String? {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: file.path) else { return nil }
+        return "\(attributes[.systemFileNumber] ?? 0) \((attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)"
     }
 
     func instance(_ id: String, in s: MemoryInventory) throws -> Instance {

@@ -136,7 +136,9 @@ import Testing
         // locally the steps are printed as they happen, then the same line
         let last = down.stdout.split(separator: "\n").last ?? ""
         #expect(down.code == 0 && last.hasPrefix("shop/web: 1 instance (terminated ") && last.contains("web-3"), "\(down)")
-        #expect(try c.h.status("shop").instances.count == 1)
+        let left = try c.h.status("shop").instances.map { "\($0.name) \($0.state)" }
+        let events = try c.h.recipe(["events", "--cluster", "shop"]).stdout.suffix(2000)
+        #expect(left.count == 1, "after \(down.stdout): \(left); events: \(events)")
     }
 
     @Test func loginKeepsTheTokenPrivateAndLogoutForgetsIt() throws {
