@@ -23,6 +23,8 @@ let package = Package(
         .target(name: "CLuaShim", dependencies: ["CLua"]),
         // fork/exec with process groups and parent-death signals, signal waiting.
         .target(name: "CProcess"),
+        // libcurl for the remote agent's link to its controller (HTTP and HTTPS, Debian's libcurl4).
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
         .target(name: "LuaKit", dependencies: ["CLua", "CLuaShim"]),
         // What providers and the engine share: running tools, digests, process liveness, the lock box.
         .target(name: "Toolkit", dependencies: ["CProcess", .product(name: "Crypto", package: "swift-crypto")]),
@@ -33,7 +35,7 @@ let package = Package(
         .target(name: "LocalCloud", dependencies: ["Cloud", "Store", .product(name: "GRDB", package: "GRDB.swift")]),
         // In memory, with an injected clock and faults: the fast test tier and what-if runs.
         .target(name: "MemoryCloud", dependencies: ["Cloud", "Store"]),
-        .target(name: "Agent", dependencies: ["Store", "LocalCloud"]),
+        .target(name: "Agent", dependencies: ["Store", "LocalCloud", "CCurl"]),
         .target(name: "EC2", dependencies: ["Cloud", "Store", .product(name: "Crypto", package: "swift-crypto")]),
         // Providers are plugged in by the executable (ProviderRegistry): the engine names none.
         .target(name: "Engine", dependencies: ["Cloud", "Store"]),

@@ -58,6 +58,10 @@ public protocol CloudProvider: Sendable {
     /// Runs a shell command on the instance and waits for it.
     func run(on instance: String, command: String, timeout: Double) async throws -> CommandResult
 
+    /// Why instances launched now could not be reached by hooks, services and apps, nil when they
+    /// can: apply says so before it launches anything (EC2's agents need a controller to pull from).
+    func agentsUnreachable() -> String?
+
     /// Samples of `name` for these instances since `since`, from the provider's own source
     /// (the agents' samples locally, CloudWatch on EC2), oldest first.
     func metrics(cluster: String, instances: [String], name: String, since: Date) async throws -> [MetricSample]
@@ -93,6 +97,7 @@ extension CloudProvider {
     public func agents(cluster: String) async throws -> [String: AgentReport] { [:] }
     public func failedChecks(_ checks: [ServiceCheck], on instance: Instance) async -> [String] { [] }
     public var callReport: String? { nil }
+    public func agentsUnreachable() -> String? { nil }
     public func nearFullDisks(_ instances: [Instance]) async -> [String] { [] }
     public func serviceOutput(of instance: Instance, from offsets: [String: Int64], tail: Int) async -> [ServiceOutput] { [] }
 

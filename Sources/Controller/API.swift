@@ -14,12 +14,16 @@ public final class API: Sendable {
     let log: @Sendable (String) -> Void
     let feed: EventFeed
     let statuses = StatusCache()
+    /// The agent binary handed to booting instances (`recipe-agent` beside this executable).
+    let agentBinary: AgentBinary?
 
     /// - Parameters:
     ///   - makeEngine: an engine whose events record the given actor (`user:alice`, `token:…`).
     ///   - log: where refusals of note and handler failures are told (serve's output).
-    public init(store: Store, makeEngine: @escaping @Sendable (String) -> Engine, log: @escaping @Sendable (String) -> Void = { _ in }) {
+    public init(store: Store, makeEngine: @escaping @Sendable (String) -> Engine, agentBinary: AgentBinary? = nil,
+                log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.store = store
+        self.agentBinary = agentBinary
         self.makeEngine = makeEngine
         self.log = log
         self.feed = EventFeed(store: store)
@@ -30,7 +34,7 @@ public final class API: Sendable {
         [
             APIRoute(.get, "/api/v1/openapi.json", .open) { _ in .response(OpenAPIDocument.response) },
             APIRoute(.get, "/api/v1/whoami", .signedIn) { try $0.api.whoami($0) },
-        ] + clusterRoutes + appRoutes + eventRoutes + logRoutes + peopleRoutes + recipeRoutes
+        ] + clusterRoutes + appRoutes + eventRoutes + logRoutes + peopleRoutes + recipeRoutes + agentRoutes
     }
 
     /// A router with every route on it.
@@ -55,12 +59,19 @@ public final class API: Sendable {
         switch route.guarding {
         case .open:
             identity = .owner  // unused: an open route reads nothing private
-        case .signedIn, .action:
+        case .signedIn, .action, .agent:
             do {
                 identity = try authenticate(request)
             } catch {
                 let problem = APIProblem(error)
                 refused(route, actor: "anonymous", cluster: cluster, problem)
+                return problem.response
+            }
+            if case .agent = route.guarding, case .agent = identity {
+                // an agent's routes take no instance from the path: it is the token's own
+            } else if case .agent = route.guarding {
+                let problem = APIProblem(403, "\(identity.actor) is not an agent: the agents' routes take an agent's token")
+                refused(route, actor: identity.actor, cluster: cluster, problem)
                 return problem.response
             }
             if case .action(let action) = route.guarding {

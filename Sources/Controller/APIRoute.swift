@@ -12,6 +12,8 @@ public struct APIRoute: Sendable {
         case signedIn
         /// `Access.decide` on the action, for the path's `{cluster}` (nil: a global route).
         case action(AccessAction)
+        /// An instance's agent, by its own token: it speaks for that instance only.
+        case agent
     }
 
     public let method: HTTPRequest.Method

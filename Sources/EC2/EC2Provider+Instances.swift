@@ -92,16 +92,21 @@ extension EC2Provider {
                     ("Name", "\(first.cluster)/\(first.layer)")]
         if !diskTag.isEmpty { tags.append((Tag.disks, diskTag)) }
         params.tagSpecifications(first.disks.isEmpty ? ["instance"] : ["instance", "volume"], tags)
+        // one user data for the whole launch: its bootstrap secret opens one token per instance it started
+        let bootstrap = try agents?.bootstrap()
+        if let bootstrap { params.add("UserData", Data(bootstrap.userData.utf8).base64EncodedString()) }
         let response = try await call("RunInstances", params, about: "layer \(first.layer)")
         let usage = UsageTags(cause: UsageTags.currentCause(default: "manual"), layer: first.layer,
                              instanceType: first.instanceType ?? "t3.micro", region: config.region, provider: kind)
-        return response.items("instancesSet").map {
+        let launched = response.items("instancesSet").map {
             let found = Self.instance($0, cluster: first.cluster)
             cache.learn(found.instance, disks: found.disks)
             report("instance.launched", cluster: first.cluster, subject: found.instance.id,
                    detail: usage.appended(to: "\(found.instance.name) at \(found.instance.privateIP)"))
             return found.instance
         }
+        if let bootstrap { try agents?.bind(bootstrap, instances: launched.map(\.id), cluster: first.cluster) }
+        return launched
     }
 
     func report(_ kind: String, cluster: String, subject: String, detail: String? = nil) {
@@ -143,6 +148,7 @@ extension EC2Provider {
         var params = Params()
         params.add("InstanceId", ids)
         _ = try await call("TerminateInstances", params)
+        try agents?.forget(ids)
         for f in found { report("instance.terminated", cluster: f.instance.cluster, subject: f.instance.id, detail: f.instance.name) }
     }
 

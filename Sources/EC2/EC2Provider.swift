@@ -1,4 +1,5 @@
 import Cloud
+import Store
 import Foundation
 
 /// Clusters on AWS, Eucalyptus or any EC2-compatible endpoint, in the fewest calls: one
@@ -14,10 +15,14 @@ public final class EC2Provider: CloudProvider, Sendable {
     /// Told each instance's and volume's launch, stop, start and end, for whom: accounting's hours.
     let recorder: LifeEvent.Recorder
     let actor: String
+    /// The instances' agents, reached through the controller; nil: nothing runs on them.
+    let agents: RemoteAgents?
 
-    public init(config: AWSConfig, calls: CallLog = CallLog(), actor: String = "owner", recorder: @escaping LifeEvent.Recorder = { _ in }) {
+    public init(config: AWSConfig, calls: CallLog = CallLog(), actor: String = "owner", agents: RemoteAgents? = nil,
+                recorder: @escaping LifeEvent.Recorder = { _ in }) {
         self.config = config
         self.actor = actor
+        self.agents = agents
         self.recorder = recorder
         client = QueryClient(endpoint: config.endpoint, version: config.apiVersion,
                              signer: SigV4(credentials: config.credentials, region: config.region, service: "ec2"), calls: calls)
@@ -61,23 +66,56 @@ public final class EC2Provider: CloudProvider, Sendable {
         return inventory
     }
 
-    public func isLost(_ instance: Instance, agent: AgentReport?) -> Bool { false }
+    /// Running as EC2 says, but its agent went silent for three heartbeats: lost.
+    public func isLost(_ instance: Instance, agent: AgentReport?) -> Bool {
+        instance.state.isUp && instance.state != .pending && agent?.gone == true
+    }
 
-    /// Up as EC2 reports it (instance status checks come with the scheduler).
+    /// Up as EC2 reports it, unhealthy when its agent went silent.
     public func health(_ instance: Instance, agent: AgentReport?) -> String {
         switch instance.state {
         case .pending: return "pending"
         case .stopping, .stopped, .terminated: return "stopped"
-        default: return "healthy"
+        default: return agent?.gone == true ? "unhealthy" : "healthy"
         }
     }
 
+    public func agents(cluster: String) async throws -> [String: AgentReport] {
+        try agents?.reports(cluster: cluster) ?? [:]
+    }
+
     public func writeFile(on instance: String, path: String, contents: String) async throws {
-        throw CloudError("write(\(instance), \(path)): files on EC2 instances need SSH or SSM access, which is not built yet")
+        try await remote(instance, "write \(path)").write(on: known(instance), path: path, contents: contents)
+        if let found = cache.instance(instance) {
+            report("file.written", cluster: found.cluster, subject: found.name, detail: "\(path), \(contents.utf8.count) bytes")
+        }
     }
 
     public func run(on instance: String, command: String, timeout: Double) async throws -> CommandResult {
-        throw CloudError("run(\(instance), ...): commands on EC2 instances need SSH or SSM access, which is not built yet")
+        try await remote(instance, "run").run(on: known(instance), command: command, timeout: timeout)
+    }
+
+    public func agentsUnreachable() -> String? {
+        guard let agents else { return "EC2 instances are reached through their agents, and this command has no state to queue work in" }
+        do {
+            return try agents.bootstrap() == nil
+                ? "EC2 instances run hooks, services and apps through their agents, and no recipe serve answered agents: start `recipe serve` (with --advertise URL where instances reach it) first"
+                : nil
+        } catch {
+            return "cannot read which controller answers agents: \(error)"
+        }
+    }
+
+    private func remote(_ instance: String, _ what: String) throws -> RemoteAgents {
+        guard let agents else {
+            throw CloudError("\(what) on \(instance): EC2 instances are reached through their agents, and this command has no state to queue work in")
+        }
+        return agents
+    }
+
+    /// The instance as last described, for the names in messages.
+    private func known(_ id: String) -> Instance {
+        cache.instance(id) ?? Instance(id: id, cluster: "", layer: "", name: id, state: .running, privateIP: "")
     }
 
     /// Calls the API, turning its refusal into a message that names what was being done.
@@ -141,6 +179,7 @@ final class Cache: Sendable {
         var allocations: [String: String] = [:]   // public ip → eipalloc-…
         var diskMaps: [String: [String: (String, String)]] = [:]  // instance → device → (disk, mount)
         var clusters: [String: String] = [:]      // instance → its cluster
+        var instances: [String: Instance] = [:]   // instance → as last seen
     }
     private let learnt = Locked(Learnt())
 
@@ -152,9 +191,11 @@ final class Cache: Sendable {
         learnt.withLock {
             $0.diskMaps[instance.id] = map
             $0.clusters[instance.id] = instance.cluster
+            $0.instances[instance.id] = instance
         }
     }
     func cluster(of instance: String) -> String? { learnt.withLock { $0.clusters[instance] } }
+    func instance(_ id: String) -> Instance? { learnt.withLock { $0.instances[id] } }
     func allocation(_ ip: String) -> String? { learnt.withLock { $0.allocations[ip] } }
     func setAllocation(_ ip: String, _ id: String?) { learnt.withLock { $0.allocations[ip] = id } }
 }

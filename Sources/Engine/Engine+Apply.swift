@@ -24,6 +24,7 @@ extension Engine {
         let lock = try await hold(spec.name)
         defer { lock.release() }
         let provider = try provider(for: spec)
+        try refuseUnreachable(plan, spec: spec, provider: provider)
         // a changed app is recorded once it is deployed, so a rollout that fails is tried again next run;
         // one that never had a release takes the new declaration at once (a failed first one is not the truth)
         var declared = spec
@@ -226,5 +227,16 @@ extension Engine {
             if volume.instanceID != nil { try await provider.detach(volume: volume.id) }
             try await provider.attach(volume: volume.id, to: instance.id, at: volumeSpec.mount)
         }
+    }
+}
+
+extension Engine {
+    /// Launches whose layers have work for agents (hooks, services, apps) are refused before
+    /// anything changes when the provider could not reach the instances they make.
+    func refuseUnreachable(_ plan: Plan, spec: ClusterSpec, provider: any CloudProvider) throws {
+        let launched = Set(plan.launches.map(\.spec.layer))
+        let needing = spec.layers.filter { launched.contains($0.name) && !($0.hooks.isEmpty && $0.services.isEmpty && $0.apps.isEmpty) }
+        guard !needing.isEmpty, let reason = provider.agentsUnreachable() else { return }
+        throw CloudError("cluster \(spec.name), layer \(needing.map(\.name).joined(separator: ", ")): nothing launched: \(reason)")
     }
 }

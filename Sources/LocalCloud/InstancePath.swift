@@ -5,15 +5,19 @@ import Foundation
 /// that is a symlink is followed, and must lead inside the instance root or into a volume
 /// attached to it (a mount point is a symlink to its volume's folder). A part that does not
 /// exist yet is a folder made inside; `ln -s /elsewhere lnk` then `write(i, "/lnk/f")` is refused.
-struct InstancePath {
-    let root: URL
+public struct InstancePath: Sendable {
+    public let root: URL
     /// The folders of the volumes attached to the instance: mount points lead there.
-    let volumes: [URL]
+    public let volumes: [URL]
+
+    public init(root: URL, volumes: [URL]) {
+        (self.root, self.volumes) = (root, volumes)
+    }
 
     /// Where `path` (absolute inside the instance) lands; its parent folders are made.
     /// `followLast`: whether the last part may be a symlink that is followed (a file written
     /// through it); a mount point's last part is the symlink itself, so it is not.
-    func resolve(_ path: String, followLast: Bool) throws -> URL {
+    public func resolve(_ path: String, followLast: Bool) throws -> URL {
         if path.contains("\0") { throw CloudError("path '\(path.replacingOccurrences(of: "\0", with: "\\0"))' holds a NUL") }
         guard let parts = MountPoint.parts(path) else {
             throw CloudError("'\(path)' must be an absolute path inside the instance, without '..'")

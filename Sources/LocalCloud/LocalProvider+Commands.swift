@@ -15,48 +15,13 @@ extension LocalProvider {
         _ = kill(pid, SIGUSR1)
         let deadline = Date().addingTimeInterval(timeout + 5 * heartbeat + 5)
         do {
-            while Date() < deadline {
-                if let record = try store.command(id), record.state == .done {
-                    try? store.forgetCommand(id)
-                    return record.result
-                }
-                try await Task.sleep(nanoseconds: 5_000_000)
-            }
+            if let result = try await store.awaitCommand(id, until: deadline) { return result }
         } catch is CancellationError {
-            throw await stopCommand(id, on: instance.name, agent: pid)
+            // the agent gives a stopped command a second between SIGTERM and SIGKILL; a missed signal waits for a heartbeat
+            throw await store.stopCommand(id, on: instance.name, wait: 3 + 2 * heartbeat) { _ = kill(pid, SIGUSR1) }
         }
         throw CloudError("command on \(instance.name) got no answer from its agent within \(Int(timeout)) s")
     }
-
-    /// Asks the agent to kill command `id` and waits (in a task of its own: the caller's is
-    /// cancelled) until it says the command is gone, or a few heartbeats.
-    private func stopCommand(_ id: Int64, on name: String, agent pid: pid_t) async -> CommandStopped {
-        // the agent gives a stopped command a second between SIGTERM and SIGKILL; a missed signal waits for a heartbeat
-        let store = store, wait = 3 + 2 * heartbeat
-        return await Task.detached {
-            let state = try? store.requestStop(id)
-            guard state == .stopping else {
-                // never started (stopped), or it ended as it was being stopped (done)
-                let record = try? store.command(id)
-                try? store.forgetCommand(id)
-                return CommandStopped(instance: name, confirmed: state != nil, result: record.flatMap { $0.state == .done ? $0.result : nil })
-            }
-            _ = kill(pid, SIGUSR1)
-            let deadline = Date().addingTimeInterval(wait)
-            while Date() < deadline {
-                if let record = try? store.command(id), record.state == .stopped || record.state == .done {
-                    try? store.forgetCommand(id)
-                    return CommandStopped(instance: name, confirmed: true, result: record.result)
-                }
-                try? await Task.sleep(nanoseconds: 10_000_000)
-            }
-            return CommandStopped(instance: name, confirmed: false)
-        }.value
-    }
-}
-
-extension CommandRecord {
-    var result: CommandResult { CommandResult(code: code ?? -1, stdout: stdout ?? "", stderr: stderr ?? "") }
 }
 
 extension LocalProvider {

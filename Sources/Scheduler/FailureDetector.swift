@@ -72,9 +72,15 @@ actor FailureDetector {
             defer { lastSeen[name] = inventory }
             let watched = inventory.instances.filter { healing[$0.layer] != nil && [.online, .running].contains($0.state) }
             let impaired = (try? await provider.statusChecks(cluster: name, instances: watched.map(\.id))) ?? [:]
+            // a remote agent that registered and then missed three heartbeats: its machine or its agent
+            // is gone (a provider with heartbeats of its own is watched by checkHeartbeats instead)
+            let agents = limits[name] == nil ? (try? await provider.agents(cluster: name)) ?? [:] : [:]
             for instance in watched {
                 if let why = impaired[instance.id] {
                     await report(instance, cluster: name, why: why, keeping: inventory.volumes, provider)
+                } else if let agent = agents[instance.id], agent.gone {
+                    let silence = agent.lastHeartbeat.map { " (no heartbeat for \(Int(now.timeIntervalSince($0))) s)" } ?? ""
+                    await report(instance, cluster: name, why: "its agent is silent\(silence)", keeping: inventory.volumes, provider)
                 }
             }
             guard let previous = lastSeen[name] else { continue }

@@ -27,6 +27,8 @@ public enum EventKinds {
         "hook.throttled": "a cluster's hooks emitted more than serve's --emit-rate in a second (detail: how many were dropped)",
         "deploy.started": "a deploy began", "deploy.finished": "a deploy finished", "deploy.failed": "a deploy or rollback failed",
         "deploy.rolledback": "a rollback finished, or the next command rolled back an interrupted deploy", "deploy.undeployed": "an app was undeployed",
+        "agent.registered": "an instance's agent traded its one-time bootstrap secret for its token (subject: the instance id)",
+        "agent.refused": "an agent's registration was refused: an unknown instance, a wrong or spent bootstrap secret",
         "agent.state_unwritable": "an agent could not write the state for a while (a full disk, a read-only, locked or damaged file) and delivered its reports late",
         "service.exited": "a service exited", "service.failed": "a service kept failing", "service.restarted": "a service was restarted",
         "serve.started": "recipe serve started", "serve.reloaded": "recipe serve loaded a changed recipe",

@@ -100,20 +100,28 @@ public struct CommandRecord: Codable, Sendable, FetchableRecord, MutablePersista
     /// `stopping`: its caller gave up (a time limit) and asks the agent to kill it; `stopped`: the
     /// agent did (or it never started).
     public enum State: String, Codable, Sendable { case pending, running, done, stopping, stopped }
+    /// `run`: `command` is shell text; `write`: `command` is the contents of the file at `path`.
+    public enum Kind: String, Codable, Sendable { case run, write }
     public var id: Int64?
     public var instanceID: String
+    public var kind: Kind
     public var command: String
+    public var path: String?
     public var timeout: Double
     public var state: State
     public var code: Int32?
     public var stdout: String?
     public var stderr: String?
+    /// OpsWorks' three times: made, taken by an agent (never handed out again), finished.
     public var createdAt: Date
+    public var acknowledgedAt: Date?
     public var finishedAt: Date?
 
-    public init(instanceID: String, command: String, timeout: Double) {
+    public init(instanceID: String, command: String, timeout: Double, kind: Kind = .run, path: String? = nil) {
         self.instanceID = instanceID
+        self.kind = kind
         self.command = command
+        self.path = path
         self.timeout = timeout
         self.state = .pending
         self.createdAt = Date()

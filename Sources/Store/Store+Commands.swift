@@ -5,22 +5,27 @@ import GRDB
 extension Store {
     /// Queues a command for an instance's agent. It holds references to secrets, never their
     /// values: the agent reveals them as it runs it.
-    public func enqueueCommand(instance: String, command: String, timeout: Double) throws -> Int64 {
+    public func enqueueCommand(instance: String, command: String, timeout: Double,
+                               kind: CommandRecord.Kind = .run, path: String? = nil) throws -> Int64 {
         try db.write { db in
-            var record = CommandRecord(instanceID: instance, command: command, timeout: timeout)
+            var record = CommandRecord(instanceID: instance, command: command, timeout: timeout, kind: kind, path: path)
             try record.insert(db)
             return record.id!
         }
     }
 
-    /// Takes the pending commands of an instance, marking them running.
-    public func claimCommands(instance: String) throws -> [CommandRecord] {
+    /// Takes the pending commands of an instance, marking them running and acknowledged: a
+    /// command is handed out once, whoever asks again.
+    public func claimCommands(instance: String, now: Date = Date()) throws -> [CommandRecord] {
         try db.write { db in
-            let pending = try CommandRecord
+            var pending = try CommandRecord
                 .filter(Column("instanceID") == instance && Column("state") == CommandRecord.State.pending.rawValue)
                 .order(Column("id")).fetchAll(db)
-            for record in pending {
-                try db.execute(sql: "UPDATE commands SET state = 'running' WHERE id = ?", arguments: [record.id])
+            for index in pending.indices {
+                try db.execute(sql: "UPDATE commands SET state = 'running', acknowledgedAt = ? WHERE id = ?",
+                               arguments: [now.timeIntervalSince1970, pending[index].id])
+                pending[index].state = .running
+                pending[index].acknowledgedAt = now
             }
             return pending
         }
@@ -65,4 +70,46 @@ extension Store {
     public func forgetCommand(_ id: Int64) throws {
         try db.write { db in _ = try CommandRecord.deleteOne(db, key: id) }
     }
+
+    /// Waits for command `id` to end, until `deadline` (nil then); `check` runs each round and
+    /// gives up by throwing. The row is forgotten once read.
+    public func awaitCommand(_ id: Int64, until deadline: Date, check: () throws -> Void = {}) async throws -> CommandResult? {
+        while Date() < deadline {
+            if let record = try command(id), record.state == .done || record.state == .stopped {
+                try? forgetCommand(id)
+                return record.result
+            }
+            try check()
+            try await Task.sleep(nanoseconds: 5_000_000)
+        }
+        return nil
+    }
+
+    /// Asks the agent to kill command `id` and waits (in a task of its own: the caller's is
+    /// cancelled) until it says the command is gone, or `wait` seconds. `wake` tells the agent.
+    public func stopCommand(_ id: Int64, on name: String, wait: Double, wake: @escaping @Sendable () -> Void) async -> CommandStopped {
+        await Task.detached { [self] in
+            let state = try? requestStop(id)
+            guard state == .stopping else {
+                // never started (stopped), or it ended as it was being stopped (done)
+                let record = try? command(id)
+                try? forgetCommand(id)
+                return CommandStopped(instance: name, confirmed: state != nil, result: record.flatMap { $0.state == .done ? $0.result : nil })
+            }
+            wake()
+            let deadline = Date().addingTimeInterval(wait)
+            while Date() < deadline {
+                if let record = try? command(id), record.state == .stopped || record.state == .done {
+                    try? forgetCommand(id)
+                    return CommandStopped(instance: name, confirmed: true, result: record.result)
+                }
+                try? await Task.sleep(nanoseconds: 10_000_000)
+            }
+            return CommandStopped(instance: name, confirmed: false)
+        }.value
+    }
+}
+
+extension CommandRecord {
+    public var result: CommandResult { CommandResult(code: code ?? -1, stdout: stdout ?? "", stderr: stderr ?? "") }
 }

@@ -86,6 +86,7 @@ extension Store {
         migrateEventCauses(&migrator)
         migrateUsers(&migrator)
         migrateLogs(&migrator)
+        migrateAgentLinks(&migrator)
         return migrator
     }
 }

@@ -38,10 +38,16 @@ extension Store {
         }
     }
 
-    /// Who presents `secret`: the token's identity, or why not (a 401 for the API). The lookup
+    /// Who presents `secret`: the token's identity (a user's, or an agent's), or why not (a 401 for the API). The lookup
     /// is by the secret's SHA-256; the match is then checked in constant time, so neither the
     /// index nor the compare tells anything about a secret that was not presented.
     public func authenticate(token secret: String, now: Date = Date()) throws -> Result<Identity, AuthenticationFailure> {
+        if secret.hasPrefix(TokenSecret.agentPrefix) {
+            guard let instance = try agentInstance(token: secret) else {
+                return .failure(AuthenticationFailure(reason: "the agent token is not known (its instance was terminated, or it never registered)"))
+            }
+            return .success(.agent(instanceID: instance))
+        }
         let hash = Digest.sha256(Data(secret.utf8))
         return try db.read { db in
             guard let token = try TokenRecord.filter(Column("sha256") == hash).fetchOne(db),

@@ -1,5 +1,8 @@
-// The local provider's per-instance agent, as a binary of its own: it links neither Lua, nor
-// the EC2 client's networking and XML libraries, nor the CLI, so each agent stays small.
+// The per-instance agent, as a binary of its own: it links neither Lua, nor the EC2 client's
+// networking and XML libraries, nor the CLI, so each agent stays small. Two links:
+//   recipe-agent --instance ID --home DIR                  a local instance: the home's Store
+//   recipe-agent --instance ID --controller URL --state DIR [--root DIR] [--ca FILE]
+//                                                          a remote machine: the controller
 // `recipe agent` runs the same code in the CLI binary.
 import Agent
 import Foundation
@@ -7,17 +10,28 @@ import Foundation
 // Before any thread exists: the agent takes its signals with sigtimedwait.
 Agent.blockSignals()
 
+let usage = """
+    usage: recipe-agent --instance ID --home DIR [--heartbeat SECONDS]
+           recipe-agent --instance ID --controller URL --state DIR [--root DIR] [--ca FILE] [--heartbeat SECONDS]
+
+    """
 var options: [String: String] = [:]
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let flag = arguments.next() {
     guard flag.hasPrefix("--"), let value = arguments.next() else {
-        FileHandle.standardError.write(Data("usage: recipe-agent --instance ID --home DIR [--heartbeat SECONDS]\n".utf8))
+        FileHandle.standardError.write(Data(usage.utf8))
         exit(2)
     }
     options[String(flag.dropFirst(2))] = value
 }
-guard let instance = options["instance"], let home = options["home"] else {
-    FileHandle.standardError.write(Data("usage: recipe-agent --instance ID --home DIR [--heartbeat SECONDS]\n".utf8))
+let heartbeat = Double(options["heartbeat"] ?? "")
+switch (options["instance"], options["home"], options["controller"], options["state"]) {
+case let (instance?, home?, nil, _):
+    exit(Agent.main(instanceID: instance, home: URL(fileURLWithPath: home), interval: heartbeat ?? 1))
+case let (instance?, nil, controller?, state?):
+    exit(RemoteAgent.main(controller: controller, instanceID: instance, state: URL(fileURLWithPath: state),
+                          root: URL(fileURLWithPath: options["root"] ?? "/"), interval: heartbeat ?? 5, caFile: options["ca"]))
+default:
+    FileHandle.standardError.write(Data(usage.utf8))
     exit(2)
 }
-exit(Agent.main(instanceID: instance, home: URL(fileURLWithPath: home), interval: Double(options["heartbeat"] ?? "") ?? 1))

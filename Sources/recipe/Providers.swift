@@ -15,21 +15,33 @@ enum Providers {
             LocalProvider(store: store, executable: Executable.path, actor: request.actor)
         }
         let ec2Calls = CallLog()  // one count for every EC2 configuration a command uses
-        registry.register("ec2", capabilities: [.polling, .firewall, .ownMetrics, .images]) { request in
+        let agents = RemoteAgents(store: store)  // EC2 instances run commands through their agents and the controller
+        registry.register("ec2", capabilities: [.polling, .commands, .firewall, .ownMetrics, .images]) { request in
             let config = try AWSConfig.resolve(AWSConfig.Overrides(
                 region: request.options["region"], endpoint: request.options["endpoint"],
                 apiVersion: request.options["api_version"], profile: request.options["profile"]))
-            return EC2Provider(config: config, calls: ec2Calls, actor: request.actor) { life in
+            return EC2Provider(config: config, calls: ec2Calls, actor: request.actor, agents: agents) { life in
                 _ = try? store.record(Event(actor: life.actor, cluster: life.cluster, kind: life.kind, subject: life.subject,
                                             detail: life.detail, time: life.time))
             }
         }
         registry.register("memory", capabilities: [.heartbeats, .polling, .commands, .firewall, .ownMetrics, .images]) { request in
-            let memory = MemoryProvider(file: store.home.appendingPathComponent("memory/inventory.json"))
-            memory.record(to: store)
-            return memory.acting(as: request.actor, region: request.options["region"])
+            memory(store).acting(as: request.actor, region: request.options["region"])
         }
         return registry
+    }
+
+    /// One memory cloud per home in a process: two over one file would each write their own copy.
+    private static let memories = Locked<[String: MemoryProvider]>([:])
+
+    private static func memory(_ store: Store) -> MemoryProvider {
+        memories.withLock { memories in
+            if let known = memories[store.home.path] { return known }
+            let memory = MemoryProvider(file: store.home.appendingPathComponent("memory/inventory.json"))
+            memory.record(to: store)
+            memories[store.home.path] = memory
+            return memory
+        }
     }
 }
 

@@ -125,6 +125,9 @@ import TestSupport
         let h = try Harness()
         h.cleanupEnvironment = moto.environment
         defer { h.cleanup() }
+        // its layer has a hook: a launch needs a controller for the instances' agents (none boots here)
+        let serve = try h.serve(["--listen", "127.0.0.1:0"], environment: moto.environment)
+        defer { h.stop(serve) }
         let recipe = try h.write("calm.lua", """
             cluster "calm" {
               provider = "ec2",

@@ -4,8 +4,11 @@ import Foundation
 /// what it is (so a leaked one is recognised by secret scanners and by people).
 public enum TokenSecret {
     public static let prefix = "rcp_"
+    /// An agent's token, and the one-time bootstrap secret it is traded for.
+    public static let agentPrefix = "rca_"
+    public static let bootstrapPrefix = "rcb_"
 
-    public static func generate() -> String {
+    public static func generate(prefix: String = prefix) -> String {
         var generator = SystemRandomNumberGenerator()  // getrandom(2): cryptographically secure
         let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
         return prefix + base64url(Data(bytes))

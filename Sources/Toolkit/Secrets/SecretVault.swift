@@ -91,7 +91,7 @@ public struct SecretVault: Sendable {
 
     /// Written with mode 0600 from its first byte (no window with a wider mode), then renamed
     /// into place; `exclusive` never replaces a file that is there.
-    private static func writePrivate(_ data: Data, to url: URL, exclusive: Bool = false) throws {
+    public static func writePrivate(_ data: Data, to url: URL, exclusive: Bool = false) throws {
         let target = exclusive ? url.path : url.path + ".\(getpid()).part"
         let fd = open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }

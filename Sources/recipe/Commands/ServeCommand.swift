@@ -44,9 +44,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Run the scheduler only, without the API.")
     var noAPI = false
 
+    @Option(name: .long, help: "The URL instances' agents reach this controller at (default: where the API listens). EC2 launches put it in their user data.")
+    var advertise: String?
+
     func validate() throws {
         guard maxHookDepth >= 1 else { throw ValidationError("--max-hook-depth must be 1 or more") }
         guard emitRate >= 1 else { throw ValidationError("--emit-rate must be 1 or more events a second") }
+        if let advertise, !(advertise.hasPrefix("http://") || advertise.hasPrefix("https://")) || URL(string: advertise)?.host == nil {
+            throw ValidationError("--advertise \(advertise): give the URL agents reach this controller at, such as https://10.0.0.2:7070")
+        }
         do { _ = try controllerOptions() } catch { throw ValidationError("\(error)") }
     }
 
@@ -68,14 +74,17 @@ struct ServeCommand: AsyncParsableCommand {
         // a hook that heals or scales waits for a command that holds its cluster, then fails (and retries)
         ClusterLocks.shared.timeout.withLock { $0 = 60 }
         ClusterLocks.shared.notice.withLock { $0 = { Terminal.line("recipe serve: " + $0) } }
-        let controller = noAPI ? nil : Controller(api: API(store: store, makeEngine: { Engine.cli(store, actor: $0) }, log: { Terminal.line($0) }),
-                                                 options: try controllerOptions())
+        let agentBinary = try AgentBinary.beside(Executable.path)
+        let api = API(store: store, makeEngine: { Engine.cli(store, actor: $0) }, agentBinary: agentBinary, log: { Terminal.line($0) })
+        let controller = noAPI ? nil : Controller(api: api, options: try controllerOptions())
         let explicit = listen != nil
+        let advertise = advertise
+        defer { try? store.removeController(ControllerRecord(url: "", agentSha256: nil).id) }
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await serve.run() }
                 if let controller {
-                    group.addTask { try await Self.serveAPI(controller, store: store, explicit: explicit) }
+                    group.addTask { try await Self.serveAPI(controller, store: store, explicit: explicit, advertise: advertise, agent: agentBinary) }
                 }
                 try await group.next()
                 group.cancelAll()
@@ -88,11 +97,19 @@ struct ServeCommand: AsyncParsableCommand {
 
     /// The API beside the scheduler. On the default address a port already taken (another
     /// `recipe serve`) is said and the scheduler goes on alone; a `--listen` that fails is fatal.
-    static func serveAPI(_ controller: Controller, store: Store, explicit: Bool) async throws {
+    /// Once it listens, it is the controller launches point their agents at (`--advertise`).
+    static func serveAPI(_ controller: Controller, store: Store, explicit: Bool, advertise: String?, agent: AgentBinary?) async throws {
         do {
             try await controller.run { url in
                 Terminal.line("recipe serve: API on \(url)/api/v1 (the document: \(url)/api/v1/openapi.json)")
                 _ = try? store.record(Event(actor: "scheduler", cluster: nil, kind: "controller.started", subject: url))
+                let agents = advertise ?? url
+                do {
+                    try store.recordController(ControllerRecord(url: agents, agentSha256: agent?.sha256))
+                } catch {
+                    Terminal.line("recipe serve: cannot record this controller for agents (\(error)); instances launched now get no agent")
+                }
+                if agent == nil { Terminal.line("recipe serve: no recipe-agent beside recipe: instances that boot cannot fetch an agent") }
             }
         } catch {
             guard !explicit, !(error is CancellationError) else { throw ControllerError("the API cannot listen on \(controller.options.url): \(error)") }

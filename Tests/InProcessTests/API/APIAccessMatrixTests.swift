@@ -8,7 +8,7 @@ import Store
 import Testing
 
 /// Issue 13's matrix: every route × {no token, an unknown, expired, revoked and read-only token,
-/// each level on the right cluster, each level on another cluster, admin}. Each answer is the
+/// each level on the right cluster, each level on another cluster, admin, an agent}. Each answer is the
 /// status the levels give (written out here, not asked of `Access.decide`), and a refused change
 /// leaves no trace but its one `api.refused` event. The server is the real router on a loopback
 /// port (HummingbirdTesting's live mode), the cluster on the memory provider, so it runs fast.
@@ -19,6 +19,8 @@ import Testing
         case showHere, deployHere, manageHere
         case showThere, deployThere, manageThere
         case admin
+        /// An instance's agent, by the token its bootstrap secret was traded for.
+        case agent
 
         var level: AccessLevel? {
             switch self {
@@ -31,7 +33,7 @@ import Testing
     }
 
     /// What a route needs, as the issue lists it.
-    enum Need: Sendable { case signedIn, listing, level(AccessLevel), admin }
+    enum Need: Sendable { case signedIn, listing, level(AccessLevel), admin, agent }
 
     struct Case: Sendable {
         var method: HTTPRequest.Method
@@ -78,14 +80,30 @@ import Testing
              body: { #"{"source": "cluster \"up-\#($0)\" { provider = { kind = \"memory\" }, layers = { web = { count = 1 } } }"}"# }),
         Case(method: .post, path: "/api/v1/recipes/run", need: .admin, allowed: .ok,
              body: { #"{"source": "cluster \"up-\#($0)\" { provider = { kind = \"memory\" }, layers = { web = { count = 1 } } }", "name": "up.lua"}"# }),
+        // the agents' routes: an agent's token only
+        Case(method: .post, path: "/agent/v1/heartbeat", need: .agent, allowed: .noContent,
+             body: { _ in #"{"cpu_percent": 1, "memory_bytes": 2, "memory_percent": 3, "load": 0.5}"# }),
+        Case(method: .get, path: "/agent/v1/commands", need: .agent, allowed: .ok),
+        Case(method: .post, path: "/agent/v1/commands/999", need: .agent, allowed: .notFound,
+             body: { _ in #"{"code": 0, "stdout": "", "stderr": "", "stopped": false}"# }),
         // last: an allowed destroy removes shop, which is declared again before the next case
         Case(method: .delete, path: "/api/v1/clusters/shop", need: .level(.manage), allowed: .ok),
     ]
 
     /// The expected answer, from the levels alone.
     static func expected(_ c: Case, _ caller: Caller) -> HTTPResponse.Status {
+        if case .agent = c.need {
+            switch caller {
+            case .none, .unknown, .expired, .revoked: return .unauthorized
+            case .agent: return c.allowed
+            default: return .forbidden  // a person's token is no agent's, an admin's neither
+            }
+        }
         switch caller {
         case .none, .unknown, .expired, .revoked: return .unauthorized
+        case .agent:
+            if case .signedIn = c.need { return c.allowed }
+            return .forbidden  // agents reach no verb of the API
         case .admin: return c.allowed
         case .readOnlyAdmin:
             // masked down to show: reads of a cluster and plans, nothing of an admin's
@@ -96,7 +114,7 @@ import Testing
         case .showHere, .deployHere, .manageHere, .showThere, .deployThere, .manageThere:
             switch c.need {
             case .signedIn, .listing: return c.allowed
-            case .admin: return .forbidden
+            case .admin, .agent: return .forbidden
             case .level(let needed): return (caller.level.map { $0 >= needed } ?? false) ? c.allowed : .forbidden
             }
         }
@@ -133,6 +151,9 @@ import Testing
             switch caller {
             case .none: break
             case .unknown: secrets[caller] = TokenSecret.generate()
+            case .agent:
+                try store.bindBootstrap("rcb_matrix", instances: ["i-matrix"], cluster: "shop", interval: 5)
+                secrets[caller] = try store.registerAgent(AgentDocuments.Registration(instance: "i-matrix", bootstrap: "rcb_matrix", host: nil)).token
             case .expired:
                 secrets[caller] = try store.createToken(user: name, lifetime: 60, readOnly: false, actor: "owner", now: Date().addingTimeInterval(-120)).secret
             case .revoked:
@@ -181,7 +202,7 @@ import Testing
                         }
                     } else if c.changes {
                         let actors = Set(try store.events(cluster: nil, after: before).map(\.actor))
-                        #expect(actors.isEmpty || actors.allSatisfy { $0.hasPrefix("token:user-\(index)…") },
+                        #expect(actors.isEmpty || actors.allSatisfy { $0.hasPrefix("token:user-\(index)…") || $0 == "agent:i-matrix" },
                                 "\(c.method) \(uri) as \(caller): events name the caller, not \(actors.sorted())")
                     }
                     if c.method == .delete && c.path == "/api/v1/clusters/shop" && response.status == .ok {

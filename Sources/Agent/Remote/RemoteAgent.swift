@@ -1,0 +1,206 @@
+import CProcess
+import Cloud
+import Foundation
+import LocalCloud
+import Store
+
+/// The agent of a machine the home cannot reach (an EC2 instance, a registered host): its link
+/// is the controller, outbound only. It trades the bootstrap secret its user data left for a
+/// token, then heartbeats on one thread and long-polls for commands on another; each command
+/// runs on a thread of its own and its outcome is reported until the controller has it. The
+/// controller hands a command out once, so a restart of either side runs none twice.
+public final class RemoteAgent: Sendable {
+    let instanceID: String
+    /// Its own folder: `bootstrap` until it registered, `token` after (both 0600).
+    let state: URL
+    /// The machine's root: `/`, or the folder a test's machine lives in.
+    let root: URL
+    let link: ControllerLink
+    let interval: Double
+    let log: AgentLog
+    /// The process group of each running command, and when each one asked to stop was.
+    private let running = Locked<[Int64: pid_t]>([:])
+    private let stopping = Locked<[Int64: Date]>([:])
+
+    init(controller: String, instanceID: String, state: URL, root: URL, interval: Double, caFile: String?) {
+        self.instanceID = instanceID
+        self.state = state
+        self.root = root
+        self.interval = interval
+        link = ControllerLink(base: controller, caFile: caFile)
+        log = AgentLog(instance: instanceID, path: nil)
+    }
+
+    /// Runs the agent until it is told to stop, or its instance is no more; the exit code.
+    public static func main(controller: String, instanceID: String, state: URL, root: URL, interval: Double, caFile: String?) -> Int32 {
+        Agent.blockSignals()
+        let agent = RemoteAgent(controller: controller, instanceID: instanceID, state: state, root: root, interval: interval, caFile: caFile)
+        do {
+            try agent.signIn()
+        } catch {
+            agent.log.line("cannot register with \(controller): \(error)")
+            return 1
+        }
+        agent.log.line("registered with \(controller); heartbeat every \(interval) s")
+        Thread.detachNewThread { agent.beat() }
+        Thread.detachNewThread { agent.poll() }
+        let stops: [Int32] = [SIGTERM, SIGINT, SIGHUP]
+        while true {
+            let signal = cs_wait_signal(Agent.signals, Int32(Agent.signals.count), 3600)
+            if stops.contains(signal) {
+                agent.stopAll()
+                return 0
+            }
+        }
+    }
+
+    /// The token kept from an earlier start, or the bootstrap secret traded for one. The
+    /// controller may not be up yet: it is asked again every second.
+    func signIn() throws {
+        let tokenFile = state.appendingPathComponent("token")
+        if let token = try? String(contentsOf: tokenFile, encoding: .utf8), !token.isEmpty {
+            link.token.withLock { $0 = token.trimmingCharacters(in: .whitespacesAndNewlines) }
+            return
+        }
+        let bootstrapFile = state.appendingPathComponent("bootstrap")
+        guard let bootstrap = try? String(contentsOf: bootstrapFile, encoding: .utf8) else {
+            throw CloudError("neither a token nor a bootstrap secret in \(state.path)")
+        }
+        let registration = AgentDocuments.Registration(instance: instanceID, bootstrap: bootstrap.trimmingCharacters(in: .whitespacesAndNewlines),
+                                                       host: Self.hostDescription())
+        while true {
+            do {
+                let answer = try link.send("POST", "/agent/v1/register", registration)
+                let registered = try JSONDocument.decoder().decode(AgentDocuments.Registered.self, from: answer.body)
+                try SecretVault.writePrivate(Data(registered.token.utf8), to: tokenFile)
+                try? FileManager.default.removeItem(at: bootstrapFile)
+                link.token.withLock { $0 = registered.token }
+                return
+            } catch let refusal as ControllerLink.Refusal where refusal.status < 500 {
+                throw refusal
+            } catch {
+                Thread.sleep(forTimeInterval: 1)
+            }
+        }
+    }
+
+    /// A heartbeat every interval, with the machine's samples; a controller that no longer knows
+    /// the token (the instance was terminated) ends the agent.
+    private func beat() {
+        let sampler = ProcessSampler(root: getpid())
+        var quietSince: Date?
+        while true {
+            let sample = sampler.sample()
+            let beat = AgentDocuments.Heartbeat(cpuPercent: sample.cpuPercent, memoryBytes: sample.memoryBytes,
+                                                memoryPercent: sample.memoryPercent, load: sample.load)
+            do {
+                _ = try link.send("POST", "/agent/v1/heartbeat", beat, timeout: max(2, interval))
+                if let since = quietSince { log.line("the controller answers again (it did not for \(Int(Date().timeIntervalSince(since))) s)") }
+                quietSince = nil
+            } catch let refusal as ControllerLink.Refusal where refusal.status == 401 {
+                retire(refusal)
+            } catch {
+                if quietSince == nil {
+                    quietSince = Date()
+                    log.line("the controller does not answer (\(error)); services keep running, retrying")
+                }
+            }
+            Thread.sleep(forTimeInterval: interval)
+        }
+    }
+
+    /// Long polls for commands; each runs on a thread of its own.
+    private func poll() {
+        while true {
+            do {
+                let answer = try link.call("GET", "/agent/v1/commands?wait=20", timeout: 30)
+                if answer.status == 401 { retire(ControllerLink.Refusal(status: 401, answer: answer.body, what: "GET /agent/v1/commands")) }
+                guard answer.status == 200 else {
+                    Thread.sleep(forTimeInterval: 1)
+                    continue
+                }
+                let work = try JSONDocument.decoder().decode(AgentDocuments.Commands.self, from: answer.body)
+                for id in work.stop { stop(id) }
+                for command in work.commands {
+                    Thread.detachNewThread { [self] in complete(command, execute(command)) }
+                }
+            } catch {
+                Thread.sleep(forTimeInterval: 1)
+            }
+        }
+    }
+
+    private func execute(_ command: AgentDocuments.Command) -> CommandResult {
+        switch command.kind {
+        case CommandRecord.Kind.run.rawValue:
+            return ShellRun(root: root, environment: ["INSTANCE_ID": instanceID]).run(
+                command.command, timeout: command.timeout, id: command.id,
+                started: { pid in running.withLock { $0[command.id] = pid } },
+                ended: { running.withLock { $0[command.id] = nil } },
+                stopRequestedAt: { stopping.withLock { $0[command.id] } })
+        case CommandRecord.Kind.write.rawValue:
+            return write(command.command, to: command.path ?? "")
+        default:
+            return CommandResult(code: 127, stdout: "", stderr: "this agent does not know commands of kind \(command.kind)\n")
+        }
+    }
+
+    /// A file written whole, inside the machine's root.
+    private func write(_ contents: String, to path: String) -> CommandResult {
+        do {
+            let url = root.path == "/" ? URL(fileURLWithPath: path) : try InstancePath(root: root, volumes: []).resolve(path, followLast: true)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(contents.utf8).write(to: url, options: .atomic)
+            return CommandResult(code: 0, stdout: "", stderr: "")
+        } catch {
+            return CommandResult(code: 1, stdout: "", stderr: "\(error)\n")
+        }
+    }
+
+    /// The outcome, told until the controller has it (404: it already had it, or gave up).
+    private func complete(_ command: AgentDocuments.Command, _ result: CommandResult) {
+        let stopped = stopping.withLock { $0.removeValue(forKey: command.id) } != nil
+        let completion = AgentDocuments.Completion(code: result.code, stdout: result.stdout, stderr: result.stderr, stopped: stopped)
+        while true {
+            do {
+                _ = try link.send("POST", "/agent/v1/commands/\(command.id)", completion)
+                return
+            } catch let refusal as ControllerLink.Refusal where refusal.status < 500 {
+                if refusal.status == 401 { retire(refusal) }
+                return
+            } catch {
+                Thread.sleep(forTimeInterval: 1)
+            }
+        }
+    }
+
+    /// SIGTERM to a running command's group; its thread follows with SIGKILL after the grace.
+    private func stop(_ id: Int64) {
+        guard let pid = running.withLock({ $0[id] }) else { return }
+        let first = stopping.withLock { stopping in
+            defer { stopping[id] = stopping[id] ?? Date() }
+            return stopping[id] == nil
+        }
+        if first { _ = kill(-pid, SIGTERM) }
+    }
+
+    private func stopAll() {
+        for pid in running.withLock({ Array($0.values) }) { _ = kill(-pid, SIGKILL) }
+    }
+
+    /// The controller no longer knows this agent: its instance is gone, and so is the agent.
+    private func retire(_ refusal: ControllerLink.Refusal) -> Never {
+        log.line("stopping: \(refusal)")
+        stopAll()
+        exit(0)
+    }
+
+    static func hostDescription() -> String {
+        var name = utsname()
+        uname(&name)
+        func text<T>(_ field: T) -> String {
+            withUnsafeBytes(of: field) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        }
+        return "\(text(name.sysname).lowercased()) \(text(name.machine)) \(ProcessInfo.processInfo.hostName)"
+    }
+}

@@ -1,0 +1,58 @@
+import Cloud
+import Foundation
+
+/// The user data a launch gives its instances: a shell script cloud-init runs at first boot. It
+/// fetches the agent from the controller, checks its SHA-256, keeps the one-time bootstrap
+/// secret for the agent to trade, and starts it as a systemd service (a plain background process
+/// where systemd is absent). `PREFIX` puts the machine in a folder (a test's machine plays the
+/// cloud); `INSTANCE_ID` stands for the instance metadata service.
+public struct AgentBootstrap: Sendable {
+    public let secret: String
+    public let controller: ControllerRecord
+    public let heartbeat: Double
+
+    public init(controller: ControllerRecord, heartbeat: Double) {
+        self.secret = TokenSecret.generate(prefix: TokenSecret.bootstrapPrefix)
+        self.controller = controller
+        self.heartbeat = heartbeat
+    }
+
+    public var userData: String {
+        let start: ShellCommand = """
+            "$bin" --controller \(controller.url) --instance "$INSTANCE_ID" --state "$state" --root "${prefix:-/}" --heartbeat \(Self.seconds(heartbeat))
+            """
+        let script: ShellCommand = """
+            #!/bin/sh
+            # ClusterRecipes: fetch this instance's agent from its controller, check it, start it.
+            set -eu
+            prefix="${PREFIX:-}"
+            metadata="${METADATA_URL:-http://169.254.169.254/latest}"
+            if [ -z "${INSTANCE_ID:-}" ]; then
+              imds=$(curl -fsS -m 5 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' "$metadata/api/token" || true)
+              INSTANCE_ID=$(curl -fsS -m 5 ${imds:+-H "X-aws-ec2-metadata-token: $imds"} "$metadata/meta-data/instance-id")
+            fi
+            state="$prefix/var/lib/recipe-agent"
+            bin="$prefix/usr/local/bin/recipe-agent"
+            mkdir -p "$state" "${bin%/*}" "$prefix/var/log"
+            chmod 700 "$state"
+            (umask 077 && printf '%s' \(secret) > "$state/bootstrap")
+            curl -fsS --retry 30 --retry-connrefused --retry-delay 1 -o "$bin.new" \(controller.url + "/agent/v1/recipe-agent")
+            echo \((controller.agentSha256 ?? "unknown") + "  ")"$bin.new" | sha256sum -c --quiet -
+            chmod 755 "$bin.new" && mv "$bin.new" "$bin"
+            if [ -z "$prefix" ] && [ -d /run/systemd/system ]; then
+              printf '[Unit]\\nDescription=ClusterRecipes agent\\nAfter=network-online.target\\n[Service]\\nExecStart=%s\\nRestart=always\\n[Install]\\nWantedBy=multi-user.target\\n' \\
+                "$(echo \(start))" > /etc/systemd/system/recipe-agent.service
+              systemctl daemon-reload && systemctl enable --now recipe-agent
+            else
+              nohup \(start) >> "$prefix/var/log/recipe-agent.log" 2>&1 &
+              echo $! > "$state/agent.pid"
+            fi
+
+            """
+        return script.text
+    }
+
+    static func seconds(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(value)
+    }
+}

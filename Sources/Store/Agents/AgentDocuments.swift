@@ -1,0 +1,68 @@
+import Cloud
+import Foundation
+
+/// What a remote agent and the controller's `/agent/v1` routes say to each other, in JSON:
+/// one set of types, encoded by one side and decoded by the other.
+public enum AgentDocuments {
+    /// POST /agent/v1/register: the one-time bootstrap secret from the instance's user data.
+    public struct Registration: Codable, Sendable {
+        public var instance: String
+        public var bootstrap: String
+        public var host: String?
+        public init(instance: String, bootstrap: String, host: String?) {
+            (self.instance, self.bootstrap, self.host) = (instance, bootstrap, host)
+        }
+    }
+
+    /// The token the agent uses from then on (shown once), and its heartbeat interval.
+    public struct Registered: Codable, Sendable {
+        public var token: String
+        public var heartbeat: Double
+        public init(token: String, heartbeat: Double) { (self.token, self.heartbeat) = (token, heartbeat) }
+    }
+
+    /// POST /agent/v1/heartbeat.
+    public struct Heartbeat: Codable, Sendable {
+        public var cpuPercent: Double
+        public var memoryBytes: Int64
+        public var memoryPercent: Double
+        public var load: Double
+        public init(cpuPercent: Double, memoryBytes: Int64, memoryPercent: Double, load: Double) {
+            (self.cpuPercent, self.memoryBytes, self.memoryPercent, self.load) = (cpuPercent, memoryBytes, memoryPercent, load)
+        }
+        enum CodingKeys: String, CodingKey {
+            case cpuPercent = "cpu_percent", memoryBytes = "memory_bytes", memoryPercent = "memory_percent", load
+        }
+    }
+
+    /// One command handed out by GET /agent/v1/commands: secrets already put in.
+    public struct Command: Codable, Sendable, Equatable {
+        public var id: Int64
+        public var kind: String
+        /// Shell text for `run`; the file's contents for `write`.
+        public var command: String
+        public var path: String?
+        public var timeout: Double
+        public init(id: Int64, kind: String, command: String, path: String?, timeout: Double) {
+            (self.id, self.kind, self.command, self.path, self.timeout) = (id, kind, command, path, timeout)
+        }
+    }
+
+    /// The commands to run now, and the ids of running ones whose callers stopped waiting.
+    public struct Commands: Codable, Sendable {
+        public var commands: [Command]
+        public var stop: [Int64]
+        public init(commands: [Command], stop: [Int64]) { (self.commands, self.stop) = (commands, stop) }
+    }
+
+    /// POST /agent/v1/commands/{id}: how it ended.
+    public struct Completion: Codable, Sendable {
+        public var code: Int32
+        public var stdout: String
+        public var stderr: String
+        public var stopped: Bool
+        public init(code: Int32, stdout: String, stderr: String, stopped: Bool) {
+            (self.code, self.stdout, self.stderr, self.stopped) = (code, stdout, stderr, stopped)
+        }
+    }
+}

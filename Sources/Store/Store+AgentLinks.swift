@@ -1,0 +1,112 @@
+import Cloud
+import Foundation
+import GRDB
+
+extension Store {
+    static func migrateAgentLinks(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v10: agent links") { db in
+            try db.execute(sql: """
+                CREATE TABLE agentLinks (
+                    instanceID TEXT PRIMARY KEY, cluster TEXT NOT NULL, bootstrapSha256 BLOB, tokenSha256 BLOB,
+                    interval DOUBLE NOT NULL, createdAt REAL NOT NULL, registeredAt REAL, heartbeatAt REAL,
+                    cpuPercent DOUBLE, memoryBytes INTEGER, host TEXT);
+                CREATE UNIQUE INDEX agentLinks_token ON agentLinks(tokenSha256);
+                CREATE INDEX agentLinks_cluster ON agentLinks(cluster);
+                CREATE TABLE controllers (
+                    id TEXT PRIMARY KEY, url TEXT NOT NULL, agentSha256 TEXT, pid INTEGER NOT NULL,
+                    host TEXT NOT NULL, startedAt REAL NOT NULL);
+                ALTER TABLE commands ADD COLUMN kind TEXT NOT NULL DEFAULT 'run';
+                ALTER TABLE commands ADD COLUMN path TEXT;
+                ALTER TABLE commands ADD COLUMN acknowledgedAt REAL;
+                """)
+        }
+    }
+
+    /// Binds one launch's bootstrap secret to the instances it started: each may trade it once
+    /// for a token of its own, and for no other instance.
+    public func bindBootstrap(_ secret: String, instances: [String], cluster: String, interval: Double, now: Date = Date()) throws {
+        let hash = Digest.sha256(Data(secret.utf8))
+        try db.write { db in
+            for id in instances {
+                try AgentLink(instanceID: id, cluster: cluster, bootstrapSha256: hash, tokenSha256: nil, interval: interval,
+                              createdAt: now).save(db)
+            }
+        }
+    }
+
+    /// Trades an instance's bootstrap secret for its agent's token (returned once; kept as its
+    /// SHA-256). Refused, it records `agent.refused` and throws the 401's reason.
+    public func registerAgent(_ registration: AgentDocuments.Registration, now: Date = Date()) throws -> AgentDocuments.Registered {
+        let presented = Digest.sha256(Data(registration.bootstrap.utf8))
+        let token = TokenSecret.generate(prefix: TokenSecret.agentPrefix)
+        let outcome: Result<AgentLink, AuthenticationFailure> = try db.write { db in
+            guard var link = try AgentLink.fetchOne(db, key: registration.instance) else {
+                return .failure(AuthenticationFailure(reason: "instance \(registration.instance) expects no agent"))
+            }
+            guard let expected = link.bootstrapSha256 else {
+                return .failure(AuthenticationFailure(reason: "the bootstrap secret of \(registration.instance) was used already"))
+            }
+            guard Digest.constantTimeEqual(expected, presented) else {
+                return .failure(AuthenticationFailure(reason: "the bootstrap secret is not \(registration.instance)'s"))
+            }
+            link.bootstrapSha256 = nil
+            link.tokenSha256 = Digest.sha256(Data(token.utf8))
+            link.registeredAt = now
+            link.host = registration.host.map { String($0.prefix(200)) }
+            try link.update(db)
+            try Self.audit(db, actor: "agent:\(link.instanceID)", kind: "agent.registered", cluster: link.cluster,
+                           subject: link.instanceID, detail: link.host)
+            return .success(link)
+        }
+        switch outcome {
+        case .success(let link):
+            return AgentDocuments.Registered(token: token, heartbeat: link.interval)
+        case .failure(let failure):
+            let cluster = try agentLink(registration.instance)?.cluster
+            _ = try record(Event(actor: "anonymous", cluster: cluster, kind: "agent.refused", subject: String(registration.instance.prefix(64)),
+                                 detail: failure.reason, result: "failed: 401"))
+            throw failure
+        }
+    }
+
+    /// The instance whose agent presents `secret`, if any (a constant-time check after the lookup).
+    func agentInstance(token secret: String) throws -> String? {
+        let hash = Digest.sha256(Data(secret.utf8))
+        return try db.read { db in
+            guard let link = try AgentLink.filter(Column("tokenSha256") == hash).fetchOne(db),
+                  let kept = link.tokenSha256, Digest.constantTimeEqual(kept, hash) else { return nil }
+            return link.instanceID
+        }
+    }
+
+    public func agentLink(_ instance: String) throws -> AgentLink? {
+        try db.read { db in try AgentLink.fetchOne(db, key: instance) }
+    }
+
+    public func agentLinks(cluster: String) throws -> [AgentLink] {
+        try db.read { db in try AgentLink.filter(Column("cluster") == cluster).fetchAll(db) }
+    }
+
+    /// A remote agent's heartbeat: its link's last word and the samples status and alarms read.
+    public func agentHeartbeat(_ instance: String, _ beat: AgentDocuments.Heartbeat, at now: Date = Date()) throws {
+        let time = now.timeIntervalSince1970
+        try db.write { db in
+            try db.execute(sql: "UPDATE agentLinks SET heartbeatAt = ?, cpuPercent = ?, memoryBytes = ? WHERE instanceID = ?",
+                           arguments: [time, beat.cpuPercent, beat.memoryBytes, instance])
+            try db.execute(
+                sql: """
+                    INSERT INTO metrics(instanceID, time, name, value)
+                    VALUES (?1, ?2, 'cpu', ?3), (?1, ?2, 'memory', ?4), (?1, ?2, 'memory_percent', ?5), (?1, ?2, 'load', ?6)
+                    """,
+                arguments: [instance, time, beat.cpuPercent, Double(beat.memoryBytes), beat.memoryPercent, beat.load])
+        }
+    }
+
+    /// Terminated instances' agents may speak no more: their tokens open nothing.
+    public func forgetAgentLinks(_ instances: [String]) throws {
+        guard !instances.isEmpty else { return }
+        try db.write { db in
+            _ = try AgentLink.filter(instances.contains(Column("instanceID"))).deleteAll(db)
+        }
+    }
+}

@@ -1,0 +1,102 @@
+import EC2
+import Foundation
+import Store
+import TestSupport
+import Testing
+
+/// Issue 14, points 1 and 2, on moto: instances launched while `recipe serve` answers agents boot
+/// their agent from their user data (MotoMachines runs it as cloud-init would, each machine in a
+/// folder of its own), and setup hooks' `run` and `write` then work on EC2 instances. An agent's
+/// token speaks for its own instance only; forged, spent or foreign credentials change nothing.
+@Suite struct AgentLinkTests {
+    @Test func ec2InstancesBootTheirAgentAndRunTheirHooksThroughTheController() async throws {
+        let moto = try await MotoServer()
+        defer { moto.stop() }
+        let h = try Harness()
+        h.cleanupEnvironment = moto.environment
+        defer { h.cleanup() }
+        let machines = MotoMachines(moto: moto, folder: h.scratch.appendingPathComponent("machines"))
+        machines.watch()
+        defer { machines.stop() }
+        let serve = try h.serve(["--listen", "127.0.0.1:0"], environment: moto.environment)
+        defer { h.stop(serve) }
+        let url = try ControllerTests.apiURL(h)
+
+        let recipe = try h.write("fleet.lua", """
+            cluster "fleet" {
+              provider = "ec2",
+              layers = {
+                web = { count = 2, image = "ami-12c6146b",
+                        on = { setup = function(e)
+                          local r = run(e.instance, "echo set up on $INSTANCE_ID > setup.txt && cat setup.txt")
+                          if r.code ~= 0 then error("setup: " .. r.stderr) end
+                          write(e.instance, "/etc/motd", "hello from " .. e.instance.name .. "\\n")
+                        end } },
+              },
+            }
+            """)
+        let run = try h.recipe(["run", recipe], environment: moto.environment)
+        #expect(run.code == 0, "\(run.stdout)\n\(run.stderr)\nagents: \(machines.bootedInstances.map { machines.agentLog($0) })")
+        let instances = try await EC2Provider(config: moto.config()).describe(cluster: "fleet").instances.sorted { $0.name < $1.name }
+        #expect(instances.count == 2)
+        for instance in instances {
+            let root = machines.root(of: instance.id)
+            let setup = try? String(contentsOf: root.appendingPathComponent("setup.txt"), encoding: .utf8)
+            #expect(setup == "set up on \(instance.id)\n", "each agent runs its own instance's commands, in its root")
+            let motd = try? String(contentsOf: root.appendingPathComponent("etc/motd"), encoding: .utf8)
+            #expect(motd == "hello from \(instance.name)\n")
+        }
+        let registered = try h.recipe(["events", "--cluster", "fleet", "--kind", "agent.registered", "--json"]).stdout
+        for instance in instances { #expect(registered.contains("agent:\(instance.id)")) }
+
+        // an agent's token speaks for its own instance, on the agents' routes only
+        let (a, b) = (instances[0].id, instances[1].id)
+        let tokenA = try String(contentsOf: machines.root(of: a).appendingPathComponent("var/lib/recipe-agent/token"), encoding: .utf8)
+        let beat = #"{"cpu_percent": 1, "memory_bytes": 1, "memory_percent": 1, "load": 0}"#
+        #expect(try Curl.request("POST", url + "/agent/v1/heartbeat", token: "rca_forged", json: beat).status == 401)
+        #expect(try Curl.request("GET", url + "/api/v1/clusters/fleet", token: tokenA).status == 403, "an agent reaches no API verb")
+        #expect(try h.recipe(["user", "add", "root", "--admin"]).code == 0)
+        let admin = try h.recipe(["token", "create", "root"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try Curl.request("POST", url + "/agent/v1/heartbeat", token: admin, json: beat).status == 403, "a person's token is no agent's")
+        let userData = try String(contentsOf: machines.root(of: a).appendingPathComponent("user-data"), encoding: .utf8)
+        let secret = try #require(userData.firstMatch(of: /rcb_[A-Za-z0-9_-]+/)).output
+        let replay = try Curl.request("POST", url + "/agent/v1/register", json: #"{"instance": "\#(a)", "bootstrap": "\#(secret)"}"#)
+        #expect(replay.status == 401 && replay.body.contains("used already"), "a bootstrap secret opens one token, once: \(replay.body)")
+
+        // a command queued for b is not a's to take or to answer; b's agent runs it
+        let store = try Store(home: h.home)
+        let id = try store.enqueueCommand(instance: b, command: "echo only b", timeout: 30)
+        let forged = try Curl.request("POST", url + "/agent/v1/commands/\(id)", token: tokenA, json: #"{"code": 0, "stdout": "forged", "stderr": "", "stopped": false}"#)
+        #expect(forged.status == 404)
+        let done = Harness.eventually(timeout: 20) { (try? store.command(id))?.state == .done }
+        let ran = try store.command(id)
+        #expect(done != nil && ran?.stdout == "only b\n", "b's agent ran it, and a's answer changed nothing")
+
+        // destroyed, the instances' tokens open nothing and their agents stop
+        let pids = instances.compactMap { machines.agentPID($0.id) }
+        #expect(pids.count == 2)
+        #expect(try h.recipe(["destroy", "fleet", "--yes"], environment: moto.environment).code == 0)
+        #expect(try Curl.request("POST", url + "/agent/v1/heartbeat", token: tokenA, json: beat).status == 401)
+        let retired = Harness.eventually(timeout: 20) { pids.allSatisfy { !Harness.isAlive($0) } }
+        #expect(retired != nil, "the agents of terminated instances stop by themselves")
+    }
+
+    @Test func anEC2CommandWithoutAControllerSaysSo() async throws {
+        let moto = try await MotoServer()
+        defer { moto.stop() }
+        let h = try Harness()
+        h.cleanupEnvironment = moto.environment
+        defer { h.cleanup() }
+        let recipe = try h.write("lonely.lua", """
+            cluster "lonely" {
+              provider = "ec2",
+              layers = { web = { count = 1, image = "ami-12c6146b", on = { setup = function(e) run(e.instance, "true") end } } },
+            }
+            """)
+        let run = try h.recipe(["run", recipe], environment: moto.environment)
+        #expect(run.code != 0)
+        #expect(run.stderr.contains("layer web: nothing launched: EC2 instances run hooks, services and apps through their agents, and no recipe serve answered agents"), "\(run.stdout)\n\(run.stderr)")
+        let left = try await EC2Provider(config: moto.config()).describe(cluster: "lonely")
+        #expect(left.instances.isEmpty, "nothing was launched")
+    }
+}
