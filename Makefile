@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := /opt/swift/usr/bin:$(PATH)
 
-APT_PACKAGES := liblua5.4-dev libsqlite3-dev python3 python3-venv tar curl git haproxy socat
+APT_PACKAGES := liblua5.4-dev libsqlite3-dev libcurl4-openssl-dev python3 python3-venv tar curl git haproxy socat
 VENV := .venv
 SWIFT_JOBS ?= 2
 
@@ -46,8 +46,11 @@ run: release
 # and would starve the unit tests' timing of the two cooperative threads.
 UNIT_TESTS := LuaKitTests|StoreTests|EngineTests|EC2Tests|InProcessTests
 
-test: deps venv
-	swift build --build-tests -j $(SWIFT_JOBS)
+# The Python packages install while Swift builds (pip waits on the network, the build on the CPU).
+test: deps
+	@mkdir -p .build; $(MAKE) --no-print-directory venv >.build/venv.log 2>&1 & venv=$$!; \
+	swift build --build-tests -j $(SWIFT_JOBS); built=$$?; \
+	wait $$venv || { cat .build/venv.log; exit 1; }; exit $$built
 	swift test --skip-build --filter '$(UNIT_TESTS)'
 	swift test --skip-build --skip '$(UNIT_TESTS)'
 	bash Tests/api/schemathesis.sh .build/debug/recipe
@@ -57,9 +60,11 @@ api-check: deps venv
 	swift build -j $(SWIFT_JOBS) --product recipe
 	bash Tests/api/schemathesis.sh .build/debug/recipe
 
-# docs/lua.md, the reference of the Lua surface, from the --- blocks of Stdlib/ (a test fails when it is stale).
+# docs/lua.md, the reference of the Lua surface, from the --- blocks of Stdlib/ (a test fails when it is
+# stale), and the API's OpenAPI document from tools/openapi.py (a test holds the routes against it).
 docs:
 	python3 tools/luadoc.py
+	python3 tools/openapi.py
 
 # SERVE_PEER=path/to/an/earlier/recipe: serve_bench steps that binary's event rate too, in the same run.
 SERVE_PEER ?=
