@@ -58,7 +58,7 @@ let package = Package(
         .executableTarget(name: "bridge-bench", dependencies: ["LuaKit"], path: "Benchmarks/BridgeBench"),
         .testTarget(name: "LuaKitTests", dependencies: ["LuaKit"]),
         // Real servers for tests: moto_server (EC2-compatible) and a throttling proxy in front of it.
-        .target(name: "TestSupport", dependencies: ["EC2", "Cloud"], path: "Tests/Support", exclude: ["throttle_proxy.py"]),
+        .target(name: "TestSupport", dependencies: ["EC2", "Cloud"], path: "Tests/Support", exclude: ["throttle_proxy.py", "moto_machines.py"]),
         .testTarget(name: "EC2Tests", dependencies: ["EC2", "Cloud", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Cloud", "LocalCloud", "Agent"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),

@@ -15,8 +15,7 @@ import Testing
         let h = try Harness()
         h.cleanupEnvironment = moto.environment
         defer { h.cleanup() }
-        let machines = MotoMachines(moto: moto, folder: h.scratch.appendingPathComponent("machines"))
-        machines.watch()
+        let machines = try MotoMachines(moto: moto, folder: h.scratch.appendingPathComponent("machines"))
         defer { machines.stop() }
         let serve = try h.serve(["--listen", "127.0.0.1:0"], environment: moto.environment)
         defer { h.stop(serve) }
@@ -36,7 +35,7 @@ import Testing
             }
             """)
         let run = try h.recipe(["run", recipe], environment: moto.environment)
-        #expect(run.code == 0, "\(run.stdout)\n\(run.stderr)\nagents: \(machines.bootedInstances.map { machines.agentLog($0) })")
+        #expect(run.code == 0, "\(run.stdout)\n\(run.stderr)\nagents: \(machines.bootedInstances.map { machines.agentLog($0) }) \(machines.watcherLog)")
         let instances = try await EC2Provider(config: moto.config()).describe(cluster: "fleet").instances.sorted { $0.name < $1.name }
         #expect(instances.count == 2)
         for instance in instances {
@@ -98,5 +97,47 @@ import Testing
         #expect(run.stderr.contains("layer web: nothing launched: EC2 instances run hooks, services and apps through their agents, and no recipe serve answered agents"), "\(run.stdout)\n\(run.stderr)")
         let left = try await EC2Provider(config: moto.config()).describe(cluster: "lonely")
         #expect(left.instances.isEmpty, "nothing was launched")
+    }
+
+    /// Point 5: an EC2 instance whose agent misses three heartbeats is `instance.failed`, and a
+    /// heal layer's replacement boots its own agent and runs its setup.
+    @Test func aKilledAgentIsFoundSilentAndItsInstanceReplaced() async throws {
+        let moto = try await MotoServer()
+        defer { moto.stop() }
+        let h = try Harness()
+        h.cleanupEnvironment = moto.environment
+        defer { h.cleanup() }
+        let machines = try MotoMachines(moto: moto, folder: h.scratch.appendingPathComponent("machines"))
+        defer { machines.stop() }
+        let serve = try h.serve(["--listen", "127.0.0.1:0"], environment: moto.environment)
+        defer { h.stop(serve) }
+        let recipe = try h.write("mended.lua", """
+            cluster "mended" {
+              provider = "ec2",
+              layers = { web = { count = 1, image = "ami-12c6146b", heal = { after = "1s" },
+                                 on = { setup = function(e) run(e.instance, "touch set-up") end } } },
+            }
+            """)
+        let run = try h.recipe(["run", recipe], environment: moto.environment)
+        #expect(run.code == 0, "\(run.stdout)\n\(run.stderr)")
+        let ec2 = EC2Provider(config: moto.config())
+        let victim = try #require(try await ec2.describe(cluster: "mended").instances.first)
+        sleep(2)  // serve hosts the recipe it recorded, and watches the layer
+
+        machines.kill(victim.id)
+        let killed = Date()
+        var replacement: String?
+        _ = Harness.eventually(timeout: 60) {
+            let root = machines.bootedInstances.filter { $0 != victim.id }.first
+            replacement = root
+            return root.map { FileManager.default.fileExists(atPath: machines.root(of: $0).appendingPathComponent("set-up").path) } ?? false
+        }
+        let mended = Date().timeIntervalSince(killed)
+        let events = try h.recipe(["events", "--cluster", "mended"]).stdout
+        #expect(replacement != nil, "a replacement booted and ran its setup; events:\n\(events)\nserve:\n\(h.logText().suffix(3000))")
+        #expect(events.contains("its agent is silent"), "\(events)")
+        print("agent killed -> replacement set up in \(String(format: "%.1f", mended)) s (3 missed heartbeats of 5 s, then launch, boot, setup)")
+        let now = try await ec2.describe(cluster: "mended").instances.filter { $0.state.isUp }
+        #expect(now.map(\.id) == [replacement].compactMap { $0 }, "the victim is gone, its slot taken: \(now.map(\.id))")
     }
 }
