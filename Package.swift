@@ -23,8 +23,9 @@ let package = Package(
         .target(name: "CLuaShim", dependencies: ["CLua"]),
         // fork/exec with process groups and parent-death signals, signal waiting.
         .target(name: "CProcess"),
-        // libcurl for the remote agent's link to its controller (HTTP and HTTPS, Debian's libcurl4).
-        .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
+        // libcurl for the remote agent's link to its controller (HTTP and HTTPS, Debian's libcurl4),
+        // opened with dlopen when that link starts: local agents never map it.
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "LuaKit", dependencies: ["CLua", "CLuaShim"]),
         // What providers and the engine share: running tools, digests, process liveness, the lock box.
         .target(name: "Toolkit", dependencies: ["CProcess", .product(name: "Crypto", package: "swift-crypto")]),
@@ -65,7 +66,6 @@ let package = Package(
         // The fast tier: planner, apply, primitives, Lua bindings and scheduler pieces on the memory provider.
         .testTarget(name: "InProcessTests", dependencies: [
             "Engine", "MemoryCloud", "RecipeRuntime", "Scheduler", "Store", "Cloud", "LuaKit", "Controller",
-            .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .testTarget(name: "EndToEndTests", dependencies: ["Store", "EC2", "LocalCloud", "TestSupport"]),
     ]

@@ -11,10 +11,7 @@ final class CommandRunner: Sendable {
     let root: URL
     /// Where outcomes go: a state that cannot take one now gets it later.
     let reports: ReportQueue
-    /// The process group of each running command, by command id.
-    private let running = Locked<[Int64: pid_t]>([:])
-    /// When each command asked to stop was sent SIGTERM.
-    private let stopping = Locked<[Int64: Date]>([:])
+    private let commands = RunningCommands()
 
     init(store: Store, instance: Instance, root: URL, reports: ReportQueue) {
         self.store = store
@@ -27,8 +24,7 @@ final class CommandRunner: Sendable {
         guard let pending = try? store.claimCommands(instance: instance.id) else { return }
         for command in pending {
             Thread.detachNewThread { [self] in
-                let result = run(command.command, timeout: command.timeout, id: command.id!)
-                let stopped = stopping.withLock { $0.removeValue(forKey: command.id!) } != nil
+                let (result, stopped) = run(command.command, timeout: command.timeout, id: command.id!)
                 reports.send(.completion(command: command.id!, result: result, stopped: stopped))
             }
         }
@@ -37,29 +33,19 @@ final class CommandRunner: Sendable {
     /// Sends SIGTERM to the group of every running command asked to stop; the command's thread
     /// follows with SIGKILL after the grace period, and records it as stopped.
     func stopRequested() {
-        guard let ids = try? store.stopRequests(instance: instance.id), !ids.isEmpty else { return }
-        for id in ids {
-            guard let pid = running.withLock({ $0[id] }) else { continue }
-            let first = stopping.withLock { stopping in
-                defer { stopping[id] = stopping[id] ?? Date() }
-                return stopping[id] == nil
-            }
-            if first { _ = kill(-pid, SIGTERM) }
-        }
+        guard let ids = try? store.stopRequests(instance: instance.id) else { return }
+        ids.forEach(commands.stop)
     }
 
-    private func run(_ command: String, timeout: Double, id: Int64) -> CommandResult {
+    private func run(_ command: String, timeout: Double, id: Int64) -> (result: CommandResult, stopped: Bool) {
         // the secrets it refers to are read now, as it starts; the Store masks them in its output
         let clear: String
         do {
             clear = try store.redactor.reveal(command)
         } catch {
-            return CommandResult(code: 127, stdout: "", stderr: "\(error)\n")
+            return (CommandResult(code: 127, stdout: "", stderr: "\(error)\n"), false)
         }
         let environment = ["ADDRESS": instance.privateIP, "INSTANCE_ID": instance.id, "CLUSTER": instance.cluster, "LAYER": instance.layer]
-        return ShellRun(root: root, environment: environment).run(clear, timeout: timeout, id: id,
-                                                                  started: { pid in running.withLock { $0[id] = pid } },
-                                                                  ended: { running.withLock { $0[id] = nil } },
-                                                                  stopRequestedAt: { stopping.withLock { $0[id] } })
+        return commands.run(clear, timeout: timeout, id: id, with: ShellRun(root: root, environment: environment))
     }
 }

@@ -9,16 +9,34 @@ import Testing
 /// folder of its own), and setup hooks' `run` and `write` then work on EC2 instances. An agent's
 /// token speaks for its own instance only; forged, spent or foreign credentials change nothing.
 @Suite struct AgentLinkTests {
+    /// moto, a home, the machines behind moto, and `recipe serve` as their controller.
+    struct Fleet {
+        let moto: MotoServer
+        let h: Harness
+        let machines: MotoMachines
+        let serve: Process
+
+        init(listen: String = "127.0.0.1:0") async throws {
+            moto = try await MotoServer()
+            h = try Harness()
+            h.cleanupEnvironment = moto.environment
+            machines = try MotoMachines(moto: moto, folder: h.scratch.appendingPathComponent("machines"))
+            serve = try h.serve(["--listen", listen], environment: moto.environment)
+        }
+
+        /// The controller and the machines first, then what the home made, then moto.
+        func stop() {
+            h.stop(serve)
+            machines.stop()
+            h.cleanup()
+            moto.stop()
+        }
+    }
+
     @Test func ec2InstancesBootTheirAgentAndRunTheirHooksThroughTheController() async throws {
-        let moto = try await MotoServer()
-        defer { moto.stop() }
-        let h = try Harness()
-        h.cleanupEnvironment = moto.environment
-        defer { h.cleanup() }
-        let machines = try MotoMachines(moto: moto, folder: h.scratch.appendingPathComponent("machines"))
-        defer { machines.stop() }
-        let serve = try h.serve(["--listen", "127.0.0.1:0"], environment: moto.environment)
-        defer { h.stop(serve) }
+        let fleet = try await Fleet()
+        defer { fleet.stop() }
+        let (moto, h, machines) = (fleet.moto, fleet.h, fleet.machines)
         let url = try ControllerTests.apiURL(h)
 
         let recipe = try h.write("fleet.lua", """
@@ -102,15 +120,9 @@ import Testing
     /// Point 5: an EC2 instance whose agent misses three heartbeats is `instance.failed`, and a
     /// heal layer's replacement boots its own agent and runs its setup.
     @Test func aKilledAgentIsFoundSilentAndItsInstanceReplaced() async throws {
-        let moto = try await MotoServer()
-        defer { moto.stop() }
-        let h = try Harness()
-        h.cleanupEnvironment = moto.environment
-        defer { h.cleanup() }
-        let machines = try MotoMachines(moto: moto, folder: h.scratch.appendingPathComponent("machines"))
-        defer { machines.stop() }
-        let serve = try h.serve(["--listen", "127.0.0.1:0"], environment: moto.environment)
-        defer { h.stop(serve) }
+        let fleet = try await Fleet()
+        defer { fleet.stop() }
+        let (moto, h, machines) = (fleet.moto, fleet.h, fleet.machines)
         let recipe = try h.write("mended.lua", """
             cluster "mended" {
               provider = "ec2",
@@ -139,5 +151,44 @@ import Testing
         print("agent killed -> replacement set up in \(String(format: "%.1f", mended)) s (3 missed heartbeats of 5 s, then launch, boot, setup)")
         let now = try await ec2.describe(cluster: "mended").instances.filter { $0.state.isUp }
         #expect(now.map(\.id) == [replacement].compactMap { $0 }, "the victim is gone, its slot taken: \(now.map(\.id))")
+    }
+
+    /// Issue 14's restart case: the controller killed while an agent runs a command. The agent keeps
+    /// the outcome until a controller answers again on the same address; the command ran once,
+    /// and the `recipe run` waiting for it (on the Store, not the controller) got its answer.
+    @Test func aControllerKilledMidCommandLosesNothingAndRunsNothingTwice() async throws {
+        let address = "127.0.0.1:\(try FreePort.find())"
+        let fleet = try await Fleet(listen: address)
+        defer { fleet.stop() }
+        let (moto, h, machines) = (fleet.moto, fleet.h, fleet.machines)
+        let recipe = try h.write("steady.lua", """
+            cluster "steady" {
+              provider = "ec2",
+              layers = { web = { count = 1, image = "ami-12c6146b", on = { setup = function(e)
+                local r = run(e.instance, "sleep 4; echo once >> ran.txt; cat ran.txt")
+                if r.stdout ~= "once\\n" then error("the command ran more than once: " .. r.stdout) end
+              end } } },
+            }
+            """)
+        let run = try h.start(["run", recipe], log: "run.log", environment: moto.environment)
+        defer { h.stop(run) }
+        // the command runs on the machine (its output file is there): the controller goes, for longer than it takes
+        let handed = Harness.eventually(timeout: 60) {
+            machines.bootedInstances.first.map { id in
+                let scratch = machines.root(of: id).appendingPathComponent("var/run").path
+                return ((try? FileManager.default.contentsOfDirectory(atPath: scratch)) ?? []).contains { $0.hasPrefix("command-") }
+            } ?? false
+        }
+        #expect(handed != nil, "an agent took the command: \(h.logText("run.log"))")
+        h.stop(fleet.serve)
+        sleep(6)
+        let again = try h.start(["serve", "--listen", address], log: "serve2.log", environment: moto.environment)
+        defer { h.stop(again) }
+        let ended = Harness.eventually(timeout: 60) { !run.isRunning }
+        #expect(ended != nil && run.terminationStatus == 0, "\(h.logText("run.log"))\nagent: \(machines.bootedInstances.map(machines.agentLog))")
+        let id = try #require(machines.bootedInstances.first)
+        let ran = try? String(contentsOf: machines.root(of: id).appendingPathComponent("ran.txt"), encoding: .utf8)
+        #expect(ran == "once\n", "the command ran exactly once")
+        #expect(machines.agentLog(id).contains("the controller does not answer"), "the agent saw the controller gone: \(machines.agentLog(id))")
     }
 }

@@ -17,10 +17,14 @@ final class ControllerLink: Sendable {
     /// The agent's token, once it registered.
     let token = Locked<String?>(nil)
 
-    init(base: String, caFile: String?) {
+    /// Opens libcurl (once per process, before any other thread asks).
+    init(base: String, caFile: String?) throws {
         self.base = base.hasSuffix("/") ? String(base.dropLast()) : base
         self.caFile = caFile
-        cc_global_init()
+        var error = [CChar](repeating: 0, count: 256)
+        guard cc_global_init(&error, error.count) == 0 else {
+            throw CloudError(String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
     }
 
     /// One request; throws when no answer came (the controller down, a timeout).

@@ -18,23 +18,27 @@ public final class RemoteAgent: Sendable {
     let link: ControllerLink
     let interval: Double
     let log: AgentLog
-    /// The process group of each running command, and when each one asked to stop was.
-    private let running = Locked<[Int64: pid_t]>([:])
-    private let stopping = Locked<[Int64: Date]>([:])
+    private let commands = RunningCommands()
 
-    init(controller: String, instanceID: String, state: URL, root: URL, interval: Double, caFile: String?) {
+    init(controller: String, instanceID: String, state: URL, root: URL, interval: Double, caFile: String?) throws {
         self.instanceID = instanceID
         self.state = state
         self.root = root
         self.interval = interval
-        link = ControllerLink(base: controller, caFile: caFile)
+        link = try ControllerLink(base: controller, caFile: caFile)
         log = AgentLog(instance: instanceID, path: nil)
     }
 
     /// Runs the agent until it is told to stop, or its instance is no more; the exit code.
     public static func main(controller: String, instanceID: String, state: URL, root: URL, interval: Double, caFile: String?) -> Int32 {
         Agent.blockSignals()
-        let agent = RemoteAgent(controller: controller, instanceID: instanceID, state: state, root: root, interval: interval, caFile: caFile)
+        let agent: RemoteAgent
+        do {
+            agent = try RemoteAgent(controller: controller, instanceID: instanceID, state: state, root: root, interval: interval, caFile: caFile)
+        } catch {
+            AgentLog(instance: instanceID, path: nil).line("cannot start: \(error)")
+            return 1
+        }
         do {
             try agent.signIn()
         } catch {
@@ -48,7 +52,7 @@ public final class RemoteAgent: Sendable {
         while true {
             let signal = cs_wait_signal(Agent.signals, Int32(Agent.signals.count), 3600)
             if stops.contains(signal) {
-                agent.stopAll()
+                agent.commands.killAll()
                 return 0
             }
         }
@@ -120,9 +124,12 @@ public final class RemoteAgent: Sendable {
                     continue
                 }
                 let work = try JSONDocument.decoder().decode(AgentDocuments.Commands.self, from: answer.body)
-                for id in work.stop { stop(id) }
+                work.stop.forEach(commands.stop)
                 for command in work.commands {
-                    Thread.detachNewThread { [self] in complete(command, execute(command)) }
+                    Thread.detachNewThread { [self] in
+                        let (result, stopped) = execute(command)
+                        complete(command, result, stopped: stopped)
+                    }
                 }
             } catch {
                 Thread.sleep(forTimeInterval: 1)
@@ -130,18 +137,15 @@ public final class RemoteAgent: Sendable {
         }
     }
 
-    private func execute(_ command: AgentDocuments.Command) -> CommandResult {
+    private func execute(_ command: AgentDocuments.Command) -> (result: CommandResult, stopped: Bool) {
         switch command.kind {
         case CommandRecord.Kind.run.rawValue:
-            return ShellRun(root: root, environment: ["INSTANCE_ID": instanceID]).run(
-                command.command, timeout: command.timeout, id: command.id,
-                started: { pid in running.withLock { $0[command.id] = pid } },
-                ended: { running.withLock { $0[command.id] = nil } },
-                stopRequestedAt: { stopping.withLock { $0[command.id] } })
+            return commands.run(command.command, timeout: command.timeout, id: command.id,
+                                with: ShellRun(root: root, environment: ["INSTANCE_ID": instanceID]))
         case CommandRecord.Kind.write.rawValue:
-            return write(command.command, to: command.path ?? "")
+            return (write(command.command, to: command.path ?? ""), false)
         default:
-            return CommandResult(code: 127, stdout: "", stderr: "this agent does not know commands of kind \(command.kind)\n")
+            return (CommandResult(code: 127, stdout: "", stderr: "this agent does not know commands of kind \(command.kind)\n"), false)
         }
     }
 
@@ -158,8 +162,7 @@ public final class RemoteAgent: Sendable {
     }
 
     /// The outcome, told until the controller has it (404: it already had it, or gave up).
-    private func complete(_ command: AgentDocuments.Command, _ result: CommandResult) {
-        let stopped = stopping.withLock { $0.removeValue(forKey: command.id) } != nil
+    private func complete(_ command: AgentDocuments.Command, _ result: CommandResult, stopped: Bool) {
         let completion = AgentDocuments.Completion(code: result.code, stdout: result.stdout, stderr: result.stderr, stopped: stopped)
         while true {
             do {
@@ -174,24 +177,10 @@ public final class RemoteAgent: Sendable {
         }
     }
 
-    /// SIGTERM to a running command's group; its thread follows with SIGKILL after the grace.
-    private func stop(_ id: Int64) {
-        guard let pid = running.withLock({ $0[id] }) else { return }
-        let first = stopping.withLock { stopping in
-            defer { stopping[id] = stopping[id] ?? Date() }
-            return stopping[id] == nil
-        }
-        if first { _ = kill(-pid, SIGTERM) }
-    }
-
-    private func stopAll() {
-        for pid in running.withLock({ Array($0.values) }) { _ = kill(-pid, SIGKILL) }
-    }
-
     /// The controller no longer knows this agent: its instance is gone, and so is the agent.
     private func retire(_ refusal: ControllerLink.Refusal) -> Never {
         log.line("stopping: \(refusal)")
-        stopAll()
+        commands.killAll()
         exit(0)
     }
 

@@ -12,8 +12,8 @@ typedef struct {
 } cc_response;
 
 /// `bearer` and `body` may be NULL; `ca_file` (PEM) trusts a controller's own certificate.
-/// Once, before any thread makes a request.
-void cc_global_init(void);
+/// Once, before any thread makes a request: opens libcurl; 0, or -1 with why in `error`.
+int cc_global_init(char *error, size_t size);
 
 int cc_request(const char *method, const char *url, const char *bearer, const char *body, size_t body_length,
                double timeout, const char *ca_file, cc_response *out);

@@ -2,8 +2,10 @@ import Cloud
 import Controller
 import Engine
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Hummingbird
-import HummingbirdTesting
 import Store
 import Testing
 
@@ -11,7 +13,7 @@ import Testing
 /// each level on the right cluster, each level on another cluster, admin, an agent}. Each answer is the
 /// status the levels give (written out here, not asked of `Access.decide`), and a refused change
 /// leaves no trace but its one `api.refused` event. The server is the real router on a loopback
-/// port (HummingbirdTesting's live mode), the cluster on the memory provider, so it runs fast.
+/// port (the Controller, as serve runs it, asked with URLSession), the cluster on the memory provider, so it runs fast.
 @Suite struct APIAccessMatrixTests {
     /// Who asks, and what they hold.
     enum Caller: CaseIterable {
@@ -167,50 +169,54 @@ import Testing
 
         let (tokens, spares) = (secrets, spareTokens)
         let api = API(store: store, makeEngine: { Engine(store: store, registry: fixture.registry, actor: $0) })
-        let app = Application(router: api.router())
-        // .live: a real server on a loopback port, every answer over HTTP
-        let answered = try await app.test(.live) { client -> Int in
-            var answered = 0
-            for c in Self.cases {
-                for (index, caller) in Caller.allCases.enumerated() {
-                    var headers: HTTPFields = [:]
-                    if let secret = tokens[caller] { headers[.authorization] = "Bearer \(secret)" }
-                    var uri = c.uri(index) ?? c.path
-                    if c.path == "/api/v1/tokens/{spare}" { uri = "/api/v1/tokens/\(spares[caller]!)" }
-                    let before = try store.lastEventID()
-                    let instancesBefore = try await fixture.memory.describe(cluster: "shop").instances.count
-                    let peopleBefore = (try store.accounts().count, try store.tokens().filter { $0.revokedAt == nil }.count, try store.grants())
-                    let response = try await client.execute(uri: uri, method: c.method, headers: headers,
-                                                            body: c.body(index).map { ByteBuffer(string: $0) })
-                    let want = Self.expected(c, caller)
-                    let text = String(buffer: response.body)
-                    #expect(response.status == want, "\(c.method) \(uri) as \(caller): \(response.status.code), wanted \(want.code): \(text)")
-                    answered += 1
-                    if want == .unauthorized || want == .forbidden {
-                        #expect(text.contains("\"error\""), "\(c.method) \(uri) as \(caller): a refusal says why: \(text)")
-                        let recorded = try store.events(cluster: nil, after: before)
-                        if !c.changes {
-                            #expect(recorded.isEmpty, "a refused read records nothing: \(recorded.map(\.kind))")
-                        } else {
-                            // the one trace of a refused change: its audit event, naming who and why
-                            #expect(recorded.map(\.kind) == ["api.refused"], "\(c.method) \(uri) as \(caller) left \(recorded.map(\.kind))")
-                            #expect(recorded.first?.result == "failed: \(want.code)")
-                            #expect(try await fixture.memory.describe(cluster: "shop").instances.count == instancesBefore)
-                            #expect(try store.accounts().count == peopleBefore.0)
-                            #expect(try store.tokens().filter { $0.revokedAt == nil }.count == peopleBefore.1)
-                            #expect(try store.grants() == peopleBefore.2)
-                        }
-                    } else if c.changes {
-                        let actors = Set(try store.events(cluster: nil, after: before).map(\.actor))
-                        #expect(actors.isEmpty || actors.allSatisfy { $0.hasPrefix("token:user-\(index)…") || $0 == "agent:i-matrix" },
-                                "\(c.method) \(uri) as \(caller): events name the caller, not \(actors.sorted())")
+        // a real server on a loopback port, as serve runs it; every answer over HTTP
+        let controller = Controller(api: api, options: try ControllerOptions(listen: "127.0.0.1:0"))
+        let (listening, told) = AsyncStream<String>.makeStream()
+        let server = Task { try await controller.run { told.yield($0) } }
+        defer { server.cancel() }
+        var ready = listening.makeAsyncIterator()
+        let base = try #require(await ready.next(), "the controller listens")
+        var answered = 0
+        for c in Self.cases {
+            for (index, caller) in Caller.allCases.enumerated() {
+                var uri = c.uri(index) ?? c.path
+                if c.path == "/api/v1/tokens/{spare}" { uri = "/api/v1/tokens/\(spares[caller]!)" }
+                let before = try store.lastEventID()
+                let instancesBefore = try await fixture.memory.describe(cluster: "shop").instances.count
+                let peopleBefore = (try store.accounts().count, try store.tokens().filter { $0.revokedAt == nil }.count, try store.grants())
+                var request = URLRequest(url: try #require(URL(string: base + uri)))
+                request.httpMethod = c.method.rawValue
+                if let secret = tokens[caller] { request.setValue("Bearer \(secret)", forHTTPHeaderField: "Authorization") }
+                request.httpBody = c.body(index).map { Data($0.utf8) }
+                let (data, response) = try await URLSession.shared.data(for: request)
+                let status = try #require(response as? HTTPURLResponse).statusCode
+                let want = Self.expected(c, caller)
+                let text = String(decoding: data, as: UTF8.self)
+                #expect(status == want.code, "\(c.method) \(uri) as \(caller): \(status), wanted \(want.code): \(text)")
+                answered += 1
+                if want == .unauthorized || want == .forbidden {
+                    #expect(text.contains("\"error\""), "\(c.method) \(uri) as \(caller): a refusal says why: \(text)")
+                    let recorded = try store.events(cluster: nil, after: before)
+                    if !c.changes {
+                        #expect(recorded.isEmpty, "a refused read records nothing: \(recorded.map(\.kind))")
+                    } else {
+                        // the one trace of a refused change: its audit event, naming who and why
+                        #expect(recorded.map(\.kind) == ["api.refused"], "\(c.method) \(uri) as \(caller) left \(recorded.map(\.kind))")
+                        #expect(recorded.first?.result == "failed: \(want.code)")
+                        #expect(try await fixture.memory.describe(cluster: "shop").instances.count == instancesBefore)
+                        #expect(try store.accounts().count == peopleBefore.0)
+                        #expect(try store.tokens().filter { $0.revokedAt == nil }.count == peopleBefore.1)
+                        #expect(try store.grants() == peopleBefore.2)
                     }
-                    if c.method == .delete && c.path == "/api/v1/clusters/shop" && response.status == .ok {
-                        try await harness.run(Self.shop, file: "shop.lua")
-                    }
+                } else if c.changes {
+                    let actors = Set(try store.events(cluster: nil, after: before).map(\.actor))
+                    #expect(actors.isEmpty || actors.allSatisfy { $0.hasPrefix("token:user-\(index)…") || $0 == "agent:i-matrix" },
+                            "\(c.method) \(uri) as \(caller): events name the caller, not \(actors.sorted())")
+                }
+                if c.method == .delete && c.path == "/api/v1/clusters/shop" && status == 200 {
+                    try await harness.run(Self.shop, file: "shop.lua")
                 }
             }
-            return answered
         }
         #expect(answered == Self.cases.count * Caller.allCases.count)
         #expect(answered >= 120)
