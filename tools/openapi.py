@@ -83,6 +83,8 @@ schemas = {
     "path": STR, "timeout": NUM}, required=["id", "kind", "command", "timeout"]),
  "AgentCommands": obj({"commands": arr(ref("AgentCommand")), "stop": arr(INT)}),
  "Completion": obj({"code": INT, "stdout": STR, "stderr": STR, "stopped": BOOL}),
+ "MachineUser": obj({"name": STR, "ssh_key": STR, "sudo": BOOL}),
+ "MachineUsers": obj({"users": arr(ref("MachineUser"))}),
  "Upload": obj({"source": S("string", description="The recipe's Lua text"), "name": S("string", description="Its file name, for error lines"),
     "arguments": S("object", additionalProperties=STR)}, required=["source"]),
 }
@@ -174,6 +176,8 @@ op("post", "/agent/v1/heartbeat", "agentHeartbeat", "The agent's heartbeat and s
    request=body_req("Heartbeat"), errors=("400", "401", "403"))
 op("get", "/agent/v1/commands", "agentCommands", "Long poll: the instance's next commands, each handed out once (an agent's token)", resp(ref("AgentCommands")),
    [q("wait", S("integer", minimum=0, maximum=30), "Seconds to wait for a command (default 0)")], errors=("400", "401", "403"))
+op("get", "/agent/v1/users", "agentUsers", "Who may log in to the instance: their keys and sudo (an agent's token)", resp(ref("MachineUsers")),
+   errors=("401", "403"))
 op("post", "/agent/v1/commands/{id}", "completeCommand", "A command's outcome; told again, it changes nothing (an agent's token)", {"204": {"description": "Recorded"}},
    [{"name": "id", "in": "path", "required": True, "schema": INT}], body_req("Completion"), errors=("400", "401", "403", "404"))
 

@@ -109,4 +109,12 @@ extension Store {
             _ = try AgentLink.filter(instances.contains(Column("instanceID"))).deleteAll(db)
         }
     }
+
+    /// Who may log in to an instance of the cluster: the users its recipe declares with a key.
+    public func machineUsers(instance: String) throws -> [AgentDocuments.MachineUser] {
+        guard let link = try agentLink(instance) else { return [] }
+        return try users(cluster: link.cluster).compactMap { user in
+            user.sshKey.map { AgentDocuments.MachineUser(name: user.name, sshKey: $0, sudo: user.sudo) }
+        }
+    }
 }

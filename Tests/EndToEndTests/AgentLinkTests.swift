@@ -191,4 +191,47 @@ import Testing
         #expect(ran == "once\n", "the command ran exactly once")
         #expect(machines.agentLog(id).contains("the controller does not answer"), "the agent saw the controller gone: \(machines.agentLog(id))")
     }
+
+    /// Point 4 for the recipe's users: each one with a key gets it in `~/.ssh/authorized_keys` on
+    /// every machine of the cluster, with sudo a sudoers.d entry; a user the recipe drops loses both
+    /// within a heartbeat or two (goal: 10 s).
+    @Test func theClustersUsersGetLoginsAndLoseThemWhenDropped() async throws {
+        let fleet = try await Fleet()
+        defer { fleet.stop() }
+        let (moto, h, machines) = (fleet.moto, fleet.h, fleet.machines)
+        func recipe(alice: Bool) throws -> String {
+            try h.write("crew.lua", """
+                cluster "crew" {
+                  provider = "ec2",
+                  layers = { web = { count = 1, image = "ami-12c6146b" } },
+                  users = {
+                    \(alice ? #"alice = { role = "manage", ssh_key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDg+BnKurSNp+CGTkyZlh6akkf9km7MV1gSAmH5OE6/P alice@example", sudo = true },"# : "")
+                    bob = { role = "show", ssh_key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMiuinh3pkgNRfmu+RN6m0sd+Thuzgu5eOeUvPLGiKHY bob@example" },
+                  },
+                }
+                """)
+        }
+        let first = try h.recipe(["run", try recipe(alice: true)], environment: moto.environment)
+        #expect(first.code == 0, "\(first.stdout)\n\(first.stderr)")
+        func file(_ path: String) -> String? {
+            machines.bootedInstances.first.flatMap { try? String(contentsOf: machines.root(of: $0).appendingPathComponent(path), encoding: .utf8) }
+        }
+        let granted = Harness.eventually(timeout: 40) {
+            file("home/alice/.ssh/authorized_keys") != nil && file("home/bob/.ssh/authorized_keys") != nil
+        }
+        #expect(granted != nil, "\(machines.bootedInstances.map(machines.agentLog))")
+        #expect(file("home/alice/.ssh/authorized_keys") == "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDg+BnKurSNp+CGTkyZlh6akkf9km7MV1gSAmH5OE6/P alice@example\n")
+        #expect(file("etc/sudoers.d/recipe-alice") == "alice ALL=(ALL) NOPASSWD:ALL\n")
+        #expect(file("etc/sudoers.d/recipe-bob") == nil, "bob has no sudo")
+
+        let second = try h.recipe(["run", try recipe(alice: false)], environment: moto.environment)
+        #expect(second.code == 0, "\(second.stdout)\n\(second.stderr)")
+        let dropped = Date()
+        let revoked = Harness.eventually(timeout: 20) {
+            file("home/alice/.ssh/authorized_keys") == nil && file("etc/sudoers.d/recipe-alice") == nil
+        }
+        #expect(revoked != nil, "alice's key and sudo are gone")
+        #expect(Date().timeIntervalSince(dropped) <= 10, "within 10 s of the change: \(Date().timeIntervalSince(dropped)) s")
+        #expect(file("home/bob/.ssh/authorized_keys") != nil, "bob keeps his")
+    }
 }

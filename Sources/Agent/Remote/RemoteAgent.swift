@@ -101,6 +101,7 @@ public final class RemoteAgent: Sendable {
                 _ = try link.send("POST", "/agent/v1/heartbeat", beat, timeout: max(2, interval))
                 if let since = quietSince { log.line("the controller answers again (it did not for \(Int(Date().timeIntervalSince(since))) s)") }
                 quietSince = nil
+                syncLogins()
             } catch let refusal as ControllerLink.Refusal where refusal.status == 401 {
                 retire(refusal)
             } catch {
@@ -111,6 +112,15 @@ public final class RemoteAgent: Sendable {
             }
             Thread.sleep(forTimeInterval: interval)
         }
+    }
+
+    /// The cluster's users, as logins on this machine (with each heartbeat: a revoked one is gone
+    /// within one interval of the change).
+    private func syncLogins() {
+        guard let answer = try? link.call("GET", "/agent/v1/users", timeout: max(2, interval)), answer.status == 200,
+              let listed = try? JSONDocument.decoder().decode(AgentDocuments.MachineUsers.self, from: answer.body) else { return }
+        let changes = MachineLogins(root: root, managed: state.appendingPathComponent("users")).apply(listed.users)
+        if !changes.isEmpty { log.line("logins: " + changes.joined(separator: "; ")) }
     }
 
     /// Long polls for commands; each runs on a thread of its own.

@@ -21,6 +21,9 @@ extension API {
                 return .response(Response(status: .noContent))
             },
             APIRoute(.get, "/agent/v1/commands", .agent) { try await $0.api.commands(for: $0) },
+            APIRoute(.get, "/agent/v1/users", .agent) { call in
+                try .document(AgentDocuments.MachineUsers(users: try call.store.machineUsers(instance: try call.agentInstance())))
+            },
             APIRoute(.post, "/agent/v1/commands/{id}", .agent) { try $0.api.complete($0) },
         ]
     }

@@ -65,4 +65,19 @@ public enum AgentDocuments {
             (self.code, self.stdout, self.stderr, self.stopped) = (code, stdout, stderr, stopped)
         }
     }
+
+    /// A person the machine lets in: their key in `~NAME/.ssh/authorized_keys`, and with `sudo` a
+    /// sudoers.d entry. GET /agent/v1/users lists the instance's cluster's, every heartbeat.
+    public struct MachineUser: Codable, Sendable, Equatable {
+        public var name: String
+        public var sshKey: String
+        public var sudo: Bool
+        public init(name: String, sshKey: String, sudo: Bool) { (self.name, self.sshKey, self.sudo) = (name, sshKey, sudo) }
+        enum CodingKeys: String, CodingKey { case name, sshKey = "ssh_key", sudo }
+    }
+
+    public struct MachineUsers: Codable, Sendable {
+        public var users: [MachineUser]
+        public init(users: [MachineUser]) { self.users = users }
+    }
 }

@@ -86,6 +86,7 @@ import Testing
         Case(method: .post, path: "/agent/v1/heartbeat", need: .agent, allowed: .noContent,
              body: { _ in #"{"cpu_percent": 1, "memory_bytes": 2, "memory_percent": 3, "load": 0.5}"# }),
         Case(method: .get, path: "/agent/v1/commands", need: .agent, allowed: .ok),
+        Case(method: .get, path: "/agent/v1/users", need: .agent, allowed: .ok),
         Case(method: .post, path: "/agent/v1/commands/999", need: .agent, allowed: .notFound,
              body: { _ in #"{"code": 0, "stdout": "", "stderr": "", "stopped": false}"# }),
         // last: an allowed destroy removes shop, which is declared again before the next case
