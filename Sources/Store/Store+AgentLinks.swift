@@ -110,10 +110,11 @@ extension Store {
         }
     }
 
-    /// Who may log in to an instance of the cluster: the users its recipe declares with a key.
+    /// Who may log in to an instance of the cluster: the users its recipe declares with a key, but
+    /// not those it denies.
     public func machineUsers(instance: String) throws -> [AgentDocuments.MachineUser] {
         guard let link = try agentLink(instance) else { return [] }
-        return try users(cluster: link.cluster).compactMap { user in
+        return try users(cluster: link.cluster).filter { $0.role != AccessLevel.deny.rawValue }.compactMap { user in
             user.sshKey.map { AgentDocuments.MachineUser(name: user.name, sshKey: $0, sudo: user.sudo) }
         }
     }

@@ -8,7 +8,9 @@ import Testing
 /// their agent from their user data (MotoMachines runs it as cloud-init would, each machine in a
 /// folder of its own), and setup hooks' `run` and `write` then work on EC2 instances. An agent's
 /// token speaks for its own instance only; forged, spent or foreign credentials change nothing.
-@Suite struct AgentLinkTests {
+/// One test at a time: each has a moto_server, a controller and agents of its own, and five of them
+/// at once beside the other moto suites slowed the whole end-to-end run by a third.
+@Suite(.serialized) struct AgentLinkTests {
     /// moto, a home, the machines behind moto, and `recipe serve` as their controller.
     struct Fleet {
         let moto: MotoServer

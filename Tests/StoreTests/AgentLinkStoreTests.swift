@@ -61,4 +61,20 @@ import Testing
         #expect(!link.isSilent(at: now.addingTimeInterval(24)))
         #expect(link.isSilent(at: now.addingTimeInterval(26)))
     }
+
+    @Test func theLoginsOfAnInstanceAreItsClustersUsersWithAKeyAndNotDenied() throws {
+        let store = try Store(home: home)
+        defer { try? FileManager.default.removeItem(at: home) }
+        try store.bindBootstrap("rcb_x", instances: ["i-1"], cluster: "crew", interval: 5)
+        try store.saveAccess(cluster: "crew", firewall: [], users: [
+            UserRecord(cluster: "crew", name: "alice", role: "manage", sshKey: "ssh-ed25519 AAAA alice", sudo: true),
+            UserRecord(cluster: "crew", name: "carol", role: "show", sshKey: nil, sudo: false),
+            UserRecord(cluster: "crew", name: "dan", role: "deny", sshKey: "ssh-ed25519 AAAA dan", sudo: false),
+        ])
+        try store.saveAccess(cluster: "other", firewall: [], users: [
+            UserRecord(cluster: "other", name: "eve", role: "manage", sshKey: "ssh-ed25519 AAAA eve", sudo: true),
+        ])
+        #expect(try store.machineUsers(instance: "i-1") == [AgentDocuments.MachineUser(name: "alice", sshKey: "ssh-ed25519 AAAA alice", sudo: true)])
+        #expect(try store.machineUsers(instance: "i-9").isEmpty, "an instance with no agent link has no logins")
+    }
 }
