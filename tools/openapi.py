@@ -79,12 +79,16 @@ schemas = {
     "host": S("string", description="OS, architecture and host name")}, required=["instance", "bootstrap"]),
  "Registered": obj({"token": S("string", description="The agent's token, shown once"), "heartbeat": S("number", description="Seconds between heartbeats")}),
  "Heartbeat": obj({"cpu_percent": NUM, "memory_bytes": INT, "memory_percent": NUM, "load": NUM}),
- "AgentCommand": obj({"id": INT, "kind": S("string", enum=["run", "write"]), "command": S("string", description="Shell text (run) or the file's contents (write), secrets put in"),
+ "AgentCommand": obj({"id": INT, "kind": S("string", enum=["run", "write", "fetch"]), "command": S("string", description="Shell text (run), the file's contents (write) or a release archive's name (fetch), secrets put in"),
     "path": STR, "timeout": NUM}, required=["id", "kind", "command", "timeout"]),
  "AgentCommands": obj({"commands": arr(ref("AgentCommand")), "stop": arr(INT)}),
  "Completion": obj({"code": INT, "stdout": STR, "stderr": STR, "stopped": BOOL}),
  "MachineUser": obj({"name": STR, "ssh_key": STR, "sudo": BOOL}),
  "MachineUsers": obj({"users": arr(ref("MachineUser"))}),
+ "Service": obj({"name": STR, "command": STR, "port": INT, "health": STR, "env": S("object", additionalProperties=STR)}, required=["name", "command"]),
+ "Machine": obj({"id": STR, "name": STR, "cluster": STR, "layer": STR, "address": STR, "services": arr(ref("Service"))}),
+ "ServiceEvent": obj({"kind": S("string", pattern="^service\\."), "service": STR, "detail": STR, "result": STR}, required=["kind", "service", "result"]),
+ "ServiceEvents": obj({"events": arr(ref("ServiceEvent"))}),
  "Upload": obj({"source": S("string", description="The recipe's Lua text"), "name": S("string", description="Its file name, for error lines"),
     "arguments": S("object", additionalProperties=STR)}, required=["source"]),
 }
@@ -180,6 +184,13 @@ op("get", "/agent/v1/users", "agentUsers", "Who may log in to the instance: thei
    errors=("401", "403"))
 op("post", "/agent/v1/commands/{id}", "completeCommand", "A command's outcome; told again, it changes nothing (an agent's token)", {"204": {"description": "Recorded"}},
    [{"name": "id", "in": "path", "required": True, "schema": INT}], body_req("Completion"), errors=("400", "401", "403", "404"))
+op("get", "/agent/v1/machine", "agentMachine", "Who the agent is and the services it keeps running, secrets put in (an agent's token)", resp(ref("Machine")),
+   errors=("401", "403", "404"))
+op("post", "/agent/v1/events", "agentEvents", "What happened to the machine's services (an agent's token)", {"204": {"description": "Recorded"}},
+   request=body_req("ServiceEvents"), errors=("400", "401", "403"))
+op("get", "/agent/v1/archives/{name}", "agentArchive", "A release archive of the agent's cluster, for a fetch command (an agent's token)",
+   {"200": {"description": "The archive", "content": {"application/x-tar": {"schema": S("string", format="binary")}}}},
+   [{"name": "name", "in": "path", "required": True, "schema": STR}], errors=("401", "403", "404"))
 
 doc = {"openapi": "3.1.0",
   "info": {"title": "ClusterRecipes controller", "version": "1",

@@ -23,7 +23,7 @@ public final class Agent {
     let paths: LocalPaths
     let interval: Double
     var instance: Instance
-    var services: [SupervisedService]
+    var services: ServiceSupervisor!
     let sampler: ProcessSampler
     var forwarders: [String: Forwarder] = [:]
     let commands: CommandRunner
@@ -43,11 +43,15 @@ public final class Agent {
             throw CloudError("instance \(instanceID) is not in the state at \(home.path)")
         }
         self.instance = instance
-        services = instance.services.map { SupervisedService(spec: $0) }
         sampler = ProcessSampler(root: getpid())
         log = AgentLog(instance: instanceID, path: paths.logs(of: instanceID).appendingPathComponent("agent.log").path)
         reports = ReportQueue(store: store, instance: instanceID, cluster: instance.cluster, log: log)
         commands = CommandRunner(store: store, instance: instance, root: paths.root(of: instanceID), reports: reports)
+        let root = paths.root(of: instanceID)
+        services = ServiceSupervisor(specs: instance.services, root: root, environment: ServiceSupervisor.environment(of: instance, root: root),
+                                     hooks: .init(reveal: { [store] in try store.redactor.reveal($0) },
+                                                  record: { [unowned self] in record($0, $1, detail: $2, result: $3) },
+                                                  processChanged: { [reports] in reports.send(.process(service: $0, pid: $1)) }))
     }
 
     /// Blocks the agent's signals in this thread; call it before any other thread starts.
@@ -70,23 +74,23 @@ public final class Agent {
     private func loop() -> Int32 {
         reports.send(.state(.running, pid: getpid()))
         heartbeat()
-        services.indices.forEach { start(service: $0) }
+        services.startAll()
         var nextBeat = Date().addingTimeInterval(interval)
         var nextLogCheck = Date()
         while true {
-            let wake = ([nextBeat, nextLogCheck] + services.compactMap(\.restartAt) + [reports.nextAttempt].compactMap { $0 }).min()!
+            let wake = ([nextBeat, nextLogCheck] + [services.nextRestart].compactMap { $0 } + [reports.nextAttempt].compactMap { $0 }).min()!
             let signal = cs_wait_signal(Self.signals, Int32(Self.signals.count), wake.timeIntervalSinceNow)
             if [SIGTERM, SIGINT, SIGHUP].contains(signal) {
                 shutdown()
                 return 0
             }
-            reapServices()
+            services.reap()
             if signal == SIGUSR1 {
-                restartRequested()  // a deploy asks by file, then wakes us
+                services.restartRequested()  // a deploy asks by file, then wakes us
                 commands.runPending()
                 commands.stopRequested()
             }
-            restartDueServices()
+            services.restartDue()
             reports.deliver()
             if Date() >= nextLogCheck {
                 boundLogs()
@@ -129,8 +133,7 @@ public final class Agent {
 
     /// Each service's log, and the agent's own, kept under the log bound.
     private func boundLogs() {
-        let folder = paths.logs(of: instanceID)
-        for service in services { LogBound.trim(folder.appendingPathComponent("\(service.spec.name).log").path) }
+        services.boundLogs()
         if let path = log.path { LogBound.trim(path) }
     }
 
@@ -138,16 +141,7 @@ public final class Agent {
     func shutdown(recordStop: Bool = true, grace: Double = 10) {
         forwarders.values.forEach { $0.close() }
         forwarders = [:]
-        let running = services.compactMap(\.pid)
-        running.forEach { _ = kill(-$0, SIGTERM) }
-        let deadline = Date().addingTimeInterval(grace)
-        while running.contains(where: { ProcessControl.isAlive($0) }) && Date() < deadline {
-            reapServices(restart: false)
-            usleep(20_000)
-        }
-        running.forEach { _ = kill(-$0, SIGKILL) }
-        reapServices(restart: false)
-        for service in services { reports.send(.process(service: service.spec.name, pid: nil)) }
+        services.stopAll(grace: grace)
         if recordStop { reports.send(.state(.stopped, pid: nil)) }
         reports.deliver(now: true)  // its last words, once: a state that refuses them loses them
         if reports.count > 0 { log.line("stopping with \(reports.count) reports the state did not take") }

@@ -55,6 +55,9 @@ public protocol CloudProvider: Sendable {
     /// Writes a file at an absolute path inside the instance (configuration a hook renders).
     func writeFile(on instance: String, path: String, contents: String) async throws
 
+    /// Puts a release archive of the tool's where the instance can read it; the path to give its
+    /// commands (the same path where the instance shares the tool's files, as local instances do).
+    func stage(archive: URL, on instance: Instance) async throws -> String
     /// Runs a shell command on the instance and waits for it.
     func run(on instance: String, command: String, timeout: Double) async throws -> CommandResult
 
@@ -97,6 +100,7 @@ extension CloudProvider {
     public func agents(cluster: String) async throws -> [String: AgentReport] { [:] }
     public func failedChecks(_ checks: [ServiceCheck], on instance: Instance) async -> [String] { [] }
     public var callReport: String? { nil }
+    public func stage(archive: URL, on instance: Instance) async throws -> String { archive.path }
     public func agentsUnreachable() -> String? { nil }
     public func nearFullDisks(_ instances: [Instance]) async -> [String] { [] }
     public func serviceOutput(of instance: Instance, from offsets: [String: Int64], tail: Int) async -> [ServiceOutput] { [] }

@@ -105,7 +105,15 @@ extension EC2Provider {
                    detail: usage.appended(to: "\(found.instance.name) at \(found.instance.privateIP)"))
             return found.instance
         }
-        if let bootstrap { try agents?.bind(bootstrap, instances: launched.map(\.id), cluster: first.cluster) }
+        if let bootstrap {
+            // each agent is told its services (the layer's: the same for the whole batch)
+            let described = launched.map { instance in
+                var instance = instance
+                instance.services = first.services
+                return instance
+            }
+            try agents?.bind(bootstrap, instances: described, cluster: first.cluster)
+        }
         return launched
     }
 

@@ -95,6 +95,10 @@ public final class EC2Provider: CloudProvider, Sendable {
         try await remote(instance, "run").run(on: known(instance), command: command, timeout: timeout)
     }
 
+    public func stage(archive: URL, on instance: Instance) async throws -> String {
+        try await remote(instance.id, "fetch").stage(archive, on: known(instance.id))
+    }
+
     public func agentsUnreachable() -> String? {
         guard let agents else { return "EC2 instances are reached through their agents, and this command has no state to queue work in" }
         do {

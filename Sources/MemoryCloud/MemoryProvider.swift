@@ -35,7 +35,7 @@ public final class MemoryProvider: CloudProvider, Sendable {
     public init(clock: @escaping Clock = { Date() }, file: URL? = nil) {
         self.clock = clock
         self.file = file
-        let saved = file.flatMap { try? Data(contentsOf: $0) }.flatMap { try? JSONDecoder().decode(MemoryInventory.self, from: $0) }
+        let saved = file.flatMap(Self.load)
         state = Locked(saved ?? MemoryInventory())
         fileTime = Locked(file.flatMap(Self.modified))
         responder = Locked({ _, _ in CommandResult(code: 0, stdout: "", stderr: "") })
@@ -123,29 +123,58 @@ public final class MemoryProvider: CloudProvider, Sendable {
         if let message { throw CloudError("\(operation): \(message)") }
     }
 
+    /// Changes the inventory: read again if another process wrote it, changed, and written back,
+    /// all under this provider's lock and the file's flock, so no two writers lose each other's change.
     @discardableResult
     func mutate<T: Sendable>(_ body: (inout MemoryInventory) throws -> T) rethrows -> T {
-        readChanges()
-        let result = try state.withLock(body)
-        if let file, let data = try? JSONEncoder().encode(state.value) {
-            try? FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try? data.write(to: file, options: .atomic)
-            fileTime.withLock { $0 = Self.modified(file) }
+        guard let file else { return try state.withLock(body) }
+        return try state.withLock { inventory in
+            let lock = Self.lockFile(file)
+            defer { if lock >= 0 { flock(lock, LOCK_UN); close(lock) } }
+            if let time = Self.modified(file), fileTime.value != time, let saved = Self.load(file) {
+                inventory = saved
+            }
+            let result = try body(&inventory)
+            if let data = try? JSONEncoder().encode(inventory) {
+                try? data.write(to: file, options: .atomic)
+                fileTime.withLock { $0 = Self.modified(file) }
+            }
+            return result
         }
-        return result
     }
 
     /// Reads the file again when another process changed it since this one last did.
     func readChanges() {
-        guard let file, let time = Self.modified(file), fileTime.withLock({ $0 }) != time,
-              let data = try? Data(contentsOf: file), let saved = try? JSONDecoder().decode(MemoryInventory.self, from: data) else { return }
-        state.withLock { $0 = saved }
-        fileTime.withLock { $0 = time }
+        guard let file, let time = Self.modified(file), fileTime.value != time else { return }
+        state.withLock { inventory in
+            // the version before the read: a write in between makes the next call read again
+            let now = Self.modified(file)
+            guard fileTime.value != now, let saved = Self.load(file) else { return }
+            inventory = saved
+            fileTime.withLock { $0 = now }
+        }
+    }
+
+    static func load(_ file: URL) -> MemoryInventory? {
+        (try? Data(contentsOf: file)).flatMap { try? JSONDecoder().decode(MemoryInventory.self, from: $0) }
+    }
+
+    /// An exclusive flock on the inventory's `.lock` beside it (-1 when it cannot be had: the
+    /// change then goes on unlocked, as it did before there was a lock).
+    static func lockFile(_ file: URL) -> Int32 {
+        try? FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let descriptor = open(file.path + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { return -1 }
+        while flock(descriptor, LOCK_EX) != 0 {
+            guard errno == EINTR else { close(descriptor); return -1 }
+        }
+        return descriptor
     }
 
     static func modified(_ file: URL) -> String? {
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: file.path) else { return nil }
-        return "\(attributes[.systemFileNumber] ?? 0) \((attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)"
+        // inode, size and time together: a freed inode comes back, and the kernel's file times are coarse
+        return "\(attributes[.systemFileNumber] ?? 0) \(attributes[.size] ?? 0) \((attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)"
     }
 
     func instance(_ id: String, in s: MemoryInventory) throws -> Instance {

@@ -101,7 +101,8 @@ public struct CommandRecord: Codable, Sendable, FetchableRecord, MutablePersista
     /// agent did (or it never started).
     public enum State: String, Codable, Sendable { case pending, running, done, stopping, stopped }
     /// `run`: `command` is shell text; `write`: `command` is the contents of the file at `path`.
-    public enum Kind: String, Codable, Sendable { case run, write }
+    /// `fetch`: the agent downloads a release archive (`command`: its name) to `path`.
+    public enum Kind: String, Codable, Sendable { case run, write, fetch }
     public var id: Int64?
     public var instanceID: String
     public var kind: Kind

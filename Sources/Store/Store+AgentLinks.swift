@@ -20,17 +20,51 @@ extension Store {
                 ALTER TABLE commands ADD COLUMN acknowledgedAt REAL;
                 """)
         }
+        migrator.registerMigration("v11: agents' machines") { db in
+            try db.execute(sql: "ALTER TABLE agentLinks ADD COLUMN machine TEXT")
+        }
     }
 
     /// Binds one launch's bootstrap secret to the instances it started: each may trade it once
     /// for a token of its own, and for no other instance.
-    public func bindBootstrap(_ secret: String, instances: [String], cluster: String, interval: Double, now: Date = Date()) throws {
+    /// `machines`: what each agent is told of itself (name, address, services), by instance id.
+    public func bindBootstrap(_ secret: String, instances: [String], cluster: String, interval: Double,
+                              machines: [AgentDocuments.Machine] = [], now: Date = Date()) throws {
         let hash = Digest.sha256(Data(secret.utf8))
+        let described = Dictionary(machines.map { ($0.id, $0) }) { first, _ in first }
         try db.write { db in
             for id in instances {
+                let machine = try described[id].map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
                 try AgentLink(instanceID: id, cluster: cluster, bootstrapSha256: hash, tokenSha256: nil, interval: interval,
-                              createdAt: now).save(db)
+                              createdAt: now, machine: machine).save(db)
             }
+        }
+    }
+
+    /// What the instance's agent is, as kept at launch (nil for a link bound without it).
+    public func agentMachine(_ instance: String) throws -> AgentDocuments.Machine? {
+        guard let text = try agentLink(instance)?.machine else { return nil }
+        return try JSONDecoder().decode(AgentDocuments.Machine.self, from: Data(text.utf8))
+    }
+
+    /// The release archive named `name` (`SHA.tar`) if it is one of the cluster's, deployed or
+    /// being deployed: an agent fetches only its own cluster's.
+    public func releaseArchive(cluster: String, name: String) throws -> URL? {
+        try db.read { db in
+            let paths = try String.fetchAll(db, sql: """
+                SELECT archive FROM releases WHERE cluster = ?1 UNION SELECT archive FROM deploys WHERE cluster = ?1
+                """, arguments: [cluster])
+            return paths.map { URL(fileURLWithPath: $0) }.first { $0.lastPathComponent == name }
+        }
+    }
+
+    /// What a remote agent says happened to its services, recorded as its instance's events.
+    public func recordAgentEvents(_ instance: String, _ events: [AgentDocuments.ServiceEvent]) throws {
+        guard let link = try agentLink(instance) else { return }
+        let name = try agentMachine(instance)?.name ?? instance
+        for event in events {
+            _ = try record(Event(actor: "agent:\(instance)", cluster: link.cluster, kind: event.kind, subject: "\(name)/\(event.service)",
+                                 detail: event.detail, result: event.result))
         }
     }
 

@@ -8,7 +8,9 @@ import Store
 /// is the controller, outbound only. It trades the bootstrap secret its user data left for a
 /// token, then heartbeats on one thread and long-polls for commands on another; each command
 /// runs on a thread of its own and its outcome is reported until the controller has it. The
-/// controller hands a command out once, so a restart of either side runs none twice.
+/// controller hands a command out once, so a restart of either side runs none twice. The
+/// machine's services are supervised on the main thread, as the local agent does, and what
+/// happens to them is told to the controller with the next heartbeat.
 public final class RemoteAgent: Sendable {
     let instanceID: String
     /// Its own folder: `bootstrap` until it registered, `token` after (both 0600).
@@ -19,6 +21,10 @@ public final class RemoteAgent: Sendable {
     let interval: Double
     let log: AgentLog
     private let commands = RunningCommands()
+    /// Service events not yet told to the controller.
+    private let outbox = Locked<[AgentDocuments.ServiceEvent]>([])
+    /// Who it is, once the controller said.
+    private let machine = Locked<AgentDocuments.Machine?>(nil)
 
     init(controller: String, instanceID: String, state: URL, root: URL, interval: Double, caFile: String?) throws {
         self.instanceID = instanceID
@@ -46,15 +52,56 @@ public final class RemoteAgent: Sendable {
             return 1
         }
         agent.log.line("registered with \(controller); heartbeat every \(interval) s")
+        let machine = agent.describe()
         Thread.detachNewThread { agent.beat() }
         Thread.detachNewThread { agent.poll() }
+        return agent.supervise(machine)
+    }
+
+    /// Who this agent is, asked of the controller until it answers (nil: it was bound without a
+    /// description, and keeps no services).
+    private func describe() -> AgentDocuments.Machine? {
+        while true {
+            do {
+                let answer = try link.call("GET", "/agent/v1/machine")
+                if answer.status == 404 { return nil }
+                if answer.status == 401 { retire(ControllerLink.Refusal(status: 401, answer: answer.body, what: "GET /agent/v1/machine")) }
+                if answer.status == 200 {
+                    let described = try JSONDocument.decoder().decode(AgentDocuments.Machine.self, from: answer.body)
+                    machine.withLock { $0 = described }
+                    return described
+                }
+            } catch {}
+            Thread.sleep(forTimeInterval: 1)
+        }
+    }
+
+    /// The signal thread: keeps the services up until told to stop (SIGUSR1: a deploy asks for a
+    /// restart; SIGCHLD: one exited).
+    private func supervise(_ machine: AgentDocuments.Machine?) -> Int32 {
+        let instance = machine?.instance
+        let supervisor = ServiceSupervisor(
+            specs: instance?.services ?? [], root: root,
+            environment: instance.map { ServiceSupervisor.environment(of: $0, root: root) } ?? ["INSTANCE_ID": instanceID, "ROOT": root.path],
+            hooks: .init(reveal: { $0 },  // the controller put the secrets in
+                         record: { [outbox] kind, service, detail, result in
+                             outbox.withLock { $0.append(AgentDocuments.ServiceEvent(kind: kind, service: service, detail: detail, result: result)) }
+                         },
+                         processChanged: { _, _ in }))
+        supervisor.startAll()
         let stops: [Int32] = [SIGTERM, SIGINT, SIGHUP]
         while true {
-            let signal = cs_wait_signal(Agent.signals, Int32(Agent.signals.count), 3600)
+            let wake = min(supervisor.nextRestart ?? .distantFuture, Date().addingTimeInterval(0.25))
+            let signal = cs_wait_signal(Agent.signals, Int32(Agent.signals.count), wake.timeIntervalSinceNow)
             if stops.contains(signal) {
-                agent.commands.killAll()
+                commands.killAll()
+                supervisor.stopAll()
                 return 0
             }
+            supervisor.reap()
+            if signal == SIGUSR1 { supervisor.restartRequested() }
+            supervisor.restartDue()
+            supervisor.boundLogs()
         }
     }
 
@@ -102,6 +149,7 @@ public final class RemoteAgent: Sendable {
                 if let since = quietSince { log.line("the controller answers again (it did not for \(Int(Date().timeIntervalSince(since))) s)") }
                 quietSince = nil
                 syncLogins()
+                tellEvents()
             } catch let refusal as ControllerLink.Refusal where refusal.status == 401 {
                 retire(refusal)
             } catch {
@@ -121,6 +169,22 @@ public final class RemoteAgent: Sendable {
               let listed = try? JSONDocument.decoder().decode(AgentDocuments.MachineUsers.self, from: answer.body) else { return }
         let changes = MachineLogins(root: root, managed: state.appendingPathComponent("users")).apply(listed.users)
         if !changes.isEmpty { log.line("logins: " + changes.joined(separator: "; ")) }
+    }
+
+    /// The services' events, told once the controller has them (kept for the next beat otherwise).
+    private func tellEvents() {
+        let events = outbox.withLock { pending in
+            defer { pending = [] }
+            return pending
+        }
+        guard !events.isEmpty else { return }
+        do {
+            _ = try link.send("POST", "/agent/v1/events", AgentDocuments.ServiceEvents(events: events))
+        } catch let refusal as ControllerLink.Refusal where refusal.status < 500 {
+            log.line("the controller refused \(events.count) service events: \(refusal)")
+        } catch {
+            outbox.withLock { $0.insert(contentsOf: events, at: 0) }
+        }
     }
 
     /// Long polls for commands; each runs on a thread of its own.
@@ -151,20 +215,45 @@ public final class RemoteAgent: Sendable {
         switch command.kind {
         case CommandRecord.Kind.run.rawValue:
             return commands.run(command.command, timeout: command.timeout, id: command.id,
-                                with: ShellRun(root: root, environment: ["INSTANCE_ID": instanceID]))
+                                with: ShellRun(root: root, environment: commandEnvironment))
         case CommandRecord.Kind.write.rawValue:
             return (write(command.command, to: command.path ?? ""), false)
+        case CommandRecord.Kind.fetch.rawValue:
+            return (fetch(command.command, to: command.path ?? ""), false)
         default:
             return (CommandResult(code: 127, stdout: "", stderr: "this agent does not know commands of kind \(command.kind)\n"), false)
         }
     }
 
+    /// What a command finds in its environment, as on a local instance.
+    private var commandEnvironment: [String: String] {
+        guard let described = machine.value else { return ["INSTANCE_ID": instanceID] }
+        return ["ADDRESS": described.address, "INSTANCE_ID": instanceID, "CLUSTER": described.cluster, "LAYER": described.layer]
+    }
+
     /// A file written whole, inside the machine's root.
     private func write(_ contents: String, to path: String) -> CommandResult {
+        place(Data(contents.utf8), at: path)
+    }
+
+    /// A release archive of the cluster's, downloaded from the controller to `path`.
+    private func fetch(_ archive: String, to path: String) -> CommandResult {
         do {
-            let url = root.path == "/" ? URL(fileURLWithPath: path) : try InstancePath(root: root, volumes: []).resolve(path, followLast: true)
+            let answer = try link.call("GET", "/agent/v1/archives/" + archive, timeout: 300)
+            guard answer.status == 200 else { throw ControllerLink.Refusal(status: answer.status, answer: answer.body, what: "GET archive \(archive)") }
+            return place(answer.body, at: path)
+        } catch {
+            return CommandResult(code: 1, stdout: "", stderr: "\(error)\n")
+        }
+    }
+
+    /// `data` as the file at `path` (absolute, or relative to the root, where commands run).
+    private func place(_ data: Data, at path: String) -> CommandResult {
+        do {
+            let absolute = path.hasPrefix("/") ? path : "/" + path
+            let url = root.path == "/" ? URL(fileURLWithPath: absolute) : try InstancePath(root: root, volumes: []).resolve(absolute, followLast: true)
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try Data(contents.utf8).write(to: url, options: .atomic)
+            try data.write(to: url, options: .atomic)
             return CommandResult(code: 0, stdout: "", stderr: "")
         } catch {
             return CommandResult(code: 1, stdout: "", stderr: "\(error)\n")

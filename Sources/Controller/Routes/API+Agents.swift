@@ -25,6 +25,16 @@ extension API {
                 try .document(AgentDocuments.MachineUsers(users: try call.store.machineUsers(instance: try call.agentInstance())))
             },
             APIRoute(.post, "/agent/v1/commands/{id}", .agent) { try $0.api.complete($0) },
+            APIRoute(.get, "/agent/v1/machine", .agent) { try $0.api.machine(for: $0) },
+            APIRoute(.post, "/agent/v1/events", .agent) { call in
+                let events = try call.decode(AgentDocuments.ServiceEvents.self).events
+                if let forged = events.first(where: { !$0.kind.hasPrefix("service.") }) {
+                    throw APIProblem(400, "kind \(forged.kind): an agent reports service events only")
+                }
+                try call.store.recordAgentEvents(try call.agentInstance(), events)
+                return .response(Response(status: .noContent))
+            },
+            APIRoute(.get, "/agent/v1/archives/{name}", .agent) { try $0.api.archiveDownload($0) },
         ]
     }
 
@@ -34,6 +44,32 @@ extension API {
         }
         var response = Response(status: .ok, body: .init(byteBuffer: ByteBuffer(bytes: data)))
         response.headers[.contentType] = "application/octet-stream"
+        return .response(response)
+    }
+
+    /// Who the agent is and what it keeps running, its services' secrets put in.
+    private func machine(for call: APICall) throws -> APIAnswer {
+        let instance = try call.agentInstance()
+        guard var machine = try store.agentMachine(instance) else {
+            throw APIProblem(404, "\(instance) was launched without a description for its agent")
+        }
+        for index in machine.services.indices {
+            machine.services[index].command = try store.redactor.reveal(machine.services[index].command)
+            machine.services[index].env = try machine.services[index].env?.mapValues { try store.redactor.reveal($0) }
+        }
+        return try .document(machine)
+    }
+
+    /// A release archive of the agent's own cluster (a deploy's `fetch` command names it).
+    private func archiveDownload(_ call: APICall) throws -> APIAnswer {
+        let instance = try call.agentInstance()
+        let name = call.parameter("name")
+        guard let link = try store.agentLink(instance), let archive = try store.releaseArchive(cluster: link.cluster, name: name),
+              let data = FileManager.default.contents(atPath: archive.path) else {
+            throw APIProblem(404, "no release archive \(name) of this instance's cluster")
+        }
+        var response = Response(status: .ok, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        response.headers[.contentType] = "application/x-tar"
         return .response(response)
     }
 

@@ -33,10 +33,13 @@ struct Releases: Sendable {
         // the free space is asked first: a release that does not fit is refused before a byte is written
         let size = (try? FileManager.default.attributesOfItem(atPath: archive.path)[.size] as? NSNumber)??.int64Value ?? 0
         let needed = size + ArchiveSource.reserve
+        let staged = try await engine.owner(of: instance.id).0.stage(archive: archive, on: instance)
+        // a copy fetched for this unpack goes with it
+        let cleanup: ShellCommand = staged == archive.path ? "" : " rm -f \(staged);"
         let unpacked = try await shell(instance, "rm -rf \(part) && mkdir -p \(part) && "
             + "free=$(df -Pk \(part) | awk 'NR == 2 { print $4 }') && if [ $((free * 1024)) -lt \(String(needed)) ]; then "
             + "echo \"not enough free space: $((free / 1024)) MB free, \"\(String(needed >> 20))\" MB needed\" >&2; rm -rf \(part); exit 28; fi; "
-            + "tar -xf \(archive.path) -C \(part) || { code=$?; rm -rf \(part); exit $code; }")
+            + "tar -xf \(staged) -C \(part) || { code=$?; rm -rf \(part);\(cleanup) exit $code; };\(cleanup) true")
         guard unpacked.code == 0 else {
             throw CloudError("could not unpack \(release): \(unpacked.stderr.trimmed); the release that serves is untouched")
         }

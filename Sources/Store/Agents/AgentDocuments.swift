@@ -80,4 +80,39 @@ public enum AgentDocuments {
         public var users: [MachineUser]
         public init(users: [MachineUser]) { self.users = users }
     }
+
+    /// GET /agent/v1/machine: who the agent is (its instance as the inventory knows it) and the
+    /// services it keeps running, secrets put in. Kept with the link at launch.
+    public struct Machine: Codable, Sendable, Equatable {
+        public var id: String
+        public var name: String
+        public var cluster: String
+        public var layer: String
+        public var address: String
+        public var services: [ServiceSpec]
+        public init(_ instance: Instance) {
+            (id, name, cluster, layer, address, services) = (instance.id, instance.name, instance.cluster, instance.layer,
+                                                              instance.privateIP, instance.services)
+        }
+        /// The instance it describes (state and times are the inventory's business, not the agent's).
+        public var instance: Instance {
+            Instance(id: id, cluster: cluster, layer: layer, name: name, state: .online, privateIP: address, services: services)
+        }
+    }
+
+    /// POST /agent/v1/events: what happened to the machine's services (kinds `service.*` only).
+    public struct ServiceEvent: Codable, Sendable, Equatable {
+        public var kind: String
+        public var service: String
+        public var detail: String?
+        public var result: String
+        public init(kind: String, service: String, detail: String?, result: String) {
+            (self.kind, self.service, self.detail, self.result) = (kind, service, detail, result)
+        }
+    }
+
+    public struct ServiceEvents: Codable, Sendable {
+        public var events: [ServiceEvent]
+        public init(events: [ServiceEvent]) { self.events = events }
+    }
 }

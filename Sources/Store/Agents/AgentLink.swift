@@ -19,6 +19,8 @@ public struct AgentLink: Codable, Sendable, FetchableRecord, PersistableRecord, 
     public var memoryBytes: Int64?
     /// What the agent said of its machine at registration (`linux x86_64 debian-12`).
     public var host: String?
+    /// The agent's `AgentDocuments.Machine`, in JSON.
+    public var machine: String?
 
     /// Missed heartbeats before an instance is lost.
     public static let missedBeats = 3.0

@@ -22,8 +22,9 @@ public final class RemoteAgents: Sendable {
     }
 
     /// After the launch: these instances may register with its secret.
-    public func bind(_ bootstrap: AgentBootstrap, instances: [String], cluster: String) throws {
-        try store.bindBootstrap(bootstrap.secret, instances: instances, cluster: cluster, interval: bootstrap.heartbeat)
+    public func bind(_ bootstrap: AgentBootstrap, instances: [Instance], cluster: String) throws {
+        try store.bindBootstrap(bootstrap.secret, instances: instances.map(\.id), cluster: cluster, interval: bootstrap.heartbeat,
+                                machines: instances.map(AgentDocuments.Machine.init))
     }
 
     public func forget(_ instances: [String]) throws {
@@ -53,6 +54,17 @@ public final class RemoteAgents: Sendable {
         guard result.code == 0 else {
             throw CloudError("write \(path) on \(instance.name): \(result.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
         }
+    }
+
+    /// The release archive downloaded by the agent from the controller; where it is on the
+    /// machine (relative to its root, where commands run).
+    public func stage(_ archive: URL, on instance: Instance) async throws -> String {
+        let path = "var/cache/recipe/archives/" + archive.lastPathComponent
+        let result = try await queue(on: instance, kind: .fetch, text: archive.lastPathComponent, path: path, timeout: 600)
+        guard result.code == 0 else {
+            throw CloudError("fetch of \(archive.lastPathComponent) on \(instance.name): \(result.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
+        }
+        return path
     }
 
     private func queue(on instance: Instance, kind: CommandRecord.Kind, text: String, path: String?, timeout: Double) async throws -> CommandResult {

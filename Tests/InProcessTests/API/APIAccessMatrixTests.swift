@@ -89,6 +89,11 @@ import Testing
         Case(method: .get, path: "/agent/v1/users", need: .agent, allowed: .ok),
         Case(method: .post, path: "/agent/v1/commands/999", need: .agent, allowed: .notFound,
              body: { _ in #"{"code": 0, "stdout": "", "stderr": "", "stopped": false}"# }),
+        // the matrix's agent was bound without a description, and its cluster has no releases
+        Case(method: .get, path: "/agent/v1/machine", need: .agent, allowed: .notFound),
+        Case(method: .post, path: "/agent/v1/events", need: .agent, allowed: .noContent,
+             body: { _ in #"{"events": [{"kind": "service.exited", "service": "web", "result": "failed: exited with 1"}]}"# }),
+        Case(method: .get, path: "/agent/v1/archives/\(String(repeating: "0", count: 64)).tar", need: .agent, allowed: .notFound),
         // last: an allowed destroy removes shop, which is declared again before the next case
         Case(method: .delete, path: "/api/v1/clusters/shop", need: .level(.manage), allowed: .ok),
     ]
