@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := /opt/swift/usr/bin:$(PATH)
 
-APT_PACKAGES := liblua5.4-dev libsqlite3-dev libcurl4-openssl-dev python3 python3-venv tar curl git haproxy socat
+APT_PACKAGES := liblua5.4-dev libsqlite3-dev libcurl4-openssl-dev python3 python3-venv tar curl git haproxy socat openssh-server openssh-client
 VENV := .venv
 SWIFT_JOBS ?= 2
 

@@ -38,6 +38,8 @@ let package = Package(
         .target(name: "MemoryCloud", dependencies: ["Cloud", "Store"]),
         .target(name: "Agent", dependencies: ["Store", "LocalCloud", "CCurl"]),
         .target(name: "EC2", dependencies: ["Cloud", "Store", .product(name: "Crypto", package: "swift-crypto")]),
+        // Machines you already have, over the system's OpenSSH client.
+        .target(name: "Hosts", dependencies: ["Cloud", "Store"]),
         // Providers are plugged in by the executable (ProviderRegistry): the engine names none.
         .target(name: "Engine", dependencies: ["Cloud", "Store"]),
         .target(name: "RecipeRuntime", dependencies: ["LuaKit", "Engine", "Cloud", "Store"]),
@@ -52,7 +54,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
         ], resources: [.embedInCode("openapi.json")]),
         .executableTarget(name: "recipe", dependencies: [
-            "RecipeRuntime", "Scheduler", "Controller", "Engine", "Agent", "Store", "LocalCloud", "EC2", "MemoryCloud", "CProcess",
+            "RecipeRuntime", "Scheduler", "Controller", "Engine", "Agent", "Store", "LocalCloud", "EC2", "Hosts", "MemoryCloud", "CProcess",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "recipe-agent", dependencies: ["Agent"]),
@@ -67,6 +69,6 @@ let package = Package(
         .testTarget(name: "InProcessTests", dependencies: [
             "Engine", "MemoryCloud", "RecipeRuntime", "Scheduler", "Store", "Cloud", "LuaKit", "Controller",
         ]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Store", "EC2", "LocalCloud", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Store", "EC2", "Hosts", "LocalCloud", "TestSupport"]),
     ]
 )

@@ -27,10 +27,13 @@ struct ClusterSpecParser {
         }
         if case .table(let providerTable) = table["provider"] {
             try SpecError.at("provider") {
-                try Self.refuseUnknown(providerTable, allowed: ["kind", "region", "endpoint", "api_version", "profile"],
+                try Self.refuseUnknown(providerTable, allowed: ["kind", "region", "endpoint", "api_version", "profile", "hosts", "identity"],
                                        in: "cluster \(name): provider")
             }
-            for key in ["region", "endpoint", "api_version", "profile"] {
+            if let hosts = try SpecError.at("provider", "hosts", body: { try Self.hostList(providerTable["hosts"], cluster: name) }) {
+                spec.providerOptions["hosts"] = hosts
+            }
+            for key in ["region", "endpoint", "api_version", "profile", "identity"] {
                 if let value = try SpecError.at("provider", key, body: {
                     try Self.optionalString(providerTable[key], "cluster \(name): provider.\(key)")
                 }) {
@@ -190,6 +193,25 @@ struct ClusterSpecParser {
     /// A number, or a string that reads as one.
     static func number(_ value: LuaValue) -> Double? {
         value.doubleValue ?? value.stringValue.flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+    }
+
+    /// `hosts = { "ssh://root@10.0.0.5", ... }`: each URL checked, kept separated by spaces.
+    static func hostList(_ value: LuaValue, cluster: String) throws -> String? {
+        guard case .table(let list) = value else {
+            if case .nil = value { return nil }
+            throw PrimitiveError("cluster \(cluster): provider.hosts must be a list of ssh:// URLs, got \(value.typeName)")
+        }
+        guard list.fields.isEmpty else { throw PrimitiveError("cluster \(cluster): provider.hosts must be a list of ssh:// URLs, not NAME = ...") }
+        return try list.array.enumerated().map { index, entry in
+            try SpecError.at(String(index + 1)) {
+                guard let text = entry.stringValue else { throw PrimitiveError("cluster \(cluster): provider.hosts[\(index + 1)] must be a string") }
+                do {
+                    return try HostAddress(parsing: text).description
+                } catch {
+                    throw PrimitiveError("cluster \(cluster): provider.hosts[\(index + 1)]: \(error)")
+                }
+            }
+        }.joined(separator: " ")
     }
 
     static func optionalString(_ value: LuaValue, _ what: String) throws -> String? {

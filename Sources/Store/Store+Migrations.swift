@@ -87,6 +87,7 @@ extension Store {
         migrateUsers(&migrator)
         migrateLogs(&migrator)
         migrateAgentLinks(&migrator)
+        migrateHosts(&migrator)
         return migrator
     }
 }

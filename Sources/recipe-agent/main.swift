@@ -3,6 +3,7 @@
 //   recipe-agent --instance ID --home DIR                  a local instance: the home's Store
 //   recipe-agent --instance ID --controller URL --state DIR [--root DIR] [--ca FILE]
 //                                                          a remote machine: the controller
+//   recipe-agent --forget machine --state DIR [--root DIR] a machine leaving: logins and written files go
 // `recipe agent` runs the same code in the CLI binary.
 import Agent
 import Foundation
@@ -13,6 +14,7 @@ Agent.blockSignals()
 let usage = """
     usage: recipe-agent --instance ID --home DIR [--heartbeat SECONDS]
            recipe-agent --instance ID --controller URL --state DIR [--root DIR] [--ca FILE] [--heartbeat SECONDS]
+           recipe-agent --forget machine --state DIR [--root DIR]
 
     """
 var options: [String: String] = [:]
@@ -25,6 +27,9 @@ while let flag = arguments.next() {
     options[String(flag.dropFirst(2))] = value
 }
 let heartbeat = Double(options["heartbeat"] ?? "")
+if options["forget"] == "machine", let state = options["state"] {
+    exit(RemoteAgent.forgetMachine(state: URL(fileURLWithPath: state), root: URL(fileURLWithPath: options["root"] ?? "/")))
+}
 switch (options["instance"], options["home"], options["controller"], options["state"]) {
 case let (instance?, home?, nil, _):
     exit(Agent.main(instanceID: instance, home: URL(fileURLWithPath: home), interval: heartbeat ?? 1))

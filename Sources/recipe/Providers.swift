@@ -1,5 +1,6 @@
 import Cloud
 import EC2
+import Hosts
 import Engine
 import Foundation
 import LocalCloud
@@ -24,6 +25,13 @@ enum Providers {
                 _ = try? store.record(Event(actor: life.actor, cluster: life.cluster, kind: life.kind, subject: life.subject,
                                             detail: life.detail, time: life.time))
             }
+        }
+        // failures are found as on EC2: an agent silent for three of its heartbeats
+        registry.register("hosts", capabilities: [.polling, .commands]) { request in
+            let beside = URL(fileURLWithPath: Executable.path).deletingLastPathComponent().appendingPathComponent("recipe-agent")
+            return HostsProvider(store: store, pool: try HostsProvider.pool(request.options["hosts"]), identity: request.options["identity"],
+                                 agents: agents, agentBinary: FileManager.default.isExecutableFile(atPath: beside.path) ? beside : nil,
+                                 actor: request.actor)
         }
         registry.register("memory", capabilities: [.heartbeats, .polling, .commands, .firewall, .ownMetrics, .images]) { request in
             memory(store).acting(as: request.actor, region: request.options["region"])

@@ -41,6 +41,21 @@ struct MachineLogins {
         return changes
     }
 
+    /// The machine leaves the cluster: every login this agent gave is taken back, and in a
+    /// machine's folder (a root other than `/`) the folders it made for them go too.
+    func forgetAll() -> [String] {
+        let names = ((try? String(contentsOf: managed, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        let changes = apply([])
+        if root.path != "/" {
+            for name in names where Names.problem(name, as: .user) == nil {
+                for folder in ["home/\(name)/.ssh", "home/\(name)", "home"] { rmdir(path(folder).path) }
+            }
+            for folder in ["etc/sudoers.d", "etc"] { rmdir(path(folder).path) }
+        }
+        try? FileManager.default.removeItem(at: managed)
+        return changes
+    }
+
     private func path(_ relative: String) -> URL { root.appendingPathComponent(relative) }
 
     private func write(_ text: String, to url: URL, mode: Int, folderMode: Int) {

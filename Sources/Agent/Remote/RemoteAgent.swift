@@ -233,7 +233,9 @@ public final class RemoteAgent: Sendable {
 
     /// A file written whole, inside the machine's root.
     private func write(_ contents: String, to path: String) -> CommandResult {
-        place(Data(contents.utf8), at: path)
+        let result = place(Data(contents.utf8), at: path)
+        if result.code == 0 { WrittenFiles(state: state).add(path) }
+        return result
     }
 
     /// A release archive of the cluster's, downloaded from the controller to `path`.
@@ -281,6 +283,16 @@ public final class RemoteAgent: Sendable {
         log.line("stopping: \(refusal)")
         commands.killAll()
         exit(0)
+    }
+
+    /// `recipe-agent --forget machine`: a terminated host's logins taken back and the files its
+    /// hooks wrote removed, before its agent's own files go.
+    public static func forgetMachine(state: URL, root: URL) -> Int32 {
+        let changes = MachineLogins(root: root, managed: state.appendingPathComponent("users")).forgetAll()
+        if !changes.isEmpty { print("logins: " + changes.joined(separator: "; ")) }
+        let removed = WrittenFiles(state: state).removeAll(root: root)
+        if removed > 0 { print("removed \(removed) files the cluster's hooks wrote") }
+        return 0
     }
 
     static func hostDescription() -> String {

@@ -5,7 +5,8 @@ import Foundation
 /// fetches the agent from the controller, checks its SHA-256, keeps the one-time bootstrap
 /// secret for the agent to trade, and starts it as a systemd service (a plain background process
 /// where systemd is absent). `PREFIX` puts the machine in a folder (a test's machine plays the
-/// cloud); `INSTANCE_ID` stands for the instance metadata service.
+/// cloud); `INSTANCE_ID` stands for the instance metadata service. The hosts provider runs the
+/// same script over SSH.
 public struct AgentBootstrap: Sendable {
     public let secret: String
     public let controller: ControllerRecord
@@ -36,9 +37,12 @@ public struct AgentBootstrap: Sendable {
             mkdir -p "$state" "${bin%/*}" "$prefix/var/log"
             chmod 700 "$state"
             (umask 077 && printf '%s' \(secret) > "$state/bootstrap")
-            curl -fsS --retry 30 --retry-connrefused --retry-delay 1 -o "$bin.new" \(controller.url + "/agent/v1/recipe-agent")
-            echo \((controller.agentSha256 ?? "unknown") + "  ")"$bin.new" | sha256sum -c --quiet -
-            chmod 755 "$bin.new" && mv "$bin.new" "$bin"
+            # an agent already there (copied by recipe register) is kept when it is the controller's
+            if ! echo \((controller.agentSha256 ?? "unknown") + "  ")"$bin" | sha256sum -c --quiet - >/dev/null 2>&1; then
+              curl -fsS --retry 30 --retry-connrefused --retry-delay 1 -o "$bin.new" \(controller.url + "/agent/v1/recipe-agent")
+              echo \((controller.agentSha256 ?? "unknown") + "  ")"$bin.new" | sha256sum -c --quiet -
+              chmod 755 "$bin.new" && mv "$bin.new" "$bin"
+            fi
             if [ -z "$prefix" ] && [ -d /run/systemd/system ]; then
               printf '[Unit]\\nDescription=ClusterRecipes agent\\nAfter=network-online.target\\n[Service]\\nExecStart=%s\\nRestart=always\\n[Install]\\nWantedBy=multi-user.target\\n' \\
                 "$(echo \(start))" > /etc/systemd/system/recipe-agent.service

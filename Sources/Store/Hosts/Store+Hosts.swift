@@ -1,0 +1,93 @@
+import Cloud
+import Foundation
+import GRDB
+
+/// The hosts provider's inventory: which machine serves which instance, and its volumes.
+extension Store {
+    static func migrateHosts(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v12: hosts") { db in
+            try db.execute(sql: """
+                CREATE TABLE hostMachines (
+                    address TEXT PRIMARY KEY, cluster TEXT NOT NULL, layer TEXT NOT NULL, instanceID TEXT UNIQUE, name TEXT,
+                    identity TEXT, registered INTEGER NOT NULL, state TEXT NOT NULL, createdAt REAL NOT NULL);
+                CREATE INDEX hostMachines_cluster ON hostMachines(cluster);
+                CREATE TABLE hostVolumes (
+                    id TEXT PRIMARY KEY, cluster TEXT NOT NULL, name TEXT NOT NULL, sizeGB INTEGER NOT NULL, address TEXT,
+                    instanceID TEXT, mount TEXT, createdAt REAL NOT NULL);
+                CREATE INDEX hostVolumes_cluster ON hostVolumes(cluster);
+                """)
+        }
+    }
+
+    public func hostMachines(cluster: String) throws -> [HostMachine] {
+        try db.read { db in try HostMachine.filter(Column("cluster") == cluster).order(Column("createdAt")).fetchAll(db) }
+    }
+
+    public func hostMachine(instance: String) throws -> HostMachine? {
+        try db.read { db in try HostMachine.filter(Column("instanceID") == instance).fetchOne(db) }
+    }
+
+    /// Sets a registered host aside for the cluster's layer; refused when it serves already.
+    public func reserveHost(_ address: HostAddress, cluster: String, layer: String, identity: String?) throws {
+        try db.write { db in
+            if let known = try HostMachine.fetchOne(db, key: address.description) {
+                throw CloudError("\(address) already serves \(known.cluster)/\(known.layer)\(known.name.map { " as \($0)" } ?? "")")
+            }
+            try HostMachine(address: address.description, cluster: cluster, layer: layer, identity: identity, registered: true).insert(db)
+        }
+    }
+
+    /// Takes a machine for a new instance, in one transaction: a host registered for this layer
+    /// first, else the first host of `pool` that serves nothing. Nil when none is free.
+    public func claimHost(pool: [HostAddress], identity: String?, cluster: String, layer: String,
+                          instanceID: String, name: String) throws -> HostMachine? {
+        try db.write { db in
+            if var registered = try HostMachine.filter(Column("cluster") == cluster && Column("layer") == layer && Column("instanceID") == nil)
+                .order(Column("createdAt")).fetchOne(db) {
+                (registered.instanceID, registered.name, registered.state) = (instanceID, name, Instance.State.pending.rawValue)
+                try registered.update(db)
+                return registered
+            }
+            let busy = Set(try String.fetchAll(db, sql: "SELECT address FROM hostMachines"))
+            guard let free = pool.first(where: { !busy.contains($0.description) }) else { return nil }
+            let claimed = HostMachine(address: free.description, cluster: cluster, layer: layer, instanceID: instanceID, name: name,
+                                      identity: identity, registered: false, state: Instance.State.pending.rawValue)
+            try claimed.insert(db)
+            return claimed
+        }
+    }
+
+    public func setHostState(_ instances: [String], _ state: Instance.State) throws {
+        try db.write { db in
+            for id in instances {
+                try db.execute(sql: "UPDATE hostMachines SET state = ? WHERE instanceID = ?", arguments: [state.rawValue, id])
+            }
+        }
+    }
+
+    /// The machine serves nothing again: a pool host goes back to the pool, a registered one is forgotten.
+    public func releaseHost(instance: String) throws {
+        try db.write { db in _ = try HostMachine.filter(Column("instanceID") == instance).deleteAll(db) }
+    }
+
+    /// A registered host that never served (its launch failed, or it is given up): forgotten.
+    public func forgetHost(_ address: HostAddress) throws {
+        try db.write { db in _ = try HostMachine.deleteOne(db, key: address.description) }
+    }
+
+    public func hostVolumes(cluster: String) throws -> [HostVolume] {
+        try db.read { db in try HostVolume.filter(Column("cluster") == cluster).order(Column("createdAt")).fetchAll(db) }
+    }
+
+    public func hostVolume(_ id: String) throws -> HostVolume? {
+        try db.read { db in try HostVolume.fetchOne(db, key: id) }
+    }
+
+    public func saveHostVolume(_ volume: HostVolume) throws {
+        try db.write { db in try volume.save(db) }
+    }
+
+    public func deleteHostVolume(_ id: String) throws {
+        try db.write { db in _ = try HostVolume.deleteOne(db, key: id) }
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+
+/// Issue 14, point 3: a machine you already have, reached through a real OpenSSH server on a
+/// loopback address of its own, joins a layer with `recipe register`, runs the layer's app through
+/// its agent and the controller, and leaves nothing behind after `recipe destroy`.
+@Suite(.serialized) struct RegisteredHostTests {
+    /// An address of the test's own, so the app's port 8000 is nobody else's.
+    static func loopbackAddress() -> String { "127.99.\(getpid() % 200 + 20).\(Int.random(in: 2...250))" }
+
+    @Test func aRegisteredHostBecomesWebOneRunsTheAppAndIsLeftClean() throws {
+        let h = try Harness()
+        let sshd = try SSHServer(folder: h.scratch.appendingPathComponent("host"), address: Self.loopbackAddress())
+        let serve = try h.serve(["--listen", "127.0.0.1:0"])
+        defer {
+            h.stop(serve)
+            h.cleanup()
+            sshd.stop()
+        }
+        _ = try ControllerTests.apiURL(h)
+        let recipe = try h.write("yard.lua", """
+            cluster "yard" {
+              provider = { kind = "hosts" },
+              apps = { shop = { source = "file:\(Harness.repo.path)/Examples/webapp/app", start = "python3 server.py", port = 8000, health = "/health" } },
+              layers = {
+                web = { count = 0, apps = { "shop" },
+                        on = { setup = function(e) write(e.instance, "/etc/yard.conf", "name=" .. e.instance.name .. "\\n") end } },
+              },
+            }
+            """)
+        let run = try h.recipe(["run", recipe])
+        #expect(run.code == 0, "\(run.stderr)")
+
+        // the wrong key: a clear error naming the host, and nothing set aside
+        let refused = try h.recipe(["register", "yard", "web", sshd.url, "--identity", sshd.strangerIdentity.path])
+        #expect(refused.code == 1 && refused.stderr.contains(sshd.url) && refused.stderr.contains("ssh could not connect or log in"), "\(refused)")
+        #expect(try h.status("yard").instances.isEmpty)
+        let wrongCluster = try h.recipe(["register", "nowhere", "web", sshd.url])
+        #expect(wrongCluster.code == 1 && wrongCluster.stderr == "cluster nowhere is not known (recipe run its recipe first)\n", "\(wrongCluster)")
+        let badURL = try h.recipe(["register", "yard", "web", "ssh://root@127.0.0.1:99999"])
+        #expect(badURL.code == 1 && badURL.stderr.contains("the port is not a number from 1 to 65535"), "\(badURL)")
+
+        let registered = try h.recipe(["register", "yard", "web", sshd.url, "--identity", sshd.identity.path], timeout: 180)
+        #expect(registered.code == 0 && registered.stdout.hasSuffix("registered \(sshd.url) as web-1 (yard/web)\n"),
+                "\(registered)\nagent log: \((try? String(contentsOf: sshd.root.appendingPathComponent("var/log/recipe-agent.log"), encoding: .utf8)) ?? "")")
+        let yard = try h.status("yard")
+        let web = try #require(yard.instances.first)
+        #expect(yard.instances.count == 1 && web.name == "web-1" && web.state == "online" && web.private_ip == sshd.address, "\(yard.instances)")
+        // its hook ran there, and its app answers on the host's address
+        #expect((try? String(contentsOf: sshd.root.appendingPathComponent("etc/yard.conf"), encoding: .utf8)) == "name=web-1\n")
+        let answered = Harness.eventually(timeout: 15) { Harness.get("http://\(sshd.address):8000/health") == "ok\n" }
+        #expect(answered != nil, "the app did not answer on \(sshd.address):8000; \(sshd.leftovers())")
+        #expect(Harness.get("http://\(sshd.address):8000/") == web.id + "\n")
+
+        // the same host twice: refused, the first registration untouched
+        let twice = try h.recipe(["register", "yard", "web", sshd.url, "--identity", sshd.identity.path])
+        #expect(twice.code == 1 && twice.stderr.contains("already serves yard/web as web-1"), "\(twice)")
+
+        let destroyed = try h.recipe(["destroy", "yard", "--yes"], timeout: 120)
+        #expect(destroyed.code == 0, "\(destroyed)")
+        #expect(Harness.eventually(timeout: 10) { Harness.get("http://\(sshd.address):8000/health", timeout: 1) == nil } != nil, "the app still answers")
+        #expect(sshd.leftovers() == [], "left on the host: \(sshd.leftovers())")
+        #expect(h.agentPIDs().isEmpty, "an agent is still running")
+    }
+}
