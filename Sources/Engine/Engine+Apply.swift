@@ -173,7 +173,7 @@ extension Engine {
     }
 
     /// Records the declaration and the recipe it came from.
-    private func saveDeclaration(_ spec: ClusterSpec, recipe: RecipeSource?) throws {
+    func saveDeclaration(_ spec: ClusterSpec, recipe: RecipeSource?) throws {
         func json(_ value: some Encodable) throws -> String {
             let encoder = JSONEncoder()
             encoder.outputFormatting = .sortedKeys

@@ -23,10 +23,15 @@ extension Engine {
         let lock = try await hold(cluster)
         defer { lock.release() }
         guard let record = try store.cluster(cluster) else { throw CloudError("no cluster named \(cluster)") }
-        var spec = try record.declaration()
+        let recorded = try record.declaration()
+        var spec = recorded
         try change(&spec)
         let plan = try await plan(spec)
-        guard !plan.isEmpty else { return ConvergeReport(plan: plan) }
+        guard !plan.isEmpty else {
+            // nothing to launch or end, but a count put back (after a failed launch) is kept
+            if spec.layers.map(\.count) != recorded.layers.map(\.count) { try saveDeclaration(spec, recipe: record.recipe) }
+            return ConvergeReport(plan: plan)
+        }
         return try await apply(plan, spec: spec, recipe: record.recipe, hooks: hooks, options: options)
     }
 

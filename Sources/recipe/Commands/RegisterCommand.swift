@@ -57,8 +57,12 @@ struct RegisterCommand: AsyncParsableCommand {
             } catch {
                 // the layer's recorded count back to what it was, and the host no longer set aside
                 let before = spec.layers.first { $0.name == layer }?.count ?? 0
-                _ = try? await RecordedRecipe.withHooks(engine: engine, cluster: cluster, warn: { Terminal.error($0) }) { hooks in
-                    try await engine.scale(cluster, layer: layer, to: String(before), hooks: hooks)
+                do {
+                    _ = try await RecordedRecipe.withHooks(engine: engine, cluster: cluster, warn: { Terminal.error($0) }) { hooks in
+                        try await engine.scale(cluster, layer: layer, to: String(before), hooks: hooks)
+                    }
+                } catch let second {
+                    Terminal.error("\(cluster)/\(layer): could not put the count back to \(before): \(second)")
                 }
                 if try store.hostMachines(cluster: cluster).contains(where: { $0.address == address.description && $0.instanceID == nil }) {
                     try store.forgetHost(address)
