@@ -25,6 +25,6 @@ struct SupervisedService {
     /// is the agent's child and receives the parent-death signal.
     var commandLine: String {
         let compound = spec.command.contains { ";&|()`\n<>".contains($0) } || spec.command.hasPrefix("cd ")
-        return compound ? spec.command : "exec " + spec.command
+        return compound || spec.command.hasPrefix("exec ") ? spec.command : "exec " + spec.command
     }
 }

@@ -62,4 +62,48 @@ import Testing
         #expect(sshd.leftovers() == [], "left on the host: \(sshd.leftovers())")
         #expect(h.agentPIDs().isEmpty, "an agent is still running")
     }
+
+    /// provider.hosts: a launch takes the pool's free host, a scale down gives it back clean, and
+    /// a layer larger than its pool says which host it lacks without launching twice.
+    @Test func thePoolsHostsServeTheLayerAndComeBackClean() throws {
+        let h = try Harness()
+        let sshd = try SSHServer(folder: h.scratch.appendingPathComponent("pool"), address: Self.loopbackAddress())
+        let serve = try h.serve(["--listen", "127.0.0.1:0"])
+        defer {
+            h.stop(serve)
+            h.cleanup()
+            sshd.stop()
+        }
+        _ = try ControllerTests.apiURL(h)
+        let recipe = try h.write("pool.lua", """
+            cluster "pool" {
+              provider = { kind = "hosts", hosts = { "\(sshd.url)" }, identity = "\(sshd.identity.path)" },
+              layers = {
+                web = { count = arg.web or 1,
+                        services = { echo = { command = "exec python3 -m http.server $PORT --bind $ADDRESS", port = 8081 } },
+                        on = { setup = function(e)
+                          local r = run(e.instance, "echo $LAYER on $ADDRESS")
+                          if r.stdout ~= "web on \(sshd.address)\\n" then error("setup ran elsewhere: " .. r.stdout) end
+                        end } },
+              },
+            }
+            """)
+        let run = try h.recipe(["run", recipe], timeout: 180)
+        #expect(run.code == 0, "\(run)")
+        #expect(try h.status("pool").instances.map { "\($0.name) \($0.state) \($0.private_ip)" } == ["web-1 online \(sshd.address)"])
+        #expect(Harness.eventually(timeout: 15) { Harness.get("http://\(sshd.address):8081/") != nil } != nil, "the service does not answer")
+
+        let more = try h.recipe(["run", recipe, "web=2"], timeout: 120)
+        #expect(more.code == 1 && more.stderr.contains("no free host for web-2 (1 in provider.hosts, all serving"), "\(more)")
+        #expect(try h.status("pool").instances.map(\.name) == ["web-1"])
+
+        let down = try h.recipe(["scale", "pool", "web", "0"], timeout: 120)
+        #expect(down.code == 0, "\(down)")
+        #expect(Harness.eventually(timeout: 10) { Harness.get("http://\(sshd.address):8081/", timeout: 1) == nil } != nil, "the service outlived its instance")
+        #expect(sshd.leftovers() == [], "left on the host: \(sshd.leftovers())")
+        // the host is free again: the next launch takes it
+        let again = try h.recipe(["run", recipe], timeout: 180)
+        let count = try h.status("pool").instances.count
+        #expect(again.code == 0 && count == 1, "\(again)")
+    }
 }
