@@ -79,7 +79,7 @@ import Testing
             cluster "pool" {
               provider = { kind = "hosts", hosts = { "\(sshd.url)" }, identity = "\(sshd.identity.path)" },
               layers = {
-                web = { count = arg.web or 1,
+                web = { count = arg.web or 1, heal = true,
                         services = { echo = { command = "exec python3 -m http.server $PORT --bind $ADDRESS", port = 8081 } },
                         on = { setup = function(e)
                           local r = run(e.instance, "echo $LAYER on $ADDRESS")
@@ -92,6 +92,18 @@ import Testing
         #expect(run.code == 0, "\(run)")
         #expect(try h.status("pool").instances.map { "\($0.name) \($0.state) \($0.private_ip)" } == ["web-1 online \(sshd.address)"])
         #expect(Harness.eventually(timeout: 15) { Harness.get("http://\(sshd.address):8081/") != nil } != nil, "the service does not answer")
+
+        // the agent killed: silent for three heartbeats, the instance is failed and replaced on the freed host
+        let first = try #require(try h.status("pool").instances.first)
+        let pidText = try String(contentsOf: sshd.root.appendingPathComponent("var/lib/recipe-agent/agent.pid"), encoding: .utf8)
+        let killedAt = Date()
+        kill(try #require(pid_t(pidText.trimmingCharacters(in: .whitespacesAndNewlines))), SIGKILL)
+        let replaced = Harness.eventually(timeout: 40) {
+            (try? h.status("pool").instances.contains { $0.id != first.id && $0.state == "online" }) == true
+        }
+        let events = try h.recipe(["events", "--cluster", "pool"]).stdout.suffix(1500)
+        #expect(replaced != nil, "not replaced: \(events)")
+        print("registered host: agent killed -> replacement online in \(String(format: "%.1f", Date().timeIntervalSince(killedAt))) s")
 
         let more = try h.recipe(["run", recipe, "web=2"], timeout: 120)
         #expect(more.code == 1 && more.stderr.contains("no free host for web-2 (1 in provider.hosts, all serving"), "\(more)")
