@@ -68,9 +68,12 @@ public struct InstanceSpec: Sendable, Equatable {
     public var image: String?
     /// Disks created with the instance (EC2 block devices); the local provider attaches volumes after.
     public var disks: [DiskSpec]
+    /// Seconds between its agent's heartbeats, where the agent is remote (nil: the provider's default).
+    public var heartbeat: Double?
 
     public init(cluster: String, layer: String, name: String, services: [ServiceSpec] = [], instanceType: String? = nil,
-                image: String? = nil, disks: [DiskSpec] = []) {
+                image: String? = nil, disks: [DiskSpec] = [], heartbeat: Double? = nil) {
+        self.heartbeat = heartbeat
         self.cluster = cluster
         self.layer = layer
         self.name = name

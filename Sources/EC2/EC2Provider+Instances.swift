@@ -93,7 +93,7 @@ extension EC2Provider {
         if !diskTag.isEmpty { tags.append((Tag.disks, diskTag)) }
         params.tagSpecifications(first.disks.isEmpty ? ["instance"] : ["instance", "volume"], tags)
         // one user data for the whole launch: its bootstrap secret opens one token per instance it started
-        let bootstrap = try agents?.bootstrap()
+        let bootstrap = try agents?.bootstrap(interval: first.heartbeat)
         if let bootstrap { params.add("UserData", Data(bootstrap.userData.utf8).base64EncodedString()) }
         let response = try await call("RunInstances", params, about: "layer \(first.layer)")
         let usage = UsageTags(cause: UsageTags.currentCause(default: "manual"), layer: first.layer,

@@ -75,6 +75,12 @@ public struct LayerSpec: Codable, Sendable, Equatable {
     public var healAfter: Double?
     /// Thresholds and windows that change the count (nil: a fixed count).
     public var autoscale: AutoscaleSpec?
+    /// Seconds between a remote agent's heartbeats (EC2, hosts); three missed and the instance
+    /// has failed. Nil: 5 s. Local agents beat every second whatever it says.
+    public var heartbeat: Double?
+
+    /// What a remote agent's heartbeat may be set to.
+    public static let heartbeats = 1.0...60.0
 
     public init(name: String, count: Int, instanceType: String? = nil, image: String? = nil, volumes: [VolumeSpec] = [],
                 elasticIP: Bool = false, services: [ServiceSpec] = [], apps: [String] = [],

@@ -41,7 +41,8 @@ struct Planner {
                     instanceType: layer.instanceType, image: layer.image,
                     // a slot whose volume survived its instance gets that volume attached, not a new disk
                     disks: layer.volumes.filter { !volumeNames.contains($0.volumeName(for: name)) }
-                        .map { DiskSpec(name: $0.name, sizeGB: $0.sizeGB, mount: $0.mount, snapshot: $0.snapshots[name]) }))
+                        .map { DiskSpec(name: $0.name, sizeGB: $0.sizeGB, mount: $0.mount, snapshot: $0.snapshots[name]) },
+                    heartbeat: layer.heartbeat))
                 guard let instance = byName[name] else {
                     plan.launches.append(launch)
                     plan.add(.add, "instance", name, carried(layer, name))

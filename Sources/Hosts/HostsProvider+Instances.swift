@@ -7,8 +7,12 @@ extension HostsProvider {
     /// one-time secret, copied and started over SSH. A host that fails goes back, and nothing
     /// of that launch stays bound to it.
     public func launch(_ specs: [InstanceSpec]) async throws -> [Instance] {
-        guard let bootstrap = try agents.bootstrap() else { throw CloudError(agentsUnreachable() ?? "no controller answers agents") }
-        return try await all(specs.map { spec in { try await self.launch(spec, bootstrap: bootstrap) } })
+        guard try agents.bootstrap() != nil else { throw CloudError(agentsUnreachable() ?? "no controller answers agents") }
+        return try await all(specs.map { spec in {
+            // a secret of its own for each host, at its layer's heartbeat
+            guard let bootstrap = try self.agents.bootstrap(interval: spec.heartbeat) else { throw CloudError("the controller stopped answering agents") }
+            return try await self.launch(spec, bootstrap: bootstrap)
+        } })
     }
 
     private func launch(_ spec: InstanceSpec, bootstrap: AgentBootstrap) async throws -> Instance {

@@ -73,6 +73,9 @@ struct LayerField: Sendable {
         LayerField(name: "heal", read: { _, t, layer, context in
             layer.healAfter = try readHeal(t["heal"], context)
         }, write: { $0.healAfter.map { .table(LuaTable(fields: ["after": .number($0)])) } ?? .nil }),
+        LayerField(name: "heartbeat", read: { _, t, layer, context in
+            layer.heartbeat = try readHeartbeat(t["heartbeat"], context)
+        }, write: { $0.heartbeat.map(LuaValue.number) ?? .nil }),
         LayerField(name: "autoscale", read: { parser, t, layer, context in
             layer.autoscale = try parser.parseAutoscale(t["autoscale"], context)
         }, write: { $0.autoscale.map(LiveSpec.lua) ?? .nil }),
@@ -145,6 +148,23 @@ struct LayerField: Sendable {
     }
 
     /// `heal = true` (3 s) or `{ after = "3s" }`.
+    /// `heartbeat = "2s"` (or seconds): how often a remote agent of the layer beats.
+    private static func readHeartbeat(_ value: LuaValue, _ context: String) throws -> Double? {
+        let seconds: Double
+        switch value {
+        case .nil: return nil
+        case .string(let text):
+            do { seconds = try Interval.seconds(text) } catch { throw PrimitiveError("\(context): heartbeat: \(error)") }
+        default:
+            guard let number = value.doubleValue else { throw PrimitiveError("\(context): heartbeat must be an interval such as \"2s\", got \(value.typeName)") }
+            seconds = number
+        }
+        guard LayerSpec.heartbeats.contains(seconds) else {
+            throw PrimitiveError("\(context): heartbeat must be from 1 s to 60 s, got \(seconds) s")
+        }
+        return seconds
+    }
+
     private static func readHeal(_ value: LuaValue, _ context: String) throws -> Double? {
         switch value {
         case .nil, .bool(false): return nil

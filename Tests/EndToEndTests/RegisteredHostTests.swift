@@ -79,7 +79,7 @@ import Testing
             cluster "pool" {
               provider = { kind = "hosts", hosts = { "\(sshd.url)" }, identity = "\(sshd.identity.path)" },
               layers = {
-                web = { count = arg.web or 1, heal = true,
+                web = { count = arg.web or 1, heal = true, heartbeat = "2s",
                         services = { echo = { command = "exec python3 -m http.server $PORT --bind $ADDRESS", port = 8081 } },
                         on = { setup = function(e)
                           local r = run(e.instance, "echo $LAYER on $ADDRESS")
@@ -93,7 +93,7 @@ import Testing
         #expect(try h.status("pool").instances.map { "\($0.name) \($0.state) \($0.private_ip)" } == ["web-1 online \(sshd.address)"])
         #expect(Harness.eventually(timeout: 15) { Harness.get("http://\(sshd.address):8081/") != nil } != nil, "the service does not answer")
 
-        // the agent killed: silent for three heartbeats, the instance is failed and replaced on the freed host
+        // the agent killed: silent for three of its 2 s heartbeats, the instance is failed and replaced on the freed host
         let first = try #require(try h.status("pool").instances.first)
         let pidText = try String(contentsOf: sshd.root.appendingPathComponent("var/lib/recipe-agent/agent.pid"), encoding: .utf8)
         let killedAt = Date()

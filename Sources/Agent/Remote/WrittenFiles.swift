@@ -1,3 +1,4 @@
+import Cloud
 import Foundation
 import LocalCloud
 
@@ -8,9 +9,15 @@ struct WrittenFiles {
 
     var list: URL { state.appendingPathComponent("written") }
 
+    /// Commands run on threads of their own: one addition at a time.
+    private static let adding = Locked(())
+
     func add(_ path: String) {
-        let known = Set(paths)
-        guard !known.contains(path), !path.contains("\n") else { return }
+        Self.adding.withLock { _ in append(path) }
+    }
+
+    private func append(_ path: String) {
+        guard !paths.contains(path), !path.contains("\n") else { return }
         let line = Data((path + "\n").utf8)
         if let handle = try? FileHandle(forWritingTo: list) {
             handle.seekToEndOfFile()

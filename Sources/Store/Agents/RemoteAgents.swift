@@ -16,9 +16,10 @@ public final class RemoteAgents: Sendable {
         (self.store, self.heartbeat, self.bootWait) = (store, heartbeat, bootWait)
     }
 
-    /// The bootstrap for a launch, or nil when no controller answers agents (`recipe serve`).
-    public func bootstrap() throws -> AgentBootstrap? {
-        try store.controllers().first.map { AgentBootstrap(controller: $0, heartbeat: heartbeat) }
+    /// The bootstrap for a launch, or nil when no controller answers agents (`recipe serve`);
+    /// its agents beat every `interval` seconds (the layer's), or every `heartbeat`.
+    public func bootstrap(interval: Double? = nil) throws -> AgentBootstrap? {
+        try store.controllers().first.map { AgentBootstrap(controller: $0, heartbeat: interval ?? heartbeat) }
     }
 
     /// After the launch: these instances may register with its secret.
