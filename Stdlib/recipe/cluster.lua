@@ -57,7 +57,8 @@ end
 --   or `{ kind = "hosts", hosts = { "ssh://user@host[:port][/root]", ... }, identity = "KEY FILE" }` (machines you have)
 -- - `layers = { NAME = { ... } }`: `count` (1), `instance_type`, `image`, `volumes = { NAME = { size_gb,
 --   mount } }`, `elastic_ip`, `services = { NAME = { command, port, health } }`, `apps = { APP, ... }`,
---   `attributes`, `on = { HOOK = fn }`, `heal = true` or `{ after = "3s" }`, and `autoscale = { metric,
+--   `attributes`, `on = { HOOK = fn }`, `heal = true` or `{ after = "3s" }`, `heartbeat = "2s"` (a remote
+--   agent's interval on EC2 and hosts, 1 to 60 s, 5 s by default), and `autoscale = { metric,
 --   stat, up = { above, sustain, add }, down = { below, sustain, remove }, min, max, cooldown, schedule
 --   = { { days, from, to, count } } }` (see "autoscale")
 -- - `firewall = { LAYER = { { port, protocol, from = CIDR or LAYER } } }`
