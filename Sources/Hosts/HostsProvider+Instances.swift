@@ -79,12 +79,27 @@ extension HostsProvider {
         let ssh = try shell(machine)
         let services = (try store.agentMachine(id))?.services.map(\.name) ?? []
         for volume in try store.hostVolumes(cluster: machine.cluster) where volume.instanceID == id {
-            try await detach(volume: volume.id)
+            do {
+                try await detach(volume: volume.id)
+            } catch {
+                // an unreachable host keeps its link; the volume is detached in the record all the same
+                var detached = volume
+                detached.instanceID = nil
+                try store.saveHostVolume(detached)
+            }
         }
-        try await ssh.check(Self.cleanup(prefix: Self.prefix(ssh.address), services: services), doing: "stopping the agent")
+        let cleaned = try await ssh.run(Self.cleanup(prefix: Self.prefix(ssh.address), services: services))
+        var detail = "\(machine.name ?? id) on \(machine.address)"
+        if cleaned.code == 255 {
+            // the machine is gone (what a heal replaces): it is forgotten all the same, and should
+            // it come back, its agent finds its token refused and stops; its files stay there
+            detail += " (unreachable: \(cleaned.stderr.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").last ?? "no answer"); its files were not removed)"
+        } else if cleaned.code != 0 {
+            throw CloudError("\(machine.address): stopping the agent failed (exit \(cleaned.code)): \(cleaned.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
+        }
         try agents.forget([id])
         try store.releaseHost(instance: id)
-        try record("instance.terminated", cluster: machine.cluster, subject: id, detail: "\(machine.name ?? id) on \(machine.address)")
+        try record("instance.terminated", cluster: machine.cluster, subject: id, detail: detail)
     }
 
     /// Stops the agent (its services with it) and removes its files, the services' logs and the

@@ -117,5 +117,15 @@ import Testing
         let again = try h.recipe(["run", recipe], timeout: 180)
         let count = try h.status("pool").instances.count
         #expect(again.code == 0 && count == 1, "\(again)")
+
+        // a host gone quiet (its sshd down) is forgotten at destroy all the same, and its agent,
+        // refused at its next heartbeat, stops with its services
+        sshd.stop()
+        let gone = try h.recipe(["destroy", "pool", "--yes"], timeout: 120)
+        #expect(gone.code == 0, "\(gone)")
+        let ended = try h.recipe(["events", "--cluster", "pool", "--kind", "instance.terminated"]).stdout
+        #expect(ended.split(separator: "\n").last?.contains("unreachable") == true, "\(ended)")
+        #expect(Harness.eventually(timeout: 15) { h.agentPIDs().isEmpty } != nil, "the forgotten host's agent still runs")
+        #expect(Harness.eventually(timeout: 5) { Harness.get("http://\(sshd.address):8081/", timeout: 1) == nil } != nil)
     }
 }
