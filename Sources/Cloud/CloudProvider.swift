@@ -80,6 +80,9 @@ public protocol CloudProvider: Sendable {
     /// all answer. A provider that cannot reach its instances' network checks nothing.
     func failedChecks(_ checks: [ServiceCheck], on instance: Instance) async -> [String]
 
+    /// The cluster is destroyed: what the provider keeps for it beyond its resources goes too
+    /// (the hosts registered for its layers).
+    func forget(cluster: String) async throws
     /// What the provider's API calls cost so far, for the user (`ec2: 16 API calls ...`); nil when it makes none.
     var callReport: String? { get }
 
@@ -101,6 +104,7 @@ extension CloudProvider {
     public func failedChecks(_ checks: [ServiceCheck], on instance: Instance) async -> [String] { [] }
     public var callReport: String? { nil }
     public func stage(archive: URL, on instance: Instance) async throws -> String { archive.path }
+    public func forget(cluster: String) async throws {}
     public func agentsUnreachable() -> String? { nil }
     public func nearFullDisks(_ instances: [Instance]) async -> [String] { [] }
     public func serviceOutput(of instance: Instance, from offsets: [String: Int64], tail: Int) async -> [ServiceOutput] { [] }

@@ -39,6 +39,7 @@ extension Engine {
                 try await provider.deleteSnapshot(snapshot.id)
             }
         }
+        try await provider.forget(cluster: cluster)
         try store.deleteCluster(cluster)
         record("cluster.destroyed", cluster: cluster, subject: cluster,
                detail: "\(inventory.instances.count) instances, \(inventory.volumes.count) volumes, \(inventory.addresses.count) addresses, "

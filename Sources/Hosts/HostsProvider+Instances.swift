@@ -35,11 +35,8 @@ extension HostsProvider {
             }
         } catch {
             try? agents.forget([id])
+            // a pool host goes back to the pool, a registered one stays set aside for the next try
             try? store.releaseHost(instance: id)
-            if machine.registered {
-                // set aside again for the layer, for the next try
-                try? store.reserveHost(address, cluster: machine.cluster, layer: machine.layer, identity: machine.identity)
-            }
             throw error
         }
         try store.setHostState([id], .running)

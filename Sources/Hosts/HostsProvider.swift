@@ -119,4 +119,9 @@ public final class HostsProvider: CloudProvider, Sendable {
     /// Keys reach hosts as logins, through their agents (the cluster's users).
     public func applyKeys(cluster: String, keys: [String: String]) async throws {}
     public func keepVolumes(_ volumes: [Volume]) async throws {}
+
+    /// The hosts registered for the destroyed cluster's layers are set aside no more.
+    public func forget(cluster: String) async throws {
+        try store.forgetHosts(cluster: cluster)
+    }
 }

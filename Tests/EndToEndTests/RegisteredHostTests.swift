@@ -23,7 +23,7 @@ import Testing
               provider = { kind = "hosts" },
               apps = { shop = { source = "file:\(Harness.repo.path)/Examples/webapp/app", start = "python3 server.py", port = 8000, health = "/health" } },
               layers = {
-                web = { count = 0, apps = { "shop" },
+                web = { count = 0, apps = { "shop" }, heal = true, heartbeat = "2s",
                         on = { setup = function(e) write(e.instance, "/etc/yard.conf", "name=" .. e.instance.name .. "\\n") end } },
               },
             }
@@ -55,6 +55,16 @@ import Testing
         // the same host twice: refused, the first registration untouched
         let twice = try h.recipe(["register", "yard", "web", sshd.url, "--identity", sshd.identity.path])
         #expect(twice.code == 1 && twice.stderr.contains("already serves yard/web as web-1"), "\(twice)")
+
+        // its agent killed: the registered host stays set aside for web, and the replacement runs there
+        let pidText = try String(contentsOf: sshd.root.appendingPathComponent("var/lib/recipe-agent/agent.pid"), encoding: .utf8)
+        kill(try #require(pid_t(pidText.trimmingCharacters(in: .whitespacesAndNewlines))), SIGKILL)
+        let healed = Harness.eventually(timeout: 40) {
+            (try? h.status("yard").instances.contains { $0.id != web.id && $0.state == "online" && $0.private_ip == sshd.address }) == true
+        }
+        let events = try h.recipe(["events", "--cluster", "yard"]).stdout.suffix(1500)
+        #expect(healed != nil, "not replaced on the registered host: \(events)")
+        #expect(Harness.eventually(timeout: 15) { Harness.get("http://\(sshd.address):8000/health") == "ok\n" } != nil)
 
         let destroyed = try h.recipe(["destroy", "yard", "--yes"], timeout: 120)
         #expect(destroyed.code == 0, "\(destroyed)")

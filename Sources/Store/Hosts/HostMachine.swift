@@ -14,7 +14,8 @@ public struct HostMachine: Codable, Sendable, Equatable, FetchableRecord, Persis
     public var name: String?
     /// The private key ssh uses for it (nil: the pool's, or ssh's own default).
     public var identity: String?
-    /// Brought by `recipe register`: forgotten when its instance is terminated.
+    /// Brought by `recipe register`: set aside for its layer (its instance ended or not) until the
+    /// cluster is destroyed.
     public var registered: Bool
     public var state: String
     public var createdAt: Date

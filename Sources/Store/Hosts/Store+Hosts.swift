@@ -31,7 +31,8 @@ extension Store {
     public func reserveHost(_ address: HostAddress, cluster: String, layer: String, identity: String?) throws {
         try db.write { db in
             if let known = try HostMachine.fetchOne(db, key: address.description) {
-                throw CloudError("\(address) already serves \(known.cluster)/\(known.layer)\(known.name.map { " as \($0)" } ?? "")")
+                throw CloudError(known.name.map { "\(address) already serves \(known.cluster)/\(known.layer) as \($0)" }
+                                 ?? "\(address) is already registered for \(known.cluster)/\(known.layer)")
             }
             try HostMachine(address: address.description, cluster: cluster, layer: layer, identity: identity, registered: true).insert(db)
         }
@@ -65,9 +66,18 @@ extension Store {
         }
     }
 
-    /// The machine serves nothing again: a pool host goes back to the pool, a registered one is forgotten.
+    /// The machine serves nothing again: a pool host goes back to the pool, a registered one
+    /// stays set aside for its layer (a heal's replacement, or a later scale up, takes it again).
     public func releaseHost(instance: String) throws {
-        try db.write { db in _ = try HostMachine.filter(Column("instanceID") == instance).deleteAll(db) }
+        try db.write { db in
+            try db.execute(sql: "DELETE FROM hostMachines WHERE instanceID = ? AND registered = 0", arguments: [instance])
+            try db.execute(sql: "UPDATE hostMachines SET instanceID = NULL, name = NULL, state = 'free' WHERE instanceID = ?", arguments: [instance])
+        }
+    }
+
+    /// The cluster is destroyed: the hosts registered for it are its no more.
+    public func forgetHosts(cluster: String) throws {
+        try db.write { db in _ = try HostMachine.filter(Column("cluster") == cluster).deleteAll(db) }
     }
 
     /// A registered host that never served (its launch failed, or it is given up): forgotten.
