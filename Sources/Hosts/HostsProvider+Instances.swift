@@ -35,6 +35,10 @@ extension HostsProvider {
             }
         } catch {
             try? agents.forget([id])
+            // whatever got there goes (an agent that started would stop at its refused heartbeat anyway)
+            if let ssh = try? shell(machine) {
+                _ = try? await ssh.run(Self.cleanup(prefix: Self.prefix(ssh.address), services: spec.services.map(\.name)))
+            }
             // a pool host goes back to the pool, a registered one stays set aside for the next try
             try? store.releaseHost(instance: id)
             throw error

@@ -238,8 +238,17 @@ import Testing
         let current = size("talker.log"), older = size("talker.log.1")
         #expect(current >= 0 && current < 3 << 20, "the log stays near its 1 MB bound (checked 4 times a second): \(current) bytes")
         #expect(older > 1 << 20 && older < 3 << 20, "the part before is kept once: \(older) bytes")
-        let head = (try? FileHandle(forReadingFrom: folder.appendingPathComponent("talker.log")))?.readData(ofLength: 300) ?? Data()
-        #expect(String(decoding: head, as: UTF8.self).contains("recipe-agent: talker.log passed 1 MB; the part before is in talker.log.1"))
+        // the cut empties the file, then writes the marker: a look between the two, or a line the
+        // service wrote in between, shows no marker at the head, so it is looked at again
+        let marker = "recipe-agent: talker.log passed 1 MB; the part before is in talker.log.1"
+        var head = ""
+        let marked = Harness.eventually(timeout: 3) {
+            let handle = try? FileHandle(forReadingFrom: folder.appendingPathComponent("talker.log"))
+            defer { try? handle?.close() }
+            head = String(decoding: handle?.readData(ofLength: 300) ?? Data(), as: UTF8.self)
+            return head.contains(marker)
+        }
+        #expect(marked != nil, "no marker at the head of the log: \(head.prefix(120))")
         let status = try h.recipe(["status", "--json"]).stdout
         struct Home: Decodable { var home: Disk; struct Disk: Decodable { var used_percent: Double; var near_full: Bool } }
         let disk = try JSONDecoder().decode(Home.self, from: Data(status.utf8)).home
