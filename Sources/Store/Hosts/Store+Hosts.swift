@@ -39,12 +39,13 @@ extension Store {
     }
 
     /// Takes a machine for a new instance, in one transaction: a host registered for this layer
-    /// first, else the first host of `pool` that serves nothing. Nil when none is free.
+    /// first (the newest: the one `recipe register` just brought), else the first host of `pool`
+    /// that serves nothing. Nil when none is free.
     public func claimHost(pool: [HostAddress], identity: String?, cluster: String, layer: String,
                           instanceID: String, name: String) throws -> HostMachine? {
         try db.write { db in
             if var registered = try HostMachine.filter(Column("cluster") == cluster && Column("layer") == layer && Column("instanceID") == nil)
-                .order(Column("createdAt")).fetchOne(db) {
+                .order(Column("createdAt").desc).fetchOne(db) {
                 (registered.instanceID, registered.name, registered.state) = (instanceID, name, Instance.State.pending.rawValue)
                 try registered.update(db)
                 return registered
