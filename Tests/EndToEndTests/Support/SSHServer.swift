@@ -13,7 +13,8 @@ final class SSHServer {
     let strangerIdentity: URL
     /// The folder the agent treats as this machine's `/`.
     let root: URL
-    private let pidFile: URL
+    /// The listener's pid, read once it listens (the folder with its pid file may be gone at stop).
+    private var pid: pid_t?
 
     init(folder: URL, address: String, port: Int = 2222) throws {
         (self.folder, self.address, self.port) = (folder, address, port)
@@ -44,9 +45,11 @@ final class SSHServer {
         // sshd puts itself in the background and writes its pid: no Process of the test's watches it
         let log = folder.appendingPathComponent("sshd.log")
         try Self.check("/usr/sbin/sshd", ["-f", config.path, "-E", log.path])
-        pidFile = folder.appendingPathComponent("sshd.pid")
+        let pidFile = folder.appendingPathComponent("sshd.pid")
         // up once it accepts a connection
-        guard Harness.eventually(timeout: 10, { Self.accepts(address, port) }) != nil else {
+        let listening = Harness.eventually(timeout: 10) { Self.accepts(address, port) } != nil
+        pid = (try? String(contentsOf: pidFile, encoding: .utf8)).flatMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        guard listening, pid != nil else {
             stop()
             throw HarnessError("sshd did not listen on \(address):\(port): \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
         }
@@ -56,9 +59,9 @@ final class SSHServer {
 
     /// SIGKILL to the listener by its pid (its sessions end with their connections).
     func stop() {
-        guard let text = try? String(contentsOf: pidFile, encoding: .utf8), let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return }
+        guard let pid else { return }
         kill(pid, SIGKILL)
-        try? FileManager.default.removeItem(at: pidFile)
+        self.pid = nil
     }
 
     /// Every file and folder left under the machine's root, relative to it.
