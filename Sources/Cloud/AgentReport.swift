@@ -21,6 +21,23 @@ public struct AgentReport: Sendable, Equatable {
     }
 }
 
+extension Instance {
+    /// Up as its provider reports it, but its remote agent went silent: lost (EC2, hosts).
+    public func isLost(byRemoteAgent agent: AgentReport?) -> Bool {
+        state.isUp && agent?.gone == true
+    }
+
+    /// The health of an instance reached through a remote agent: its provider's state, and
+    /// unhealthy once the agent went silent.
+    public func health(byRemoteAgent agent: AgentReport?) -> String {
+        switch state {
+        case .pending: return "pending"
+        case .stopping, .stopped, .terminated: return "stopped"
+        default: return agent?.gone == true ? "unhealthy" : "healthy"
+        }
+    }
+}
+
 /// One sample of a metric.
 public struct MetricSample: Sendable, Equatable {
     public var instance: String

@@ -67,18 +67,10 @@ public final class EC2Provider: CloudProvider, Sendable {
     }
 
     /// Running as EC2 says, but its agent went silent for three heartbeats: lost.
-    public func isLost(_ instance: Instance, agent: AgentReport?) -> Bool {
-        instance.state.isUp && instance.state != .pending && agent?.gone == true
-    }
+    public func isLost(_ instance: Instance, agent: AgentReport?) -> Bool { instance.isLost(byRemoteAgent: agent) }
 
     /// Up as EC2 reports it, unhealthy when its agent went silent.
-    public func health(_ instance: Instance, agent: AgentReport?) -> String {
-        switch instance.state {
-        case .pending: return "pending"
-        case .stopping, .stopped, .terminated: return "stopped"
-        default: return agent?.gone == true ? "unhealthy" : "healthy"
-        }
-    }
+    public func health(_ instance: Instance, agent: AgentReport?) -> String { instance.health(byRemoteAgent: agent) }
 
     public func agents(cluster: String) async throws -> [String: AgentReport] {
         try agents?.reports(cluster: cluster) ?? [:]
@@ -101,13 +93,7 @@ public final class EC2Provider: CloudProvider, Sendable {
 
     public func agentsUnreachable() -> String? {
         guard let agents else { return "EC2 instances are reached through their agents, and this command has no state to queue work in" }
-        do {
-            return try agents.bootstrap() == nil
-                ? "EC2 instances run hooks, services and apps through their agents, and no recipe serve answered agents: start `recipe serve` (with --advertise URL where instances reach it) first"
-                : nil
-        } catch {
-            return "cannot read which controller answers agents: \(error)"
-        }
+        return agents.unreachable("EC2 instances")
     }
 
     private func remote(_ instance: String, _ what: String) throws -> RemoteAgents {

@@ -7,16 +7,21 @@ extension HostsProvider {
     /// one-time secret, copied and started over SSH. A host that fails goes back, and nothing
     /// of that launch stays bound to it.
     public func launch(_ specs: [InstanceSpec]) async throws -> [Instance] {
-        guard try agents.bootstrap() != nil else { throw CloudError(agentsUnreachable() ?? "no controller answers agents") }
-        return try await all(specs.map { spec in {
-            // a secret of its own for each host, at its layer's heartbeat
-            guard let bootstrap = try self.agents.bootstrap(interval: spec.heartbeat) else { throw CloudError("the controller stopped answering agents") }
-            return try await self.launch(spec, bootstrap: bootstrap)
-        } })
+        // a secret of its own for each host, at its layer's heartbeat
+        let bootstraps = try specs.map { spec in
+            guard let bootstrap = try agents.bootstrap(interval: spec.heartbeat) else {
+                throw CloudError(agentsUnreachable() ?? "no controller answers agents")
+            }
+            return bootstrap
+        }
+        let launches: [@Sendable () async throws -> Instance] = zip(specs, bootstraps).map { spec, bootstrap in
+            { try await self.launch(spec, bootstrap: bootstrap) }
+        }
+        return try await all(launches)
     }
 
     private func launch(_ spec: InstanceSpec, bootstrap: AgentBootstrap) async throws -> Instance {
-        let id = "h-" + String(format: "%012llx", UInt64.random(in: 0...0xffff_ffff_ffff))
+        let id = Self.newID("h-")
         guard let machine = try store.claimHost(pool: pool, identity: identity, cluster: spec.cluster, layer: spec.layer,
                                                 instanceID: id, name: spec.name) else {
             throw CloudError("layer \(spec.layer): no free host for \(spec.name) (\(pool.count) in provider.hosts, all serving; add one there or `recipe register \(spec.cluster) \(spec.layer) ssh://user@host`)")
@@ -57,7 +62,7 @@ extension HostsProvider {
         let probe = try await ssh.check("uname -sm && id -u", doing: "the first contact (root, or sudo without a password)")
         let system = probe.split(separator: "\n").first.map(String.init) ?? ""
         guard system.hasPrefix("Linux") else { throw CloudError("\(ssh.address): the agent runs on Linux, this host says \(system)") }
-        if let agentBinary, system.hasSuffix(" " + Self.machineArchitecture) {
+        if let agentBinary, system.hasSuffix(" " + SystemName.machine) {
             let bin = prefix + "/usr/local/bin/recipe-agent"
             try await ssh.check("mkdir -p \(prefix + "/usr/local/bin") && cat > \(bin + ".new") && chmod 755 \(bin + ".new") && mv \(bin + ".new") \(bin)",
                                 input: agentBinary, doing: "copying the agent")
@@ -132,15 +137,13 @@ extension HostsProvider {
             """
     }
 
+    /// A new id: `prefix` and 12 random hex digits (`h-` instances, `hv-` volumes).
+    static func newID(_ prefix: String) -> String {
+        prefix + String(format: "%012llx", UInt64.random(in: 0...0xffff_ffff_ffff))
+    }
+
     /// The agent's PREFIX on the host: empty for the whole machine, else the host's root folder.
     static func prefix(_ address: HostAddress) -> String { address.root == "/" ? "" : address.root }
-
-    /// `uname -m` of this machine, which the copied agent was built for.
-    static var machineArchitecture: String {
-        var name = utsname()
-        uname(&name)
-        return withUnsafeBytes(of: name.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-    }
 
     func record(_ kind: String, cluster: String, subject: String, detail: String) throws {
         _ = try store.record(Event(actor: actor, cluster: cluster, kind: kind, subject: subject, detail: detail))

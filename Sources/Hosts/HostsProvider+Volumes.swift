@@ -7,7 +7,7 @@ import Store
 extension HostsProvider {
     public func createVolume(cluster: String, name: String, sizeGB: Int, from snapshot: String?) async throws -> Volume {
         if snapshot != nil { throw unsupported("make a volume from a snapshot") }
-        let volume = HostVolume(id: "hv-" + String(format: "%012llx", UInt64.random(in: 0...0xffff_ffff_ffff)), cluster: cluster,
+        let volume = HostVolume(id: Self.newID("hv-"), cluster: cluster,
                                 name: name, sizeGB: sizeGB)
         try store.saveHostVolume(volume)
         return volume.volume

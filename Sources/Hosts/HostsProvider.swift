@@ -42,38 +42,22 @@ public final class HostsProvider: CloudProvider, Sendable {
             guard let id = machine.instanceID, let address = try? HostAddress(parsing: machine.address) else { return nil }
             var state = Instance.State(rawValue: machine.state) ?? .pending
             if state == .pending, links[id]?.registeredAt != nil { state = .running }
-            let services = (try? store.agentMachine(id))?.services ?? []
+            let services = links[id]?.described?.services ?? []
             return Instance(id: id, cluster: cluster, layer: machine.layer, name: machine.name ?? id, state: state,
                             privateIP: address.host, services: services, createdAt: machine.createdAt)
         }
         return Inventory(instances: instances, volumes: try store.hostVolumes(cluster: cluster).map(\.volume))
     }
 
-    public func isLost(_ instance: Instance, agent: AgentReport?) -> Bool {
-        instance.state.isUp && agent?.gone == true
-    }
+    public func isLost(_ instance: Instance, agent: AgentReport?) -> Bool { instance.isLost(byRemoteAgent: agent) }
 
-    public func health(_ instance: Instance, agent: AgentReport?) -> String {
-        switch instance.state {
-        case .pending: return "pending"
-        case .stopping, .stopped, .terminated: return "stopped"
-        default: return agent?.gone == true ? "unhealthy" : "healthy"
-        }
-    }
+    public func health(_ instance: Instance, agent: AgentReport?) -> String { instance.health(byRemoteAgent: agent) }
 
     public func agents(cluster: String) async throws -> [String: AgentReport] {
         try agents.reports(cluster: cluster)
     }
 
-    public func agentsUnreachable() -> String? {
-        do {
-            return try agents.bootstrap() == nil
-                ? "registered hosts run hooks, services and apps through their agents, and no recipe serve answered agents: start `recipe serve` (with --advertise URL where the hosts reach it) first"
-                : nil
-        } catch {
-            return "cannot read the controllers from the state: \(error)"
-        }
-    }
+    public func agentsUnreachable() -> String? { agents.unreachable("registered hosts") }
 
     public func setStatus(_ ids: [String], _ state: Instance.State) async throws {
         try store.setHostState(ids, state)

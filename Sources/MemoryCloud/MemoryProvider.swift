@@ -129,11 +129,11 @@ public final class MemoryProvider: CloudProvider, Sendable {
     func mutate<T: Sendable>(_ body: (inout MemoryInventory) throws -> T) rethrows -> T {
         guard let file else { return try state.withLock(body) }
         return try state.withLock { inventory in
-            let lock = Self.lockFile(file)
-            defer { if lock >= 0 { flock(lock, LOCK_UN); close(lock) } }
-            if let time = Self.modified(file), fileTime.value != time, let saved = Self.load(file) {
-                inventory = saved
-            }
+            try? FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+            // without the lock (an unwritable folder) the change goes on unlocked, as it did before there was one
+            let lock = try? FileLock.exclusive(file.path + ".lock")
+            defer { lock.map(FileLock.release) }
+            reload(&inventory, from: file)
             let result = try body(&inventory)
             if let data = try? JSONEncoder().encode(inventory) {
                 try? data.write(to: file, options: .atomic)
@@ -145,30 +145,22 @@ public final class MemoryProvider: CloudProvider, Sendable {
 
     /// Reads the file again when another process changed it since this one last did.
     func readChanges() {
-        guard let file, let time = Self.modified(file), fileTime.value != time else { return }
-        state.withLock { inventory in
-            // the version before the read: a write in between makes the next call read again
-            let now = Self.modified(file)
-            guard fileTime.value != now, let saved = Self.load(file) else { return }
-            inventory = saved
-            fileTime.withLock { $0 = now }
-        }
+        guard let file, fileTime.value != Self.modified(file) else { return }
+        state.withLock { reload(&$0, from: file) }
+    }
+
+    /// The file's inventory in place of `inventory` when it changed since this provider last
+    /// read or wrote it (called under the lock).
+    private func reload(_ inventory: inout MemoryInventory, from file: URL) {
+        // the version before the read: a write in between makes the next look read again
+        let now = Self.modified(file)
+        guard now != nil, fileTime.value != now, let saved = Self.load(file) else { return }
+        inventory = saved
+        fileTime.withLock { $0 = now }
     }
 
     static func load(_ file: URL) -> MemoryInventory? {
         (try? Data(contentsOf: file)).flatMap { try? JSONDecoder().decode(MemoryInventory.self, from: $0) }
-    }
-
-    /// An exclusive flock on the inventory's `.lock` beside it (-1 when it cannot be had: the
-    /// change then goes on unlocked, as it did before there was a lock).
-    static func lockFile(_ file: URL) -> Int32 {
-        try? FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let descriptor = open(file.path + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { return -1 }
-        while flock(descriptor, LOCK_EX) != 0 {
-            guard errno == EINTR else { close(descriptor); return -1 }
-        }
-        return descriptor
     }
 
     static func modified(_ file: URL) -> String? {

@@ -43,8 +43,7 @@ extension Store {
 
     /// What the instance's agent is, as kept at launch (nil for a link bound without it).
     public func agentMachine(_ instance: String) throws -> AgentDocuments.Machine? {
-        guard let text = try agentLink(instance)?.machine else { return nil }
-        return try JSONDecoder().decode(AgentDocuments.Machine.self, from: Data(text.utf8))
+        try agentLink(instance)?.described
     }
 
     /// The release archive named `name` (`SHA.tar`) if it is one of the cluster's, deployed or
@@ -61,7 +60,7 @@ extension Store {
     /// What a remote agent says happened to its services, recorded as its instance's events.
     public func recordAgentEvents(_ instance: String, _ events: [AgentDocuments.ServiceEvent]) throws {
         guard let link = try agentLink(instance) else { return }
-        let name = try agentMachine(instance)?.name ?? instance
+        let name = link.described?.name ?? instance
         for event in events {
             _ = try record(Event(actor: "agent:\(instance)", cluster: link.cluster, kind: event.kind, subject: "\(name)/\(event.service)",
                                  detail: event.detail, result: event.result))

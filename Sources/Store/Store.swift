@@ -47,8 +47,10 @@ public final class Store: Sendable {
         let path = home.appendingPathComponent("state.db").path
         // held while the file is checked, opened and migrated: a first command that is creating it
         // is never seen half done (an empty file) by another
-        let lock = try Self.lockState(home)
-        defer { close(lock) }
+        // two first commands on a new home would otherwise both see no schema and both create it
+        // (`table counters already exists`)
+        let lock = try FileLock.exclusive(home.appendingPathComponent("state.lock").path)
+        defer { FileLock.release(lock) }
         try Self.refuseForeign(at: path)
         do {
             if light {
@@ -80,21 +82,6 @@ public final class Store: Sendable {
         } catch let error as DatabaseError where error.resultCode.primaryResultCode == .SQLITE_FULL {
             return try DatabaseQueue(path: path, configuration: config)
         }
-    }
-
-    /// An exclusive flock on HOME/state.lock, for opening and migrating: two first commands on a
-    /// new home would otherwise both see no schema and both create it (`table counters already exists`).
-    private static func lockState(_ home: URL) throws -> Int32 {
-        let path = home.appendingPathComponent("state.lock").path
-        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw CloudError("cannot open \(path): \(String(cString: strerror(errno)))") }
-        while flock(descriptor, LOCK_EX) != 0 {
-            guard errno == EINTR else {
-                close(descriptor)
-                throw CloudError("cannot lock \(path): \(String(cString: strerror(errno)))")
-            }
-        }
-        return descriptor
     }
 
     /// Migrates the schema, a copy of an existing state first (under the state lock).

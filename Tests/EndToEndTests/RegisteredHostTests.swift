@@ -8,16 +8,31 @@ import Testing
     /// An address of the test's own, so the app's port 8000 is nobody else's.
     static func loopbackAddress() -> String { "127.99.\(getpid() % 200 + 20).\(Int.random(in: 2...250))" }
 
-    @Test func aRegisteredHostBecomesWebOneRunsTheAppAndIsLeftClean() throws {
-        let h = try Harness()
-        let sshd = try SSHServer(folder: h.scratch.appendingPathComponent("host"), address: Self.loopbackAddress())
-        let serve = try h.serve(["--listen", "127.0.0.1:0"])
-        defer {
+    /// A home, a machine behind its own sshd, and `recipe serve` as its controller.
+    struct Yard {
+        let h: Harness
+        let sshd: SSHServer
+        let serve: Process
+
+        init(_ folder: String) throws {
+            h = try Harness()
+            sshd = try SSHServer(folder: h.scratch.appendingPathComponent(folder), address: RegisteredHostTests.loopbackAddress())
+            serve = try h.serve(["--listen", "127.0.0.1:0"])
+            _ = try ControllerTests.apiURL(h)
+        }
+
+        /// The controller first, then what the home made (over the sshd), then the sshd.
+        func stop() {
             h.stop(serve)
             h.cleanup()
             sshd.stop()
         }
-        _ = try ControllerTests.apiURL(h)
+    }
+
+    @Test func aRegisteredHostBecomesWebOneRunsTheAppAndIsLeftClean() throws {
+        let fixture = try Yard("host")
+        defer { fixture.stop() }
+        let (h, sshd) = (fixture.h, fixture.sshd)
         let recipe = try h.write("yard.lua", """
             cluster "yard" {
               provider = { kind = "hosts" },
@@ -57,8 +72,7 @@ import Testing
         #expect(twice.code == 1 && twice.stderr.contains("already serves yard/web as web-1"), "\(twice)")
 
         // its agent killed: the registered host stays set aside for web, and the replacement runs there
-        let pidText = try String(contentsOf: sshd.root.appendingPathComponent("var/lib/recipe-agent/agent.pid"), encoding: .utf8)
-        kill(try #require(pid_t(pidText.trimmingCharacters(in: .whitespacesAndNewlines))), SIGKILL)
+        try sshd.killAgent()
         let healed = Harness.eventually(timeout: 40) {
             (try? h.status("yard").instances.contains { $0.id != web.id && $0.state == "online" && $0.private_ip == sshd.address }) == true
         }
@@ -76,15 +90,9 @@ import Testing
     /// provider.hosts: a launch takes the pool's free host, a scale down gives it back clean, and
     /// a layer larger than its pool says which host it lacks without launching twice.
     @Test func thePoolsHostsServeTheLayerAndComeBackClean() throws {
-        let h = try Harness()
-        let sshd = try SSHServer(folder: h.scratch.appendingPathComponent("pool"), address: Self.loopbackAddress())
-        let serve = try h.serve(["--listen", "127.0.0.1:0"])
-        defer {
-            h.stop(serve)
-            h.cleanup()
-            sshd.stop()
-        }
-        _ = try ControllerTests.apiURL(h)
+        let fixture = try Yard("pool")
+        defer { fixture.stop() }
+        let (h, sshd) = (fixture.h, fixture.sshd)
         let recipe = try h.write("pool.lua", """
             cluster "pool" {
               provider = { kind = "hosts", hosts = { "\(sshd.url)" }, identity = "\(sshd.identity.path)" },
@@ -105,9 +113,8 @@ import Testing
 
         // the agent killed: silent for three of its 2 s heartbeats, the instance is failed and replaced on the freed host
         let first = try #require(try h.status("pool").instances.first)
-        let pidText = try String(contentsOf: sshd.root.appendingPathComponent("var/lib/recipe-agent/agent.pid"), encoding: .utf8)
         let killedAt = Date()
-        kill(try #require(pid_t(pidText.trimmingCharacters(in: .whitespacesAndNewlines))), SIGKILL)
+        try sshd.killAgent()
         let replaced = Harness.eventually(timeout: 40) {
             (try? h.status("pool").instances.contains { $0.id != first.id && $0.state == "online" }) == true
         }

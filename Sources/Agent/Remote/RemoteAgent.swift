@@ -252,8 +252,7 @@ public final class RemoteAgent: Sendable {
     /// `data` as the file at `path` (absolute, or relative to the root, where commands run).
     private func place(_ data: Data, at path: String) -> CommandResult {
         do {
-            let absolute = path.hasPrefix("/") ? path : "/" + path
-            let url = root.path == "/" ? URL(fileURLWithPath: absolute) : try InstancePath(root: root, volumes: []).resolve(absolute, followLast: true)
+            let url = try MachinePath.resolve(path, root: root, followLast: true)
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try data.write(to: url, options: .atomic)
             return CommandResult(code: 0, stdout: "", stderr: "")
@@ -296,11 +295,6 @@ public final class RemoteAgent: Sendable {
     }
 
     static func hostDescription() -> String {
-        var name = utsname()
-        uname(&name)
-        func text<T>(_ field: T) -> String {
-            withUnsafeBytes(of: field) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        }
-        return "\(text(name.sysname).lowercased()) \(text(name.machine)) \(ProcessInfo.processInfo.hostName)"
+        "\(SystemName.system.lowercased()) \(SystemName.machine) \(ProcessInfo.processInfo.hostName)"
     }
 }

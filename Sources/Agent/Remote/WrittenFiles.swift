@@ -37,8 +37,7 @@ struct WrittenFiles {
     func removeAll(root: URL) -> Int {
         var removed = 0
         for path in paths {
-            let absolute = path.hasPrefix("/") ? path : "/" + path
-            guard let url = root.path == "/" ? URL(fileURLWithPath: absolute) : try? InstancePath(root: root, volumes: []).resolve(absolute, followLast: false) else { continue }
+            guard let url = try? MachinePath.resolve(path, root: root, followLast: false) else { continue }
             guard (try? FileManager.default.removeItem(at: url)) != nil else { continue }
             removed += 1
             guard root.path != "/" else { continue }

@@ -42,8 +42,13 @@ extension API {
         guard let agentBinary, let data = FileManager.default.contents(atPath: agentBinary.path) else {
             throw APIProblem(404, "this controller has no agent binary to hand out (recipe-agent is not beside recipe)")
         }
+        return Self.file(data, type: "application/octet-stream")
+    }
+
+    /// A file's bytes as the answer.
+    private static func file(_ data: Data, type: String) -> APIAnswer {
         var response = Response(status: .ok, body: .init(byteBuffer: ByteBuffer(bytes: data)))
-        response.headers[.contentType] = "application/octet-stream"
+        response.headers[.contentType] = type
         return .response(response)
     }
 
@@ -68,9 +73,7 @@ extension API {
               let data = FileManager.default.contents(atPath: archive.path) else {
             throw APIProblem(404, "no release archive \(name) of this instance's cluster")
         }
-        var response = Response(status: .ok, body: .init(byteBuffer: ByteBuffer(bytes: data)))
-        response.headers[.contentType] = "application/x-tar"
-        return .response(response)
+        return Self.file(data, type: "application/x-tar")
     }
 
     /// Long poll: the instance's pending commands as soon as there are any (each handed out once,

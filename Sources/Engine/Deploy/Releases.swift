@@ -33,7 +33,7 @@ struct Releases: Sendable {
         // the free space is asked first: a release that does not fit is refused before a byte is written
         let size = (try? FileManager.default.attributesOfItem(atPath: archive.path)[.size] as? NSNumber)??.int64Value ?? 0
         let needed = size + ArchiveSource.reserve
-        let staged = try await engine.owner(of: instance.id).0.stage(archive: archive, on: instance)
+        let staged = try await engine.provider(for: instance.cluster).stage(archive: archive, on: instance)
         // a copy fetched for this unpack goes with it
         let cleanup: ShellCommand = staged == archive.path ? "" : " rm -f \(staged);"
         let unpacked = try await shell(instance, "rm -rf \(part) && mkdir -p \(part) && "

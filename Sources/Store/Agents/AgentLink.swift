@@ -25,6 +25,11 @@ public struct AgentLink: Codable, Sendable, FetchableRecord, PersistableRecord, 
     /// Missed heartbeats before an instance is lost.
     public static let missedBeats = 3.0
 
+    /// What its agent is told of itself, kept at launch (nil for a link bound without it).
+    public var described: AgentDocuments.Machine? {
+        machine.flatMap { try? JSONDecoder().decode(AgentDocuments.Machine.self, from: Data($0.utf8)) }
+    }
+
     /// Registered, then silent for three heartbeats: its machine or its agent is gone.
     public func isSilent(at now: Date = Date()) -> Bool {
         guard let last = heartbeatAt ?? registeredAt else { return false }

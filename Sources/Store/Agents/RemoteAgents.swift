@@ -22,6 +22,18 @@ public final class RemoteAgents: Sendable {
         try store.controllers().first.map { AgentBootstrap(controller: $0, heartbeat: interval ?? heartbeat) }
     }
 
+    /// Why `machines` launched now could run no hooks, services or apps (nil when a controller
+    /// answers agents): what a provider's `agentsUnreachable` says.
+    public func unreachable(_ machines: String) -> String? {
+        do {
+            return try bootstrap() == nil
+                ? "\(machines) run hooks, services and apps through their agents, and no recipe serve answered agents: start `recipe serve` (with --advertise URL where they reach it) first"
+                : nil
+        } catch {
+            return "cannot read which controller answers agents: \(error)"
+        }
+    }
+
     /// After the launch: these instances may register with its secret.
     public func bind(_ bootstrap: AgentBootstrap, instances: [Instance], cluster: String) throws {
         try store.bindBootstrap(bootstrap.secret, instances: instances.map(\.id), cluster: cluster, interval: bootstrap.heartbeat,

@@ -64,6 +64,13 @@ final class SSHServer {
         self.pid = nil
     }
 
+    /// SIGKILL to the machine's agent, by the pid its bootstrap kept.
+    func killAgent() throws {
+        let text = try String(contentsOf: root.appendingPathComponent("var/lib/recipe-agent/agent.pid"), encoding: .utf8)
+        guard let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { throw HarnessError("no agent pid in \(root.path)") }
+        kill(pid, SIGKILL)
+    }
+
     /// Every file and folder left under the machine's root, relative to it.
     func leftovers() -> [String] {
         let enumerator = FileManager.default.enumerator(atPath: root.path)
