@@ -42,10 +42,13 @@ extension EC2Provider {
     public func applyFirewall(cluster: String, rules: [FirewallRule]) async throws {
         let groups = try await describeGroups(cluster: cluster)
         let needed = Set(rules.map(\.layer) + rules.map(\.source).filter { !$0.contains("/") })
-        for layer in needed.sorted() where cache.group(cluster, layer) == nil {
+        let missing = needed.sorted().filter { cache.group(cluster, $0) == nil }
+        let vpc = missing.isEmpty ? nil : try await subnetVPC()
+        for layer in missing {
             var params = Params()
             params.add("GroupName", "\(cluster)-\(layer)")
             params.add("GroupDescription", "recipe cluster \(cluster), layer \(layer)")
+            if let vpc { params.add("VpcId", vpc) }
             params.tagSpecifications(["security-group"], [(Tag.cluster, cluster), (Tag.layer, layer)])
             let response = try await call("CreateSecurityGroup", params, about: "firewall \(layer)")
             cache.setGroup(cluster, layer, response.string("groupId"))
@@ -63,6 +66,19 @@ extension EC2Provider {
             params.add("GroupId", group.id)
             if (try? await client.call("DeleteSecurityGroup", params.list)) != nil { cache.setGroup(cluster, group.layer, nil) }
         }
+    }
+
+    /// The VPC of provider.subnet, where the groups must live for its instances to use them; nil
+    /// without a subnet (the default VPC's groups).
+    private func subnetVPC() async throws -> String? {
+        guard let subnet else { return nil }
+        var params = Params()
+        params.add("SubnetId.1", subnet)
+        let response = try await call("DescribeSubnets", params, about: "provider.subnet \(subnet)")
+        guard let vpc = response.items("subnetSet").first?.string("vpcId") else {
+            throw CloudError("provider.subnet \(subnet): no such subnet in region \(config.region)")
+        }
+        return vpc
     }
 
     private func change(_ action: String, _ group: String, _ cluster: String, _ rules: [FirewallRule]) async throws {

@@ -81,6 +81,7 @@ extension EC2Provider {
         // The same token on every retry: a retried RunInstances never launches twice.
         params.add("ClientToken", UUID().uuidString)
         if let group = cache.group(first.cluster, first.layer) { params.add("SecurityGroupId.1", group) }
+        if let subnet { params.add("SubnetId", subnet) }
         for (i, disk) in first.disks.enumerated() {
             params.add("BlockDeviceMapping.\(i + 1).DeviceName", devices[i])
             params.add("BlockDeviceMapping.\(i + 1).Ebs.VolumeSize", String(disk.sizeGB))

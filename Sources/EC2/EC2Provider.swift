@@ -17,10 +17,14 @@ public final class EC2Provider: CloudProvider, Sendable {
     let actor: String
     /// The instances' agents, reached through the controller; nil: nothing runs on them.
     let agents: RemoteAgents?
+    /// The VPC subnet instances launch into (provider.subnet), and whose VPC holds the groups;
+    /// nil: the region's default VPC.
+    let subnet: String?
 
     public init(config: AWSConfig, calls: CallLog = CallLog(), actor: String = "owner", agents: RemoteAgents? = nil,
-                recorder: @escaping LifeEvent.Recorder = { _ in }) {
+                subnet: String? = nil, recorder: @escaping LifeEvent.Recorder = { _ in }) {
         self.config = config
+        self.subnet = subnet
         self.actor = actor
         self.agents = agents
         self.recorder = recorder

@@ -4,7 +4,7 @@ import Cloud
 public struct ClusterSpec: Codable, Sendable, Equatable {
     public var name: String
     public var provider: String
-    /// The provider table's settings besides kind: region, endpoint, api_version, profile.
+    /// The provider table's settings besides kind: region, endpoint, api_version, profile, subnet, hosts, identity.
     public var providerOptions: [String: String] = [:]
     public var layers: [LayerSpec]
     public var firewall: [FirewallRule]

@@ -27,18 +27,22 @@ struct ClusterSpecParser {
         }
         if case .table(let providerTable) = table["provider"] {
             try SpecError.at("provider") {
-                try Self.refuseUnknown(providerTable, allowed: ["kind", "region", "endpoint", "api_version", "profile", "hosts", "identity"],
+                try Self.refuseUnknown(providerTable, allowed: ["kind", "region", "endpoint", "api_version", "profile", "subnet", "hosts", "identity"],
                                        in: "cluster \(name): provider")
             }
             if let hosts = try SpecError.at("provider", "hosts", body: { try Self.hostList(providerTable["hosts"], cluster: name) }) {
                 spec.providerOptions["hosts"] = hosts
             }
-            for key in ["region", "endpoint", "api_version", "profile", "identity"] {
+            for key in ["region", "endpoint", "api_version", "profile", "subnet", "identity"] {
                 if let value = try SpecError.at("provider", key, body: {
                     try Self.optionalString(providerTable[key], "cluster \(name): provider.\(key)")
                 }) {
                     spec.providerOptions[key] = value
                 }
+            }
+            if let subnet = spec.providerOptions["subnet"], subnet.wholeMatch(of: /subnet-[0-9a-f]{8,17}/) == nil {
+                throw SpecError("cluster \(name): provider.subnet '\(subnet)' is not a subnet id (expected subnet- and 8 to 17 hex digits, such as subnet-0a1b2c3d)",
+                                at: ["provider", "subnet"])
             }
         }
         guard kinds.contains(spec.provider) else {

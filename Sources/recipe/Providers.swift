@@ -21,7 +21,8 @@ enum Providers {
             let config = try AWSConfig.resolve(AWSConfig.Overrides(
                 region: request.options["region"], endpoint: request.options["endpoint"],
                 apiVersion: request.options["api_version"], profile: request.options["profile"]))
-            return EC2Provider(config: config, calls: ec2Calls, actor: request.actor, agents: agents) { life in
+            return EC2Provider(config: config, calls: ec2Calls, actor: request.actor, agents: agents,
+                               subnet: request.options["subnet"]) { life in
                 _ = try? store.record(Event(actor: life.actor, cluster: life.cluster, kind: life.kind, subject: life.subject,
                                             detail: life.detail, time: life.time))
             }

@@ -53,7 +53,7 @@ end
 ---
 -- Declares a cluster. The fields of the declaration, all optional:
 --
--- - `provider`: `"local"` (the default), `"ec2"`, or `{ kind = "ec2", region, endpoint, api_version, profile }`,
+-- - `provider`: `"local"` (the default), `"ec2"`, or `{ kind = "ec2", region, endpoint, api_version, profile, subnet }`,
 --   or `{ kind = "hosts", hosts = { "ssh://user@host[:port][/root]", ... }, identity = "KEY FILE" }` (machines you have)
 -- - `layers = { NAME = { ... } }`: `count` (1), `instance_type`, `image`, `volumes = { NAME = { size_gb,
 --   mount } }`, `elastic_ip`, `services = { NAME = { command, port, health } }`, `apps = { APP, ... }`,

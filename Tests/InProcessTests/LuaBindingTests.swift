@@ -108,6 +108,8 @@ import Testing
              says: "instance i-nope does not exist"),
         Case(name: "unknown-provider", source: "\ncluster \"shop\" { provider = \"nowhere\", layers = {} }\n", line: 2,
              says: "provider 'nowhere' is not known (memory)"),
+        Case(name: "bad-subnet", source: "\ncluster \"shop\" { provider = { kind = \"memory\", subnet = \"sn-1\" }, layers = {} }\n", line: 2,
+             says: "cluster shop: provider.subnet 'sn-1' is not a subnet id (expected subnet- and 8 to 17 hex digits"),
         Case(name: "volume-size", source: RecipeHarness.cluster + "\nvolume.create{ size_gb = 0 }\n", line: 3, says: "size_gb"),
         Case(name: "change-in-plan", source: RecipeHarness.cluster + "volume.create{ size_gb = 1 }\n", line: 2,
              says: "volume.create changes state: not run by plan or --dry-run", mode: .plan),

@@ -207,8 +207,8 @@ final class Harness: @unchecked Sendable {
         return url.path
     }
 
-    func status(_ cluster: String) throws -> StatusDocument.Cluster {
-        let output = try recipe(["status", cluster, "--json"])
+    func status(_ cluster: String, environment extra: [String: String] = [:]) throws -> StatusDocument.Cluster {
+        let output = try recipe(["status", cluster, "--json"], environment: extra)
         guard output.code == 0 else { throw HarnessError("status failed: \(output.stderr)") }
         let document = try JSONDecoder().decode(StatusDocument.self, from: Data(output.stdout.utf8))
         guard let first = document.clusters.first else { throw HarnessError("no cluster \(cluster) in status") }
