@@ -100,11 +100,13 @@ extension Engine {
                 return
             }
             for app in layer?.apps ?? [] {
-                // the app's current release first (a newcomer serves what the others serve), then its hooks
-                if let appSpec = spec.apps[app] {
-                    try await self.installCurrent(appSpec, on: instance)
+                // the app's current release first (a newcomer serves what the others serve), then its
+                // hooks; an app never released yet gets them from its first deploy, below, once only
+                var installed = false
+                if let appSpec = spec.apps[app] { installed = try await self.installCurrent(appSpec, on: instance) }
+                if installed || spec.apps[app]?.deployable != true {
+                    _ = await hooks.run(.deploy, instance, reason: "setup", app: app)
                 }
-                _ = await hooks.run(.deploy, instance, reason: "setup", app: app)
             }
             outcomes.withLock { $0.online.append(instance) }
             self.progress.step(spec.name, instance.name, "online")

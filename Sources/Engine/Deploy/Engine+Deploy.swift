@@ -135,13 +135,16 @@ extension Engine {
     }
 
     /// Gives a newcomer the app's current release, before its deploy hooks run.
-    func installCurrent(_ app: AppSpec, on instance: Instance) async throws {
-        guard let current = try store.currentRelease(cluster: instance.cluster, app: app.name) else { return }
+    /// The app's current release on a newcomer; false when the app has none yet.
+    @discardableResult
+    func installCurrent(_ app: AppSpec, on instance: Instance) async throws -> Bool {
+        guard let current = try store.currentRelease(cluster: instance.cluster, app: app.name) else { return false }
         let releases = Releases(engine: self, app: app)
         try await releases.logged(instance, "install \(current.release)") {
             try await releases.install(current.release, archive: URL(fileURLWithPath: current.archive), on: instance)
             try await releases.activate(current.release, on: instance, restart: false)
         }
+        return true
     }
 
     static func stamp() -> String {

@@ -216,8 +216,8 @@ final class Harness: @unchecked Sendable {
     }
 
     /// What each instance of a cluster answers on port 8000 (the first word), by name; "none" when nothing does.
-    func answers(_ cluster: String) throws -> [String] {
-        try status(cluster).instances.sorted { $0.name < $1.name }.map {
+    func answers(_ cluster: String, environment extra: [String: String] = [:]) throws -> [String] {
+        try status(cluster, environment: extra).instances.sorted { $0.name < $1.name }.map {
             Self.get("http://\($0.private_ip):8000/")?.split(separator: " ").first.map(String.init) ?? "none"
         }
     }
