@@ -77,6 +77,7 @@ public final class Agent {
         services.startAll()
         var nextBeat = Date().addingTimeInterval(interval)
         var nextLogCheck = Date()
+        var nextLogins = Date()
         while true {
             let wake = ([nextBeat, nextLogCheck] + [services.nextRestart].compactMap { $0 } + [reports.nextAttempt].compactMap { $0 }).min()!
             let signal = cs_wait_signal(Self.signals, Int32(Self.signals.count), wake.timeIntervalSinceNow)
@@ -110,6 +111,10 @@ public final class Agent {
                     readFailed(error)
                 }
                 heartbeat()
+                if Date() >= nextLogins {
+                    syncLogins()
+                    nextLogins = Date().addingTimeInterval(Self.loginsInterval)
+                }
                 commands.runPending()  // in case a wake-up signal was missed
                 commands.stopRequested()
                 nextBeat = max(nextBeat.addingTimeInterval(interval), Date())

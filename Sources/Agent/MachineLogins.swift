@@ -2,7 +2,8 @@ import Cloud
 import Foundation
 import Store
 
-/// Makes the machine's logins exactly its cluster's users, as the controller lists them: each
+/// Makes the machine's logins exactly its cluster's users (as the controller lists them to a
+/// remote agent, or as the Store has them for a local one, inside its instance's root): each
 /// one's key in `ROOT/home/NAME/.ssh/authorized_keys` and, with sudo, `ROOT/etc/sudoers.d/recipe-NAME`.
 /// On a machine of its own (root `/`, run as root) the account is made first with useradd. A user
 /// no longer listed loses both files at the next sync; the account stays, with no key to enter by.
@@ -36,6 +37,7 @@ struct MachineLogins {
             changes.append("\(name): removed")
         }
         if !changes.isEmpty || Set(wanted.map(\.name)) != before {
+            try? FileManager.default.createDirectory(at: managed.deletingLastPathComponent(), withIntermediateDirectories: true)
             try? SecretVault.writePrivate(Data(wanted.map { $0.name + "\n" }.joined().utf8), to: managed)
         }
         return changes

@@ -147,7 +147,11 @@ extension Store {
     /// not those it denies.
     public func machineUsers(instance: String) throws -> [AgentDocuments.MachineUser] {
         guard let link = try agentLink(instance) else { return [] }
-        return try users(cluster: link.cluster).filter { $0.role != AccessLevel.deny.rawValue }.compactMap { user in
+        return try machineUsers(cluster: link.cluster)
+    }
+
+    public func machineUsers(cluster: String) throws -> [AgentDocuments.MachineUser] {
+        try users(cluster: cluster).filter { $0.role != AccessLevel.deny.rawValue }.compactMap { user in
             user.sshKey.map { AgentDocuments.MachineUser(name: user.name, sshKey: $0, sudo: user.sudo) }
         }
     }
