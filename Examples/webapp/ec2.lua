@@ -6,7 +6,7 @@
 --   recipe run Examples/webapp/ec2.lua subnet=subnet-0a1b2c3d image=ami-12c6146b
 --   recipe deploy shop shop --ref v2                       -- rolling, behind the load balancer
 --
--- The certificate must be one the instances trust (a public CA's). `subnet` picks the VPC subnet (the instances' addresses, and the security groups' VPC);
+-- The user data carries the certificate, so a self-signed one will do. `subnet` picks the VPC subnet (the instances' addresses, and the security groups' VPC);
 -- without it they launch into the region's default VPC. Web agents beat every 2 s, so a dead
 -- one is found after 6 s and replaced.
 

@@ -18,13 +18,23 @@ import Testing
         let machines: MotoMachines
         let serve: Process
 
-        init(listen: String = "127.0.0.1:0") async throws {
+        /// `tls`: the controller serves a self-signed certificate for 127.0.0.1 (`certificate`).
+        init(listen: String = "127.0.0.1:0", tls: Bool = false) async throws {
             moto = try await MotoServer()
             h = try Harness()
             h.cleanupEnvironment = moto.environment
             machines = try MotoMachines(moto: moto, folder: h.scratch.appendingPathComponent("machines"))
-            serve = try h.serve(["--listen", listen], environment: moto.environment)
+            var arguments = ["--listen", listen]
+            if tls {
+                let (key, certificate) = (h.scratch.appendingPathComponent("tls.key").path, h.scratch.appendingPathComponent("tls.pem").path)
+                let made = try h.sh("openssl req -x509 -newkey rsa:2048 -nodes -keyout \(key) -out \(certificate) -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2>/dev/null")
+                guard made == 0 else { throw HarnessError("openssl made no certificate") }
+                arguments += ["--tls-cert", certificate, "--tls-key", key]
+            }
+            serve = try h.serve(arguments, environment: moto.environment)
         }
+
+        var certificate: URL { h.scratch.appendingPathComponent("tls.pem") }
 
         /// The controller and the machines first, then what the home made, then moto.
         func stop() {
@@ -98,6 +108,31 @@ import Testing
         #expect(try Curl.request("POST", url + "/agent/v1/heartbeat", token: tokenA, json: beat).status == 401)
         let retired = Harness.eventually(timeout: 20) { pids.allSatisfy { !Harness.isAlive($0) } }
         #expect(retired != nil, "the agents of terminated instances stop by themselves")
+    }
+
+    /// A controller on TLS with a certificate no CA signed: the user data carries it (not its key),
+    /// and the agent fetches itself, registers and runs commands trusting that certificate.
+    @Test func agentsTrustTheirControllersOwnCertificate() async throws {
+        let fleet = try await Fleet(tls: true)
+        defer { fleet.stop() }
+        let (moto, h, machines) = (fleet.moto, fleet.h, fleet.machines)
+        #expect(try ControllerTests.apiURL(h).hasPrefix("https://127.0.0.1:"))
+        let recipe = try h.write("sealed.lua", """
+            cluster "sealed" {
+              provider = "ec2",
+              layers = { web = { count = 1, image = "ami-12c6146b",
+                                 on = { setup = function(e) run(e.instance, "echo over tls > setup.txt") end } } },
+            }
+            """)
+        let run = try h.recipe(["run", recipe], environment: moto.environment)
+        #expect(run.code == 0, "\(run.stdout)\n\(run.stderr)\nagents: \(machines.bootedInstances.map(machines.agentLog))")
+        let id = try #require(machines.bootedInstances.first)
+        let setup = try? String(contentsOf: machines.root(of: id).appendingPathComponent("setup.txt"), encoding: .utf8)
+        #expect(setup == "over tls\n")
+        let userData = try String(contentsOf: machines.root(of: id).appendingPathComponent("user-data"), encoding: .utf8)
+        #expect(userData.contains("BEGIN CERTIFICATE") && !userData.contains("PRIVATE KEY"), "the certificate, never its key")
+        let kept = try String(contentsOf: machines.root(of: id).appendingPathComponent("var/lib/recipe-agent/controller.pem"), encoding: .utf8)
+        #expect(kept == (try String(contentsOf: fleet.certificate, encoding: .utf8)))
     }
 
     @Test func anEC2CommandWithoutAControllerSaysSo() async throws {

@@ -19,8 +19,14 @@ public struct AgentBootstrap: Sendable {
     }
 
     public var userData: String {
+        // a controller on TLS is trusted by its own certificate, which the user data carries
+        let trust: ShellCommand = controller.certificate == nil ? "" : #" --ca "$state/controller.pem""#
+        let curlTrust: ShellCommand = controller.certificate == nil ? "" : #" --cacert "$state/controller.pem""#
+        let keepCertificate: ShellCommand = controller.certificate.map { (pem: String) -> ShellCommand in
+            "printf '%s' \(pem) > \"$state/controller.pem\""
+        } ?? ":"
         let start: ShellCommand = """
-            "$bin" --controller \(controller.url) --instance "$INSTANCE_ID" --state "$state" --root "${prefix:-/}" --heartbeat \(Self.seconds(heartbeat))
+            "$bin" --controller \(controller.url) --instance "$INSTANCE_ID" --state "$state" --root "${prefix:-/}" --heartbeat \(Self.seconds(heartbeat))\(trust)
             """
         let script: ShellCommand = """
             #!/bin/sh
@@ -37,9 +43,10 @@ public struct AgentBootstrap: Sendable {
             mkdir -p "$state" "${bin%/*}" "$prefix/var/log"
             chmod 700 "$state"
             (umask 077 && printf '%s' \(secret) > "$state/bootstrap")
+            \(keepCertificate)
             # an agent already there (copied by recipe register) is kept when it is the controller's
             if ! echo \((controller.agentSha256 ?? "unknown") + "  ")"$bin" | sha256sum -c --quiet - >/dev/null 2>&1; then
-              curl -fsS --retry 30 --retry-connrefused --retry-delay 1 -o "$bin.new" \(controller.url + "/agent/v1/recipe-agent")
+              curl -fsS\(curlTrust) --retry 30 --retry-connrefused --retry-delay 1 -o "$bin.new" \(controller.url + "/agent/v1/recipe-agent")
               echo \((controller.agentSha256 ?? "unknown") + "  ")"$bin.new" | sha256sum -c --quiet -
               chmod 755 "$bin.new" && mv "$bin.new" "$bin"
             fi

@@ -17,6 +17,9 @@ extension Store {
                 CREATE INDEX hostVolumes_cluster ON hostVolumes(cluster);
                 """)
         }
+        migrator.registerMigration("v13: controllers' certificates") { db in
+            try db.execute(sql: "ALTER TABLE controllers ADD COLUMN certificate TEXT")
+        }
     }
 
     public func hostMachines(cluster: String) throws -> [HostMachine] {

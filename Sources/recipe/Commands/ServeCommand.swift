@@ -105,7 +105,8 @@ struct ServeCommand: AsyncParsableCommand {
                 _ = try? store.record(Event(actor: "scheduler", cluster: nil, kind: "controller.started", subject: url))
                 let agents = advertise ?? url
                 do {
-                    try store.recordController(ControllerRecord(url: agents, agentSha256: agent?.sha256))
+                    let certificate = try controller.options.tlsCertificate.map { try String(contentsOfFile: $0, encoding: .utf8) }
+                    try store.recordController(ControllerRecord(url: agents, agentSha256: agent?.sha256, certificate: certificate))
                 } catch {
                     Terminal.line("recipe serve: cannot record this controller for agents (\(error)); instances launched now get no agent")
                 }
