@@ -30,8 +30,12 @@ $(VENV)/.installed: Makefile | deps
 build: deps
 	swift build -j $(SWIFT_JOBS)
 
+# The agent instances fetch is linked apart, with Swift's runtime and Foundation inside: it runs
+# on a stock Linux (glibc, libstdc++, libsqlite3), and an idle one maps one file, not a dozen.
 release: deps
 	swift build -c release -j $(SWIFT_JOBS)
+	swift build -c release -j $(SWIFT_JOBS) --product recipe-agent --static-swift-stdlib --scratch-path .build/static
+	cp .build/static/release/recipe-agent .build/release/recipe-agent.new && mv .build/release/recipe-agent.new .build/release/recipe-agent
 
 # Boots Examples/webapp (lb + 3 web servers) on this machine and prints how to reach them.
 run: release

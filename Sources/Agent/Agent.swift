@@ -78,6 +78,7 @@ public final class Agent {
         var nextBeat = Date().addingTimeInterval(interval)
         var nextLogCheck = Date()
         var nextLogins = Date()
+        var beats = 0
         while true {
             let wake = ([nextBeat, nextLogCheck] + [services.nextRestart].compactMap { $0 } + [reports.nextAttempt].compactMap { $0 }).min()!
             let signal = cs_wait_signal(Self.signals, Int32(Self.signals.count), wake.timeIntervalSinceNow)
@@ -111,6 +112,8 @@ public final class Agent {
                     readFailed(error)
                 }
                 heartbeat()
+                beats += 1
+                if beats == 2 { StartupPages.release() }  // started: services up, a beat written
                 if Date() >= nextLogins {
                     syncLogins()
                     nextLogins = Date().addingTimeInterval(Self.loginsInterval)

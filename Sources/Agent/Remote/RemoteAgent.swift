@@ -140,6 +140,7 @@ public final class RemoteAgent: Sendable {
     private func beat() {
         let sampler = ProcessSampler(root: getpid())
         var quietSince: Date?
+        var beats = 0
         while true {
             let sample = sampler.sample()
             let beat = AgentDocuments.Heartbeat(cpuPercent: sample.cpuPercent, memoryBytes: sample.memoryBytes,
@@ -150,6 +151,8 @@ public final class RemoteAgent: Sendable {
                 quietSince = nil
                 syncLogins()
                 tellEvents()
+                beats += 1
+                if beats == 2 { StartupPages.release() }  // started: signed in, services up, a beat answered
             } catch let refusal as ControllerLink.Refusal where refusal.status == 401 {
                 retire(refusal)
             } catch {
