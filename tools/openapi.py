@@ -89,6 +89,8 @@ schemas = {
  "Machine": obj({"id": STR, "name": STR, "cluster": STR, "layer": STR, "address": STR, "services": arr(ref("Service"))}),
  "ServiceEvent": obj({"kind": S("string", pattern="^service\\."), "service": STR, "detail": STR, "result": STR}, required=["kind", "service", "result"]),
  "ServiceEvents": obj({"events": arr(ref("ServiceEvent"))}),
+ "ServiceLogChunk": obj({"service": STR, "text": S("string", maxLength=65536)}, required=["service", "text"]),
+ "ServiceLogs": obj({"chunks": arr(ref("ServiceLogChunk"))}),
  "Upload": obj({"source": S("string", description="The recipe's Lua text"), "name": S("string", description="Its file name, for error lines"),
     "arguments": S("object", additionalProperties=STR)}, required=["source"]),
 }
@@ -188,6 +190,8 @@ op("get", "/agent/v1/machine", "agentMachine", "Who the agent is and the service
    errors=("401", "403", "404"))
 op("post", "/agent/v1/events", "agentEvents", "What happened to the machine's services (an agent's token)", {"204": {"description": "Recorded"}},
    request=body_req("ServiceEvents"), errors=("400", "401", "403"))
+op("post", "/agent/v1/logs", "agentLogs", "What the machine's services wrote since the last beat, for recipe logs (an agent's token)",
+   {"204": {"description": "Kept"}}, request=body_req("ServiceLogs"), errors=("400", "401", "403"))
 op("get", "/agent/v1/archives/{name}", "agentArchive", "A release archive of the agent's cluster, for a fetch command (an agent's token)",
    {"200": {"description": "The archive", "content": {"application/x-tar": {"schema": S("string", format="binary")}}}},
    [{"name": "name", "in": "path", "required": True, "schema": STR}], errors=("401", "403", "404"))

@@ -93,7 +93,7 @@ public protocol CloudProvider: Sendable {
     /// What the instance's services wrote: each service's log from `offsets[service]` (an `end`
     /// returned before; past the log's size, the log was trimmed and is read from its start), or
     /// its last `tail` bytes for a service not in `offsets`. Nothing from a provider that cannot
-    /// read them (on EC2, until agents ship their services' logs to the controller).
+    /// read them; remote machines' come from the copy their agents ship to the controller.
     func serviceOutput(of instance: Instance, from offsets: [String: Int64], tail: Int) async -> [ServiceOutput]
 }
 

@@ -95,6 +95,11 @@ public final class EC2Provider: CloudProvider, Sendable {
         try await remote(instance.id, "fetch").stage(archive, on: known(instance.id))
     }
 
+    /// Shipped by each instance's agent to the controller with its heartbeats.
+    public func serviceOutput(of instance: Instance, from offsets: [String: Int64], tail: Int) async -> [ServiceOutput] {
+        agents?.serviceOutput(of: instance, from: offsets, tail: tail) ?? []
+    }
+
     public func agentsUnreachable() -> String? {
         guard let agents else { return "EC2 instances are reached through their agents, and this command has no state to queue work in" }
         return agents.unreachable("EC2 instances")

@@ -75,6 +75,11 @@ public final class HostsProvider: CloudProvider, Sendable {
         try await agents.stage(archive, on: instance)
     }
 
+    /// Shipped by each host's agent to the controller with its heartbeats.
+    public func serviceOutput(of instance: Instance, from offsets: [String: Int64], tail: Int) async -> [ServiceOutput] {
+        agents.serviceOutput(of: instance, from: offsets, tail: tail)
+    }
+
     /// The instance as the Store knows it, for the names in messages.
     func known(_ id: String) throws -> Instance {
         guard let machine = try store.hostMachine(instance: id), let address = try? HostAddress(parsing: machine.address) else {

@@ -141,6 +141,24 @@ extension Store {
         try db.write { db in
             _ = try AgentLink.filter(instances.contains(Column("instanceID"))).deleteAll(db)
         }
+        serviceLogs.forget(instances)
+    }
+
+    /// The copy of remote agents' service logs kept in this home.
+    public var serviceLogs: ServiceLogMirror { ServiceLogMirror(home: home) }
+
+    /// Keeps what an agent's services wrote: only services its machine runs, a bounded chunk each.
+    public func keepServiceLogs(_ instance: String, _ chunks: [AgentDocuments.ServiceLogChunk]) throws {
+        let services = Set(try agentMachine(instance)?.services.map(\.name) ?? [])
+        for chunk in chunks {
+            guard services.contains(chunk.service), Names.problem(chunk.service, as: .service) == nil else {
+                throw CloudError("service \(chunk.service): not one this instance runs")
+            }
+            guard chunk.text.utf8.count <= ServiceLogMirror.chunkLimit else {
+                throw CloudError("service \(chunk.service): a chunk of \(chunk.text.utf8.count) bytes is over \(ServiceLogMirror.chunkLimit)")
+            }
+        }
+        for chunk in chunks where !chunk.text.isEmpty { try serviceLogs.append(chunk, instance: instance) }
     }
 
     /// Who may log in to an instance of the cluster: the users its recipe declares with a key, but

@@ -41,6 +41,14 @@ extension AgentLinkTests {
         }
         #expect(seen == Set(web.map { "v1 \($0.id)\n" }), "every web instance answers through the balancer: \(seen)")
 
+        // what the apps write reaches the controller with their agents' heartbeats
+        var logs = ""
+        let logged = Harness.eventually(timeout: 20) {
+            logs = (try? h.recipe(["logs", "shop", web[0].name, "--service", "app-shop"], environment: moto.environment))?.stdout ?? ""
+            return logs.contains("serving v1")
+        }
+        #expect(logged != nil, "recipe logs shows an EC2 app's output: \(logs)")
+
         // a rolling deploy, v1 to v2, under steady load: no request fails
         let load = LoadGenerator(url: url, perSecond: 40)
         try repo.commit("v2")

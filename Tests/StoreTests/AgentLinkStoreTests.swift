@@ -55,11 +55,14 @@ import Testing
     @Test func silentMeansThreeMissedHeartbeats() throws {
         let now = Date()
         var link = AgentLink(instanceID: "i-1", cluster: "c", interval: 5, createdAt: now)
-        #expect(!link.isSilent(at: now.addingTimeInterval(3600)), "never registered: booting, not silent")
+        #expect(!link.isSilent(at: now.addingTimeInterval(3600), answeredSince: now), "never registered: booting, not silent")
         link.registeredAt = now
         link.heartbeatAt = now.addingTimeInterval(10)
-        #expect(!link.isSilent(at: now.addingTimeInterval(24)))
-        #expect(link.isSilent(at: now.addingTimeInterval(26)))
+        #expect(!link.isSilent(at: now.addingTimeInterval(24), answeredSince: now))
+        #expect(link.isSilent(at: now.addingTimeInterval(26), answeredSince: now))
+        #expect(!link.isSilent(at: now.addingTimeInterval(26), answeredSince: nil), "no controller runs: nobody could hear it")
+        #expect(!link.isSilent(at: now.addingTimeInterval(26), answeredSince: now.addingTimeInterval(20)),
+                "a controller back 6 s ago gives the agent three beats to find it")
     }
 
     @Test func theLoginsOfAnInstanceAreItsClustersUsersWithAKeyAndNotDenied() throws {

@@ -83,15 +83,15 @@ import Testing
         defer { try? FileManager.default.removeItem(at: home) }
         let file = home.appendingPathComponent("web.log")
         try "one\ntwo\nthr".write(to: file, atomically: true, encoding: .utf8)
-        let first = try #require(LocalProvider.read(file, service: "web", from: nil, tail: 1000))
+        let first = try #require(ServiceOutput.read(file, service: "web", from: nil, tail: 1000))
         #expect(first.text == "one\ntwo\n" && first.end == 8, "the line being written waits")
         try "one\ntwo\nthree\nfour\n".write(to: file, atomically: true, encoding: .utf8)
-        let next = try #require(LocalProvider.read(file, service: "web", from: first.end, tail: 1000))
+        let next = try #require(ServiceOutput.read(file, service: "web", from: first.end, tail: 1000))
         #expect(next.text == "three\nfour\n" && next.end == 19)
-        #expect(LocalProvider.read(file, service: "web", from: next.end, tail: 1000)?.text == "")
+        #expect(ServiceOutput.read(file, service: "web", from: next.end, tail: 1000)?.text == "")
         // a tail starts at a whole line; a log shorter than the offset was trimmed: read from its start
-        #expect(LocalProvider.read(file, service: "web", from: nil, tail: 8)?.text == "four\n")
+        #expect(ServiceOutput.read(file, service: "web", from: nil, tail: 8)?.text == "four\n")
         try "[trimmed]\nfive\n".write(to: file, atomically: true, encoding: .utf8)
-        #expect(LocalProvider.read(file, service: "web", from: next.end, tail: 1000)?.text == "[trimmed]\nfive\n")
+        #expect(ServiceOutput.read(file, service: "web", from: next.end, tail: 1000)?.text == "[trimmed]\nfive\n")
     }
 }

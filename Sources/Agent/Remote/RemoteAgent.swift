@@ -24,7 +24,9 @@ public final class RemoteAgent: Sendable {
     /// Service events not yet told to the controller.
     private let outbox = Locked<[AgentDocuments.ServiceEvent]>([])
     /// Who it is, once the controller said.
-    private let machine = Locked<AgentDocuments.Machine?>(nil)
+    let machine = Locked<AgentDocuments.Machine?>(nil)
+    /// How far each service's log was shipped (kept in `state/shipped-logs`, so a restart sends nothing twice).
+    let shipped = Locked<[String: Int64]?>(nil)
 
     init(controller: String, instanceID: String, state: URL, root: URL, interval: Double, caFile: String?) throws {
         self.instanceID = instanceID
@@ -151,6 +153,7 @@ public final class RemoteAgent: Sendable {
                 quietSince = nil
                 syncLogins()
                 tellEvents()
+                shipLogs()
                 beats += 1
                 if beats == 2 { StartupPages.release() }  // started: signed in, services up, a beat answered
             } catch let refusal as ControllerLink.Refusal where refusal.status == 401 {

@@ -34,6 +34,13 @@ extension API {
                 try call.store.recordAgentEvents(try call.agentInstance(), events)
                 return .response(Response(status: .noContent))
             },
+            APIRoute(.post, "/agent/v1/logs", .agent) { call in
+                let logs = try call.decode(AgentDocuments.ServiceLogs.self)
+                do { try call.store.keepServiceLogs(try call.agentInstance(), logs.chunks) } catch let error as CloudError {
+                    throw APIProblem(400, error.description)
+                }
+                return .response(Response(status: .noContent))
+            },
             APIRoute(.get, "/agent/v1/archives/{name}", .agent) { try $0.api.archiveDownload($0) },
         ]
     }

@@ -115,4 +115,17 @@ public enum AgentDocuments {
         public var events: [ServiceEvent]
         public init(events: [ServiceEvent]) { self.events = events }
     }
+
+    /// What a service wrote since the agent last shipped its log (whole lines, at most
+    /// `ServiceLogMirror.chunkLimit` bytes a service a beat).
+    public struct ServiceLogChunk: Codable, Sendable, Equatable {
+        public var service: String
+        public var text: String
+        public init(service: String, text: String) { (self.service, self.text) = (service, text) }
+    }
+
+    public struct ServiceLogs: Codable, Sendable {
+        public var chunks: [ServiceLogChunk]
+        public init(chunks: [ServiceLogChunk]) { self.chunks = chunks }
+    }
 }

@@ -30,9 +30,12 @@ public struct AgentLink: Codable, Sendable, FetchableRecord, PersistableRecord, 
         machine.flatMap { try? JSONDecoder().decode(AgentDocuments.Machine.self, from: Data($0.utf8)) }
     }
 
-    /// Registered, then silent for three heartbeats: its machine or its agent is gone.
-    public func isSilent(at now: Date = Date()) -> Bool {
-        guard let last = heartbeatAt ?? registeredAt else { return false }
-        return now.timeIntervalSince(last) > Self.missedBeats * interval
+    /// Registered, then silent for three heartbeats while a controller was there to hear them:
+    /// its machine or its agent is gone. `answeredSince`: since when a controller has run (nil:
+    /// none runs, and no agent can be heard), so a controller that just came back gives every
+    /// agent three beats to find it before any counts as silent.
+    public func isSilent(at now: Date = Date(), answeredSince: Date?) -> Bool {
+        guard let last = heartbeatAt ?? registeredAt, let answeredSince else { return false }
+        return now.timeIntervalSince(max(last, answeredSince)) > Self.missedBeats * interval
     }
 }

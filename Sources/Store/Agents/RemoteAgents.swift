@@ -47,11 +47,17 @@ public final class RemoteAgents: Sendable {
     /// What each of the cluster's agents last said, for status and failure detection.
     public func reports(cluster: String) throws -> [String: AgentReport] {
         var reports: [String: AgentReport] = [:]
+        let since = try answeredSince()
         for link in try store.agentLinks(cluster: cluster) {
             reports[link.instanceID] = AgentReport(lastHeartbeat: link.heartbeatAt ?? link.registeredAt, cpuPercent: link.cpuPercent,
-                                                   memoryBytes: link.memoryBytes, gone: link.isSilent())
+                                                   memoryBytes: link.memoryBytes, gone: link.isSilent(answeredSince: since))
         }
         return reports
+    }
+
+    /// Since when the running controller (the longest running) has heard agents; nil when none runs.
+    func answeredSince() throws -> Date? {
+        try store.controllers().map(\.startedAt).min()
     }
 
     /// Queues the command and waits for its agent's outcome. Cancelled, it asks the agent to
@@ -80,15 +86,23 @@ public final class RemoteAgents: Sendable {
         return path
     }
 
+    /// What the instance's services wrote, from the copy its agent ships to the controller.
+    public func serviceOutput(of instance: Instance, from offsets: [String: Int64], tail: Int) -> [ServiceOutput] {
+        ServiceOutput.read(folder: store.serviceLogs.folder(of: instance.id), from: offsets, tail: tail)
+    }
+
     private func queue(on instance: Instance, kind: CommandRecord.Kind, text: String, path: String?, timeout: Double) async throws -> CommandResult {
         try await waitForAgent(instance)
         let id = try store.enqueueCommand(instance: instance.id, command: text, timeout: timeout, kind: kind, path: path)
         let link = try store.agentLink(instance.id)
         // an agent that goes silent is given up on after its missed beats, not after the whole time limit
         let deadline = Date().addingTimeInterval(timeout + AgentLink.missedBeats * (link?.interval ?? heartbeat) + 5)
+        // which controller runs is read again every second, not every round
+        var since: (asked: Date, answer: Date?) = (.distantPast, nil)
         do {
             let result = try await store.awaitCommand(id, until: deadline) {
-                if let link = try self.store.agentLink(instance.id), link.isSilent() {
+                if Date().timeIntervalSince(since.asked) >= 1 { since = (Date(), try self.answeredSince()) }
+                if let link = try self.store.agentLink(instance.id), link.isSilent(answeredSince: since.answer) {
                     throw CloudError("\(instance.name) (\(instance.id)): its agent stopped answering (no heartbeat for \(Int(AgentLink.missedBeats * link.interval)) s)")
                 }
             }

@@ -10,7 +10,8 @@ struct LogsCommand: AsyncParsableCommand, ThroughAPI {
         discussion: """
             Hook runs, commands (run(i, cmd)) and deploys keep their whole output (its last 64 KiB), \
             the newest \(Store.logsKept) of each kind per instance; services' output is read from the \
-            instances (its last 64 KiB; an entry is stamped with the time its log was last written). \
+            instances, or for EC2 and registered hosts from the copy their agents ship with each heartbeat \
+            (its last 64 KiB; an entry is stamped with the time its log was last written). \
             Secrets show as ***. --json prints one document, {"entries": [...], "warnings": [...]}, each \
             entry {time, cluster, instance, instanceID, kind, source, run, text, exitCode, result}; with \
             --follow, one entry per line instead.

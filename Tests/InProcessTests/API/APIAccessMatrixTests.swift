@@ -93,6 +93,7 @@ import Testing
         Case(method: .get, path: "/agent/v1/machine", need: .agent, allowed: .notFound),
         Case(method: .post, path: "/agent/v1/events", need: .agent, allowed: .noContent,
              body: { _ in #"{"events": [{"kind": "service.exited", "service": "web", "result": "failed: exited with 1"}]}"# }),
+        Case(method: .post, path: "/agent/v1/logs", need: .agent, allowed: .noContent, body: { _ in #"{"chunks": []}"# }),
         Case(method: .get, path: "/agent/v1/archives/\(String(repeating: "0", count: 64)).tar", need: .agent, allowed: .notFound),
         // last: an allowed destroy removes shop, which is declared again before the next case
         Case(method: .delete, path: "/api/v1/clusters/shop", need: .level(.manage), allowed: .ok),
