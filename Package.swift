@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
     ],
     targets: [
         // Lua 5.4 from Debian's liblua5.4-dev.
@@ -52,7 +53,14 @@ let package = Package(
             .product(name: "HummingbirdTLS", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
-        ], resources: [.embedInCode("openapi.json")]),
+            .product(name: "Mustache", package: "swift-mustache"),
+        ], resources: [
+            .embedInCode("openapi.json"),
+            // the console's templates and stylesheet, served by the controller itself
+            .embedInCode("Console/Templates/layout.mustache"), .embedInCode("Console/Templates/signin.mustache"),
+            .embedInCode("Console/Templates/clusters.mustache"), .embedInCode("Console/Templates/cluster.mustache"),
+            .embedInCode("Console/Templates/problem.mustache"), .embedInCode("Console/console.css"),
+        ]),
         .executableTarget(name: "recipe", dependencies: [
             "RecipeRuntime", "Scheduler", "Controller", "Engine", "Agent", "Store", "LocalCloud", "EC2", "Hosts", "MemoryCloud", "CProcess",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -37,14 +37,16 @@ public final class API: Sendable {
         ] + clusterRoutes + appRoutes + eventRoutes + logRoutes + peopleRoutes + recipeRoutes + agentRoutes
     }
 
-    /// A router with every route on it.
-    public func router() -> Router<APIContext> {
+    /// A router with every route on it, and the console's pages at `/` (`secure`: its cookies
+    /// travel over TLS only).
+    public func router(secure: Bool = false) throws -> Router<APIContext> {
         let router = Router(context: APIContext.self)
         for route in routes {
             router.on(RouterPath(route.routerPath), method: route.method) { [self] request, context in
                 await self.answer(route, request, context)
             }
         }
+        try Console(api: self, secure: secure).register(on: router)
         return router
     }
 
@@ -54,47 +56,54 @@ public final class API: Sendable {
         var parameters: [String: String] = [:]
         for (key, value) in context.parameters { parameters[String(key)] = String(value) }
         let query = Dictionary(request.uri.queryParameters.map { (String($0.key), String($0.value)) }, uniquingKeysWith: { _, last in last })
-        let cluster = parameters["cluster"]
         let identity: Identity
-        switch route.guarding {
-        case .open:
+        if case .open = route.guarding {
             identity = .owner  // unused: an open route reads nothing private
-        case .signedIn, .action, .agent:
+        } else {
             do {
                 identity = try authenticate(request)
             } catch {
                 let problem = APIProblem(error)
-                refused(route, actor: "anonymous", cluster: cluster, problem)
+                refused(route, actor: "anonymous", cluster: parameters["cluster"], problem)
                 return problem.response
-            }
-            if case .agent = route.guarding, case .agent = identity {
-                // an agent's routes take no instance from the path: it is the token's own
-            } else if case .agent = route.guarding {
-                let problem = APIProblem(403, "\(identity.actor) is not an agent: the agents' routes take an agent's token")
-                refused(route, actor: identity.actor, cluster: cluster, problem)
-                return problem.response
-            }
-            if case .action(let action) = route.guarding {
-                let decision = Access.decide(identity, action, cluster: cluster)
-                if case .refused(let status, let reason) = decision {
-                    let problem = APIProblem(status, reason)
-                    refused(route, actor: identity.actor, cluster: cluster, problem)
-                    return problem.response
-                }
             }
         }
+        let body: Data
+        do { body = Data(buffer: try await request.collectBody(upTo: context.maxUploadSize)) } catch { return APIProblem(error).response }
+        let headers = Dictionary(request.headers.map { ($0.name.canonicalName, $0.value) }, uniquingKeysWith: { first, _ in first })
+        switch await perform(route, as: identity, parameters: parameters, query: query, headers: headers, body: body) {
+        case .success(let answer): return answer.response
+        case .failure(let problem): return problem.response
+        }
+    }
+
+    /// Decides and runs a route for a caller already known (a bearer token's, or a console
+    /// session's): the same rights, the same records, whichever door they came in by.
+    func perform(_ route: APIRoute, as identity: Identity, parameters: [String: String] = [:], query: [String: String] = [:],
+                 headers: [String: String] = [:], body: Data = Data()) async -> Result<APIAnswer, APIProblem> {
+        let cluster = parameters["cluster"]
+        if case .agent = route.guarding, case .agent = identity {
+            // an agent's routes take no instance from the path: it is the token's own
+        } else if case .agent = route.guarding {
+            let problem = APIProblem(403, "\(identity.actor) is not an agent: the agents' routes take an agent's token")
+            refused(route, actor: identity.actor, cluster: cluster, problem)
+            return .failure(problem)
+        }
+        if case .action(let action) = route.guarding, case .refused(let status, let reason) = Access.decide(identity, action, cluster: cluster) {
+            let problem = APIProblem(status, reason)
+            refused(route, actor: identity.actor, cluster: cluster, problem)
+            return .failure(problem)
+        }
         do {
-            let body = try await request.collectBody(upTo: context.maxUploadSize)
-            let headers = Dictionary(request.headers.map { ($0.name.canonicalName, $0.value) }, uniquingKeysWith: { first, _ in first })
-            let call = APICall(identity: identity, parameters: parameters, query: query, headers: headers, body: Data(buffer: body), api: self)
+            let call = APICall(identity: identity, parameters: parameters, query: query, headers: headers, body: body, api: self)
             // a change through the API fails at once on a held lock (409) unless the caller asks to wait
             let wait = try call.integer("lock_timeout").map(Double.init) ?? 0
             guard wait >= 0 else { throw APIProblem(400, "lock_timeout must not be negative") }
-            return try await ClusterLocks.$wait.withValue(wait) { try await route.handle(call) }.response
+            return .success(try await ClusterLocks.$wait.withValue(wait) { try await route.handle(call) })
         } catch {
             let problem = APIProblem(error)
             if problem.status >= 500 { log("api: \(route.method) \(route.path): \(problem.message)") }
-            return problem.response
+            return .failure(problem)
         }
     }
 

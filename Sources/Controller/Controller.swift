@@ -31,11 +31,11 @@ public struct Controller: Sendable {
             let tls = TLSConfiguration.makeServerConfiguration(
                 certificateChain: try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) },
                 privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
-            let app = Application(router: api.router(), server: try .tls(.http1(), tlsConfiguration: tls),
+            let app = Application(router: try api.router(secure: true), server: try .tls(.http1(), tlsConfiguration: tls),
                                   configuration: configuration, onServerRunning: onRunning, logger: logger)
             try await app.run()
         } else {
-            let app = Application(router: api.router(), configuration: configuration, onServerRunning: onRunning, logger: logger)
+            let app = Application(router: try api.router(), configuration: configuration, onServerRunning: onRunning, logger: logger)
             try await app.run()
         }
     }

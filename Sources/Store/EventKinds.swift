@@ -17,6 +17,7 @@ public enum EventKinds {
         "user.added": "a user who may reach the API was added", "user.removed": "a user was removed, their tokens revoked and grants dropped",
         "grant.changed": "a user's level on a cluster changed (detail: old -> new)",
         "token.created": "a token was made for a user (its id only; never the secret)", "token.revoked": "a token was revoked",
+        "console.signed_in": "someone signed in to the console with a token", "console.signed_out": "someone signed out of the console",
         "cluster.converged": "a cluster was converged to its declaration", "cluster.destroyed": "a cluster was destroyed",
         "command.run": "a command a recipe or hook ran on an instance (run())",
         "command.internal": "a command the tool ran for its own work (deploy steps, cookbooks' service control)",

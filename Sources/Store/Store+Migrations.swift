@@ -88,6 +88,7 @@ extension Store {
         migrateLogs(&migrator)
         migrateAgentLinks(&migrator)
         migrateHosts(&migrator)
+        migrateConsoleSessions(&migrator)
         return migrator
     }
 }

@@ -48,8 +48,12 @@ extension Store {
             }
             return .success(.agent(instanceID: instance))
         }
-        let hash = Digest.sha256(Data(secret.utf8))
-        return try db.read { db in
+        return try authenticate(tokenSha256: Digest.sha256(Data(secret.utf8)), now: now)
+    }
+
+    /// A person's token by its SHA-256 (a console session keeps that, never the secret).
+    public func authenticate(tokenSha256 hash: Data, now: Date = Date()) throws -> Result<Identity, AuthenticationFailure> {
+        try db.read { db in
             guard let token = try TokenRecord.filter(Column("sha256") == hash).fetchOne(db),
                   Digest.constantTimeEqual(token.sha256, hash) else {
                 return .failure(AuthenticationFailure(reason: "the token is not known"))

@@ -7,6 +7,8 @@ public enum TokenSecret {
     /// An agent's token, and the one-time bootstrap secret it is traded for.
     public static let agentPrefix = "rca_"
     public static let bootstrapPrefix = "rcb_"
+    /// A console session's cookie.
+    public static let sessionPrefix = "rcs_"
 
     public static func generate(prefix: String = prefix) -> String {
         var generator = SystemRandomNumberGenerator()  // getrandom(2): cryptographically secure

@@ -1,0 +1,81 @@
+import Engine
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Store
+
+/// The pages, each read through the API route that answers the same question.
+extension Console {
+    func clusters(_ session: ConsoleSession) async throws -> Response {
+        let report: StatusReport = try await read(.get, "/api/v1/clusters", as: session)
+        let rows = report.clusters.map { cluster -> [String: Any] in
+            ["name": cluster.name, "provider": cluster.provider, "instances": cluster.instances.count,
+             "states": Self.tally(cluster.instances.map(\.state)), "health": Self.tally(cluster.instances.map(\.health)),
+             "healthy": cluster.instances.allSatisfy { $0.health == "healthy" }]
+        }
+        return page(pages.render("clusters", title: "Clusters", ["clusters": rows, "empty": rows.isEmpty], session: session), status: .ok)
+    }
+
+    func cluster(_ name: String, _ session: ConsoleSession) async throws -> Response {
+        let report: StatusReport = try await read(.get, "/api/v1/clusters/{cluster}", parameters: ["cluster": name], as: session)
+        guard let status = report.clusters.first, let record = try api.store.cluster(name) else {
+            throw APIProblem(404, "no cluster named \(name)")
+        }
+        let declaration = try record.declaration()
+        let canScale = Access.decide(session.identity, .scale, cluster: name).isAllowed
+        let layers = declaration.layers.map { layer -> [String: Any] in
+            let members = status.instances.filter { $0.layer == layer.name }
+            return ["name": layer.name, "count": layer.count, "running": members.count,
+                    "healthy": members.filter { $0.health == "healthy" }.count, "heal": layer.healAfter.map { "after \(Int($0)) s" } ?? "off",
+                    "canScale": canScale]
+        }
+        let instances = status.instances.sorted { $0.name < $1.name }.map { i -> [String: Any] in
+            ["name": i.name, "id": i.id, "layer": i.layer, "state": i.state, "health": i.health, "healthy": i.health == "healthy",
+             "address": i.private_ip, "public": i.public_ip ?? "", "cpu": i.cpu_percent.map { String(format: "%.1f %%", $0) } ?? "–",
+             "memory": i.memory_bytes.map { ByteCountFormatter.string(fromByteCount: $0, countStyle: .memory) } ?? "–",
+             "heartbeat": i.last_heartbeat ?? "–"]
+        }
+        let volumes = status.volumes.map { ["name": $0.name, "id": $0.id, "size": $0.size_gb, "instance": $0.instance_id ?? "–", "mount": $0.mount ?? "–"] as [String: Any] }
+        let addresses = status.addresses.map { ["ip": $0.ip, "instance": $0.instance_id ?? "–"] }
+        return page(pages.render("cluster", title: name, [
+            "name": name, "cluster": name, "provider": status.provider, "layers": layers, "instances": instances, "noInstances": instances.isEmpty,
+            "volumes": volumes, "addresses": addresses, "csrf": session.csrf,
+        ], session: session), status: .ok)
+    }
+
+    /// `count`: a number, or +N / -N, as `recipe scale` takes it.
+    func scale(cluster: String, layer: String, form: ConsoleForm, _ session: ConsoleSession) async throws -> Response {
+        let count = (form["count"] ?? "").trimmingCharacters(in: .whitespaces)
+        let body = try JSONSerialization.data(withJSONObject: ["count": count])
+        let _: Answered = try await read(.post, "/api/v1/clusters/{cluster}/layers/{layer}/scale",
+                                                       parameters: ["cluster": cluster, "layer": layer], body: body, as: session)
+        return Self.redirect("/clusters/\(cluster)")
+    }
+
+    /// Runs an API route as the session's person; its refusal or failure is thrown as the API said it.
+    func read<Document: Decodable>(_ method: HTTPRequest.Method, _ path: String, parameters: [String: String] = [:],
+                                   body: Data = Data(), as session: ConsoleSession) async throws -> Document {
+        guard let route = api.routes.first(where: { $0.method == method && $0.path == path }) else {
+            throw APIProblem(500, "the console asks for \(method) \(path), which the API does not have")
+        }
+        switch await api.perform(route, as: session.identity, parameters: parameters, headers: ["Content-Type": "application/json"], body: body) {
+        case .failure(let problem):
+            throw problem
+        case .success(.json(let data, _)):
+            return try JSONDecoder().decode(Document.self, from: data)
+        case .success(.response):
+            throw APIProblem(500, "\(method) \(path) answers a stream, not a document")
+        }
+    }
+
+    /// Any document: for a change whose answer the page does not show.
+    struct Answered: Decodable {}
+
+    /// "3 online, 1 pending", most first.
+    static func tally(_ values: [String]) -> String {
+        var counts: [String: Int] = [:]
+        for value in values { counts[value, default: 0] += 1 }
+        let ordered = counts.sorted { a, b in a.value != b.value ? a.value > b.value : a.key < b.key }
+        return ordered.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+    }
+}
