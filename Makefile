@@ -16,9 +16,10 @@ deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-# moto_server (the EC2-compatible server the tests start), boto3 (the benchmark's peer) and
-# schemathesis (the API's check against its OpenAPI document), in .venv; again when the list changes.
-PY_PACKAGES := 'moto[server]' boto3 'schemathesis>=4.3,<5'
+# moto_server (the EC2-compatible server the tests start), boto3 (the benchmark's peer),
+# schemathesis (the API's check against its OpenAPI document) and selenium (the console's browser
+# tests), in .venv; again when the list changes.
+PY_PACKAGES := 'moto[server]' boto3 'schemathesis>=4.3,<5' 'selenium>=4.20,<5'
 
 venv: $(VENV)/.installed
 
@@ -45,11 +46,15 @@ run: release
 	@echo "status: .build/release/recipe status shop    events: .build/release/recipe events --cluster shop"
 	@echo "heal:   .build/release/recipe serve   (replaces a web instance that dies, and serves the API)"
 	@echo "API:    http://127.0.0.1:7070/api/v1/openapi.json while serve runs; a token: recipe user add me --admin && recipe token create me"
+	@echo "console: http://127.0.0.1:7070/ while serve runs (sign in with that token)"
 	@echo "stop:   .build/release/recipe destroy shop --yes"
 
 # Unit tests run apart from the end-to-end ones: those wait on real processes with blocking calls,
 # and would starve the unit tests' timing of the two cooperative threads.
 UNIT_TESTS := LuaKitTests|StoreTests|EngineTests|EC2Tests|InProcessTests
+
+# The console's tests drive Debian's chromium: installed for make test only.
+test: APT_PACKAGES += chromium chromium-driver
 
 # The Python packages install while Swift builds (pip waits on the network, the build on the CPU).
 test: deps
@@ -59,6 +64,7 @@ test: deps
 	swift test --skip-build --filter '$(UNIT_TESTS)'
 	swift test --skip-build --skip '$(UNIT_TESTS)'
 	bash Tests/api/schemathesis.sh .build/debug/recipe
+	$(VENV)/bin/python Tests/console/browser_test.py .build/debug/recipe
 
 # The served API against its OpenAPI document: schemathesis, with an admin token, on a home of its own.
 api-check: deps venv

@@ -1,0 +1,141 @@
+"""The console in a real browser: Debian's chromium, driven by selenium, against a `recipe serve`
+of a home of its own (a memory-provider cluster `shop`: a balancer and two web servers).
+
+Usage: .venv/bin/python Tests/console/browser_test.py [path/to/recipe]   (default .build/debug/recipe)
+Everything is on loopback; serve is stopped by its PID and the home removed, whatever happens.
+"""
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+RECIPE = os.path.abspath(sys.argv.pop(1) if len(sys.argv) > 1 else os.path.join(ROOT, ".build/debug/recipe"))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ConsoleInABrowser(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.home = tempfile.mkdtemp(prefix="recipe-console-")
+        cls.env = dict(os.environ, RECIPE_HOME=os.path.join(cls.home, "home"), RECIPE_STDLIB=os.path.join(ROOT, "Stdlib"))
+        cls.serve = None
+        cls.browser = None
+        try:
+            recipe = os.path.join(cls.home, "shop.lua")
+            with open(recipe, "w") as f:
+                f.write('cluster "shop" { provider = { kind = "memory" }, layers = { web = { count = 2 }, lb = { count = 1 } } }\n')
+            cls.recipe("run", recipe)
+            cls.recipe("user", "add", "root", "--admin")
+            cls.recipe("user", "add", "viewer")
+            cls.recipe("grant", "viewer", "shop", "show")
+            cls.admin = cls.recipe("token", "create", "root").strip()
+            cls.viewer = cls.recipe("token", "create", "viewer").strip()
+            port = free_port()
+            cls.url = f"http://127.0.0.1:{port}"
+            cls.log = os.path.join(cls.home, "serve.log")
+            with open(cls.log, "w") as log:
+                cls.serve = subprocess.Popen([RECIPE, "serve", "--listen", f"127.0.0.1:{port}"], env=cls.env,
+                                             stdout=log, stderr=subprocess.STDOUT)
+            deadline = time.monotonic() + 20
+            while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("recipe serve did not listen: " + open(cls.log).read())
+                time.sleep(0.1)
+            options = webdriver.ChromeOptions()
+            options.binary_location = "/usr/bin/chromium"
+            for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,800"):
+                options.add_argument(argument)
+            cls.browser = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+        except BaseException:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.browser:
+            cls.browser.quit()
+        if cls.serve:
+            cls.serve.kill()
+            cls.serve.wait()
+        shutil.rmtree(cls.home, ignore_errors=True)
+
+    @classmethod
+    def recipe(cls, *arguments):
+        return subprocess.run([RECIPE, *arguments], env=cls.env, check=True, capture_output=True, text=True).stdout
+
+    def submit(self, button):
+        """Clicks a form's button and waits for the page the form's answer is."""
+        before = self.browser.find_element(By.TAG_NAME, "html")
+        button.click()
+        WebDriverWait(self.browser, 10).until(expected_conditions.staleness_of(before))
+        return self.browser.find_element(By.TAG_NAME, "h1").text
+
+    def sign_in(self, token):
+        self.browser.delete_all_cookies()
+        self.browser.get(self.url + "/")
+        self.assertTrue(self.browser.current_url.endswith("/signin"), self.browser.current_url)
+        self.browser.find_element(By.ID, "token").send_keys(token)
+        self.assertEqual(self.submit(self.browser.find_element(By.CSS_SELECTOR, "form.card button")), "Clusters")
+
+    def instances(self):
+        return [row.find_elements(By.TAG_NAME, "td") for row in self.browser.find_elements(By.CSS_SELECTOR, "tr.instance")]
+
+    def test_1_admin_sees_the_instances_with_health_and_scales_web_to_five(self):
+        self.sign_in(self.admin)
+        self.browser.find_element(By.LINK_TEXT, "shop").click()
+        rows = self.instances()
+        self.assertEqual(sorted(cells[0].text for cells in rows), ["lb-1", "web-1", "web-2"])
+        self.assertTrue(all(cells[3].text == "healthy" for cells in rows), [cells[3].text for cells in rows])
+        count = self.browser.find_element(By.ID, "count-web")
+        count.clear()
+        count.send_keys("5")
+        self.submit(count.find_element(By.XPATH, "./following-sibling::button"))
+        webs = [cells[0].text for cells in self.instances() if cells[0].text.startswith("web-")]
+        self.assertEqual(sorted(webs), ["web-1", "web-2", "web-3", "web-4", "web-5"])
+
+    def test_2_a_forged_form_token_changes_nothing(self):
+        self.sign_in(self.admin)
+        self.browser.get(self.url + "/clusters/shop")
+        before = len(self.instances())
+        self.browser.execute_script("document.querySelectorAll('input[name=csrf]').forEach(i => i.value = 'forged')")
+        count = self.browser.find_element(By.ID, "count-web")
+        count.clear()
+        count.send_keys("1")
+        self.assertEqual(self.submit(count.find_element(By.XPATH, "./following-sibling::button")), "403")
+        self.assertIn("CSRF", self.browser.find_element(By.CSS_SELECTOR, ".problem").text)
+        self.browser.get(self.url + "/clusters/shop")
+        self.assertEqual(len(self.instances()), before)
+
+    def test_3_a_show_user_sees_no_action_and_a_post_anyway_is_refused(self):
+        self.sign_in(self.viewer)
+        self.browser.get(self.url + "/clusters/shop")
+        self.assertTrue(self.instances(), "the viewer sees the instances")
+        self.assertEqual(self.browser.find_elements(By.CSS_SELECTOR, "form.scale"), [], "no scale form for a show-level user")
+        status = self.browser.execute_async_script("""
+            const done = arguments[arguments.length - 1];
+            const csrf = document.querySelector('input[name=csrf]').value;
+            fetch('/clusters/shop/layers/web/scale', {method: 'POST', body: new URLSearchParams({csrf, count: '1'})})
+              .then(r => done(r.status), e => done(String(e)));
+        """)
+        self.assertEqual(status, 403)
+        self.assertIn("viewer", self.recipe("events", "--kind", "api.refused"))
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
