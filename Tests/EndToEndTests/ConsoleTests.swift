@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Issue 15, first part: the console at `/` of `recipe serve`, over HTTP as a browser speaks it.
@@ -68,6 +69,13 @@ import Testing
         let audit = try h.recipe(["events", "--kind", "api.refused"]).stdout
         #expect(audit.contains("sam"), "the refusal is recorded with who asked: \(audit)")
 
+        // every page is valid HTML (Debian's tidy: no error, no warning)
+        for (name, html) in [("sign in", bad.body), ("clusters", clusters.body), ("cluster", page.body), ("viewer's cluster", seen.body),
+                             ("refusal", refused.body), ("forged", forged.body)] {
+            let verdict = try Self.tidy(html)
+            #expect(verdict.isEmpty, "\(name): \(verdict)")
+        }
+
         // signed out, the cookie opens nothing
         let out = try Curl.page("POST", url + "/signout", cookie: viewer, form: ["csrf": samCSRF])
         #expect(out.status == 303 && out.headers["set-cookie"]?.contains("Max-Age=0") == true)
@@ -78,5 +86,22 @@ import Testing
         for secret in [root, sam, String(admin.dropFirst("recipe_session=".count))] {
             #expect(database.range(of: Data(secret.utf8)) == nil, "a secret is in the state file")
         }
+    }
+
+    /// What tidy says of a page (empty: nothing).
+    static func tidy(_ html: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/tidy")
+        process.arguments = ["-e", "-q"]
+        let input = Pipe(), errors = Pipe()
+        process.standardInput = input
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = errors
+        try Launch.run(process)
+        input.fileHandleForWriting.write(Data(html.utf8))
+        try input.fileHandleForWriting.close()
+        let said = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return said.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

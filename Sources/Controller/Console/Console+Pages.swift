@@ -39,7 +39,7 @@ extension Console {
         let addresses = status.addresses.map { ["ip": $0.ip, "instance": $0.instance_id ?? "–"] }
         return page(pages.render("cluster", title: name, [
             "name": name, "cluster": name, "provider": status.provider, "layers": layers, "instances": instances, "noInstances": instances.isEmpty,
-            "volumes": volumes, "addresses": addresses, "csrf": session.csrf,
+            "volumes": volumes, "addresses": addresses, "noStorage": volumes.isEmpty && addresses.isEmpty, "csrf": session.csrf,
         ], session: session), status: .ok)
     }
 
