@@ -16,7 +16,7 @@ import unittest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.support.ui import WebDriverWait
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -80,10 +80,12 @@ class ConsoleInABrowser(unittest.TestCase):
         return subprocess.run([RECIPE, *arguments], env=cls.env, check=True, capture_output=True, text=True).stdout
 
     def submit(self, button):
-        """Clicks a form's button and waits for the page the form's answer is."""
-        before = self.browser.find_element(By.TAG_NAME, "html")
+        """Clicks a form's button and waits for the page the form's answer is: a new document,
+        which has no mark of the old one (chromedriver's staleness checks race with navigation)."""
+        self.browser.execute_script("window.submittedFrom = true")
         button.click()
-        WebDriverWait(self.browser, 10).until(expected_conditions.staleness_of(before))
+        WebDriverWait(self.browser, 10, ignored_exceptions=(WebDriverException,)).until(
+            lambda browser: browser.execute_script("return !window.submittedFrom && document.readyState === 'complete'"))
         return self.browser.find_element(By.TAG_NAME, "h1").text
 
     def sign_in(self, token):
