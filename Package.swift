@@ -59,7 +59,8 @@ let package = Package(
             // the console's templates and stylesheet, served by the controller itself
             .embedInCode("Console/Templates/layout.mustache"), .embedInCode("Console/Templates/signin.mustache"),
             .embedInCode("Console/Templates/clusters.mustache"), .embedInCode("Console/Templates/cluster.mustache"),
-            .embedInCode("Console/Templates/problem.mustache"), .embedInCode("Console/console.css"),
+            .embedInCode("Console/Templates/problem.mustache"), .embedInCode("Console/Templates/events.mustache"),
+            .embedInCode("Console/console.css"), .embedInCode("Console/console.js"),
         ]),
         .executableTarget(name: "recipe", dependencies: [
             "RecipeRuntime", "Scheduler", "Controller", "Engine", "Agent", "Store", "LocalCloud", "EC2", "Hosts", "MemoryCloud", "CProcess",

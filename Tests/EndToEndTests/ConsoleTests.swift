@@ -69,9 +69,15 @@ import Testing
         let audit = try h.recipe(["events", "--kind", "api.refused"]).stdout
         #expect(audit.contains("sam"), "the refusal is recorded with who asked: \(audit)")
 
+        // the event page, narrowed as recipe events narrows
+        let launched = try Curl.page("GET", url + "/clusters/mem/events?kind=instance.launched", cookie: admin)
+        let kinds = Set(launched.body.matches(of: /<tr class="event"><td><time[^>]*>[^<]*<\/time><\/td><td>([^<]+)<\/td>/).map { String($0.output.1) })
+        #expect(launched.status == 200 && kinds == ["instance.launched"], "\(kinds) \(launched.body.suffix(2000))")
+        #expect(launched.body.contains(#"data-stream="/clusters/mem/events/stream?kind=instance.launched""#), "the page follows the same query live")
+
         // every page is valid HTML (Debian's tidy: no error, no warning)
         for (name, html) in [("sign in", bad.body), ("clusters", clusters.body), ("cluster", page.body), ("viewer's cluster", seen.body),
-                             ("refusal", refused.body), ("forged", forged.body)] {
+                             ("refusal", refused.body), ("forged", forged.body), ("events", launched.body)] {
             let verdict = try Self.tidy(html)
             #expect(verdict.isEmpty, "\(name): \(verdict)")
         }

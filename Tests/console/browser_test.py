@@ -138,6 +138,17 @@ class ConsoleInABrowser(unittest.TestCase):
         self.assertEqual(status, 403)
         self.assertIn("viewer", self.recipe("events", "--kind", "api.refused"))
 
+    def test_4_the_event_page_updates_live_when_an_event_is_emitted(self):
+        self.sign_in(self.admin)
+        self.browser.get(self.url + "/clusters/shop/events")
+        rows = lambda: [row.text for row in self.browser.find_elements(By.CSS_SELECTOR, "tr.event")]
+        self.assertTrue(rows(), "the cluster's events so far")
+        self.assertFalse(any("app.ready" in row for row in rows()))
+        self.recipe("emit", "shop", "app.ready", "--subject", "web-1", "--detail", "from the browser test")
+        WebDriverWait(self.browser, 10).until(lambda browser: "app.ready" in rows()[0])
+        time = self.browser.find_element(By.CSS_SELECTOR, "tr.event time")
+        self.assertFalse(time.text.endswith("Z"), f"shown in the viewer's zone, not UTC: {time.text}")
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

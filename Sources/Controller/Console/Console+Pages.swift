@@ -1,3 +1,4 @@
+import Cloud
 import Engine
 import Foundation
 import HTTPTypes
@@ -8,10 +9,20 @@ import Store
 extension Console {
     func clusters(_ session: ConsoleSession) async throws -> Response {
         let report: StatusReport = try await read(.get, "/api/v1/clusters", as: session)
-        let rows = report.clusters.map { cluster -> [String: Any] in
-            ["name": cluster.name, "provider": cluster.provider, "instances": cluster.instances.count,
-             "states": Self.tally(cluster.instances.map(\.state)), "health": Self.tally(cluster.instances.map(\.health)),
-             "healthy": cluster.instances.allSatisfy { $0.health == "healthy" }]
+        let rows = try report.clusters.map { cluster -> [String: Any] in
+            var row: [String: Any] = [
+                "name": cluster.name, "provider": cluster.provider, "instances": cluster.instances.count,
+                "states": Self.tally(cluster.instances.map(\.state)), "health": Self.tally(cluster.instances.map(\.health)),
+                "healthy": cluster.instances.allSatisfy { $0.health == "healthy" }, "deploy": "none yet", "deployTime": "",
+            ]
+            // the status route let the person see this cluster, its deploys with it
+            if let last = try lastDeploy(cluster.name) {
+                row["deploy"] = "\(last.subject ?? "") \(last.kind.dropFirst("deploy.".count)): \(last.detail ?? "")"
+                row["deployTime"] = Self.iso(last.time)
+                row["deployFailed"] = last.kind != "deploy.finished"
+                row["deployed"] = true
+            }
+            return row
         }
         return page(pages.render("clusters", title: "Clusters", ["clusters": rows, "empty": rows.isEmpty], session: session), status: .ok)
     }
@@ -43,6 +54,36 @@ extension Console {
         ], session: session), status: .ok)
     }
 
+    /// The cluster's events, newest first, narrowed by kind, instance and actor as `recipe events`
+    /// narrows them; the page then follows the stream of the same query.
+    func events(_ cluster: String, filters: [String: String], _ session: ConsoleSession) async throws -> Response {
+        var query = filters.filter { ["kind", "instance", "actor"].contains($0.key) && !$0.value.isEmpty }
+        let streamQuery = query
+        query["limit"] = "200"
+        let data = try await document(.get, "/api/v1/clusters/{cluster}/events", parameters: ["cluster": cluster], query: query, as: session)
+        let listed = (try JSONSerialization.jsonObject(with: data) as? [[String: Any]]) ?? []
+        let events = listed.sorted { ($0["id"] as? Int ?? 0) > ($1["id"] as? Int ?? 0) }
+        var components = URLComponents()
+        components.path = "/clusters/\(cluster)/events/stream"
+        components.queryItems = streamQuery.sorted { $0.key < $1.key }.map { URLQueryItem(name: $0.key, value: $0.value) }
+        return page(pages.render("events", title: "\(cluster) events", [
+            "cluster": cluster, "events": events, "empty": events.isEmpty, "after": events.first?["id"] as? Int ?? 0,
+            "stream": components.string ?? components.path,
+            "kind": filters["kind"] ?? "", "instance": filters["instance"] ?? "", "actor": filters["actor"] ?? "",
+        ], session: session), status: .ok)
+    }
+
+    /// The API's live stream of the same events, as the person may see it.
+    func eventStream(_ cluster: String, query: [String: String], _ session: ConsoleSession) async throws -> Response {
+        guard let route = api.routes.first(where: { $0.method == .get && $0.path == "/api/v1/clusters/{cluster}/events/stream" }) else {
+            throw APIProblem(500, "the API has no event stream")
+        }
+        switch await api.perform(route, as: session.identity, parameters: ["cluster": cluster], query: query) {
+        case .failure(let problem): throw problem
+        case .success(let answer): return answer.response
+        }
+    }
+
     /// `count`: a number, or +N / -N, as `recipe scale` takes it.
     func scale(cluster: String, layer: String, form: ConsoleForm, _ session: ConsoleSession) async throws -> Response {
         let count = (form["count"] ?? "").trimmingCharacters(in: .whitespaces)
@@ -52,24 +93,43 @@ extension Console {
         return Self.redirect("/clusters/\(cluster)")
     }
 
-    /// Runs an API route as the session's person; its refusal or failure is thrown as the API said it.
+    /// Runs an API route as the session's person and decodes its document; its refusal or failure
+    /// is thrown as the API said it.
     func read<Document: Decodable>(_ method: HTTPRequest.Method, _ path: String, parameters: [String: String] = [:],
-                                   body: Data = Data(), as session: ConsoleSession) async throws -> Document {
+                                   query: [String: String] = [:], body: Data = Data(), as session: ConsoleSession) async throws -> Document {
+        try JSONDocument.decoder().decode(Document.self, from: try await document(method, path, parameters: parameters, query: query,
+                                                                                  body: body, as: session))
+    }
+
+    /// The JSON document an API route answers the session's person.
+    func document(_ method: HTTPRequest.Method, _ path: String, parameters: [String: String] = [:], query: [String: String] = [:],
+                  body: Data = Data(), as session: ConsoleSession) async throws -> Data {
         guard let route = api.routes.first(where: { $0.method == method && $0.path == path }) else {
             throw APIProblem(500, "the console asks for \(method) \(path), which the API does not have")
         }
-        switch await api.perform(route, as: session.identity, parameters: parameters, headers: ["Content-Type": "application/json"], body: body) {
-        case .failure(let problem):
-            throw problem
-        case .success(.json(let data, _)):
-            return try JSONDecoder().decode(Document.self, from: data)
-        case .success(.response):
-            throw APIProblem(500, "\(method) \(path) answers a stream, not a document")
+        switch await api.perform(route, as: session.identity, parameters: parameters, query: query,
+                                 headers: ["Content-Type": "application/json"], body: body) {
+        case .failure(let problem): throw problem
+        case .success(.json(let data, _)): return data
+        case .success(.response): throw APIProblem(500, "\(method) \(path) answers a stream, not a document")
         }
     }
 
     /// Any document: for a change whose answer the page does not show.
     struct Answered: Decodable {}
+
+    /// The newest deploy or rollback that ended, whichever way.
+    func lastDeploy(_ cluster: String) throws -> Event? {
+        var query = EventQuery(cluster: cluster)
+        query.kinds = ["deploy.finished", "deploy.failed", "deploy.rolledback"]
+        query.newest = 1
+        return try api.store.events(query).last
+    }
+
+    static func iso(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        return formatter.string(from: date)
+    }
 
     /// "3 online, 1 pending", most first.
     static func tally(_ values: [String]) -> String {

@@ -21,6 +21,7 @@ struct Console: Sendable {
     func register(on router: Router<APIContext>) {
         router.get("/") { _, _ in Self.redirect("/clusters") }
         router.get("/console/console.css") { _, _ in Self.asset(PackageResources.console_css, type: "text/css; charset=utf-8") }
+        router.get("/console/console.js") { _, _ in Self.asset(PackageResources.console_js, type: "text/javascript; charset=utf-8") }
         router.get("/signin") { request, _ in
             (try? session(request)) != nil ? Self.redirect("/clusters") : page(pages.signIn(problem: nil), status: .ok)
         }
@@ -36,6 +37,12 @@ struct Console: Sendable {
         } }
         router.get("/clusters/:cluster") { request, context in await signedIn(request, context) { session, _ in
             try await cluster(context.parameters.get("cluster") ?? "", session)
+        } }
+        router.get("/clusters/:cluster/events") { request, context in await signedIn(request, context) { session, _ in
+            try await events(context.parameters.get("cluster") ?? "", filters: Self.query(request), session)
+        } }
+        router.get("/clusters/:cluster/events/stream") { request, context in await signedIn(request, context) { session, _ in
+            try await eventStream(context.parameters.get("cluster") ?? "", query: Self.query(request), session)
         } }
         router.post("/clusters/:cluster/layers/:layer/scale") { request, context in await signedIn(request, context, form: true) { session, form in
             try await scale(cluster: context.parameters.get("cluster") ?? "", layer: context.parameters.get("layer") ?? "", form: form, session)
@@ -91,6 +98,10 @@ struct Console: Sendable {
     }
 
     static let cookieName = "recipe_session"
+
+    static func query(_ request: Request) -> [String: String] {
+        Dictionary(request.uri.queryParameters.map { (String($0.key), String($0.value)) }, uniquingKeysWith: { _, last in last })
+    }
 
     private func cookie(_ value: String, maxAge: Int) -> String {
         "\(Self.cookieName)=\(value); Path=/; Max-Age=\(maxAge); HttpOnly; SameSite=Strict\(secure ? "; Secure" : "")"
