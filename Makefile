@@ -6,7 +6,7 @@ APT_PACKAGES := liblua5.4-dev libsqlite3-dev libcurl4-openssl-dev python3 python
 VENV := .venv
 SWIFT_JOBS ?= 2
 
-.PHONY: deps venv build release run test api-check docs bench clean
+.PHONY: deps venv build release run test api-check docs bench clean screenshots
 
 # Installs the Debian packages the build and the tests need, only when one is missing.
 deps:
@@ -65,6 +65,12 @@ test: deps
 	swift test --skip-build --skip '$(UNIT_TESTS)'
 	bash Tests/api/schemathesis.sh .build/debug/recipe
 	$(VENV)/bin/python Tests/console/browser_test.py .build/debug/recipe
+
+# The console's pages at 1280x800 and 390 px wide, into docs/console/ (the README shows them).
+screenshots: APT_PACKAGES += chromium chromium-driver
+screenshots: deps venv
+	swift build -j $(SWIFT_JOBS) --product recipe
+	$(VENV)/bin/python Tests/console/screenshots.py .build/debug/recipe docs/console
 
 # The served API against its OpenAPI document: schemathesis, with an admin token, on a home of its own.
 api-check: deps venv

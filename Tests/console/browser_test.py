@@ -5,95 +5,32 @@ Usage: .venv/bin/python Tests/console/browser_test.py [path/to/recipe]   (defaul
 Everything is on loopback; serve is stopped by its PID and the home removed, whatever happens.
 """
 import os
-import shutil
-import socket
-import subprocess
 import sys
-import tempfile
-import time
 import unittest
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.support.ui import WebDriverWait
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from consolelib import ROOT, ConsoleFixture
+
 RECIPE = os.path.abspath(sys.argv.pop(1) if len(sys.argv) > 1 else os.path.join(ROOT, ".build/debug/recipe"))
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class ConsoleInABrowser(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.home = tempfile.mkdtemp(prefix="recipe-console-")
-        cls.env = dict(os.environ, RECIPE_HOME=os.path.join(cls.home, "home"), RECIPE_STDLIB=os.path.join(ROOT, "Stdlib"))
-        cls.serve = None
-        cls.browser = None
-        try:
-            recipe = os.path.join(cls.home, "shop.lua")
-            with open(recipe, "w") as f:
-                f.write('cluster "shop" { provider = { kind = "memory" }, layers = { web = { count = 2 }, lb = { count = 1 } } }\n')
-            cls.recipe("run", recipe)
-            cls.recipe("user", "add", "root", "--admin")
-            cls.recipe("user", "add", "viewer")
-            cls.recipe("grant", "viewer", "shop", "show")
-            cls.admin = cls.recipe("token", "create", "root").strip()
-            cls.viewer = cls.recipe("token", "create", "viewer").strip()
-            port = free_port()
-            cls.url = f"http://127.0.0.1:{port}"
-            cls.log = os.path.join(cls.home, "serve.log")
-            with open(cls.log, "w") as log:
-                cls.serve = subprocess.Popen([RECIPE, "serve", "--listen", f"127.0.0.1:{port}"], env=cls.env,
-                                             stdout=log, stderr=subprocess.STDOUT)
-            deadline = time.monotonic() + 20
-            while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("recipe serve did not listen: " + open(cls.log).read())
-                time.sleep(0.1)
-            options = webdriver.ChromeOptions()
-            options.binary_location = "/usr/bin/chromium"
-            for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,800"):
-                options.add_argument(argument)
-            cls.browser = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-        except BaseException:
-            cls.tearDownClass()
-            raise
+        cls.console = ConsoleFixture(RECIPE)
+        cls.browser, cls.url = cls.console.browser, cls.console.url
+        cls.admin, cls.viewer = cls.console.admin, cls.console.viewer
+        cls.recipe = staticmethod(cls.console.recipe)
+        cls.submit = staticmethod(cls.console.submit)
 
     @classmethod
     def tearDownClass(cls):
-        if cls.browser:
-            cls.browser.quit()
-        if cls.serve:
-            cls.serve.kill()
-            cls.serve.wait()
-        shutil.rmtree(cls.home, ignore_errors=True)
-
-    @classmethod
-    def recipe(cls, *arguments):
-        return subprocess.run([RECIPE, *arguments], env=cls.env, check=True, capture_output=True, text=True).stdout
-
-    def submit(self, button):
-        """Clicks a form's button and waits for the page the form's answer is: a new document,
-        which has no mark of the old one (chromedriver's staleness checks race with navigation)."""
-        self.browser.execute_script("window.submittedFrom = true")
-        button.click()
-        WebDriverWait(self.browser, 10, ignored_exceptions=(WebDriverException,)).until(
-            lambda browser: browser.execute_script("return !window.submittedFrom && document.readyState === 'complete'"))
-        return self.browser.find_element(By.TAG_NAME, "h1").text
+        cls.console.close()
 
     def sign_in(self, token):
-        self.browser.delete_all_cookies()
-        self.browser.get(self.url + "/")
-        self.assertTrue(self.browser.current_url.endswith("/signin"), self.browser.current_url)
-        self.browser.find_element(By.ID, "token").send_keys(token)
-        self.assertEqual(self.submit(self.browser.find_element(By.CSS_SELECTOR, "form.card button")), "Clusters")
+        self.assertEqual(self.console.sign_in(token), "Clusters")
 
     def instances(self):
         return [row.find_elements(By.TAG_NAME, "td") for row in self.browser.find_elements(By.CSS_SELECTOR, "tr.instance")]
