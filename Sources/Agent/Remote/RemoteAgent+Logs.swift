@@ -9,7 +9,11 @@ extension RemoteAgent {
     func shipLogs() {
         guard let services = machine.withLock({ $0?.services.map(\.name) }), !services.isEmpty else { return }
         let offsetsFile = state.appendingPathComponent("shipped-logs")
-        var offsets = shipped.withLock { $0 } ?? Self.offsets(in: offsetsFile)
+        // read from the file once, at the first beat after a start; kept in memory after
+        var offsets = shipped.withLock { known in
+            if known == nil { known = Self.offsets(in: offsetsFile) }
+            return known ?? [:]
+        }
         var chunks: [AgentDocuments.ServiceLogChunk] = []
         for name in services {
             let file = root.appendingPathComponent("var/log/\(name).log")

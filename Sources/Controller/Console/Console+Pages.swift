@@ -18,7 +18,7 @@ extension Console {
             // the status route let the person see this cluster, its deploys with it
             if let last = try lastDeploy(cluster.name) {
                 row["deploy"] = "\(last.subject ?? "") \(last.kind.dropFirst("deploy.".count)): \(last.detail ?? "")"
-                row["deployTime"] = Self.iso(last.time)
+                row["deployTime"] = last.time.ISO8601Format()
                 row["deployFailed"] = last.kind != "deploy.finished"
                 row["deployed"] = true
             }
@@ -124,11 +124,6 @@ extension Console {
         query.kinds = ["deploy.finished", "deploy.failed", "deploy.rolledback"]
         query.newest = 1
         return try api.store.events(query).last
-    }
-
-    static func iso(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        return formatter.string(from: date)
     }
 
     /// "3 online, 1 pending", most first.
