@@ -13,6 +13,8 @@ final class LoadGenerator: @unchecked Sendable {
     private(set) var answers: Set<String> = []
     /// Answers since the last `takeAnswers`.
     private var answeredSinceTake = 0
+    /// How many times answers were taken: a request remembers the count it was sent under.
+    private var generation = 0
     private let thread: Thread
     private let done = DispatchSemaphore(value: 0)
 
@@ -39,6 +41,7 @@ final class LoadGenerator: @unchecked Sendable {
             request.setValue("close", forHTTPHeaderField: "Connection")
             let answered = DispatchSemaphore(value: 0)
             let outcome = Outcome()
+            let round = lock.withLock { generation }
             session.dataTask(with: request) { data, response, error in
                 if let error {
                     outcome.failure = error.localizedDescription
@@ -53,8 +56,11 @@ final class LoadGenerator: @unchecked Sendable {
             lock.withLock {
                 sent += 1
                 if let body = outcome.body {
-                    answers.insert(String(body.split(separator: " ").first ?? ""))
-                    answeredSinceTake += 1
+                    // a request sent before the last take answers what was true then: not counted
+                    if round == generation {
+                        answers.insert(String(body.split(separator: " ").first ?? ""))
+                        answeredSinceTake += 1
+                    }
                 } else {
                     failures.append(outcome.failure ?? "no answer")
                 }
@@ -72,9 +78,9 @@ final class LoadGenerator: @unchecked Sendable {
         return lock.withLock { (sent, failures, answers) }
     }
 
-    /// Answers seen so far; clears them.
+    /// Answers seen so far; clears them, and from now on counts only requests sent after this.
     func takeAnswers() -> Set<String> {
-        lock.withLock { defer { answers = []; answeredSinceTake = 0 }; return answers }
+        lock.withLock { defer { answers = []; answeredSinceTake = 0; generation += 1 }; return answers }
     }
 
     /// Clears what was seen, then the answers of the next `count` requests that get one (or of
