@@ -60,6 +60,7 @@ let package = Package(
             .embedInCode("Console/Templates/layout.mustache"), .embedInCode("Console/Templates/signin.mustache"),
             .embedInCode("Console/Templates/clusters.mustache"), .embedInCode("Console/Templates/cluster.mustache"),
             .embedInCode("Console/Templates/problem.mustache"), .embedInCode("Console/Templates/events.mustache"),
+            .embedInCode("Console/Templates/clusternav.mustache"), .embedInCode("Console/Templates/deploys.mustache"),
             .embedInCode("Console/console.css"), .embedInCode("Console/console.js"),
         ]),
         .executableTarget(name: "recipe", dependencies: [

@@ -1,11 +1,14 @@
 """The console in a real browser: Debian's chromium, driven by selenium, against a `recipe serve`
-of a home of its own (a memory-provider cluster `shop`: a balancer and two web servers).
+of a home of its own with the shop of Examples/webapp/cluster.lua on the local provider (a
+balancer and three web servers, real agents and HAProxy; consolelib.py).
 
 Usage: .venv/bin/python Tests/console/browser_test.py [path/to/recipe]   (default .build/debug/recipe)
-Everything is on loopback; serve is stopped by its PID and the home removed, whatever happens.
+Everything is on loopback; serve is stopped by its PID, the cluster destroyed and the home
+removed, whatever happens.
 """
 import os
 import sys
+import time
 import unittest
 
 from selenium.webdriver.common.by import By
@@ -14,6 +17,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from consolelib import ROOT, ConsoleFixture
 
 RECIPE = os.path.abspath(sys.argv.pop(1) if len(sys.argv) > 1 else os.path.join(ROOT, ".build/debug/recipe"))
+NAME, LAYER, HEALTH, RELEASE = 0, 2, 4, 5  # the instance table's columns
 
 
 class ConsoleInABrowser(unittest.TestCase):
@@ -33,22 +37,57 @@ class ConsoleInABrowser(unittest.TestCase):
         self.assertEqual(self.console.sign_in(token), "Clusters")
 
     def instances(self):
-        return [row.find_elements(By.TAG_NAME, "td") for row in self.browser.find_elements(By.CSS_SELECTOR, "tr.instance")]
+        return [[cell.text for cell in row.find_elements(By.TAG_NAME, "td")] for row in self.browser.find_elements(By.CSS_SELECTOR, "tr.instance")]
 
-    def test_1_admin_sees_the_instances_with_health_and_scales_web_to_five(self):
+    def instances_once(self, ready, timeout=30):
+        """The cluster page's instance rows once `ready(rows)` holds, reloading (the page is not live)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self.browser.get(self.url + "/clusters/shop")
+            rows = self.instances()
+            if ready(rows) or time.monotonic() > deadline:
+                return rows
+            time.sleep(1)
+
+    def test_1_admin_sees_the_shops_four_instances_with_their_health(self):
         self.sign_in(self.admin)
         self.browser.find_element(By.LINK_TEXT, "shop").click()
-        rows = self.instances()
-        self.assertEqual(sorted(cells[0].text for cells in rows), ["lb-1", "web-1", "web-2"])
-        self.assertTrue(all(cells[3].text == "healthy" for cells in rows), [cells[3].text for cells in rows])
+        self.assertEqual(sorted(cells[NAME] for cells in self.instances()), ["lb-1", "web-1", "web-2", "web-3"])
+        rows = self.instances_once(lambda rows: all(cells[HEALTH] == "healthy" for cells in rows))
+        self.assertEqual([cells[HEALTH] for cells in rows], ["healthy"] * 4, "each agent reports its instance healthy")
+        self.assertEqual([cells[RELEASE] for cells in rows if cells[LAYER] == "web"], ["shop v1"] * 3)
+
+    def test_2_a_deploy_of_v2_is_one_click_and_its_live_log_ends_in_success(self):
+        self.sign_in(self.admin)
+        self.browser.get(self.url + "/clusters/shop/deploys")
+        ref = self.browser.find_element(By.ID, "ref-shop")
+        ref.clear()
+        ref.send_keys("v2")
+        self.submit(self.browser.find_element(By.CSS_SELECTOR, "form.deploy button"), confirm=True)
+        status = self.browser.find_element(By.CSS_SELECTOR, "[data-status]")
+        WebDriverWait(self.browser, 90).until(lambda _: status.text.startswith(("Succeeded", "Failed")))
+        self.assertTrue(status.text.startswith("Succeeded"), status.text)
+        log = [line.get_attribute("data-kind") for line in self.browser.find_elements(By.CSS_SELECTOR, "#deploy-log li")]
+        self.assertEqual([kind for kind in log if kind.startswith("deploy.")], ["deploy.started", "deploy.finished"], "the log begins at the click")
+        self.assertEqual(log.count("hook.drain"), 3, "the balancer drained each web instance in turn")
+        rows = self.instances_once(lambda rows: True)
+        self.assertEqual([cells[RELEASE] for cells in rows if cells[LAYER] == "web"], ["shop v2"] * 3)
+        self.browser.get(self.url + "/clusters/shop/deploys")
+        fleet = [row.text for row in self.browser.find_elements(By.CSS_SELECTOR, "table.fleet tbody tr")]
+        self.assertEqual(len(fleet), 3)
+        self.assertTrue(all(" v2 " in row for row in fleet), f"every web instance answers v2 itself: {fleet}")
+
+    def test_3_admin_scales_web_to_five_and_sees_five(self):
+        self.sign_in(self.admin)
+        self.browser.get(self.url + "/clusters/shop")
         count = self.browser.find_element(By.ID, "count-web")
         count.clear()
         count.send_keys("5")
-        self.submit(count.find_element(By.XPATH, "./following-sibling::button"))
-        webs = [cells[0].text for cells in self.instances() if cells[0].text.startswith("web-")]
-        self.assertEqual(sorted(webs), ["web-1", "web-2", "web-3", "web-4", "web-5"])
+        self.submit(count.find_element(By.XPATH, "./following-sibling::button"), confirm=True)
+        webs = [cells[NAME] for cells in self.instances() if cells[LAYER] == "web"]
+        self.assertEqual(webs, ["web-1", "web-2", "web-3", "web-4", "web-5"])
 
-    def test_2_a_forged_form_token_changes_nothing(self):
+    def test_4_a_forged_form_token_changes_nothing(self):
         self.sign_in(self.admin)
         self.browser.get(self.url + "/clusters/shop")
         before = len(self.instances())
@@ -56,26 +95,31 @@ class ConsoleInABrowser(unittest.TestCase):
         count = self.browser.find_element(By.ID, "count-web")
         count.clear()
         count.send_keys("1")
-        self.assertEqual(self.submit(count.find_element(By.XPATH, "./following-sibling::button")), "403")
+        self.assertEqual(self.submit(count.find_element(By.XPATH, "./following-sibling::button"), confirm=True), "403")
         self.assertIn("CSRF", self.browser.find_element(By.CSS_SELECTOR, ".problem").text)
         self.browser.get(self.url + "/clusters/shop")
         self.assertEqual(len(self.instances()), before)
 
-    def test_3_a_show_user_sees_no_action_and_a_post_anyway_is_refused(self):
+    def test_5_a_show_user_sees_no_action_and_a_post_anyway_is_refused(self):
         self.sign_in(self.viewer)
-        self.browser.get(self.url + "/clusters/shop")
-        self.assertTrue(self.instances(), "the viewer sees the instances")
-        self.assertEqual(self.browser.find_elements(By.CSS_SELECTOR, "form.scale"), [], "no scale form for a show-level user")
-        status = self.browser.execute_async_script("""
-            const done = arguments[arguments.length - 1];
-            const csrf = document.querySelector('input[name=csrf]').value;
-            fetch('/clusters/shop/layers/web/scale', {method: 'POST', body: new URLSearchParams({csrf, count: '1'})})
-              .then(r => done(r.status), e => done(String(e)));
-        """)
-        self.assertEqual(status, 403)
-        self.assertIn("viewer", self.recipe("events", "--kind", "api.refused"))
+        for page in ("/clusters/shop", "/clusters/shop/deploys"):
+            self.browser.get(self.url + page)
+            forms = [form.get_attribute("action") for form in self.browser.find_elements(By.CSS_SELECTOR, "main form[method=post]")]
+            self.assertEqual(forms, [], f"no action on {page} for a show-level user")
+        self.assertTrue(self.browser.find_elements(By.CSS_SELECTOR, "table.fleet tr"), "the viewer sees what runs where")
+        for action, body in (("layers/web/scale", "{csrf, count: '1'}"), ("apps/shop/deploy", "{csrf, ref: 'v1'}")):
+            status = self.browser.execute_async_script(f"""
+                const done = arguments[arguments.length - 1];
+                const csrf = document.querySelector('input[name=csrf]').value;
+                fetch('/clusters/shop/{action}', {{method: 'POST', body: new URLSearchParams({body})}})
+                  .then(r => done(r.status), e => done(String(e)));
+            """)
+            self.assertEqual(status, 403, action)
+        refused = self.recipe("events", "--kind", "api.refused")
+        self.assertIn("viewer", refused)
+        self.assertIn("deploy", refused)
 
-    def test_4_the_event_page_updates_live_when_an_event_is_emitted(self):
+    def test_6_the_event_page_updates_live_when_an_event_is_emitted(self):
         self.sign_in(self.admin)
         self.browser.get(self.url + "/clusters/shop/events")
         rows = lambda: [row.text for row in self.browser.find_elements(By.CSS_SELECTOR, "tr.event")]
@@ -83,8 +127,8 @@ class ConsoleInABrowser(unittest.TestCase):
         self.assertFalse(any("app.ready" in row for row in rows()))
         self.recipe("emit", "shop", "app.ready", "--subject", "web-1", "--detail", "from the browser test")
         WebDriverWait(self.browser, 10).until(lambda browser: "app.ready" in rows()[0])
-        time = self.browser.find_element(By.CSS_SELECTOR, "tr.event time")
-        self.assertFalse(time.text.endswith("Z"), f"shown in the viewer's zone, not UTC: {time.text}")
+        time_shown = self.browser.find_element(By.CSS_SELECTOR, "tr.event time")
+        self.assertFalse(time_shown.text.endswith("Z"), f"shown in the viewer's zone, not UTC: {time_shown.text}")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
-"""What the console's browser test and `make screenshots` share: a home of their own with a
-memory-provider cluster `shop` (a balancer and two web servers), an admin and a show-level user
-with tokens, `recipe serve` on a free loopback port, and headless chromium (Debian's, through
-selenium). `close()` stops the browser and serve (by its PID) and removes the home.
+"""What the console's browser test and `make screenshots` share: a home of their own with the
+shop of Examples/webapp/cluster.lua on the local provider (a balancer, real HAProxy, and three
+web servers, each with its agent), its app from a git repository of this fixture's (tags v1 and
+v2), an admin and a show-level user with tokens, `recipe serve` on a free loopback port, and
+headless chromium (Debian's, through selenium). `close()` stops the browser and serve (by its
+PID), destroys the cluster (its agents and services with it) and removes the home.
 """
 import os
 import shutil
@@ -14,10 +16,11 @@ from selenium import webdriver
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SHOP = 'cluster "shop" { provider = { kind = "memory" }, layers = { web = { count = 2 }, lb = { count = 1 } } }\n'
+SHOP = os.path.join(ROOT, "Examples/webapp/cluster.lua")
 
 
 def free_port():
@@ -34,10 +37,8 @@ class ConsoleFixture:
         self.serve = None
         self.browser = None
         try:
-            path = os.path.join(self.home, "shop.lua")
-            with open(path, "w") as f:
-                f.write(SHOP)
-            self.recipe("run", path)
+            self.repository = self.app_repository()
+            self.recipe("run", SHOP, f"source=git+file:{self.repository}", "ref=v1")
             self.recipe("user", "add", "root", "--admin")
             self.recipe("user", "add", "viewer")
             self.recipe("grant", "viewer", "shop", "show")
@@ -59,12 +60,30 @@ class ConsoleFixture:
             for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", f"--window-size={width},{height}"):
                 options.add_argument(argument)
             self.browser = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-            # a window is at least 500 px wide: narrower is a phone's viewport, emulated
-            self.browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                                         {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600})
+            self.viewport(width, height)
         except BaseException:
             self.close()
             raise
+
+    def viewport(self, width, height):
+        """A window is at least 500 px wide: narrower is a phone's viewport, emulated."""
+        self.browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                                     {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600})
+
+    def app_repository(self):
+        """The shop's app as a git repository: v1, and v2 one commit later."""
+        path = os.path.join(self.home, "shop-app")
+        shutil.copytree(os.path.join(ROOT, "Examples/webapp/app"), path)
+        git = lambda *arguments: subprocess.run(["git", "-C", path, *arguments], check=True, capture_output=True,
+                                                env=dict(self.env, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t", GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@t"))
+        git("init", "-q")
+        for version in ("v1", "v2"):
+            with open(os.path.join(path, "VERSION"), "w") as f:
+                f.write(version + "\n")
+            git("add", "-A")
+            git("commit", "-q", "-m", version)
+            git("tag", version)
+        return path
 
     def close(self):
         if self.browser:
@@ -72,17 +91,24 @@ class ConsoleFixture:
         if self.serve:
             self.serve.kill()
             self.serve.wait()
+        try:
+            self.recipe("destroy", "shop", "--yes")
+        except (subprocess.CalledProcessError, FileNotFoundError):
+            pass  # never made, or already gone
         shutil.rmtree(self.home, ignore_errors=True)
 
     def recipe(self, *arguments):
         return subprocess.run([self.binary, *arguments], env=self.env, check=True, capture_output=True, text=True).stdout
 
-    def submit(self, button):
-        """Clicks a form's button and waits for the page the form's answer is: a new document,
-        which has no mark of the old one (chromedriver's staleness checks race with navigation)."""
+    def submit(self, button, confirm=False):
+        """Clicks a form's button (answering its question yes, when it asks one) and waits for the
+        page the form's answer is: a new document, which has no mark of the old one (chromedriver's
+        staleness checks race with navigation)."""
         self.browser.execute_script("window.submittedFrom = true")
         button.click()
-        WebDriverWait(self.browser, 10, ignored_exceptions=(WebDriverException,)).until(
+        if confirm:
+            WebDriverWait(self.browser, 5).until(expected_conditions.alert_is_present()).accept()
+        WebDriverWait(self.browser, 60, ignored_exceptions=(WebDriverException,)).until(
             lambda browser: browser.execute_script("return !window.submittedFrom && document.readyState === 'complete'"))
         return self.browser.find_element(By.TAG_NAME, "h1").text
 

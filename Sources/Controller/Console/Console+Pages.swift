@@ -40,8 +40,9 @@ extension Console {
                     "healthy": members.filter { $0.health == "healthy" }.count, "heal": layer.healAfter.map { "after \(Int($0)) s" } ?? "off",
                     "canScale": canScale]
         }
+        let releases = try recordedReleases(name, declaration, instances: status.instances.map { ($0.id, $0.layer) })
         let instances = status.instances.sorted { $0.name < $1.name }.map { i -> [String: Any] in
-            ["name": i.name, "id": i.id, "layer": i.layer, "state": i.state, "health": i.health, "healthy": i.health == "healthy",
+            ["name": i.name, "release": releases[i.id] ?? "–", "id": i.id, "layer": i.layer, "state": i.state, "health": i.health, "healthy": i.health == "healthy",
              "address": i.private_ip, "public": i.public_ip ?? "", "cpu": i.cpu_percent.map { String(format: "%.1f %%", $0) } ?? "–",
              "memory": i.memory_bytes.map { ByteCountFormatter.string(fromByteCount: $0, countStyle: .memory) } ?? "–",
              "heartbeat": i.last_heartbeat ?? "–"]
@@ -51,7 +52,35 @@ extension Console {
         return page(pages.render("cluster", title: name, [
             "name": name, "cluster": name, "provider": status.provider, "layers": layers, "instances": instances, "noInstances": instances.isEmpty,
             "volumes": volumes, "addresses": addresses, "noStorage": volumes.isEmpty && addresses.isEmpty, "csrf": session.csrf,
+            "nav": clusterNav(name, current: "overview"),
         ], session: session), status: .ok)
+    }
+
+    /// What each instance (by id) runs, as the deploy records say, "shop v2": each app's current
+    /// release, or the one a rollout still running has already switched the instance to. The
+    /// deploys page asks the instances themselves; this page stays as fast as the state.
+    func recordedReleases(_ cluster: String, _ declaration: ClusterSpec, instances: [(id: String, layer: String)]) throws -> [String: String] {
+        var current: [String: String] = [:]
+        for app in declaration.apps.keys { current[app] = try api.store.currentRelease(cluster: cluster, app: app)?.ref }
+        var switched: [String: [String: String]] = [:]  // app -> instance -> ref
+        for (deploy, targets) in try api.store.unfinishedDeploys(cluster: cluster) {
+            for target in targets where [.switched, .ready, .done].contains(target.phase) { switched[deploy.app, default: [:]][target.instance] = deploy.ref }
+        }
+        var releases: [String: String] = [:]
+        for instance in instances {
+            guard let layer = declaration.layers.first(where: { $0.name == instance.layer }) else { continue }
+            let running = layer.apps.sorted().compactMap { app in (switched[app]?[instance.id] ?? current[app]).map { "\(app) \($0)" } }
+            if !running.isEmpty { releases[instance.id] = running.joined(separator: ", ") }
+        }
+        return releases
+    }
+
+    /// The cluster's pages, as tabs.
+    func clusterNav(_ cluster: String, current: String) -> [[String: Any]] {
+        [("overview", "Overview", ""), ("deploys", "Deploys", "/deploys"), ("graphs", "Graphs", "/graphs"),
+         ("events", "Events", "/events"), ("usage", "Usage", "/usage")].map { id, label, path in
+            ["href": "/clusters/\(cluster)\(path)", "label": label, "current": id == current]
+        }
     }
 
     /// The cluster's events, newest first, narrowed by kind, instance and actor as `recipe events`
@@ -70,6 +99,7 @@ extension Console {
             "cluster": cluster, "events": events, "empty": events.isEmpty, "after": events.first?["id"] as? Int ?? 0,
             "stream": components.string ?? components.path,
             "kind": filters["kind"] ?? "", "instance": filters["instance"] ?? "", "actor": filters["actor"] ?? "",
+            "nav": clusterNav(cluster, current: "events"),
         ], session: session), status: .ok)
     }
 

@@ -44,6 +44,15 @@ struct Console: Sendable {
         router.get("/clusters/:cluster/events/stream") { request, context in await signedIn(request, context) { session, _ in
             try await eventStream(context.parameters.get("cluster") ?? "", query: Self.query(request), session)
         } }
+        router.get("/clusters/:cluster/deploys") { request, context in await signedIn(request, context) { session, _ in
+            try await deploys(context.parameters.get("cluster") ?? "", after: Self.query(request)["after"].flatMap { Int64($0) }, session)
+        } }
+        router.post("/clusters/:cluster/apps/:app/deploy") { request, context in await signedIn(request, context, form: true) { session, form in
+            try await deploy(cluster: context.parameters.get("cluster") ?? "", app: context.parameters.get("app") ?? "", form: form, session)
+        } }
+        router.post("/clusters/:cluster/apps/:app/rollback") { request, context in await signedIn(request, context, form: true) { session, _ in
+            try await rollback(cluster: context.parameters.get("cluster") ?? "", app: context.parameters.get("app") ?? "", session)
+        } }
         router.post("/clusters/:cluster/layers/:layer/scale") { request, context in await signedIn(request, context, form: true) { session, form in
             try await scale(cluster: context.parameters.get("cluster") ?? "", layer: context.parameters.get("layer") ?? "", form: form, session)
         } }

@@ -13,6 +13,7 @@ struct ConsolePages: Sendable {
             ("layout", PackageResources.layout_mustache), ("signin", PackageResources.signin_mustache),
             ("clusters", PackageResources.clusters_mustache), ("cluster", PackageResources.cluster_mustache),
             ("problem", PackageResources.problem_mustache), ("events", PackageResources.events_mustache),
+            ("clusternav", PackageResources.clusternav_mustache), ("deploys", PackageResources.deploys_mustache),
         ]
         for (name, bytes) in templates { try library.register(String(decoding: bytes, as: UTF8.self), named: name) }
         self.library = library

@@ -31,12 +31,12 @@ function eventRow(event) {
   return row;
 }
 
-/** Follows the list's stream (Server-Sent Events) from its newest event; again after a break. */
-async function follow(list) {
-  let after = list.dataset.after;
+/** Reads a stream of events (Server-Sent Events, with fetch: the session's cookie goes along)
+ *  from just after `after`, calling onEvent for each; again after a break, from the last one seen. */
+async function streamEvents(path, after, onEvent) {
   for (;;) {
     try {
-      const url = new URL(list.dataset.stream, location.href);
+      const url = new URL(path, location.href);
       url.searchParams.set("after", after);
       const response = await fetch(url, { headers: { Accept: "text/event-stream" } });
       const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
@@ -53,9 +53,7 @@ async function follow(list) {
           if (!data) continue;  // a keep-alive
           const event = JSON.parse(data);
           after = event.id;
-          list.querySelector("tbody").prepend(eventRow(event));
-          const empty = document.querySelector(".no-events");
-          if (empty) empty.remove();
+          onEvent(event);
         }
       }
     } catch (error) {
@@ -65,8 +63,54 @@ async function follow(list) {
   }
 }
 
+/** The event table grows at the top as events are recorded. */
+function followEvents(table) {
+  streamEvents(table.dataset.stream, table.dataset.after, (event) => {
+    table.querySelector("tbody").prepend(eventRow(event));
+    const empty = document.querySelector(".no-events");
+    if (empty) empty.remove();
+  });
+}
+
+const rolloutEnds = { "deploy.finished": "Succeeded", "deploy.rolledback": "Succeeded", "deploy.failed": "Failed" };
+
+/** A deploy's log grows at the bottom, and its status line says how the rollout ended (as the page renders it). */
+function followLog(log) {
+  const status = document.querySelector("[data-status]");
+  streamEvents(log.dataset.log, log.dataset.after, (event) => {
+    const line = document.createElement("li");
+    line.dataset.kind = event.kind;
+    if (event.result.startsWith("failed")) line.className = "bad";
+    const time = document.createElement("time");
+    time.setAttribute("datetime", event.time);
+    const kind = document.createElement("span");
+    kind.className = "kind";
+    kind.textContent = event.kind;
+    line.append(time, " ", kind, ` ${event.subject || ""} ${event.detail || ""}`);
+    localTimes(line);
+    log.append(line);
+    // a rollout's own steps (pruning old releases) may follow its end: only a start or an end changes the status
+    const end = rolloutEnds[event.kind];
+    if (end) {
+      status.textContent = `${end}: ${event.detail || ""}`;
+      status.className = "deploy-status " + (end === "Failed" ? "bad" : "good");
+    } else if (event.kind === "deploy.started") {
+      status.textContent = "Rolling out…";
+      status.className = "deploy-status";
+    }
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   localTimes(document);
-  const list = document.querySelector("[data-stream]");
-  if (list) follow(list);
+  const table = document.querySelector("[data-stream]");
+  if (table) followEvents(table);
+  const log = document.querySelector("[data-log]");
+  if (log) followLog(log);
+  // a change is made only once its form's question is answered yes
+  for (const form of document.querySelectorAll("form[data-confirm]")) {
+    form.addEventListener("submit", (event) => {
+      if (!confirm(form.dataset.confirm)) event.preventDefault();
+    });
+  }
 });
