@@ -46,6 +46,9 @@ schemas = {
  "HookFailure": obj({"kind": STR, "cluster": STR, "instance": STR, "message": STR}),
  "Deployed": obj({"app": STR, "release": STR, "ref": STR, "sha": STR, "instances": arr(STR), "failures": arr(ref("HookFailure"))}),
  "Undeployed": obj({"app": STR, "instances": arr(STR)}),
+ "InstanceChanged": obj({"cluster": STR, "instance": STR, "id": STR, "layer": STR, "done": S("string", enum=["stopped", "started"]),
+    "failures": arr(ref("HookFailure"))}),
+ "Snapshot": obj({"id": STR, "cluster": STR, "volumeID": STR, "sizeGB": INT, "sha256": STR, "bytes": INT, "createdAt": DATE}),
  "Destroyed": obj({"cluster": STR, "instances": INT, "volumes": INT, "addresses": INT, "deleted_snapshots": arr(STR), "kept_snapshots": arr(STR)}),
  "ScaleRequest": obj({"count": S("string", description="A count, or +N / -N from the recorded one", examples=["3", "+1"])}),
  "Converged": obj({"cluster": STR, "layer": STR, "count": INT, "changed": BOOL, "launched": arr(STR), "terminated": arr(STR),
@@ -101,6 +104,8 @@ params = {
  "app": {"name": "app", "in": "path", "required": True, "schema": NAME},
  "layer": {"name": "layer", "in": "path", "required": True, "schema": NAME},
  "user": {"name": "user", "in": "path", "required": True, "schema": NAME},
+ "instance": {"name": "instance", "in": "path", "required": True, "schema": NAME, "description": "Its name (web-1) or id"},
+ "volume": {"name": "volume", "in": "path", "required": True, "schema": STR, "description": "The volume's id"},
  "token": {"name": "token", "in": "path", "required": True, "schema": STR},
  "lock_timeout": {"name": "lock_timeout", "in": "query", "schema": S("integer", minimum=0), "description": "Seconds to wait for a cluster another command holds (default 0: 409 at once)"},
 }
@@ -140,6 +145,15 @@ op("delete", "/api/v1/clusters/{cluster}", "destroyCluster", "Remove every insta
    ["cluster", q("delete_snapshots", S("string", enum=["true", "false"]), "Delete its snapshots too"), "lock_timeout"], errors=CHANGE)
 op("post", "/api/v1/clusters/{cluster}/layers/{layer}/scale", "scaleLayer", "Set a layer's count (manage)", resp(ref("Converged")),
    ["cluster", "layer", "lock_timeout"], body_req("ScaleRequest"), errors=CHANGE)
+op("post", "/api/v1/clusters/{cluster}/instances/{instance}/stop", "stopInstance", "Stop an instance: drained, its shutdown hook, stopped (manage)",
+   resp(ref("InstanceChanged")), ["cluster", "instance", "lock_timeout"], errors=CHANGE)
+op("post", "/api/v1/clusters/{cluster}/instances/{instance}/start", "startInstance", "Start a stopped instance (manage)",
+   resp(ref("InstanceChanged")), ["cluster", "instance", "lock_timeout"], errors=CHANGE)
+op("post", "/api/v1/clusters/{cluster}/instances/{instance}/replace", "replaceInstance",
+   "Terminate an instance and launch its slot again from the recorded declaration, its volumes reattached (manage)",
+   resp(ref("Converged")), ["cluster", "instance", "lock_timeout"], errors=CHANGE)
+op("post", "/api/v1/clusters/{cluster}/volumes/{volume}/snapshot", "snapshotVolume", "Take a snapshot of a volume (manage)",
+   resp(ref("Snapshot"), "201", "Taken"), ["cluster", "volume", "lock_timeout"], errors=CHANGE)
 op("get", "/api/v1/clusters/{cluster}/metrics", "metrics", "Metric samples, oldest first", resp(arr(ref("MetricSample"))),
    ["cluster", q("since", STR, "How far back (default 10m)"), q("layer", STR, "Only this layer"), q("name", STR, "Only this metric")])
 op("get", "/api/v1/clusters/{cluster}/usage", "clusterUsage", "Instance-hours and cost of a cluster, as recipe usage --json", resp(ref("Usage")), ["cluster"] + usage_q)

@@ -34,7 +34,7 @@ public final class API: Sendable {
         [
             APIRoute(.get, "/api/v1/openapi.json", .open) { _ in .response(OpenAPIDocument.response) },
             APIRoute(.get, "/api/v1/whoami", .signedIn) { try $0.api.whoami($0) },
-        ] + clusterRoutes + appRoutes + eventRoutes + logRoutes + peopleRoutes + recipeRoutes + agentRoutes
+        ] + clusterRoutes + instanceRoutes + appRoutes + eventRoutes + logRoutes + peopleRoutes + recipeRoutes + agentRoutes
     }
 
     /// A router with every route on it, and the console's pages at `/` (`secure`: its cookies

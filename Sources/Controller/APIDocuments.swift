@@ -1,3 +1,4 @@
+import Cloud
 import Engine
 import Foundation
 import Store
@@ -28,6 +29,17 @@ public enum APIDocuments {
         public init(app: String, _ report: DeployReport) {
             (self.app, release, ref, sha, instances) = (app, report.release, report.ref, report.sha, report.instances)
             failures = report.failures.map(Failure.init)
+        }
+    }
+
+    /// POST …/instances/{instance}/stop and start.
+    public struct InstanceChanged: Codable, Sendable {
+        public var cluster, instance, id, layer, done: String
+        public var failures: [Failure]
+
+        public init(_ instance: Instance, done: String, failures: [HookFailure]) {
+            (cluster, self.instance, id, layer, self.done) = (instance.cluster, instance.name, instance.id, instance.layer, done)
+            self.failures = failures.map(Failure.init)
         }
     }
 

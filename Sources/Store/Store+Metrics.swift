@@ -35,6 +35,24 @@ extension Store {
         }
     }
 
+    /// The samples of `instances` since `since`, averaged in `slots` equal slots up to now: what a
+    /// graph draws, a few hundred points however many samples there are.
+    public func metricSeries(instances: [String], since: Date, slots: Int, now: Date = Date()) throws -> [MetricPoint] {
+        guard !instances.isEmpty, slots > 0, now > since else { return [] }
+        let width = now.timeIntervalSince(since) / Double(slots)
+        return try db.read { db in
+            let marks = Array(repeating: "?", count: instances.count).joined(separator: ",")
+            let sql = """
+                SELECT instanceID, name, CAST((time - ?) / ? AS INTEGER) AS slot, AVG(value) AS value FROM metrics
+                WHERE time >= ? AND instanceID IN (\(marks)) GROUP BY instanceID, name, slot ORDER BY slot
+                """
+            let arguments: [any DatabaseValueConvertible] = [since.timeIntervalSince1970, width, since.timeIntervalSince1970] + instances
+            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map {
+                MetricPoint(instance: $0["instanceID"], name: $0["name"], slot: min($0["slot"], slots - 1), value: $0["value"])
+            }
+        }
+    }
+
     /// Rolls samples older than an hour into 1-minute averages, those older than a day into
     /// 1-hour averages, and drops what is older than 30 days.
     public func downsample(now: Date = Date()) throws {

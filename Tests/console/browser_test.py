@@ -130,6 +130,29 @@ class ConsoleInABrowser(unittest.TestCase):
         time_shown = self.browser.find_element(By.CSS_SELECTOR, "tr.event time")
         self.assertFalse(time_shown.text.endswith("Z"), f"shown in the viewer's zone, not UTC: {time_shown.text}")
 
+    def test_7_graphs_draw_the_agents_samples_and_pushed_metrics_per_layer_and_instance(self):
+        self.recipe("metrics", "put", "shop", "web-1", "queue_depth", "5", "--ago", "40m")
+        self.recipe("metrics", "put", "shop", "web-1", "queue_depth", "9")
+        self.sign_in(self.admin)
+        captions = lambda: [caption.text for caption in self.browser.find_elements(By.CSS_SELECTOR, "figure.graph figcaption")]
+        legends = lambda: [item.text for item in self.browser.find_elements(By.CSS_SELECTOR, "figure.graph:first-child .legend li")]
+        self.browser.get(self.url + "/clusters/shop/graphs?range=1h")
+        self.assertEqual(captions()[:1], ["CPU (%)"], "the agents' heartbeats are drawn")
+        self.assertIn("queue_depth", captions())
+        self.assertEqual(sorted(legends()), ["lb", "web"], "a line per layer")
+        lines = self.browser.find_elements(By.CSS_SELECTOR, "figure.graph svg polyline, figure.graph svg circle")
+        self.assertTrue(lines, "the samples are drawn as lines")
+        for range_link in ("24h", "30d"):
+            self.browser.find_element(By.LINK_TEXT, range_link).click()
+            self.assertIn("queue_depth", captions(), range_link)
+        self.browser.get(self.url + "/clusters/shop/graphs?range=1h&view=layer:web")
+        self.assertEqual(legends(), ["web-1", "web-2", "web-3", "web-4", "web-5"], "a line per instance of the layer")
+        self.browser.get(self.url + "/clusters/shop/graphs?range=1h&view=instance:web-1")
+        self.assertEqual(legends(), ["web-1"])
+        self.assertEqual(self.console.sign_in(self.admin), "Clusters")
+        self.browser.get(self.url + "/clusters/shop/graphs?range=7y")
+        self.assertEqual(self.browser.find_element(By.TAG_NAME, "h1").text, "400")
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

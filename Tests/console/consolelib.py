@@ -29,6 +29,11 @@ def free_port():
         return s.getsockname()[1]
 
 
+def listening(port):
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
 class ConsoleFixture:
     def __init__(self, recipe, width=1280, height=800):
         self.binary = recipe
@@ -51,7 +56,7 @@ class ConsoleFixture:
                 self.serve = subprocess.Popen([recipe, "serve", "--listen", f"127.0.0.1:{port}"], env=self.env,
                                               stdout=log, stderr=subprocess.STDOUT)
             deadline = time.monotonic() + 20
-            while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
+            while not listening(port):
                 if time.monotonic() > deadline:
                     raise RuntimeError("recipe serve did not listen: " + open(self.log).read())
                 time.sleep(0.1)

@@ -120,7 +120,9 @@ extension Console {
 
     static func logLine(_ event: Event) -> [String: Any] {
         ["id": event.id ?? 0, "time": event.time.ISO8601Format(), "kind": event.kind, "subject": event.subject ?? "",
-         "detail": event.detail ?? "", "failed": event.result.hasPrefix("failed")]
+         "detail": event.detail ?? "",
+         // a step's exit code is the rollout's to judge (`test -d` fails on purpose): only hooks and the rollout itself fail here
+         "failed": event.result.hasPrefix("failed") && event.kind != "command.internal"]
     }
 
     /// The event just before the rollout still running began, if one is.

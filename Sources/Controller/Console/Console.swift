@@ -47,6 +47,22 @@ struct Console: Sendable {
         router.get("/clusters/:cluster/deploys") { request, context in await signedIn(request, context) { session, _ in
             try await deploys(context.parameters.get("cluster") ?? "", after: Self.query(request)["after"].flatMap { Int64($0) }, session)
         } }
+        router.get("/clusters/:cluster/graphs") { request, context in await signedIn(request, context) { session, _ in
+            try await graphs(context.parameters.get("cluster") ?? "", query: Self.query(request), session)
+        } }
+        router.get("/clusters/:cluster/usage") { request, context in await signedIn(request, context) { session, _ in
+            try await usage(context.parameters.get("cluster") ?? "", month: Self.query(request)["month"], session)
+        } }
+        router.get("/users") { request, context in await signedIn(request, context) { session, _ in try await users(session) } }
+        router.post("/users") { request, context in await signedIn(request, context, form: true) { session, form in
+            try await addUser(form: form, session)
+        } }
+        router.post("/users/:user/grants") { request, context in await signedIn(request, context, form: true) { session, form in
+            try await grant(user: context.parameters.get("user") ?? "", form: form, session)
+        } }
+        router.post("/users/:user/remove") { request, context in await signedIn(request, context, form: true) { session, _ in
+            try await removeUser(context.parameters.get("user") ?? "", session)
+        } }
         router.post("/clusters/:cluster/apps/:app/deploy") { request, context in await signedIn(request, context, form: true) { session, form in
             try await deploy(cluster: context.parameters.get("cluster") ?? "", app: context.parameters.get("app") ?? "", form: form, session)
         } }

@@ -14,6 +14,8 @@ struct ConsolePages: Sendable {
             ("clusters", PackageResources.clusters_mustache), ("cluster", PackageResources.cluster_mustache),
             ("problem", PackageResources.problem_mustache), ("events", PackageResources.events_mustache),
             ("clusternav", PackageResources.clusternav_mustache), ("deploys", PackageResources.deploys_mustache),
+            ("graphs", PackageResources.graphs_mustache), ("usage", PackageResources.usage_mustache),
+            ("users", PackageResources.users_mustache),
         ]
         for (name, bytes) in templates { try library.register(String(decoding: bytes, as: UTF8.self), named: name) }
         self.library = library
@@ -26,6 +28,7 @@ struct ConsolePages: Sendable {
         if let session {
             layout["actor"] = session.identity.actor
             layout["csrf"] = session.csrf
+            layout["admin"] = Access.decide(session.identity, .users, cluster: nil).isAllowed
         }
         return library.render(layout, withTemplate: "layout") ?? ""
     }

@@ -80,7 +80,7 @@ function followLog(log) {
   streamEvents(log.dataset.log, log.dataset.after, (event) => {
     const line = document.createElement("li");
     line.dataset.kind = event.kind;
-    if (event.result.startsWith("failed")) line.className = "bad";
+    if (event.result.startsWith("failed") && event.kind !== "command.internal") line.className = "bad";
     const time = document.createElement("time");
     time.setAttribute("datetime", event.time);
     const kind = document.createElement("span");

@@ -122,6 +122,9 @@ struct MetricsPutCommand: AsyncParsableCommand {
     @Argument(help: "The value.")
     var value: Double
 
+    @Option(help: "How long ago it was sampled, e.g. 90s, 50m or 2d (default: now): to load a history.")
+    var ago: String?
+
     func run() async throws {
         let store = try Store(home: Store.home(explicit: home.home))
         let instances = try await Engine.cli(store).listInstances(cluster: cluster, layer: nil)
@@ -133,6 +136,13 @@ struct MetricsPutCommand: AsyncParsableCommand {
             Terminal.error("the value must be a finite number")
             throw ExitCode(1)
         }
-        try store.putMetric(instance: target.id, name: name, value: value)
+        var time = Date()
+        if let ago {
+            do { time.addTimeInterval(-(try Interval.seconds(ago))) } catch {
+                Terminal.error("--ago: \(error)")
+                throw ExitCode(1)
+            }
+        }
+        try store.putMetric(instance: target.id, name: name, value: value, at: time)
     }
 }

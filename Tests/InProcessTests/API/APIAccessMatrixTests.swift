@@ -68,6 +68,11 @@ import Testing
         Case(method: .post, path: "/api/v1/clusters/shop/plan", need: .level(.show), allowed: .ok),
         Case(method: .post, path: "/api/v1/clusters/shop/run", need: .level(.manage), allowed: .ok),
         Case(method: .post, path: "/api/v1/clusters/shop/layers/web/scale", need: .level(.manage), allowed: .ok, body: { _ in #"{"count": "2"}"# }),
+        Case(method: .post, path: "/api/v1/clusters/shop/instances/web-1/stop", need: .level(.manage), allowed: .ok),
+        Case(method: .post, path: "/api/v1/clusters/shop/instances/web-1/start", need: .level(.manage), allowed: .ok),
+        Case(method: .post, path: "/api/v1/clusters/shop/instances/web-2/replace", need: .level(.manage), allowed: .ok),
+        // the memory cluster has no volumes: past the guard the volume is not found
+        Case(method: .post, path: "/api/v1/clusters/shop/volumes/vol-none/snapshot", need: .level(.manage), allowed: .notFound),
         Case(method: .post, path: "/api/v1/clusters/shop/events", need: .level(.manage), allowed: .created, body: { _ in #"{"kind": "app.tick"}"# }),
         Case(method: .post, path: "/api/v1/clusters/shop/clone", need: .level(.manage), allowed: .ok, body: { #"{"target": "copy-\#($0)"}"# }),
         Case(method: .put, path: "/api/v1/clusters/shop/grants/carol", need: .level(.manage), allowed: .ok, body: { _ in #"{"level": "show"}"# }),
