@@ -62,7 +62,7 @@ let package = Package(
             .embedInCode("Console/Templates/problem.mustache"), .embedInCode("Console/Templates/events.mustache"),
             .embedInCode("Console/Templates/clusternav.mustache"), .embedInCode("Console/Templates/deploys.mustache"),
             .embedInCode("Console/Templates/graphs.mustache"), .embedInCode("Console/Templates/usage.mustache"),
-            .embedInCode("Console/Templates/users.mustache"),
+            .embedInCode("Console/Templates/users.mustache"), .embedInCode("Console/Templates/plan.mustache"),
             .embedInCode("Console/console.css"), .embedInCode("Console/console.js"),
         ]),
         .executableTarget(name: "recipe", dependencies: [

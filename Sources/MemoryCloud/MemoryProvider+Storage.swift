@@ -47,13 +47,15 @@ extension MemoryProvider {
     public func snapshot(volume: String, cluster: String) async throws -> Snapshot {
         try check("snapshot")
         let now = clock()
-        return try mutate { s in
+        let taken = try mutate { s in
             guard let found = s.volumes[volume] else { throw CloudError("volume \(volume) does not exist") }
             let snapshot = Snapshot(id: s.nextID("snap"), cluster: cluster, volumeID: volume, sizeGB: found.sizeGB,
                                     sha256: "", bytes: 0, createdAt: now)
             s.snapshots[snapshot.id] = snapshot
             return snapshot
         }
+        report("snapshot.created", cluster: cluster, subject: taken.id, detail: "of \(volume)", at: now)
+        return taken
     }
 
     public func snapshots(cluster: String) async throws -> [Snapshot] {

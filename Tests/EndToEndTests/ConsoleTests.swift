@@ -94,6 +94,104 @@ import Testing
         }
     }
 
+    /// The one-click actions beyond scaling, each the API route of its name as the person, and the
+    /// pages beside the cluster's: plan as a diff, graphs, usage, and users for admins only.
+    @Test func stopStartReplaceSnapshotCloneAndPlanAsThePersonAndEveryPageValid() throws {
+        let h = try Harness()
+        defer { h.cleanup() }
+        let recipe = try h.write("mem.lua", """
+            cluster "mem" {
+              provider = { kind = "memory" },
+              firewall = { web = { { port = 80, from = "0.0.0.0/0" } } },
+              layers = { web = { count = 2, volumes = { data = { size_gb = 1, mount = "/srv/data" } } } },
+            }
+            """)
+        #expect(try h.recipe(["run", recipe]).code == 0)
+        #expect(try h.recipe(["user", "add", "root", "--admin"]).code == 0)
+        #expect(try h.recipe(["user", "add", "sam"]).code == 0)
+        #expect(try h.recipe(["grant", "sam", "mem", "show"]).code == 0)
+        #expect(try h.recipe(["metrics", "put", "mem", "web-1", "queue_depth", "4", "--ago", "20m"]).code == 0)
+        #expect(try h.recipe(["metrics", "put", "mem", "web-1", "--ago", "soon", "queue_depth", "4"]).code != 0, "a bad --ago is refused")
+        let serve = try h.serve(["--listen", "127.0.0.1:0"])
+        defer { h.stop(serve) }
+        let url = try ControllerTests.apiURL(h)
+        func signIn(_ user: String) throws -> (cookie: String, csrf: String) {
+            let token = try h.recipe(["token", "create", user]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            let cookie = String((try Curl.page("POST", url + "/signin", form: ["token": token]).headers["set-cookie"] ?? "").prefix { $0 != ";" })
+            let page = try Curl.page("GET", url + "/clusters/mem", cookie: cookie)
+            return (cookie, try #require(page.body.firstMatch(of: /name="csrf" value="([^"]+)"/)?.output.1).description)
+        }
+        let (admin, csrf) = try signIn("root")
+        func post(_ path: String, _ form: [String: String] = [:], as who: (cookie: String, csrf: String)? = nil) throws -> Curl.Page {
+            let session = who ?? (admin, csrf)
+            return try Curl.page("POST", url + path, cookie: session.cookie, form: form.merging(["csrf": session.csrf]) { a, _ in a })
+        }
+        func web(_ name: String) throws -> StatusDocument.Instance? { try h.status("mem").instances.first { $0.name == name } }
+
+        let before = try #require(try web("web-2"))
+        #expect(try post("/clusters/mem/instances/web-1/stop").status == 303)
+        #expect(try web("web-1")?.state == "stopped")
+        let stopped = try Curl.page("GET", url + "/clusters/mem", cookie: admin)
+        #expect(stopped.body.contains("/clusters/mem/instances/web-1/start"), "a stopped instance offers start")
+        #expect(try post("/clusters/mem/instances/web-1/start").status == 303)
+        #expect(try web("web-1")?.state == "online")
+        #expect(try post("/clusters/mem/instances/web-2/replace").status == 303)
+        let after = try #require(try web("web-2"))
+        #expect(after.id != before.id && after.state == "online", "web-2 is a new instance in the same slot")
+        #expect(try post("/clusters/mem/instances/web-9/stop").status == 404)
+        #expect(try post("/clusters/mem/instances/web-1/reboot").status == 404)
+
+        let volume = try #require(try h.status("mem").volumes.first)
+        #expect(try post("/clusters/mem/volumes/\(volume.id)/snapshot").status == 303)
+        let cluster = try Curl.page("GET", url + "/clusters/mem", cookie: admin)
+        #expect(cluster.body.contains("of <code>\(volume.id)</code>"), "the snapshot is listed")
+        #expect(cluster.body.contains("web accepts tcp 80 from 0.0.0.0/0"), "the firewall is shown")
+
+        let cloned = try post("/clusters/mem/clone", ["target": "mem-copy", "scale": "0.5", "data": "empty"])
+        #expect(cloned.status == 303 && cloned.headers["location"] == "/clusters/mem-copy", "\(cloned.status) \(cloned.body)")
+        #expect(try h.status("mem-copy").instances.count == 1)
+        #expect(try post("/clusters/mem/clone", ["target": "mem-copy-2", "scale": "lots"]).status == 400)
+        for kind in ["instance.stopped", "instance.started", "instance.terminated", "snapshot.created"] {
+            let recorded = try h.recipe(["events", "--cluster", "mem", "--kind", kind]).stdout
+            #expect(recorded.contains("[token:root"), "\(kind) names who made it: \(recorded)")
+        }
+
+        let plan = try Curl.page("GET", url + "/clusters/mem/plan", cookie: admin)
+        #expect(plan.status == 200 && plan.body.contains("mem: 0 to add, 0 to change, 0 to destroy"), "\(plan.body)")
+        #expect(try h.recipe(["scale", "mem", "web", "3"]).code == 0)
+        let diff = try Curl.page("GET", url + "/clusters/mem/plan", cookie: admin)
+        #expect(diff.body.contains(#"<span class="remove">- instance web-3"#), "running the recipe again would end web-3: \(diff.body)")
+        #expect(diff.body.contains(#"action="/clusters/mem/run""#), "an admin may run it")
+        let graphs = try Curl.page("GET", url + "/clusters/mem/graphs?range=1h", cookie: admin)
+        #expect(graphs.status == 200 && graphs.body.contains("<figcaption>queue_depth</figcaption>") && graphs.body.contains("<svg"), "\(graphs.body)")
+        let usage = try Curl.page("GET", url + "/clusters/mem/usage", cookie: admin)
+        #expect(usage.status == 200 && usage.body.contains("<td>mem/web</td>") && usage.body.contains("<td>declared</td>"), "\(usage.body)")
+        let users = try Curl.page("GET", url + "/users", cookie: admin)
+        #expect(users.status == 200 && users.body.contains("mem show"), "\(users.body)")
+        #expect(try post("/users", ["name": "dana"]).status == 303)
+        #expect(try post("/users/dana/grants", ["cluster": "mem", "level": "deploy"]).status == 303)
+        #expect(try h.recipe(["user", "list"]).stdout.contains("dana"))
+
+        // a show-level user: no button, and the API's 403 for a post anyway; no users page
+        let sam = try signIn("sam")
+        let seen = try Curl.page("GET", url + "/clusters/mem", cookie: sam.cookie)
+        for action in ["/stop", "/replace", "/snapshot", "/clone"] { #expect(!seen.body.contains(action), "no \(action) for a show-level user") }
+        #expect(try post("/clusters/mem/instances/web-1/stop", as: sam).status == 403)
+        #expect(try post("/clusters/mem/clone", ["target": "sams"], as: sam).status == 403)
+        #expect(try web("web-1")?.state == "online")
+        #expect(try Curl.page("GET", url + "/users", cookie: sam.cookie).status == 403)
+        #expect(try post("/users", ["name": "eve"], as: sam).status == 403)
+        let samsPlan = try Curl.page("GET", url + "/clusters/mem/plan", cookie: sam.cookie)
+        #expect(samsPlan.status == 200 && samsPlan.body.contains("- instance web-3") && !samsPlan.body.contains(#"action="/clusters/mem/run""#),
+                "a show-level user sees the plan, without the run button")
+
+        for (name, html) in [("cluster", cluster.body), ("viewer's cluster", seen.body), ("plan", plan.body), ("plan with changes", diff.body), ("graphs", graphs.body),
+                             ("usage", usage.body), ("users", users.body), ("deploys", try Curl.page("GET", url + "/clusters/mem/deploys", cookie: admin).body)] {
+            let verdict = try Self.tidy(html)
+            #expect(verdict.isEmpty, "\(name): \(verdict)")
+        }
+    }
+
     /// What tidy says of a page (empty: nothing).
     static func tidy(_ html: String) throws -> String {
         let process = Process()

@@ -7,6 +7,7 @@ Everything is on loopback; serve is stopped by its PID, the cluster destroyed an
 removed, whatever happens.
 """
 import os
+import subprocess
 import sys
 import time
 import unittest
@@ -152,6 +153,19 @@ class ConsoleInABrowser(unittest.TestCase):
         self.assertEqual(self.console.sign_in(self.admin), "Clusters")
         self.browser.get(self.url + "/clusters/shop/graphs?range=7y")
         self.assertEqual(self.browser.find_element(By.TAG_NAME, "h1").text, "400")
+
+    def test_8_every_page_is_valid_html(self):
+        """As the controller sends them (not the browser's DOM), checked by Debian's tidy."""
+        self.sign_in(self.admin)
+        for page in ("/clusters", "/clusters/shop", "/clusters/shop/deploys", "/clusters/shop/graphs?range=24h&view=layer:web",
+                     "/clusters/shop/events", "/clusters/shop/usage", "/clusters/shop/plan", "/users"):
+            html = self.browser.execute_async_script("""
+                const done = arguments[arguments.length - 1];
+                fetch(arguments[0]).then(r => r.text()).then(done, e => done(String(e)));
+            """, page)
+            tidy = subprocess.run(["tidy", "-e", "-q"], input=html, capture_output=True, text=True)
+            self.assertEqual(tidy.stderr.strip(), "", f"{page}: {tidy.stderr}")
+            self.assertIn("<h1>", html, page)
 
 
 if __name__ == "__main__":

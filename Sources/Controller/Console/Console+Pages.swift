@@ -34,6 +34,8 @@ extension Console {
         }
         let declaration = try record.declaration()
         let canScale = Access.decide(session.identity, .scale, cluster: name).isAllowed
+        let canAct = canScale  // stop, start and replace are the scale right's, as in the API
+        let canSnapshot = Access.decide(session.identity, .run, cluster: name).isAllowed
         let layers = declaration.layers.map { layer -> [String: Any] in
             let members = status.instances.filter { $0.layer == layer.name }
             return ["name": layer.name, "count": layer.count, "running": members.count,
@@ -45,13 +47,23 @@ extension Console {
             ["name": i.name, "release": releases[i.id] ?? "–", "id": i.id, "layer": i.layer, "state": i.state, "health": i.health, "healthy": i.health == "healthy",
              "address": i.private_ip, "public": i.public_ip ?? "", "cpu": i.cpu_percent.map { String(format: "%.1f %%", $0) } ?? "–",
              "memory": i.memory_bytes.map { ByteCountFormatter.string(fromByteCount: $0, countStyle: .memory) } ?? "–",
-             "heartbeat": i.last_heartbeat ?? "–"]
+             "heartbeat": i.last_heartbeat ?? "–", "canAct": canAct, "stopped": i.state == "stopped",
+             "stoppable": ["online", "running", "pending", "setup-failed"].contains(i.state)]
         }
-        let volumes = status.volumes.map { ["name": $0.name, "id": $0.id, "size": $0.size_gb, "instance": $0.instance_id ?? "–", "mount": $0.mount ?? "–"] as [String: Any] }
+        let volumes = status.volumes.map { ["name": $0.name, "id": $0.id, "size": $0.size_gb, "instance": $0.instance_id ?? "–", "mount": $0.mount ?? "–",
+                                            "canSnapshot": canSnapshot] as [String: Any] }
+        let snapshots = try await api.makeEngine(session.identity.actor).listSnapshots(cluster: name).sorted { $0.createdAt > $1.createdAt }.map {
+            ["id": $0.id, "volume": $0.volumeID, "size": $0.sizeGB, "time": $0.createdAt.ISO8601Format()] as [String: Any]
+        }
+        let firewall = declaration.firewall.sorted().map { ["layer": $0.layer, "port": $0.port, "proto": $0.proto, "source": $0.source] as [String: Any] }
+        let users = declaration.users.map { ["name": $0.name, "role": $0.role, "sudo": $0.sudo, "ssh": $0.sshKey != nil] as [String: Any] }
         let addresses = status.addresses.map { ["ip": $0.ip, "instance": $0.instance_id ?? "–"] }
         return page(pages.render("cluster", title: name, [
             "name": name, "cluster": name, "provider": status.provider, "layers": layers, "instances": instances, "noInstances": instances.isEmpty,
             "volumes": volumes, "addresses": addresses, "noStorage": volumes.isEmpty && addresses.isEmpty, "csrf": session.csrf,
+            "snapshots": snapshots, "hasSnapshots": !snapshots.isEmpty, "firewall": firewall, "noFirewall": firewall.isEmpty,
+            "users": users, "noUsers": users.isEmpty, "canClone": Access.decide(session.identity, .clone, cluster: name).isAllowed,
+            "canAct": canAct,
             "nav": clusterNav(name, current: "overview"),
         ], session: session), status: .ok)
     }
@@ -77,7 +89,7 @@ extension Console {
 
     /// The cluster's pages, as tabs.
     func clusterNav(_ cluster: String, current: String) -> [[String: Any]] {
-        [("overview", "Overview", ""), ("deploys", "Deploys", "/deploys"), ("graphs", "Graphs", "/graphs"),
+        [("overview", "Overview", ""), ("deploys", "Deploys", "/deploys"), ("graphs", "Graphs", "/graphs"), ("plan", "Plan", "/plan"),
          ("events", "Events", "/events"), ("usage", "Usage", "/usage")].map { id, label, path in
             ["href": "/clusters/\(cluster)\(path)", "label": label, "current": id == current]
         }

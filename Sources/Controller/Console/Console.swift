@@ -63,6 +63,22 @@ struct Console: Sendable {
         router.post("/users/:user/remove") { request, context in await signedIn(request, context, form: true) { session, _ in
             try await removeUser(context.parameters.get("user") ?? "", session)
         } }
+        router.get("/clusters/:cluster/plan") { request, context in await signedIn(request, context) { session, _ in
+            try await plan(context.parameters.get("cluster") ?? "", session)
+        } }
+        router.post("/clusters/:cluster/run") { request, context in await signedIn(request, context, form: true) { session, _ in
+            try await runRecipe(context.parameters.get("cluster") ?? "", session)
+        } }
+        router.post("/clusters/:cluster/clone") { request, context in await signedIn(request, context, form: true) { session, form in
+            try await clone(cluster: context.parameters.get("cluster") ?? "", form: form, session)
+        } }
+        router.post("/clusters/:cluster/instances/:instance/:action") { request, context in await signedIn(request, context, form: true) { session, _ in
+            try await instanceAction(context.parameters.get("action") ?? "", cluster: context.parameters.get("cluster") ?? "",
+                                     instance: context.parameters.get("instance") ?? "", session)
+        } }
+        router.post("/clusters/:cluster/volumes/:volume/snapshot") { request, context in await signedIn(request, context, form: true) { session, _ in
+            try await snapshot(cluster: context.parameters.get("cluster") ?? "", volume: context.parameters.get("volume") ?? "", session)
+        } }
         router.post("/clusters/:cluster/apps/:app/deploy") { request, context in await signedIn(request, context, form: true) { session, form in
             try await deploy(cluster: context.parameters.get("cluster") ?? "", app: context.parameters.get("app") ?? "", form: form, session)
         } }

@@ -15,7 +15,7 @@ struct ConsolePages: Sendable {
             ("problem", PackageResources.problem_mustache), ("events", PackageResources.events_mustache),
             ("clusternav", PackageResources.clusternav_mustache), ("deploys", PackageResources.deploys_mustache),
             ("graphs", PackageResources.graphs_mustache), ("usage", PackageResources.usage_mustache),
-            ("users", PackageResources.users_mustache),
+            ("users", PackageResources.users_mustache), ("plan", PackageResources.plan_mustache),
         ]
         for (name, bytes) in templates { try library.register(String(decoding: bytes, as: UTF8.self), named: name) }
         self.library = library

@@ -32,10 +32,14 @@ extension API {
         return try .document(APIDocuments.InstanceChanged(instance, done: "stopped", failures: failures))
     }
 
+    /// Started, then set up again from the recorded declaration, as a run would: back online.
     func startInstance(_ call: APICall) async throws -> APIAnswer {
         let instance = try await pathInstance(call)
-        try await call.engine.start(instance: instance.id)
-        return try .document(APIDocuments.InstanceChanged(instance, done: "started", failures: []))
+        let report = try await withHooks(call) { engine, hooks in
+            try await engine.start(instance: instance.id)
+            return try await engine.reconverge(instance.cluster, hooks: hooks)
+        }
+        return try .document(APIDocuments.InstanceChanged(instance, done: "started", failures: report.failures))
     }
 
     /// Terminated, then its slot launched again from the recorded declaration (its volumes
