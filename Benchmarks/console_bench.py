@@ -191,8 +191,13 @@ async def seed_events(port, token):
 
 async def sign_in(port, token):
     """The session cookie a browser gets from the sign-in form."""
-    connection = await Connection(port).open()
-    status, headers, body = await connection.request("POST", "/signin", f"token={token}", "application/x-www-form-urlencoded")
+    first = await Connection(port).open()
+    _, form_headers, form = await first.request("GET", "/signin")
+    first.close()
+    form_cookie = re.search(r"recipe_signin=([^;]+)", form_headers.get("set-cookie", "")).group(1)
+    csrf = re.search(rb'name="csrf" value="([^"]+)"', form).group(1).decode()
+    connection = await Connection(port, f"Cookie: recipe_signin={form_cookie}\r\n").open()
+    status, headers, body = await connection.request("POST", "/signin", f"token={token}&csrf={csrf}", "application/x-www-form-urlencoded")
     connection.close()
     found = re.search(r"recipe_session=([^;]+)", headers.get("set-cookie", ""))
     if status != 303 or not found:

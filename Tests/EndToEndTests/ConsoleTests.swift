@@ -29,11 +29,14 @@ import Testing
         // nobody signed in: sent to sign in; a token that opens nothing says so
         #expect(try Curl.page("GET", url + "/").headers["location"] == "/clusters")
         #expect(try Curl.page("GET", url + "/clusters").headers["location"] == "/signin")
-        let bad = try Curl.page("POST", url + "/signin", form: ["token": "rcp_forged"])
+        let bad = try Self.signIn(url, token: "rcp_forged")
         #expect(bad.status == 401 && bad.body.contains("That token opens nothing"), "\(bad.body)")
+        // a sign-in posted without the form's own token (from another site: login CSRF) opens nothing
+        let crossSite = try Curl.page("POST", url + "/signin", form: ["token": root])
+        #expect(crossSite.status == 403 && crossSite.headers["set-cookie"]?.hasPrefix("recipe_session=") != true, "\(crossSite.status)")
 
         func signIn(_ token: String) throws -> String {
-            let signedIn = try Curl.page("POST", url + "/signin", form: ["token": token])
+            let signedIn = try Self.signIn(url, token: token)
             #expect(signedIn.status == 303 && signedIn.headers["location"] == "/clusters")
             let cookie = signedIn.headers["set-cookie"] ?? ""
             #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Path=/"), "\(cookie)")
@@ -117,7 +120,7 @@ import Testing
         let url = try ControllerTests.apiURL(h)
         func signIn(_ user: String) throws -> (cookie: String, csrf: String) {
             let token = try h.recipe(["token", "create", user]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-            let cookie = String((try Curl.page("POST", url + "/signin", form: ["token": token]).headers["set-cookie"] ?? "").prefix { $0 != ";" })
+            let cookie = String((try Self.signIn(url, token: token).headers["set-cookie"] ?? "").prefix { $0 != ";" })
             let page = try Curl.page("GET", url + "/clusters/mem", cookie: cookie)
             return (cookie, try #require(page.body.firstMatch(of: /name="csrf" value="([^"]+)"/)?.output.1).description)
         }
@@ -190,6 +193,14 @@ import Testing
             let verdict = try Self.tidy(html)
             #expect(verdict.isEmpty, "\(name): \(verdict)")
         }
+    }
+
+    /// Signs in as a browser does: the form (and its cookie) first, then the post with both.
+    static func signIn(_ url: String, token: String) throws -> Curl.Page {
+        let form = try Curl.page("GET", url + "/signin")
+        let cookie = String((form.headers["set-cookie"] ?? "").prefix { $0 != ";" })
+        let csrf = try #require(form.body.firstMatch(of: /name="csrf" value="([^"]+)"/)?.output.1).description
+        return try Curl.page("POST", url + "/signin", cookie: cookie, form: ["token": token, "csrf": csrf])
     }
 
     /// What tidy says of a page (empty: nothing).

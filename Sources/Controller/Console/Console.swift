@@ -23,7 +23,7 @@ struct Console: Sendable {
         router.get("/console/console.css") { _, _ in Self.asset(PackageResources.console_css, type: "text/css; charset=utf-8") }
         router.get("/console/console.js") { _, _ in Self.asset(PackageResources.console_js, type: "text/javascript; charset=utf-8") }
         router.get("/signin") { request, _ in
-            (try? session(request)) != nil ? Self.redirect("/clusters") : page(pages.signIn(problem: nil), status: .ok)
+            (try? session(request)) != nil ? Self.redirect("/clusters") : signInPage(problem: nil, status: .ok)
         }
         router.post("/signin") { request, context in await signIn(request, context) }
         router.post("/signout") { request, context in await signedIn(request, context, form: true) { session, _ in
@@ -120,25 +120,40 @@ struct Console: Sendable {
         return found
     }
 
+    /// The sign-in form with a token of its own, also set as a cookie only this site sends back
+    /// (SameSite=Strict): another site cannot post a sign-in (login CSRF), having neither.
+    private func signInPage(problem: String?, status: HTTPResponse.Status) -> Response {
+        let csrf = TokenSecret.generate(prefix: "")
+        var response = page(pages.signIn(problem: problem, csrf: csrf), status: status)
+        response.headers[.setCookie] = "\(Self.signInCookie)=\(csrf); Path=/signin; Max-Age=3600; HttpOnly; SameSite=Strict\(secure ? "; Secure" : "")"
+        return response
+    }
+
     private func signIn(_ request: Request, _ context: APIContext) async -> Response {
         var request = request
-        guard let body = try? await request.collectBody(upTo: 16 << 10) else { return page(pages.signIn(problem: "the form is too large"), status: .badRequest) }
-        let token = (ConsoleForm(urlEncoded: String(buffer: body))["token"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let body = try? await request.collectBody(upTo: 16 << 10) else { return signInPage(problem: "the form is too large", status: .badRequest) }
+        let form = ConsoleForm(urlEncoded: String(buffer: body))
+        guard let expected = Self.cookieValue(request, name: Self.signInCookie), let sent = form["csrf"],
+              Digest.constantTimeEqual(Data(sent.utf8), Data(expected.utf8)) else {
+            return signInPage(problem: "This sign-in form is not one this console gave you (or it is old): try again.", status: .forbidden)
+        }
+        let token = (form["token"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         do {
             switch try api.store.openConsoleSession(token: token) {
             case .failure(let failure):
-                return page(pages.signIn(problem: "That token opens nothing: \(failure.reason)."), status: .unauthorized)
+                return signInPage(problem: "That token opens nothing: \(failure.reason).", status: .unauthorized)
             case .success(let opened):
                 var response = Self.redirect("/clusters")
                 response.headers[.setCookie] = cookie(opened.secret, maxAge: Int(Store.consoleSessionHours * 3600))
                 return response
             }
         } catch {
-            return page(pages.signIn(problem: "\(error)"), status: .internalServerError)
+            return signInPage(problem: "\(error)", status: .internalServerError)
         }
     }
 
     static let cookieName = "recipe_session"
+    static let signInCookie = "recipe_signin"
 
     static func query(_ request: Request) -> [String: String] {
         Dictionary(request.uri.queryParameters.map { (String($0.key), String($0.value)) }, uniquingKeysWith: { _, last in last })

@@ -33,8 +33,8 @@ struct ConsolePages: Sendable {
         return library.render(layout, withTemplate: "layout") ?? ""
     }
 
-    func signIn(problem: String?) -> String {
-        render("signin", title: "Sign in", ["problem": problem ?? "", "hasProblem": problem != nil], session: nil)
+    func signIn(problem: String?, csrf: String) -> String {
+        render("signin", title: "Sign in", ["problem": problem ?? "", "hasProblem": problem != nil, "csrf": csrf], session: nil)
     }
 
     func problem(status: Int, message: String, session: ConsoleSession?) -> String {
