@@ -29,7 +29,7 @@ import time
 
 PAGES = ["/clusters", "/clusters/shop", "/clusters/shop/events", "/clusters/shop/deploys",
          "/clusters/shop/graphs?range=1h", "/clusters/shop/graphs?range=24h", "/clusters/shop/graphs?range=30d",
-         "/clusters/shop/usage", "/users"]
+         "/clusters/shop/usage", "/clusters/shop/plan", "/users"]
 PEER = "/api/v1/clusters/shop"
 GOAL = 50  # ms, p99
 SHOP = ('cluster "shop" { provider = { kind = "memory" }, '

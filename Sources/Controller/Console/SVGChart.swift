@@ -21,7 +21,7 @@ struct SVGChart: Sendable {
     /// Colours at ≥ 4.5:1 on white, told apart by the legend too.
     static let palette = ["#0a3069", "#a40e26", "#116329", "#8a4600", "#6639ba", "#0b6a75", "#7d4e00", "#4a5360"]
 
-    static let (width, height, left, bottom, top, right) = (640.0, 180.0, 52.0, 22.0, 8.0, 8.0)
+    static let (width, height, left, bottom, top, right) = (640.0, 200.0, 70.0, 26.0, 10.0, 10.0)
 
     var svg: String {
         let plotWidth = Self.width - Self.left - Self.right, plotHeight = Self.height - Self.top - Self.bottom
@@ -33,10 +33,10 @@ struct SVGChart: Sendable {
             let value = top * Double(step) / 2
             let at = Self.format(y(value))
             parts.append("<line x1=\"\(Int(Self.left))\" x2=\"\(Int(Self.width - Self.right))\" y1=\"\(at)\" y2=\"\(at)\" stroke=\"#d0d7de\"/>")
-            parts.append("<text x=\"\(Int(Self.left - 6))\" y=\"\(at)\" text-anchor=\"end\" dominant-baseline=\"middle\" font-size=\"11\" fill=\"#4a5360\">\(Self.escaped(Self.label(value) + unit))</text>")
+            parts.append("<text x=\"\(Int(Self.left - 6))\" y=\"\(at)\" text-anchor=\"end\" dominant-baseline=\"middle\" font-size=\"15\" fill=\"#4a5360\">\(Self.escaped(Self.label(value) + unit))</text>")
         }
         for (text, anchor, at) in [(span, "start", Self.left), ("", "middle", Self.left + plotWidth / 2), ("now", "end", Self.width - Self.right)] where !text.isEmpty {
-            parts.append("<text x=\"\(Self.format(at))\" y=\"\(Int(Self.height - 6))\" text-anchor=\"\(anchor)\" font-size=\"11\" fill=\"#4a5360\">\(Self.escaped(text))</text>")
+            parts.append("<text x=\"\(Self.format(at))\" y=\"\(Int(Self.height - 6))\" text-anchor=\"\(anchor)\" font-size=\"15\" fill=\"#4a5360\">\(Self.escaped(text))</text>")
         }
         for (index, line) in series.enumerated() {
             // a gap in the samples is a gap in the line

@@ -2,11 +2,11 @@
 // list growing as events are recorded (the controller's stream, read with fetch).
 "use strict";
 
-/** Rewrites each <time datetime="..."> under root in the viewer's zone. */
+/** Rewrites each <time datetime="..."> under root in the viewer's zone (data-clock: the time of day only). */
 function localTimes(root) {
   for (const time of root.querySelectorAll("time[datetime]")) {
     const date = new Date(time.getAttribute("datetime"));
-    if (!isNaN(date)) time.textContent = date.toLocaleString();
+    if (!isNaN(date)) time.textContent = "clock" in time.dataset ? date.toLocaleTimeString() : date.toLocaleString();
   }
 }
 
@@ -83,6 +83,7 @@ function followLog(log) {
     if (event.result.startsWith("failed") && event.kind !== "command.internal") line.className = "bad";
     const time = document.createElement("time");
     time.setAttribute("datetime", event.time);
+    time.dataset.clock = "";
     const kind = document.createElement("span");
     kind.className = "kind";
     kind.textContent = event.kind;
