@@ -106,7 +106,8 @@ import Testing
             cluster "mem" {
               provider = { kind = "memory" },
               firewall = { web = { { port = 80, from = "0.0.0.0/0" } } },
-              layers = { web = { count = 2, volumes = { data = { size_gb = 1, mount = "/srv/data" } } } },
+              layers = { web = { count = 2, volumes = { data = { size_gb = 1, mount = "/srv/data" } },
+                                 autoscale = { metric = "queue_depth", up = { above = 70, add = 2 }, min = 1, max = 6 } } },
             }
             """)
         #expect(try h.recipe(["run", recipe]).code == 0)
@@ -149,6 +150,7 @@ import Testing
         let cluster = try Curl.page("GET", url + "/clusters/mem", cookie: admin)
         #expect(cluster.body.contains("of <code>\(volume.id)</code>"), "the snapshot is listed")
         #expect(cluster.body.contains("web accepts tcp 80 from 0.0.0.0/0"), "the firewall is shown")
+        #expect(cluster.body.contains("<td>queue_depth: +2 above 70, 1 to 6</td>"), "the layer's autoscale settings are shown")
 
         let cloned = try post("/clusters/mem/clone", ["target": "mem-copy", "scale": "0.5", "data": "empty"])
         #expect(cloned.status == 303 && cloned.headers["location"] == "/clusters/mem-copy", "\(cloned.status) \(cloned.body)")

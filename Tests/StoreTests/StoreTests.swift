@@ -102,6 +102,26 @@ import Testing
         #expect(try store.metricSamples(instances: ["i-1"], name: "cpu", since: .distantPast).count == 4, "downsampling again changes nothing")
     }
 
+    @Test func aGraphsSeriesAveragesEachSlotPerInstanceAndName() throws {
+        let store = try Store(home: home)
+        defer { try? FileManager.default.removeItem(at: home) }
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        func put(_ instance: String, _ name: String, _ secondsAgo: Double, _ value: Double) throws {
+            try store.putMetric(instance: instance, name: name, value: value, at: now.addingTimeInterval(-secondsAgo))
+        }
+        // an hour in 60 slots of a minute: slot 0 is the oldest minute, 59 the last
+        try put("i-1", "cpu", 3590, 10); try put("i-1", "cpu", 3570, 20)   // slot 0
+        try put("i-1", "cpu", 30, 4); try put("i-1", "cpu", 10, 8)         // slot 59
+        try put("i-2", "cpu", 30, 100)                                      // another instance, same slot
+        try put("i-1", "load", 30, 0.5)                                     // another name
+        try put("i-1", "cpu", 4000, 999)                                    // before the window
+        try put("i-3", "cpu", 30, 999)                                      // not asked for
+        let points = try store.metricSeries(instances: ["i-1", "i-2"], since: now.addingTimeInterval(-3600), slots: 60, now: now)
+        let seen = Set(points.map { "\($0.instance) \($0.name) \($0.slot) \($0.value)" })
+        #expect(seen == ["i-1 cpu 0 15.0", "i-1 cpu 59 6.0", "i-2 cpu 59 100.0", "i-1 load 59 0.5"], "\(seen)")
+        #expect(try store.metricSeries(instances: [], since: now.addingTimeInterval(-3600), slots: 60, now: now).isEmpty)
+    }
+
     @Test func aClusterLockHasOneHolderAndADeadOneLosesIt() throws {
         let store = try Store(home: home)
         let first = ClusterLock(cluster: "shop", pid: 10, host: "a", started: 1, command: "recipe run shop.lua")

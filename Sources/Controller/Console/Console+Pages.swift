@@ -40,6 +40,7 @@ extension Console {
             let members = status.instances.filter { $0.layer == layer.name }
             return ["name": layer.name, "count": layer.count, "running": members.count,
                     "healthy": members.filter { $0.health == "healthy" }.count, "heal": layer.healAfter.map { "after \(Int($0)) s" } ?? "off",
+                    "autoscale": layer.autoscale.map(Self.summary) ?? "off",
                     "canScale": canScale]
         }
         let releases = try recordedReleases(name, declaration, instances: status.instances.map { ($0.id, $0.layer) })
@@ -47,7 +48,7 @@ extension Console {
             ["name": i.name, "release": releases[i.id] ?? "–", "id": i.id, "layer": i.layer, "state": i.state, "health": i.health, "healthy": i.health == "healthy",
              "address": i.private_ip, "public": i.public_ip ?? "", "cpu": i.cpu_percent.map { String(format: "%.1f %%", $0) } ?? "–",
              "memory": i.memory_bytes.map { ByteCountFormatter.string(fromByteCount: $0, countStyle: .memory) } ?? "–",
-             "heartbeat": i.last_heartbeat ?? "–", "canAct": canAct, "stopped": i.state == "stopped",
+             "heartbeat": i.last_heartbeat ?? "–", "agent": i.agent_pid.map { "pid \($0)" } ?? (i.last_heartbeat == nil ? "–" : "remote"), "canAct": canAct, "stopped": i.state == "stopped",
              "stoppable": ["online", "running", "pending", "setup-failed"].contains(i.state)]
         }
         let volumes = status.volumes.map { ["name": $0.name, "id": $0.id, "size": $0.size_gb, "instance": $0.instance_id ?? "–", "mount": $0.mount ?? "–",
@@ -85,6 +86,17 @@ extension Console {
             if !running.isEmpty { releases[instance.id] = running.joined(separator: ", ") }
         }
         return releases
+    }
+
+    /// "cpu avg: +2 above 70 for 60 s, -1 below 20 for 300 s, 2 to 10, 1 window", as declared
+    /// (autoscale.lua fills in what is left out).
+    static func summary(_ autoscale: AutoscaleSpec) -> String {
+        var parts: [String] = []
+        if let up = autoscale.up { parts.append("+\(up.add ?? 1) above \(SVGChart.label(up.above))" + (up.sustain.map { " for \(Int($0)) s" } ?? "")) }
+        if let down = autoscale.down { parts.append("-\(down.remove ?? 1) below \(SVGChart.label(down.below))" + (down.sustain.map { " for \(Int($0)) s" } ?? "")) }
+        if autoscale.min != nil || autoscale.max != nil { parts.append("\(autoscale.min.map(String.init) ?? "0") to \(autoscale.max.map(String.init) ?? "any")") }
+        if !autoscale.schedule.isEmpty { parts.append("\(autoscale.schedule.count) window\(autoscale.schedule.count == 1 ? "" : "s")") }
+        return "\(autoscale.metric)\(autoscale.stat.map { " " + $0 } ?? ""): " + parts.joined(separator: ", ")
     }
 
     /// The cluster's pages, as tabs.

@@ -58,8 +58,7 @@ extension API {
     func snapshotVolume(_ call: APICall) async throws -> APIAnswer {
         _ = try call.requireCluster()
         let wanted = call.parameter("volume")
-        let volumes = try await call.engine.provider(for: call.cluster).describe(cluster: call.cluster).volumes
-        guard let volume = volumes.first(where: { $0.id == wanted }) else {
+        guard let volume = try await call.engine.listVolumes(cluster: call.cluster).first(where: { $0.id == wanted }) else {
             throw APIProblem(404, "cluster \(call.cluster) has no volume \(wanted)")
         }
         return try .document(try await call.engine.snapshot(volume: volume.id, cluster: call.cluster), status: .created)
