@@ -53,8 +53,9 @@ run: release
 # and would starve the unit tests' timing of the two cooperative threads.
 UNIT_TESTS := LuaKitTests|StoreTests|EngineTests|EC2Tests|InProcessTests
 
-# The console's tests drive Debian's chromium and check its pages with tidy: installed for make test only.
-test: APT_PACKAGES += chromium chromium-driver tidy
+# The console's tests drive Debian's chromium and check its pages with tidy, and the PostgreSQL tests start
+# Debian's server (initdb into a temporary folder): installed for make test only.
+test: APT_PACKAGES += chromium chromium-driver tidy postgresql
 
 # The Python packages install while Swift builds (pip waits on the network, the build on the CPU).
 test: deps

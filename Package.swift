@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.21.0"),
     ],
     targets: [
         // Lua 5.4 from Debian's liblua5.4-dev.
@@ -70,6 +71,11 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "recipe-agent", dependencies: ["Agent"]),
+        // The shared state of several controllers on PostgreSQL (issue 16): so far, who leads.
+        .target(name: "PostgresState", dependencies: [
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "bridge-bench", dependencies: ["LuaKit"], path: "Benchmarks/BridgeBench"),
         .testTarget(name: "LuaKitTests", dependencies: ["LuaKit"]),
         // Real servers for tests: moto_server (EC2-compatible) and a throttling proxy in front of it.
@@ -81,6 +87,8 @@ let package = Package(
         .testTarget(name: "InProcessTests", dependencies: [
             "Engine", "MemoryCloud", "RecipeRuntime", "Scheduler", "Store", "Cloud", "LuaKit", "Controller",
         ]),
+        // Against a real PostgreSQL the test starts (Tests/Support/PostgresServer).
+        .testTarget(name: "PostgresTests", dependencies: ["PostgresState", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Store", "EC2", "Hosts", "LocalCloud", "TestSupport"]),
     ]
 )
