@@ -78,6 +78,29 @@ class ConsoleInABrowser(unittest.TestCase):
         self.assertEqual(len(fleet), 3)
         self.assertTrue(all(" v2 " in row for row in fleet), f"every web instance answers v2 itself: {fleet}")
 
+    def test_2b_a_bad_ref_fails_in_the_log_and_a_rollback_is_one_click_too(self):
+        self.sign_in(self.admin)
+        self.browser.get(self.url + "/clusters/shop/deploys")
+        ref = self.browser.find_element(By.ID, "ref-shop")
+        ref.clear()
+        ref.send_keys("no-such-tag")
+        self.submit(self.browser.find_element(By.CSS_SELECTOR, "form.deploy button"), confirm=True)
+        status = self.browser.find_element(By.CSS_SELECTOR, "[data-status]")
+        WebDriverWait(self.browser, 60).until(lambda _: status.text.startswith(("Succeeded", "Failed")))
+        self.assertTrue(status.text.startswith("Failed") and "no-such-tag" in status.text, status.text)
+        self.browser.get(self.url + "/clusters/shop/deploys")
+        self.submit(self.browser.find_element(By.CSS_SELECTOR, "form.rollback button"), confirm=True)
+        status = self.browser.find_element(By.CSS_SELECTOR, "[data-status]")
+        WebDriverWait(self.browser, 90).until(lambda _: status.text.startswith(("Succeeded", "Failed")))
+        self.assertTrue(status.text.startswith("Succeeded"), status.text)
+        rows = self.instances_once(lambda rows: True)
+        self.assertEqual([cells[RELEASE] for cells in rows if cells[LAYER] == "web"], ["shop v1"] * 3, "rolled back to v1")
+        self.browser.get(self.url + "/clusters/shop/deploys")
+        history = [row.text for row in self.browser.find_elements(By.CSS_SELECTOR, "table.history tbody tr")]
+        self.assertIn("rolledback", history[0], "newest first: the rollback")
+        self.assertTrue(any("failed" in row and "no-such-tag" in row for row in history), history)
+        self.assertTrue(all("root" in row for row in history[:3]), f"who did it: {history[:3]}")
+
     def test_3_admin_scales_web_to_five_and_sees_five(self):
         self.sign_in(self.admin)
         self.browser.get(self.url + "/clusters/shop")
