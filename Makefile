@@ -51,7 +51,7 @@ run: release
 
 # Unit tests run apart from the end-to-end ones: those wait on real processes with blocking calls,
 # and would starve the unit tests' timing of the two cooperative threads.
-UNIT_TESTS := LuaKitTests|StoreTests|EngineTests|EC2Tests|InProcessTests
+UNIT_TESTS := LuaKitTests|StoreTests|EngineTests|EC2Tests|InProcessTests|CookbookVersionTests
 
 # The console's tests drive Debian's chromium and check its pages with tidy, and the PostgreSQL tests start
 # Debian's server (initdb into a temporary folder): installed for make test only.

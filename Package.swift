@@ -44,7 +44,9 @@ let package = Package(
         .target(name: "Hosts", dependencies: ["Cloud", "Store"]),
         // Providers are plugged in by the executable (ProviderRegistry): the engine names none.
         .target(name: "Engine", dependencies: ["Cloud", "Store"]),
-        .target(name: "RecipeRuntime", dependencies: ["LuaKit", "Engine", "Cloud", "Store"]),
+        // Shared cookbooks: versions, sources, the lock file and its digests (issue 17).
+        .target(name: "Cookbooks", dependencies: ["LuaKit", "Toolkit"]),
+        .target(name: "RecipeRuntime", dependencies: ["LuaKit", "Engine", "Cloud", "Store", "Cookbooks"]),
         // recipe serve: hooks on events, timers and metric thresholds, durable in the Store.
         .target(name: "Scheduler", dependencies: ["RecipeRuntime", "Engine", "LuaKit", "Cloud", "Store"]),
         // recipe serve's HTTP face: the API under /api/v1, every route through Access.decide.
@@ -67,7 +69,7 @@ let package = Package(
             .embedInCode("Console/console.css"), .embedInCode("Console/console.js"),
         ]),
         .executableTarget(name: "recipe", dependencies: [
-            "RecipeRuntime", "Scheduler", "Controller", "Engine", "Agent", "Store", "LocalCloud", "EC2", "Hosts", "MemoryCloud", "CProcess",
+            "RecipeRuntime", "Scheduler", "Controller", "Engine", "Agent", "Store", "LocalCloud", "EC2", "Hosts", "MemoryCloud", "CProcess", "Cookbooks",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "recipe-agent", dependencies: ["Agent"]),
@@ -78,6 +80,7 @@ let package = Package(
         ]),
         .executableTarget(name: "bridge-bench", dependencies: ["LuaKit"], path: "Benchmarks/BridgeBench"),
         .testTarget(name: "LuaKitTests", dependencies: ["LuaKit"]),
+        .testTarget(name: "CookbookVersionTests", dependencies: ["Cookbooks"]),
         // Real servers for tests: moto_server (EC2-compatible) and a throttling proxy in front of it.
         .target(name: "TestSupport", dependencies: ["EC2", "Cloud"], path: "Tests/Support", exclude: ["throttle_proxy.py", "moto_machines.py"]),
         .testTarget(name: "EC2Tests", dependencies: ["EC2", "Cloud", "TestSupport"]),

@@ -1,12 +1,16 @@
+import Cookbooks
 import Foundation
 import LuaKit
 
 /// Another recipe's body, run in this VM for its hooks (`cluster:hooks()`, which clones use):
 /// its text, a `require` over its own folder, and the switch that refuses changes while it runs.
 extension RecipeRunner {
-    /// Where `require` looks for a recipe in `folder`: the folder, its `cookbooks/`, then Stdlib.
-    static func moduleRoots(of folder: URL, stdlib: URL) -> [URL] {
-        [folder, folder.appendingPathComponent("cookbooks"), stdlib]
+    /// Where `require` looks for a recipe in `folder`: the folder, the cookbooks its
+    /// `cookbooks.lock` pins (each checked against its digest first: a changed file refuses the
+    /// run), its `cookbooks/`, then Stdlib.
+    static func moduleRoots(of folder: URL, stdlib: URL, home: URL) throws -> [URL] {
+        let locked = try CookbookLock.load(folder)?.verifiedFolders(home: home) ?? []
+        return [folder] + locked + [folder.appendingPathComponent("cookbooks"), stdlib]
     }
 
     func bindOtherRecipes(_ vm: LuaVM) {
@@ -23,9 +27,10 @@ extension RecipeRunner {
             ])))
         }
         // require's loader for a recipe in another folder
+        let home = engine.store.home
         vm.register("require_in") { [unowned vm] call in
             let folder = URL(fileURLWithPath: try call.string(1, "require_in"))
-            return try vm.pushModule(try call.string(2, "require"), roots: Self.moduleRoots(of: folder, stdlib: stdlib), on: call)
+            return try vm.pushModule(try call.string(2, "require"), roots: try Self.moduleRoots(of: folder, stdlib: stdlib, home: home), on: call)
         }
         // While another recipe's body runs for its hooks, nothing changes state; answers the
         // previous setting, to restore.

@@ -104,7 +104,7 @@ public final class RecipeRunner {
         let folder = file.deletingLastPathComponent()
         let vm = try LuaVM(options: LuaOptions(
             memoryLimit: options.memoryLimit, timeLimit: options.timeLimit,
-            moduleRoots: Self.moduleRoots(of: folder, stdlib: options.stdlib),
+            moduleRoots: try Self.moduleRoots(of: folder, stdlib: options.stdlib, home: engine.store.home),
             internalModules: InternalModules(folder: options.stdlib.appendingPathComponent("recipe"), chunkPrefix: "Stdlib/recipe"),
             libraryRoot: options.stdlib))
         recipe = RecipeSource(path: file.standardizedFileURL.path, sha256: (try? Digest.sha256(of: file)) ?? "",

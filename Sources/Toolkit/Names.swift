@@ -2,13 +2,13 @@
 /// every command that takes one. Names end up in paths, shell words, HAProxy configurations and
 /// API URLs, so each kind allows only what all of those take without escaping.
 public enum NameKind: String, Sendable, CaseIterable {
-    case cluster, layer, app, service, user, volume, instance, secret
+    case cluster, layer, app, service, user, volume, instance, secret, cookbook
     case snapshot = "snapshot id", release = "release id", volumeID = "volume id"
 
     /// What the rule allows, for messages.
     public var rule: String {
         switch self {
-        case .cluster, .layer, .app, .service, .volume:
+        case .cluster, .layer, .app, .service, .volume, .cookbook:
             return "1 to 63 lower-case letters, digits and '-', starting with a letter"
         case .user:
             return "1 to 32 lower-case letters, digits, '_' and '-', starting with a letter or '_'"
@@ -43,7 +43,7 @@ public enum Names {
         func isUpper(_ c: Unicode.Scalar) -> Bool { c.value >= 65 && c.value <= 90 }
         guard let first = scalars.first else { return false }
         switch kind {
-        case .cluster, .layer, .app, .service, .volume:
+        case .cluster, .layer, .app, .service, .volume, .cookbook:
             return scalars.count <= 63 && isLower(first) && scalars.allSatisfy { isLower($0) || isDigit($0) || $0 == "-" }
         case .user:
             return scalars.count <= 32 && (isLower(first) || first == "_")

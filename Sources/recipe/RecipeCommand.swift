@@ -5,7 +5,7 @@ struct RecipeCommand: AsyncParsableCommand {
         commandName: "recipe",
         abstract: "A cluster manager you script in Lua.",
         version: RecipeVersion.current,
-        subcommands: [RunCommand.self, PlanCommand.self, DeployCommand.self, RollbackCommand.self, ReleasesCommand.self, UndeployCommand.self, ScaleCommand.self, StatusCommand.self, ServeCommand.self, EmitCommand.self, MetricsCommand.self, EventsCommand.self, LogsCommand.self, UsageCommand.self, VolumesCommand.self, SnapshotsCommand.self, VolumeCommand.self, SnapshotCommand.self, DestroyCommand.self, SecretCommand.self, UserCommand.self, GrantCommand.self, TokenCommand.self, LoginCommand.self, LogoutCommand.self, StateCommand.self, AgentsCommand.self, AgentCommand.self, RegisterCommand.self])
+        subcommands: [RunCommand.self, PlanCommand.self, DeployCommand.self, RollbackCommand.self, ReleasesCommand.self, UndeployCommand.self, ScaleCommand.self, StatusCommand.self, ServeCommand.self, EmitCommand.self, MetricsCommand.self, EventsCommand.self, LogsCommand.self, UsageCommand.self, VolumesCommand.self, SnapshotsCommand.self, VolumeCommand.self, SnapshotCommand.self, DestroyCommand.self, SecretCommand.self, UserCommand.self, GrantCommand.self, TokenCommand.self, LoginCommand.self, LogoutCommand.self, StateCommand.self, AgentsCommand.self, AgentCommand.self, RegisterCommand.self, CookbookCommand.self])
 }
 
 /// Options every command shares.

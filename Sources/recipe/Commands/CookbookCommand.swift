@@ -1,0 +1,73 @@
+import ArgumentParser
+import Cookbooks
+import Foundation
+import Store
+import Toolkit
+
+/// `recipe cookbook add|install`: a recipe folder's shared cookbooks, their versions and the lock
+/// that proves what runs.
+struct CookbookCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cookbook", abstract: "Add and install the versioned cookbooks a recipe folder requires (cookbooks.lua, cookbooks.lock).",
+        subcommands: [Add.self, Install.self])
+
+    struct FolderOption: ParsableArguments {
+        @Option(name: .long, help: "The recipe folder (default: this one).")
+        var dir: String = "."
+
+        var url: URL { URL(fileURLWithPath: dir).standardizedFileURL }
+    }
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "add", abstract: "Record a cookbook in cookbooks.lua (then run `recipe cookbook install`).",
+            discussion: "SOURCE is git+URL (its tags are versions) or file:FOLDER; @RANGE (^1.2, ~1.2.3, >=1.0, 1.2.3) defaults to any.")
+
+        @OptionGroup var home: HomeOptions
+        @OptionGroup var folder: FolderOption
+        @Argument(help: "The cookbook's name.") var name: String
+        @Argument(help: "Where it comes from, and which versions: git+URL[@RANGE] or file:FOLDER[@RANGE].") var source: String
+
+        func run() async throws {
+            try Names.check(name, as: .cookbook)
+            let (where_, range) = try Self.split(source)
+            var requirements = try await CookbookRequirements.load(folder.url) ?? CookbookRequirements(entries: [])
+            requirements.put(.init(name: name, source: where_, range: range))
+            try requirements.write(to: folder.url)
+            Terminal.line("\(name) \(range) from \(where_) in \(CookbookRequirements.fileName); `recipe cookbook install` resolves it")
+        }
+
+        /// `SOURCE@RANGE`: the range is what follows the last `@`, when it reads as one (an
+        /// `@` of the URL's user stays in the URL).
+        static func split(_ text: String) throws -> (CookbookSource, VersionRange) {
+            if let at = text.lastIndex(of: "@"), let range = try? VersionRange(String(text[text.index(after: at)...])) {
+                return (try CookbookSource(String(text[..<at])), range)
+            }
+            return (try CookbookSource(text), .any)
+        }
+    }
+
+    struct Install: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "install", abstract: "Resolve cookbooks.lua into cookbooks.lock and fetch every cookbook into the home's cache.",
+            discussion: "With a lock that covers cookbooks.lua, installs exactly what it pins (offline when the cache has it). --frozen, the default under CI=true, refuses to change the lock.")
+
+        @OptionGroup var home: HomeOptions
+        @OptionGroup var folder: FolderOption
+        @Flag(name: .long, help: "Refuse to change cookbooks.lock (the default when CI=true).") var frozen = false
+
+        func run() async throws {
+            let ci = ProcessInfo.processInfo.environment["CI"].map { ["true", "1"].contains($0.lowercased()) } ?? false
+            let installer = CookbookInstaller(folder: folder.url, home: Store.home(explicit: home.home))
+            switch try await installer.install(frozen: frozen || ci) {
+            case .locked(let lock, let fetched):
+                Terminal.line("\(lock.cookbooks.count) cookbook(s) installed as \(CookbookLock.fileName) pins them (\(fetched) fetched, \(lock.cookbooks.count - fetched) from the cache)")
+            case .resolved(let lock):
+                for entry in lock.cookbooks {
+                    Terminal.line("\(entry.name) \(entry.version)  \(entry.commit.prefix(12))  sha256 \(entry.sha256.prefix(16))…  (\(entry.requiredBy.joined(separator: ", ")))")
+                }
+                Terminal.line("wrote \(CookbookLock.fileName): \(lock.cookbooks.count) cookbook(s)")
+            }
+        }
+    }
+}

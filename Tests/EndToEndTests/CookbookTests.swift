@@ -1,0 +1,121 @@
+import Foundation
+import Testing
+
+/// Issue 17's acceptance: two teams' repositories. Team A publishes `pg` 1.0.0 and 1.1.0, which
+/// depend on `disk ^1`; team B's recipe adds `pg@^1.0` and runs what the lock pins, and nothing else.
+@Suite struct CookbookTests {
+    /// A cookbook's git repository of team A's, each release a tagged commit.
+    struct Published {
+        let path: URL
+
+        init(_ name: String, in folder: URL) throws {
+            path = folder.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: path, withIntermediateDirectories: true)
+            try git(["init", "-q", "-b", "main"])
+        }
+
+        func release(_ name: String, _ version: String, depends: String = "", extra: String = "") throws {
+            try "cookbook \"\(name)\" {\n  version = \"\(version)\",\n  depends = { \(depends) },\n}\n"
+                .write(to: path.appendingPathComponent("cookbook.lua"), atomically: true, encoding: .utf8)
+            try "--- \(name), as team A ships it\nlocal M = {}\nfunction M.version() return \"\(version)\" end\n\(extra)return M\n"
+                .write(to: path.appendingPathComponent("\(name).lua"), atomically: true, encoding: .utf8)
+            try git(["add", "-A"])
+            try git(["-c", "user.email=a@example", "-c", "user.name=team-a", "commit", "-qm", version])
+            try git(["tag", "-f", "v" + version])
+        }
+
+        func git(_ arguments: [String]) throws {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/git")
+            process.arguments = ["-C", path.path] + arguments
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            guard process.terminationStatus == 0 else { throw HarnessError("git \(arguments) failed") }
+        }
+    }
+
+    @Test func aTeamAddsACookbookGetsItsDependencyLockedAndRunsOnlyWhatTheLockPins() throws {
+        let h = try Harness()
+        defer { h.cleanup() }
+        let teamA = h.scratch.appendingPathComponent("team-a")
+        let disk = try Published("disk", in: teamA)
+        try disk.release("disk", "1.0.0")
+        let pg = try Published("pg", in: teamA)
+        try pg.release("pg", "1.0.0", depends: #"disk = "^1""#)
+        try pg.release("pg", "1.1.0", depends: #"disk = "^1""#)
+        let teamB = h.scratch.appendingPathComponent("team-b")
+        try FileManager.default.createDirectory(at: teamB, withIntermediateDirectories: true)
+        try """
+            local pg, disk = require "pg", require "disk"
+            print("pg " .. pg.version() .. ", disk " .. disk.version())
+            """.write(to: teamB.appendingPathComponent("shop.lua"), atomically: true, encoding: .utf8)
+        let recipe = teamB.appendingPathComponent("shop.lua").path
+
+        let added = try h.recipe(["cookbook", "add", "pg", "git+file://\(pg.path.path)@^1.0", "--dir", teamB.path])
+        #expect(added.code == 0, "\(added.stderr)")
+        let installed = try h.recipe(["cookbook", "install", "--dir", teamB.path])
+        #expect(installed.code == 0 && installed.stdout.contains("pg 1.1.0") && installed.stdout.contains("disk 1.0.0"), "\(installed.stdout)\(installed.stderr)")
+        let lock = try JSONSerialization.jsonObject(with: Data(contentsOf: teamB.appendingPathComponent("cookbooks.lock"))) as? [String: Any]
+        let entries = try #require(lock?["cookbooks"] as? [[String: Any]])
+        #expect(entries.map { "\($0["name"]!) \($0["version"]!)" } == ["disk 1.0.0", "pg 1.1.0"], "the newest pg in ^1.0, and its dependency")
+        #expect(entries.allSatisfy { ($0["sha256"] as? String)?.count == 64 && ($0["commit"] as? String)?.count == 40 }, "\(entries)")
+        #expect((entries[0]["requiredBy"] as? [String]) == ["pg"])
+        let ran = try h.recipe(["run", recipe])
+        #expect(ran.code == 0 && ran.stdout.contains("pg 1.1.0, disk 1.0.0"), "\(ran.stdout)\(ran.stderr)")
+
+        // a cached file changed after install: the run is refused before the recipe runs, naming both digests
+        let cached = try #require(try FileManager.default.contentsOfDirectory(atPath: h.home.appendingPathComponent("cookbooks/pg").path).first)
+        let file = h.home.appendingPathComponent("cookbooks/pg/\(cached)/pg.lua")
+        let original = try String(contentsOf: file, encoding: .utf8)
+        try (original + "os = nil -- tampered\n").write(to: file, atomically: true, encoding: .utf8)
+        let tampered = try h.recipe(["run", recipe])
+        let locked = try #require(entries[1]["sha256"] as? String)
+        #expect(tampered.code == 1 && tampered.stderr.contains("cookbook pg 1.1.0 does not match cookbooks.lock") && tampered.stderr.contains(locked)
+                && !tampered.stdout.contains("pg 1.1.0,"), "\(tampered.stderr)")
+        try original.write(to: file, atomically: true, encoding: .utf8)
+
+        // offline: team A's repositories gone, the cache installs what the lock pins
+        let away = h.scratch.appendingPathComponent("team-a-away")
+        try FileManager.default.moveItem(at: teamA, to: away)
+        let offline = try h.recipe(["cookbook", "install", "--dir", teamB.path])
+        #expect(offline.code == 0 && offline.stdout.contains("0 fetched, 2 from the cache"), "\(offline.stdout)\(offline.stderr)")
+        try FileManager.default.moveItem(at: away, to: teamA)
+
+        // a moved tag, on a machine with an empty cache: the commit in the lock catches it
+        try pg.release("pg", "1.1.0", depends: #"disk = "^1""#, extra: "-- a change under the same tag\n")
+        try FileManager.default.removeItem(at: h.home.appendingPathComponent("cookbooks"))
+        let moved = try h.recipe(["cookbook", "install", "--dir", teamB.path])
+        #expect(moved.code == 1 && moved.stderr.contains("tag v1.1.0 now points at") && moved.stderr.contains("the tag was moved"), "\(moved.stderr)")
+
+        // a conflict is one line: edge wants disk ^2, pg wants disk ^1
+        let edge = try Published("edge", in: teamA)
+        try edge.release("edge", "1.0.0", depends: #"disk = "^2""#)
+        #expect(try h.recipe(["cookbook", "add", "edge", "git+file://\(edge.path.path)", "--dir", teamB.path]).code == 0)
+        let frozen = try h.recipe(["cookbook", "install", "--dir", teamB.path], environment: ["CI": "true"])
+        #expect(frozen.code == 1 && frozen.stderr.contains("cookbooks.lock does not cover cookbooks.lua: edge is not in cookbooks.lock"), "under CI the lock is frozen: \(frozen.stderr)")
+        let conflict = try h.recipe(["cookbook", "install", "--dir", teamB.path], environment: ["CI": "false"])
+        let line = conflict.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(conflict.code == 1 && line.hasSuffix("disk ^2 (from edge) conflicts with disk ^1 (from pg)") && !line.contains("\n"), "\(line)")
+    }
+
+    @Test func aBadManifestOrSourceSaysWhatIsWrong() throws {
+        let h = try Harness()
+        defer { h.cleanup() }
+        let folder = h.scratch.appendingPathComponent("b")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let bad = try h.recipe(["cookbook", "add", "pg", "https://example.org/pg.tar.gz", "--dir", folder.path])
+        #expect(bad.code != 0 && bad.stderr.contains("is not a cookbook source"), "\(bad.stderr)")
+        let name = try h.recipe(["cookbook", "add", "Bad Name", "file:/tmp", "--dir", folder.path])
+        #expect(name.code != 0 && name.stderr.contains("cookbook 'Bad Name' is not a valid name"), "\(name.stderr)")
+        let none = try h.recipe(["cookbook", "install", "--dir", folder.path])
+        #expect(none.code != 0 && none.stderr.contains("no cookbooks.lua"), "\(none.stderr)")
+        let unversioned = folder.appendingPathComponent("local-pg")
+        try FileManager.default.createDirectory(at: unversioned, withIntermediateDirectories: true)
+        try "cookbook \"pg\" { version = \"one\" }\n".write(to: unversioned.appendingPathComponent("cookbook.lua"), atomically: true, encoding: .utf8)
+        #expect(try h.recipe(["cookbook", "add", "pg", "file:\(unversioned.path)", "--dir", folder.path]).code == 0)
+        let manifest = try h.recipe(["cookbook", "install", "--dir", folder.path])
+        #expect(manifest.code != 0 && manifest.stderr.contains("version must be a semantic version"), "\(manifest.stderr)")
+    }
+}
