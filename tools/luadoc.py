@@ -21,7 +21,7 @@ OUTPUT = ROOT / "docs" / "lua.md"
 # The prelude, its modules in reading order, then the cookbooks; any other documented file follows.
 ORDER = ["prelude.lua", "recipe/cluster.lua", "recipe/layer.lua", "recipe/instance.lua", "recipe/volume.lua", "recipe/address.lua",
          "recipe/command.lua", "recipe/log.lua", "recipe/template.lua", "recipe/secret.lua", "recipe/hooks.lua", "recipe/event.lua",
-         "heal.lua", "autoscale.lua", "backup.lua", "haproxy.lua"]
+         "heal/heal.lua", "autoscale/autoscale.lua", "backup/backup.lua", "haproxy/haproxy.lua"]
 
 FUNCTION = re.compile(r"^(?:local\s+)?function\s+([\w.:]+)\s*\(([^)]*)\)")
 

@@ -1,5 +1,5 @@
 /// `autoscale = { ... }` on a layer, as declared: thresholds on a metric and time windows that set
-/// the layer's count. Stdlib/autoscale.lua runs it and fills in what is left out (nil here); the
+/// the layer's count. Stdlib/autoscale runs it and fills in what is left out (nil here); the
 /// engine only records it, so `c:spec()` and clones keep it.
 public struct AutoscaleSpec: Codable, Sendable, Equatable {
     /// `up = { above = 70, sustain = "1m", add = 2 }`.

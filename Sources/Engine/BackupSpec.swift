@@ -1,5 +1,5 @@
 /// One entry of a cluster's `backups = { LAYER = { every = "1h", keep = 24 } }`, as declared.
-/// Stdlib/backup.lua runs it and fills in what is left out (nil here); the engine only records it,
+/// Stdlib/backup runs it and fills in what is left out (nil here); the engine only records it,
 /// so `c:spec()` and clones keep it.
 public struct BackupSpec: Codable, Sendable, Equatable {
     /// Seconds between two snapshots of each of the layer's volumes.

@@ -1,7 +1,8 @@
 import Foundation
 
-/// Resolves `require "a.b"` to `ROOT/a/b.lua` or `ROOT/a/b/init.lua` under the search roots,
-/// and never to a file outside them or inside a hidden folder (a prelude's internal modules).
+/// Resolves `require "a.b"` to `ROOT/a/b.lua` or `ROOT/a/b/init.lua` under the search roots (and
+/// `require "a"` also to `ROOT/a/a.lua`: a cookbook's folder holding the module of its name), and
+/// never to a file outside them or inside a hidden folder (a prelude's internal modules).
 public struct ModuleSearcher: Sendable {
     public let roots: [URL]
     /// Folders under the roots that hold no modules: a prelude's internal ones.
@@ -28,7 +29,8 @@ public struct ModuleSearcher: Sendable {
         var searched: [String] = []
         for root in roots {
             let realRoot = root.resolvingSymlinksInPath().path
-            for candidate in [relative + ".lua", relative + "/init.lua"] {
+            let cookbook = relative.contains("/") ? [] : [relative + "/" + relative + ".lua"]
+            for candidate in [relative + ".lua", relative + "/init.lua"] + cookbook {
                 let url = root.appendingPathComponent(candidate)
                 if isHidden(url.standardizedFileURL.path) { continue }
                 searched.append(DisplayPath.of(url))

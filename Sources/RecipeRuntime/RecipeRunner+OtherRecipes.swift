@@ -5,12 +5,13 @@ import LuaKit
 /// Another recipe's body, run in this VM for its hooks (`cluster:hooks()`, which clones use):
 /// its text, a `require` over its own folder, and the switch that refuses changes while it runs.
 extension RecipeRunner {
-    /// Where `require` looks for a recipe in `folder`: the folder, the cookbooks its
-    /// `cookbooks.lock` pins (each checked against its digest first: a changed file refuses the
-    /// run), its `cookbooks/`, then Stdlib.
-    static func moduleRoots(of folder: URL, stdlib: URL, home: URL) throws -> [URL] {
+    /// Where `require` looks for a recipe in `folder`: the folder, `extra` (a cookbook under
+    /// test), the cookbooks its `cookbooks.lock` pins (each checked against its digest first: a
+    /// changed file refuses the run), its `cookbooks/`, then Stdlib (whose cookbooks are folders:
+    /// `Stdlib/haproxy/haproxy.lua`).
+    static func moduleRoots(of folder: URL, stdlib: URL, home: URL, extra: [URL] = []) throws -> [URL] {
         let locked = try CookbookLock.load(folder)?.verifiedFolders(home: home) ?? []
-        return [folder] + locked + [folder.appendingPathComponent("cookbooks"), stdlib]
+        return [folder] + extra + locked + [folder.appendingPathComponent("cookbooks"), stdlib]
     }
 
     func bindOtherRecipes(_ vm: LuaVM) {

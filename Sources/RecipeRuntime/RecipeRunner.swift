@@ -21,6 +21,8 @@ public struct RecipeOptions: Sendable {
     public var strictArguments: Bool
     /// How deep hooks may feed each other events, and each cluster's emit rate (recipe serve).
     public var hookLimits: HookLimits?
+    /// Folders `require` looks in right after the recipe's own (`recipe cookbook test`: the cookbook's).
+    public var moduleRoots: [URL] = []
 
     public init(timeLimit: Double? = nil, memoryLimit: Int = 512 << 20, arguments: [String: String] = [:],
                 stdlib: URL = StdlibLocator.find(), mode: Mode = .apply, apply: ApplyOptions = ApplyOptions(),
@@ -104,7 +106,7 @@ public final class RecipeRunner {
         let folder = file.deletingLastPathComponent()
         let vm = try LuaVM(options: LuaOptions(
             memoryLimit: options.memoryLimit, timeLimit: options.timeLimit,
-            moduleRoots: try Self.moduleRoots(of: folder, stdlib: options.stdlib, home: engine.store.home),
+            moduleRoots: try Self.moduleRoots(of: folder, stdlib: options.stdlib, home: engine.store.home, extra: options.moduleRoots),
             internalModules: InternalModules(folder: options.stdlib.appendingPathComponent("recipe"), chunkPrefix: "Stdlib/recipe"),
             libraryRoot: options.stdlib))
         recipe = RecipeSource(path: file.standardizedFileURL.path, sha256: (try? Digest.sha256(of: file)) ?? "",

@@ -4,7 +4,7 @@
 -- A declaration is checked at once (a bad field names the recipe line) and converged to exactly
 -- what it says when the recipe next touches the state, or when it ends. Layers that declare
 -- `heal` or `autoscale`, and clusters that declare `backups`, get the Stdlib cookbook of that
--- name (Stdlib/heal.lua, autoscale.lua, backup.lua): plain Lua hooks run by `recipe serve`.
+-- name (Stdlib/heal, autoscale, backup): plain Lua hooks run by `recipe serve`.
 -- @module cluster
 local prim, use = ...
 local core = use "core"

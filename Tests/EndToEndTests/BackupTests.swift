@@ -3,7 +3,7 @@ import LocalCloud
 import Store
 import Testing
 
-/// Stdlib/backup.lua snapshots a layer's volumes on schedule and keeps `keep`; Recipes/restore.lua
+/// Stdlib/backup snapshots a layer's volumes on schedule and keeps `keep`; Recipes/restore.lua
 /// puts a chosen snapshot back, keeping a snapshot of what it replaces.
 @Suite struct BackupTests {
     @Test func scheduledSnapshotsArePrunedAndOneCanBeRestored() throws {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// Rolling deploys and rollbacks behind a real HAProxy (Stdlib/haproxy.lua) while requests keep
+/// Rolling deploys and rollbacks behind a real HAProxy (Stdlib/haproxy) while requests keep
 /// coming: nothing fails, a broken release is never routed to, and old releases are pruned.
 @Suite struct BalancedDeployTests {
     @Test func deployAndRollbackUnderLoadDropNothing() throws {

@@ -100,6 +100,30 @@ import Testing
         #expect(conflict.code == 1 && line.hasSuffix("disk ^2 (from edge) conflicts with disk ^1 (from pg)") && !line.contains("\n"), "\(line)")
     }
 
+    @Test func stdlibsHaproxyIsACookbookWhoseTestsPassOnTheMemoryProvider() throws {
+        let h = try Harness()
+        defer { h.cleanup() }
+        let started = Date()
+        let tested = try h.recipe(["cookbook", "test", "Stdlib/haproxy"])
+        let took = Date().timeIntervalSince(started)
+        #expect(tested.code == 0 && tested.stdout.contains("ok    tests/haproxy_test.lua")
+                && tested.stdout.contains("haproxy 1.0.0: 1 of 1 passed on the memory provider"), "\(tested.stdout)\(tested.stderr)")
+        #expect(took < 5, "\(took) s")
+        // a test that fails says which and why, and the command fails
+        let broken = h.scratch.appendingPathComponent("broken")
+        try FileManager.default.createDirectory(at: broken.appendingPathComponent("tests"), withIntermediateDirectories: true)
+        try "cookbook \"broken\" { version = \"0.1.0\" }\n".write(to: broken.appendingPathComponent("cookbook.lua"), atomically: true, encoding: .utf8)
+        try "return {}\n".write(to: broken.appendingPathComponent("broken.lua"), atomically: true, encoding: .utf8)
+        try "local b = require \"broken\"\nassert(b.works, \"broken does not work\")\n"
+            .write(to: broken.appendingPathComponent("tests/works_test.lua"), atomically: true, encoding: .utf8)
+        let failed = try h.recipe(["cookbook", "test", broken.path])
+        #expect(failed.code == 1 && failed.stdout.contains("FAIL  tests/works_test.lua") && failed.stdout.contains("works_test.lua:2: broken does not work"),
+                "\(failed.stdout)\(failed.stderr)")
+        // the Stdlib cookbooks are still what `require` finds
+        let recipe = try h.write("uses.lua", "assert(require(\"haproxy\").hooks and require(\"heal\").watch and require(\"backup\").watch)\n")
+        #expect(try h.recipe(["run", recipe]).code == 0)
+    }
+
     @Test func aBadManifestOrSourceSaysWhatIsWrong() throws {
         let h = try Harness()
         defer { h.cleanup() }

@@ -2,7 +2,7 @@ import Foundation
 import Store
 import Testing
 
-/// Stdlib/heal.lua under `recipe serve`: a killed web agent is replaced in its slot, with its
+/// Stdlib/heal under `recipe serve`: a killed web agent is replaced in its slot, with its
 /// volume, while the load balancer keeps answering; autoscale follows a pushed metric.
 @Suite struct HealTests {
     @Test func aKilledWebAgentIsReplacedWithItsVolumeWhileTheBalancerAnswers() throws {

@@ -2,7 +2,7 @@ import Cloud
 
 extension UsageTags {
     /// The cause of work done now: what the engine set; else the hook running it: one on
-    /// `instance.failed` heals (Stdlib/heal.lua's), a `when{}` alarm's scales (autoscale's
+    /// `instance.failed` heals (Stdlib/heal's), a `when{}` alarm's scales (autoscale's
     /// thresholds), any other is `hook`; else `fallback` (`declared` in an apply, `manual` in a
     /// primitive).
     public static func currentCause(default fallback: String) -> String {

@@ -9,7 +9,7 @@ import Toolkit
 struct CookbookCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cookbook", abstract: "Add and install the versioned cookbooks a recipe folder requires (cookbooks.lua, cookbooks.lock).",
-        subcommands: [Add.self, Install.self])
+        subcommands: [Add.self, Install.self, CookbookTestCommand.self])
 
     struct FolderOption: ParsableArguments {
         @Option(name: .long, help: "The recipe folder (default: this one).")

@@ -45,7 +45,7 @@ local function check(name, options, needed, usage)
 end
 
 local TEMPLATE = [[
-# rendered by Stdlib/haproxy.lua for {{cluster}}: do not edit, configure overwrites it
+# rendered by Stdlib/haproxy for {{cluster}}: do not edit, configure overwrites it
 global
     maxconn 4096
     stats socket unix@]] .. SOCKET .. [[ mode 600 level admin
