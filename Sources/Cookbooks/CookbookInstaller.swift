@@ -30,9 +30,49 @@ public struct CookbookInstaller: Sendable {
             let why = existing?.gap(requirements) ?? "there is no \(CookbookLock.fileName)"
             throw CookbookError("\(CookbookLock.fileName) does not cover \(CookbookRequirements.fileName): \(why); run `recipe cookbook install` without --frozen and commit the lock")
         }
-        let lock = try await resolve(requirements)
+        // what the old lock pinned stays as it was, where the ranges still take it
+        let lock = try await resolve(requirements, keeping: Self.pins(existing))
         try lock.write(to: folder)
         return .resolved(lock)
+    }
+
+    /// `recipe cookbook update [NAME]`: resolves again, moving NAME (or every cookbook) to the
+    /// newest release its ranges take, and keeping the others where the lock had them.
+    public func update(_ name: String?) async throws -> (before: CookbookLock?, after: CookbookLock) {
+        guard let requirements = try await CookbookRequirements.load(folder) else {
+            throw CookbookError("no \(CookbookRequirements.fileName) in \(folder.path): `recipe cookbook add NAME SOURCE[@RANGE]` makes one")
+        }
+        let existing = try CookbookLock.load(folder)
+        if let name, !(existing?.cookbooks.contains { $0.name == name } ?? false) {
+            throw CookbookError("\(name) is not in \(CookbookLock.fileName): it locks \(existing?.cookbooks.map(\.name).joined(separator: ", ") ?? "nothing yet")")
+        }
+        var pins = Self.pins(existing)
+        if let name { pins[name] = nil } else { pins = [:] }
+        let lock = try await resolve(requirements, keeping: pins)
+        try lock.write(to: folder)
+        return (existing, lock)
+    }
+
+    /// For each locked cookbook: its version, the newest its ranges take, and the newest of all.
+    public func outdated() async throws -> [(name: String, locked: String, inRange: String, newest: String)] {
+        guard let lock = try CookbookLock.load(folder) else { throw CookbookError("no \(CookbookLock.fileName) in \(folder.path): run `recipe cookbook install`") }
+        let requirements = try await CookbookRequirements.load(folder)
+        var rows: [(String, String, String, String)] = []
+        for entry in lock.cookbooks {
+            let releases = try await CookbookSource(entry.source).releases()
+            var ranges = requirements?.entries.filter { $0.name == entry.name }.map(\.range) ?? []
+            for dependent in lock.cookbooks where entry.requiredBy.contains(dependent.name) {
+                let manifest = try await CookbookManifest.load(CookbookLock.cached(dependent, home: home))
+                ranges += manifest.depends.filter { $0.name == entry.name }.map(\.range)
+            }
+            let inRange = releases.first { release in ranges.allSatisfy { $0.contains(release.version) } }
+            rows.append((entry.name, entry.version, inRange?.version.description ?? "none", releases.first?.version.description ?? "none"))
+        }
+        return rows
+    }
+
+    static func pins(_ lock: CookbookLock?) -> [String: String] {
+        Dictionary((lock?.cookbooks ?? []).map { ($0.name, $0.version) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// Every locked cookbook into the cache, as locked; answers how many were fetched.
@@ -75,7 +115,8 @@ public struct CookbookInstaller: Sendable {
     }
 
     /// The newest release of each name that every range on it accepts, until nothing changes.
-    func resolve(_ requirements: CookbookRequirements) async throws -> CookbookLock {
+    /// `keeping`: versions to stay at, by name, while every range on them takes them.
+    func resolve(_ requirements: CookbookRequirements, keeping pins: [String: String] = [:]) async throws -> CookbookLock {
         var chosen: [String: Choice] = [:]
         var offered: [String: [CookbookSource.Release]] = [:]
         for _ in 0..<100 {
@@ -92,7 +133,8 @@ public struct CookbookInstaller: Sendable {
                 let source = asked[0].source
                 if offered[source.description] == nil { offered[source.description] = try await source.releases() }
                 let releases = offered[source.description]!
-                guard let best = releases.first(where: { release in asked.allSatisfy { $0.range.contains(release.version) } }) else {
+                let taken = releases.filter { release in asked.allSatisfy { $0.range.contains(release.version) } }
+                guard let best = taken.first(where: { $0.version.description == pins[name] }) ?? taken.first else {
                     throw CookbookError(Self.conflict(name, asked, releases: releases, source: source))
                 }
                 if chosen[name]?.release != best {

@@ -100,6 +100,34 @@ import Testing
         #expect(conflict.code == 1 && line.hasSuffix("disk ^2 (from edge) conflicts with disk ^1 (from pg)") && !line.contains("\n"), "\(line)")
     }
 
+    @Test func outdatedShowsWhatTheRangesTakeAndUpdateMovesOneCookbookOnly() throws {
+        let h = try Harness()
+        defer { h.cleanup() }
+        let teamA = h.scratch.appendingPathComponent("team-a")
+        let disk = try Published("disk", in: teamA)
+        try disk.release("disk", "1.0.0")
+        let pg = try Published("pg", in: teamA)
+        try pg.release("pg", "1.1.0", depends: #"disk = "^1""#)
+        let teamB = h.scratch.appendingPathComponent("team-b")
+        try FileManager.default.createDirectory(at: teamB, withIntermediateDirectories: true)
+        #expect(try h.recipe(["cookbook", "add", "pg", "git+file://\(pg.path.path)@^1.0", "--dir", teamB.path]).code == 0)
+        #expect(try h.recipe(["cookbook", "install", "--dir", teamB.path]).code == 0)
+        try pg.release("pg", "1.2.0", depends: #"disk = "^1""#)
+        try pg.release("pg", "2.0.0", depends: #"disk = "^1""#)
+        try disk.release("disk", "1.1.0")
+        let outdated = try h.recipe(["cookbook", "outdated", "--dir", teamB.path])
+        let rows = outdated.stdout.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
+        #expect(rows == ["cookbook locked in range newest", "disk 1.0.0 1.1.0 1.1.0", "pg 1.1.0 1.2.0 2.0.0"], "\(outdated.stdout)\(outdated.stderr)")
+        // a new install keeps what the lock has; update pg moves pg alone, within ^1.0
+        #expect(try h.recipe(["cookbook", "install", "--dir", teamB.path]).stdout.contains("from the cache"))
+        let updated = try h.recipe(["cookbook", "update", "pg", "--dir", teamB.path])
+        #expect(updated.code == 0 && updated.stdout.contains("pg 1.1.0 -> 1.2.0") && updated.stdout.contains("disk 1.0.0 (unchanged)"), "\(updated.stdout)\(updated.stderr)")
+        let all = try h.recipe(["cookbook", "update", "--dir", teamB.path])
+        #expect(all.stdout.contains("disk 1.0.0 -> 1.1.0") && all.stdout.contains("pg 1.2.0 (unchanged)"), "\(all.stdout)\(all.stderr)")
+        let unknown = try h.recipe(["cookbook", "update", "mysql", "--dir", teamB.path])
+        #expect(unknown.code == 1 && unknown.stderr.contains("mysql is not in cookbooks.lock"), "\(unknown.stderr)")
+    }
+
     @Test func stdlibsHaproxyIsACookbookWhoseTestsPassOnTheMemoryProvider() throws {
         let h = try Harness()
         defer { h.cleanup() }

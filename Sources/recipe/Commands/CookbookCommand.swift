@@ -9,7 +9,7 @@ import Toolkit
 struct CookbookCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cookbook", abstract: "Add and install the versioned cookbooks a recipe folder requires (cookbooks.lua, cookbooks.lock).",
-        subcommands: [Add.self, Install.self, CookbookTestCommand.self])
+        subcommands: [Add.self, Install.self, Outdated.self, Update.self, CookbookTestCommand.self])
 
     struct FolderOption: ParsableArguments {
         @Option(name: .long, help: "The recipe folder (default: this one).")
@@ -68,6 +68,40 @@ struct CookbookCommand: AsyncParsableCommand {
                 }
                 Terminal.line("wrote \(CookbookLock.fileName): \(lock.cookbooks.count) cookbook(s)")
             }
+        }
+    }
+
+    struct Outdated: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "outdated", abstract: "Each locked cookbook's version, the newest its ranges take, and the newest of all.")
+
+        @OptionGroup var home: HomeOptions
+        @OptionGroup var folder: FolderOption
+
+        func run() async throws {
+            let rows = try await CookbookInstaller(folder: folder.url, home: Store.home(explicit: home.home)).outdated()
+            let table = [("cookbook", "locked", "in range", "newest")] + rows.map { ($0.name, $0.locked, $0.inRange, $0.newest) }
+            let widths = [table.map(\.0.count).max()!, table.map(\.1.count).max()!, table.map(\.2.count).max()!]
+            for row in table {
+                Terminal.line([row.0, row.1, row.2].enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }
+                    .joined(separator: "  ") + "  " + row.3)
+            }
+        }
+    }
+
+    struct Update: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "update", abstract: "Move a cookbook (or every one) to the newest release its ranges take, and write the lock.")
+
+        @OptionGroup var home: HomeOptions
+        @OptionGroup var folder: FolderOption
+        @Argument(help: "The cookbook to move (default: all of them).") var name: String?
+
+        func run() async throws {
+            let (before, after) = try await CookbookInstaller(folder: folder.url, home: Store.home(explicit: home.home)).update(name)
+            for entry in after.cookbooks {
+                let was = before?.cookbooks.first { $0.name == entry.name }?.version
+                Terminal.line("\(entry.name) " + (was == nil ? "\(entry.version) (new)" : was == entry.version ? "\(entry.version) (unchanged)" : "\(was!) -> \(entry.version)"))
+            }
+            Terminal.line("wrote \(CookbookLock.fileName)")
         }
     }
 }
