@@ -59,7 +59,7 @@ public struct CookbookInstaller: Sendable {
         let requirements = try await CookbookRequirements.load(folder)
         var rows: [(String, String, String, String)] = []
         for entry in lock.cookbooks {
-            let releases = try await CookbookSource(entry.source).releases()
+            let releases = try await CookbookSource(entry.source, sha256: entry.archive).releases()
             var ranges = requirements?.entries.filter { $0.name == entry.name }.map(\.range) ?? []
             for dependent in lock.cookbooks where entry.requiredBy.contains(dependent.name) {
                 let manifest = try await CookbookManifest.load(CookbookLock.cached(dependent, home: home))
@@ -81,7 +81,7 @@ public struct CookbookInstaller: Sendable {
         for entry in lock.cookbooks {
             let folder = CookbookLock.cached(entry, home: home)
             if (try? ContentDigest.of(folder)) == entry.sha256 { continue }
-            let source = try CookbookSource(entry.source)
+            let source = try CookbookSource(entry.source, sha256: entry.archive)
             guard let release = try await source.releases().first(where: { $0.version.description == entry.version }) else {
                 throw CookbookError("cookbook \(entry.name) \(entry.version) is locked, but \(source) has no such release any more")
             }
@@ -124,8 +124,11 @@ public struct CookbookInstaller: Sendable {
             for entry in requirements.entries { wants[entry.name, default: []].append(Want(range: entry.range, from: CookbookRequirements.fileName, source: entry.source)) }
             for (name, choice) in chosen.sorted(by: { $0.key < $1.key }) where wants[name] != nil {
                 for dependency in choice.manifest.depends {
-                    wants[dependency.name, default: []].append(Want(range: dependency.range, from: name,
-                                                                    source: dependency.source ?? choice.source.sibling(dependency.name)))
+                    guard let source = dependency.source ?? choice.source.sibling(dependency.name) else {
+                        throw CookbookError("\(name) depends on \(dependency.name) without a source, and an archive has no siblings: "
+                                            + "say \(dependency.name) = { source = …, version = \"\(dependency.range)\" } in its \(CookbookManifest.fileName)")
+                    }
+                    wants[dependency.name, default: []].append(Want(range: dependency.range, from: name, source: source))
                 }
             }
             var changed = false
@@ -146,8 +149,8 @@ public struct CookbookInstaller: Sendable {
             guard changed else {
                 let entries = try chosen.sorted { $0.key < $1.key }.map { name, choice in
                     CookbookLock.Entry(name: name, version: choice.release.version.description, source: choice.source.description,
-                                       tag: choice.release.tag, commit: choice.release.commit, sha256: try ContentDigest.of(choice.folder),
-                                       requiredBy: Array(Set(wants[name]!.map(\.from))).sorted())
+                                       archive: choice.source.archiveSHA256, tag: choice.release.tag, commit: choice.release.commit,
+                                       sha256: try ContentDigest.of(choice.folder), requiredBy: Array(Set(wants[name]!.map(\.from))).sorted())
                 }
                 return CookbookLock(cookbooks: entries)
             }
@@ -166,8 +169,8 @@ public struct CookbookInstaller: Sendable {
             throw CookbookError("\(source) at \(release.tag) says version \(manifest.version) in its \(CookbookManifest.fileName)")
         }
         let digest = try ContentDigest.of(staging)
-        let entry = CookbookLock.Entry(name: name, version: release.version.description, source: source.description, tag: release.tag,
-                                       commit: release.commit, sha256: digest, requiredBy: [])
+        let entry = CookbookLock.Entry(name: name, version: release.version.description, source: source.description,
+                                       archive: source.archiveSHA256, tag: release.tag, commit: release.commit, sha256: digest, requiredBy: [])
         let folder = CookbookLock.cached(entry, home: home)
         try? FileManager.default.removeItem(at: folder)
         try FileManager.default.createDirectory(at: folder.deletingLastPathComponent(), withIntermediateDirectories: true)

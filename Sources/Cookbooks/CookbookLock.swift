@@ -9,7 +9,9 @@ public struct CookbookLock: Codable, Sendable, Equatable {
         public var name: String
         public var version: String
         public var source: String
-        /// The git tag and commit (empty for a folder).
+        /// An https archive's own SHA-256 (nil for git and folders).
+        public var archive: String?
+        /// The git tag and commit (empty for a folder or an archive).
         public var tag: String
         public var commit: String
         public var sha256: String
@@ -45,7 +47,7 @@ public struct CookbookLock: Codable, Sendable, Equatable {
     public func gap(_ requirements: CookbookRequirements) -> String? {
         for wanted in requirements.entries {
             guard let locked = cookbooks.first(where: { $0.name == wanted.name }) else { return "\(wanted.name) is not in \(Self.fileName)" }
-            guard locked.source == wanted.source.description else { return "\(wanted.name) comes from \(wanted.source) now, \(locked.source) in \(Self.fileName)" }
+            guard locked.source == wanted.source.description, locked.archive == wanted.source.archiveSHA256 else { return "\(wanted.name) comes from \(wanted.source) now, \(locked.source) in \(Self.fileName)" }
             guard let version = SemanticVersion(locked.version), wanted.range.contains(version) else {
                 return "\(wanted.name) \(locked.version) in \(Self.fileName) is outside \(wanted.range)"
             }

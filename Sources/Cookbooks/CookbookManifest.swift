@@ -10,6 +10,7 @@ import Toolkit
 ///       description = "PostgreSQL primaries and replicas",
 ///       license = "MIT",
 ///       depends = { disk = "^1" },   -- or disk = { version = "^1", source = "git+https://…" }
+///                                    -- or disk = { source = "https://…/disk-1.0.0.tar.gz", sha256 = "…" }
 ///       exports = { "pg" },
 ///     }
 ///
@@ -49,7 +50,8 @@ public struct CookbookManifest: Sendable, Equatable {
                     depends.append(Dependency(name: dependency, range: try VersionRange(range), source: nil))
                 case .table(let detail):
                     let range = try DeclarationFile.string(detail, "version", in: fileName) ?? "*"
-                    let source = try DeclarationFile.string(detail, "source", in: fileName).map(CookbookSource.init)
+                    let sha256 = try DeclarationFile.string(detail, "sha256", in: fileName)
+                    let source = try DeclarationFile.string(detail, "source", in: fileName).map { try CookbookSource($0, sha256: sha256) }
                     depends.append(Dependency(name: dependency, range: try VersionRange(range), source: source))
                 default:
                     throw CookbookError("\(fileName) of \(name): depends.\(dependency) must be a range (\"^1.2\") or { version = …, source = … }")

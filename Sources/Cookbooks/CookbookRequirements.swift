@@ -32,7 +32,7 @@ public struct CookbookRequirements: Sendable, Equatable {
             guard case .table(let detail) = value, let source = try DeclarationFile.string(detail, "source", in: fileName) else {
                 throw CookbookError("\(fileName): \(name) = { source = \"git+URL\" or \"file:FOLDER\", version = \"^1.0\" }")
             }
-            entries.append(Entry(name: name, source: try CookbookSource(source),
+            entries.append(Entry(name: name, source: try CookbookSource(source, sha256: try DeclarationFile.string(detail, "sha256", in: fileName)),
                                  range: try VersionRange(try DeclarationFile.string(detail, "version", in: fileName) ?? "*")))
         }
         return CookbookRequirements(entries: entries)
@@ -53,7 +53,8 @@ public struct CookbookRequirements: Sendable, Equatable {
 
             """
         for entry in entries {
-            text += "  \(entry.name) = { source = \(Self.quoted(entry.source.description)), version = \(Self.quoted(entry.range.description)) },\n"
+            let sha256 = entry.source.archiveSHA256.map { ", sha256 = \(Self.quoted($0))" } ?? ""
+            text += "  \(entry.name) = { source = \(Self.quoted(entry.source.description))\(sha256), version = \(Self.quoted(entry.range.description)) },\n"
         }
         text += "}\n"
         try Data(text.utf8).write(to: folder.appendingPathComponent(Self.fileName), options: .atomic)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Issue 17's acceptance: two teams' repositories. Team A publishes `pg` 1.0.0 and 1.1.0, which
@@ -128,12 +129,50 @@ import Testing
         #expect(unknown.code == 1 && unknown.stderr.contains("mysql is not in cookbooks.lock"), "\(unknown.stderr)")
     }
 
+    @Test func anArchiveIsTakenOnlyWithItsSHA256AndInstallsOfflineFromTheCache() throws {
+        let h = try Harness()
+        defer { h.cleanup() }
+        let served = h.scratch.appendingPathComponent("served")
+        let folder = served.appendingPathComponent("mq-1.0.0")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try "cookbook \"mq\" { version = \"1.0.0\", license = \"MIT\" }\n".write(to: folder.appendingPathComponent("cookbook.lua"), atomically: true, encoding: .utf8)
+        try "return { queue = \"mq 1.0.0\" }\n".write(to: folder.appendingPathComponent("mq.lua"), atomically: true, encoding: .utf8)
+        #expect(try h.sh("tar -czf '\(served.path)/mq-1.0.0.tar.gz' -C '\(served.path)' mq-1.0.0 && sha256sum '\(served.path)/mq-1.0.0.tar.gz' > '\(served.path)/sum'") == 0)
+        let sha = try #require(try String(contentsOfFile: served.path + "/sum", encoding: .utf8).split(separator: " ").first.map(String.init))
+        // a web server of the test's own on loopback (plain http is taken there only)
+        let port = try FreePort.find()
+        let server = try h.background(["python3", "-m", "http.server", String(port), "--bind", "127.0.0.1", "--directory", served.path])
+        defer { h.stop(server) }
+        _ = Harness.eventually(timeout: 10) { Harness.get("http://127.0.0.1:\(port)/sum") != nil }
+        let url = "http://127.0.0.1:\(port)/mq-1.0.0.tar.gz"
+        let teamB = h.scratch.appendingPathComponent("team-b")
+        try FileManager.default.createDirectory(at: teamB, withIntermediateDirectories: true)
+        let unpinned = try h.recipe(["cookbook", "add", "mq", url, "--dir", teamB.path])
+        #expect(unpinned.code != 0 && unpinned.stderr.contains("an archive needs its sha256"), "\(unpinned.stderr)")
+        let wrong = String(repeating: "0", count: 64)
+        #expect(try h.recipe(["cookbook", "add", "mq", url, "--sha256", wrong, "--dir", teamB.path]).code == 0)
+        let refused = try h.recipe(["cookbook", "install", "--dir", teamB.path])
+        #expect(refused.code == 1 && refused.stderr.contains("has sha256 \(sha), not \(wrong) as given: refused"), "\(refused.stderr)")
+        #expect(try h.recipe(["cookbook", "add", "mq", url, "--sha256", sha, "--dir", teamB.path]).code == 0)
+        let installed = try h.recipe(["cookbook", "install", "--dir", teamB.path])
+        #expect(installed.code == 0 && installed.stdout.contains("mq 1.0.0"), "\(installed.stdout)\(installed.stderr)")
+        try "print(require(\"mq\").queue)\n".write(to: teamB.appendingPathComponent("uses.lua"), atomically: true, encoding: .utf8)
+        #expect(try h.recipe(["run", teamB.appendingPathComponent("uses.lua").path]).stdout.contains("mq 1.0.0"))
+        // the server gone: the cache still installs what the lock pins
+        h.stop(server)
+        let offline = try h.recipe(["cookbook", "install", "--dir", teamB.path])
+        #expect(offline.code == 0 && offline.stdout.contains("0 fetched, 1 from the cache"), "\(offline.stdout)\(offline.stderr)")
+    }
+
     @Test func stdlibsHaproxyIsACookbookWhoseTestsPassOnTheMemoryProvider() throws {
         let h = try Harness()
         defer { h.cleanup() }
         let started = Date()
         let tested = try h.recipe(["cookbook", "test", "Stdlib/haproxy"])
         let took = Date().timeIntervalSince(started)
+        let doc = try h.recipe(["cookbook", "doc", "Stdlib/haproxy"])
+        #expect(doc.code == 0 && doc.stdout.hasPrefix("# haproxy 1.0.0\n") && doc.stdout.contains("### `haproxy.service(options)`")
+                && doc.stdout.contains("- `options`: `{ listen = PORT }`") && doc.stdout.contains("```lua\nservices = { haproxy = haproxy.service"), "\(doc.stdout)")
         #expect(tested.code == 0 && tested.stdout.contains("ok    tests/haproxy_test.lua")
                 && tested.stdout.contains("haproxy 1.0.0: 1 of 1 passed on the memory provider"), "\(tested.stdout)\(tested.stderr)")
         #expect(took < 5, "\(took) s")
@@ -157,7 +196,7 @@ import Testing
         defer { h.cleanup() }
         let folder = h.scratch.appendingPathComponent("b")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let bad = try h.recipe(["cookbook", "add", "pg", "https://example.org/pg.tar.gz", "--dir", folder.path])
+        let bad = try h.recipe(["cookbook", "add", "pg", "ftp://example.org/pg", "--dir", folder.path])
         #expect(bad.code != 0 && bad.stderr.contains("is not a cookbook source"), "\(bad.stderr)")
         let name = try h.recipe(["cookbook", "add", "Bad Name", "file:/tmp", "--dir", folder.path])
         #expect(name.code != 0 && name.stderr.contains("cookbook 'Bad Name' is not a valid name"), "\(name.stderr)")

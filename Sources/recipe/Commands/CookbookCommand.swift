@@ -9,7 +9,7 @@ import Toolkit
 struct CookbookCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cookbook", abstract: "Add and install the versioned cookbooks a recipe folder requires (cookbooks.lua, cookbooks.lock).",
-        subcommands: [Add.self, Install.self, Outdated.self, Update.self, CookbookTestCommand.self])
+        subcommands: [Add.self, Install.self, Outdated.self, Update.self, CookbookTestCommand.self, Doc.self])
 
     struct FolderOption: ParsableArguments {
         @Option(name: .long, help: "The recipe folder (default: this one).")
@@ -26,11 +26,12 @@ struct CookbookCommand: AsyncParsableCommand {
         @OptionGroup var home: HomeOptions
         @OptionGroup var folder: FolderOption
         @Argument(help: "The cookbook's name.") var name: String
-        @Argument(help: "Where it comes from, and which versions: git+URL[@RANGE] or file:FOLDER[@RANGE].") var source: String
+        @Argument(help: "Where it comes from, and which versions: git+URL[@RANGE], https://….tar.gz (with --sha256) or file:FOLDER[@RANGE].") var source: String
+        @Option(help: "An https archive's SHA-256: what is fetched must be what was reviewed.") var sha256: String?
 
         func run() async throws {
             try Names.check(name, as: .cookbook)
-            let (where_, range) = try Self.split(source)
+            let (where_, range) = try Self.split(source, sha256: sha256)
             var requirements = try await CookbookRequirements.load(folder.url) ?? CookbookRequirements(entries: [])
             requirements.put(.init(name: name, source: where_, range: range))
             try requirements.write(to: folder.url)
@@ -39,11 +40,11 @@ struct CookbookCommand: AsyncParsableCommand {
 
         /// `SOURCE@RANGE`: the range is what follows the last `@`, when it reads as one (an
         /// `@` of the URL's user stays in the URL).
-        static func split(_ text: String) throws -> (CookbookSource, VersionRange) {
+        static func split(_ text: String, sha256: String?) throws -> (CookbookSource, VersionRange) {
             if let at = text.lastIndex(of: "@"), let range = try? VersionRange(String(text[text.index(after: at)...])) {
-                return (try CookbookSource(String(text[..<at])), range)
+                return (try CookbookSource(String(text[..<at]), sha256: sha256), range)
             }
-            return (try CookbookSource(text), .any)
+            return (try CookbookSource(text, sha256: sha256), .any)
         }
     }
 
@@ -102,6 +103,16 @@ struct CookbookCommand: AsyncParsableCommand {
                 Terminal.line("\(entry.name) " + (was == nil ? "\(entry.version) (new)" : was == entry.version ? "\(entry.version) (unchanged)" : "\(was!) -> \(entry.version)"))
             }
             Terminal.line("wrote \(CookbookLock.fileName)")
+        }
+    }
+
+    struct Doc: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "doc", abstract: "A cookbook's reference in Markdown, from cookbook.lua and its modules' --- comments.")
+
+        @Argument(help: "The cookbook's folder.") var path: String
+
+        func run() async throws {
+            print(try await CookbookDoc.render(URL(fileURLWithPath: path).standardizedFileURL), terminator: "")
         }
     }
 }
