@@ -5,6 +5,9 @@ import Testing
 /// Issue 17's acceptance: two teams' repositories. Team A publishes `pg` 1.0.0 and 1.1.0, which
 /// depend on `disk ^1`; team B's recipe adds `pg@^1.0` and runs what the lock pins, and nothing else.
 @Suite struct CookbookTests {
+    /// As on a developer's machine: under CI=true (as CI runs these tests) an install is frozen.
+    static let notCI = ["CI": "false"]
+
     /// A cookbook's git repository of team A's, each release a tagged commit.
     struct Published {
         let path: URL
@@ -56,7 +59,7 @@ import Testing
 
         let added = try h.recipe(["cookbook", "add", "pg", "git+file://\(pg.path.path)@^1.0", "--dir", teamB.path])
         #expect(added.code == 0, "\(added.stderr)")
-        let installed = try h.recipe(["cookbook", "install", "--dir", teamB.path])
+        let installed = try h.recipe(["cookbook", "install", "--dir", teamB.path], environment: Self.notCI)
         #expect(installed.code == 0 && installed.stdout.contains("pg 1.1.0") && installed.stdout.contains("disk 1.0.0"), "\(installed.stdout)\(installed.stderr)")
         let lock = try JSONSerialization.jsonObject(with: Data(contentsOf: teamB.appendingPathComponent("cookbooks.lock"))) as? [String: Any]
         let entries = try #require(lock?["cookbooks"] as? [[String: Any]])
@@ -80,14 +83,14 @@ import Testing
         // offline: team A's repositories gone, the cache installs what the lock pins
         let away = h.scratch.appendingPathComponent("team-a-away")
         try FileManager.default.moveItem(at: teamA, to: away)
-        let offline = try h.recipe(["cookbook", "install", "--dir", teamB.path])
+        let offline = try h.recipe(["cookbook", "install", "--dir", teamB.path], environment: Self.notCI)
         #expect(offline.code == 0 && offline.stdout.contains("0 fetched, 2 from the cache"), "\(offline.stdout)\(offline.stderr)")
         try FileManager.default.moveItem(at: away, to: teamA)
 
         // a moved tag, on a machine with an empty cache: the commit in the lock catches it
         try pg.release("pg", "1.1.0", depends: #"disk = "^1""#, extra: "-- a change under the same tag\n")
         try FileManager.default.removeItem(at: h.home.appendingPathComponent("cookbooks"))
-        let moved = try h.recipe(["cookbook", "install", "--dir", teamB.path])
+        let moved = try h.recipe(["cookbook", "install", "--dir", teamB.path], environment: Self.notCI)
         #expect(moved.code == 1 && moved.stderr.contains("tag v1.1.0 now points at") && moved.stderr.contains("the tag was moved"), "\(moved.stderr)")
 
         // a conflict is one line: edge wants disk ^2, pg wants disk ^1
@@ -96,7 +99,7 @@ import Testing
         #expect(try h.recipe(["cookbook", "add", "edge", "git+file://\(edge.path.path)", "--dir", teamB.path]).code == 0)
         let frozen = try h.recipe(["cookbook", "install", "--dir", teamB.path], environment: ["CI": "true"])
         #expect(frozen.code == 1 && frozen.stderr.contains("cookbooks.lock does not cover cookbooks.lua: edge is not in cookbooks.lock"), "under CI the lock is frozen: \(frozen.stderr)")
-        let conflict = try h.recipe(["cookbook", "install", "--dir", teamB.path], environment: ["CI": "false"])
+        let conflict = try h.recipe(["cookbook", "install", "--dir", teamB.path], environment: Self.notCI)
         let line = conflict.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(conflict.code == 1 && line.hasSuffix("disk ^2 (from edge) conflicts with disk ^1 (from pg)") && !line.contains("\n"), "\(line)")
     }
@@ -112,7 +115,7 @@ import Testing
         let teamB = h.scratch.appendingPathComponent("team-b")
         try FileManager.default.createDirectory(at: teamB, withIntermediateDirectories: true)
         #expect(try h.recipe(["cookbook", "add", "pg", "git+file://\(pg.path.path)@^1.0", "--dir", teamB.path]).code == 0)
-        #expect(try h.recipe(["cookbook", "install", "--dir", teamB.path]).code == 0)
+        #expect(try h.recipe(["cookbook", "install", "--dir", teamB.path], environment: Self.notCI).code == 0)
         try pg.release("pg", "1.2.0", depends: #"disk = "^1""#)
         try pg.release("pg", "2.0.0", depends: #"disk = "^1""#)
         try disk.release("disk", "1.1.0")
@@ -120,7 +123,7 @@ import Testing
         let rows = outdated.stdout.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
         #expect(rows == ["cookbook locked in range newest", "disk 1.0.0 1.1.0 1.1.0", "pg 1.1.0 1.2.0 2.0.0"], "\(outdated.stdout)\(outdated.stderr)")
         // a new install keeps what the lock has; update pg moves pg alone, within ^1.0
-        #expect(try h.recipe(["cookbook", "install", "--dir", teamB.path]).stdout.contains("from the cache"))
+        #expect(try h.recipe(["cookbook", "install", "--dir", teamB.path], environment: Self.notCI).stdout.contains("from the cache"))
         let updated = try h.recipe(["cookbook", "update", "pg", "--dir", teamB.path])
         #expect(updated.code == 0 && updated.stdout.contains("pg 1.1.0 -> 1.2.0") && updated.stdout.contains("disk 1.0.0 (unchanged)"), "\(updated.stdout)\(updated.stderr)")
         let all = try h.recipe(["cookbook", "update", "--dir", teamB.path])
@@ -151,16 +154,16 @@ import Testing
         #expect(unpinned.code != 0 && unpinned.stderr.contains("an archive needs its sha256"), "\(unpinned.stderr)")
         let wrong = String(repeating: "0", count: 64)
         #expect(try h.recipe(["cookbook", "add", "mq", url, "--sha256", wrong, "--dir", teamB.path]).code == 0)
-        let refused = try h.recipe(["cookbook", "install", "--dir", teamB.path])
+        let refused = try h.recipe(["cookbook", "install", "--dir", teamB.path], environment: Self.notCI)
         #expect(refused.code == 1 && refused.stderr.contains("has sha256 \(sha), not \(wrong) as given: refused"), "\(refused.stderr)")
         #expect(try h.recipe(["cookbook", "add", "mq", url, "--sha256", sha, "--dir", teamB.path]).code == 0)
-        let installed = try h.recipe(["cookbook", "install", "--dir", teamB.path])
+        let installed = try h.recipe(["cookbook", "install", "--dir", teamB.path], environment: Self.notCI)
         #expect(installed.code == 0 && installed.stdout.contains("mq 1.0.0"), "\(installed.stdout)\(installed.stderr)")
         try "print(require(\"mq\").queue)\n".write(to: teamB.appendingPathComponent("uses.lua"), atomically: true, encoding: .utf8)
         #expect(try h.recipe(["run", teamB.appendingPathComponent("uses.lua").path]).stdout.contains("mq 1.0.0"))
         // the server gone: the cache still installs what the lock pins
         h.stop(server)
-        let offline = try h.recipe(["cookbook", "install", "--dir", teamB.path])
+        let offline = try h.recipe(["cookbook", "install", "--dir", teamB.path], environment: Self.notCI)
         #expect(offline.code == 0 && offline.stdout.contains("0 fetched, 1 from the cache"), "\(offline.stdout)\(offline.stderr)")
     }
 
@@ -200,13 +203,13 @@ import Testing
         #expect(bad.code != 0 && bad.stderr.contains("is not a cookbook source"), "\(bad.stderr)")
         let name = try h.recipe(["cookbook", "add", "Bad Name", "file:/tmp", "--dir", folder.path])
         #expect(name.code != 0 && name.stderr.contains("cookbook 'Bad Name' is not a valid name"), "\(name.stderr)")
-        let none = try h.recipe(["cookbook", "install", "--dir", folder.path])
+        let none = try h.recipe(["cookbook", "install", "--dir", folder.path], environment: Self.notCI)
         #expect(none.code != 0 && none.stderr.contains("no cookbooks.lua"), "\(none.stderr)")
         let unversioned = folder.appendingPathComponent("local-pg")
         try FileManager.default.createDirectory(at: unversioned, withIntermediateDirectories: true)
         try "cookbook \"pg\" { version = \"one\" }\n".write(to: unversioned.appendingPathComponent("cookbook.lua"), atomically: true, encoding: .utf8)
         #expect(try h.recipe(["cookbook", "add", "pg", "file:\(unversioned.path)", "--dir", folder.path]).code == 0)
-        let manifest = try h.recipe(["cookbook", "install", "--dir", folder.path])
+        let manifest = try h.recipe(["cookbook", "install", "--dir", folder.path], environment: Self.notCI)
         #expect(manifest.code != 0 && manifest.stderr.contains("version must be a semantic version"), "\(manifest.stderr)")
     }
 }
