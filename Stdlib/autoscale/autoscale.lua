@@ -84,6 +84,13 @@ local function problem(options)
   end
   if options.up and type(options.up.above) ~= "number" then return "autoscale: up.above must be a number" end
   if options.down and type(options.down.below) ~= "number" then return "autoscale: down.below must be a number" end
+  for _, bound in ipairs { "min", "max" } do
+    local n = options[bound]
+    if n ~= nil and (math.type(n) ~= "integer" or n < 0) then return "autoscale: " .. bound .. " must be a whole number, 0 or more" end
+  end
+  if options.min and options.max and options.min > options.max then
+    return "autoscale: min (" .. options.min .. ") is above max (" .. options.max .. ")"
+  end
 end
 
 ---

@@ -179,6 +179,10 @@ import Testing
         #expect(tested.code == 0 && tested.stdout.contains("ok    tests/haproxy_test.lua")
                 && tested.stdout.contains("haproxy 1.0.0: 1 of 1 passed on the memory provider"), "\(tested.stdout)\(tested.stderr)")
         #expect(took < 5, "\(took) s")
+        for other in ["heal", "autoscale", "backup"] {
+            let result = try h.recipe(["cookbook", "test", "Stdlib/\(other)"])
+            #expect(result.code == 0 && result.stdout.contains("\(other) 1.0.0: 1 of 1 passed on the memory provider"), "\(result.stdout)\(result.stderr)")
+        }
         // a test that fails says which and why, and the command fails
         let broken = h.scratch.appendingPathComponent("broken")
         try FileManager.default.createDirectory(at: broken.appendingPathComponent("tests"), withIntermediateDirectories: true)
