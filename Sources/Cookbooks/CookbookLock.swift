@@ -55,6 +55,15 @@ public struct CookbookLock: Codable, Sendable, Equatable {
         return nil
     }
 
+    /// Refuses a folder whose `cookbooks.lua` its lock does not cover, as a frozen install does.
+    public static func requireCoverage(of folder: URL) async throws {
+        guard let requirements = try await CookbookRequirements.load(folder) else { return }
+        let why = try load(folder).map { $0.gap(requirements) } ?? "there is no \(fileName)"
+        if let why {
+            throw CookbookError("\(fileName) does not cover \(CookbookRequirements.fileName): \(why); run `recipe cookbook install` and commit the lock (CI=true freezes it)")
+        }
+    }
+
     /// The folders `require` finds locked cookbooks in, each checked against its digest first.
     public func verifiedFolders(home: URL) throws -> [URL] {
         try cookbooks.map { entry in

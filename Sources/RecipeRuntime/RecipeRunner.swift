@@ -1,3 +1,4 @@
+import Cookbooks
 import Cloud
 import Engine
 import Foundation
@@ -23,6 +24,8 @@ public struct RecipeOptions: Sendable {
     public var hookLimits: HookLimits?
     /// Folders `require` looks in right after the recipe's own (`recipe cookbook test`: the cookbook's).
     public var moduleRoots: [URL] = []
+    /// Refuse a `cookbooks.lock` that does not cover the folder's `cookbooks.lua` (CI=true).
+    public var frozenCookbooks = false
 
     public init(timeLimit: Double? = nil, memoryLimit: Int = 512 << 20, arguments: [String: String] = [:],
                 stdlib: URL = StdlibLocator.find(), mode: Mode = .apply, apply: ApplyOptions = ApplyOptions(),
@@ -96,6 +99,7 @@ public final class RecipeRunner {
 
     /// Runs the recipe at `file`; a Lua error comes back as a `LuaError` naming file:line.
     public func run(file: URL) async throws -> RunSummary {
+        if options.frozenCookbooks { try await CookbookLock.requireCoverage(of: file.deletingLastPathComponent()) }
         let (vm, main, chunk) = try prepare(file)
         _ = try await vm.run(main, args: [.function(chunk)])
         return summary.value

@@ -20,6 +20,11 @@ enum Terminal {
     /// gets them in order too).
     static let progress = ProgressLines { line($0) }
 
+    /// Whether this runs under CI (`CI=true`, as CI services set it): cookbooks' locks are frozen then.
+    static var underCI: Bool {
+        ProcessInfo.processInfo.environment["CI"].map { ["true", "1", "yes"].contains($0.lowercased()) } ?? false
+    }
+
     static func error(_ message: String) {
         let message = withoutSQL(redacted(message))
         FileHandle.standardError.write(Data((message.hasSuffix("\n") ? message : message + "\n").utf8))

@@ -99,6 +99,9 @@ import Testing
         #expect(try h.recipe(["cookbook", "add", "edge", "git+file://\(edge.path.path)", "--dir", teamB.path]).code == 0)
         let frozen = try h.recipe(["cookbook", "install", "--dir", teamB.path], environment: ["CI": "true"])
         #expect(frozen.code == 1 && frozen.stderr.contains("cookbooks.lock does not cover cookbooks.lua: edge is not in cookbooks.lock"), "under CI the lock is frozen: \(frozen.stderr)")
+        let frozenRun = try h.recipe(["run", recipe], environment: ["CI": "true"])
+        #expect(frozenRun.code == 1 && frozenRun.stderr.contains("cookbooks.lock does not cover cookbooks.lua: edge is not in cookbooks.lock"),
+                "under CI a run refuses a lock that does not cover cookbooks.lua: \(frozenRun.stderr)")
         let conflict = try h.recipe(["cookbook", "install", "--dir", teamB.path], environment: Self.notCI)
         let line = conflict.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(conflict.code == 1 && line.hasSuffix("disk ^2 (from edge) conflicts with disk ^1 (from pg)") && !line.contains("\n"), "\(line)")

@@ -58,9 +58,8 @@ struct CookbookCommand: AsyncParsableCommand {
         @Flag(name: .long, help: "Refuse to change cookbooks.lock (the default when CI=true).") var frozen = false
 
         func run() async throws {
-            let ci = ProcessInfo.processInfo.environment["CI"].map { ["true", "1"].contains($0.lowercased()) } ?? false
             let installer = CookbookInstaller(folder: folder.url, home: Store.home(explicit: home.home))
-            switch try await installer.install(frozen: frozen || ci) {
+            switch try await installer.install(frozen: frozen || Terminal.underCI) {
             case .locked(let lock, let fetched):
                 Terminal.line("\(lock.cookbooks.count) cookbook(s) installed as \(CookbookLock.fileName) pins them (\(fetched) fetched, \(lock.cookbooks.count - fetched) from the cache)")
             case .resolved(let lock):

@@ -55,10 +55,12 @@ struct RecipeArguments: ParsableArguments {
         guard serveTimeout >= 0 else { throw ValidationError("--serve-timeout must not be negative") }
         try lock.apply()
         let engine = Engine.cli(try Store(home: Store.home(explicit: home.home)), progress: Terminal.progress)
-        let runner = RecipeRunner(engine: engine, options: RecipeOptions(
+        var options = RecipeOptions(
             timeLimit: timeLimit, memoryLimit: memoryLimit << 20, arguments: args, mode: mode,
             apply: ApplyOptions(parallelism: parallelism, serveTimeout: serveTimeout), printPlans: printPlans,
-            strictArguments: strict))
+            strictArguments: strict)
+        options.frozenCookbooks = Terminal.underCI
+        let runner = RecipeRunner(engine: engine, options: options)
         defer { Self.reportCalls(engine) }
         do {
             return (engine, try await runner.run(file: url))
