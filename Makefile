@@ -97,6 +97,9 @@ bench: release venv
 	python3 Benchmarks/serve_bench.py .build/release/recipe $(SERVE_PEER)
 	python3 Benchmarks/api_bench.py .build/release/recipe
 	$(VENV)/bin/python Benchmarks/agent_rss_bench.py .build/release/recipe
+	$(VENV)/bin/python Benchmarks/console_bench.py .build/release/recipe
+	swift build -c release -j $(SWIFT_JOBS) --product postgres-bench
+	.build/release/postgres-bench
 
 clean:
 	rm -rf .build
