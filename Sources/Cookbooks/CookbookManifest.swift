@@ -36,8 +36,11 @@ public struct CookbookManifest: Sendable, Equatable {
         guard FileManager.default.fileExists(atPath: file.path) else {
             throw CookbookError("\(folder.lastPathComponent) has no \(fileName): a cookbook declares its name and version there")
         }
-        let (name, table) = try await DeclarationFile.read(file, declaring: "cookbook")
-        guard let name else { throw CookbookError("\(fileName): say cookbook \"NAME\" { … }") }
+        let (declaredName, table) = try await DeclarationFile.read(file, declaring: "cookbook",
+                                                                   globals: ["name", "version", "description", "license", "depends", "exports"])
+        guard let name = try declaredName ?? DeclarationFile.string(table, "name", in: fileName) else {
+            throw CookbookError("\(fileName): say cookbook \"NAME\" { version = … }")
+        }
         if let problem = Names.problem(name, as: .cookbook) { throw CookbookError("\(fileName): \(problem)") }
         guard let text = try DeclarationFile.string(table, "version", in: fileName), let version = SemanticVersion(text) else {
             throw CookbookError("\(fileName) of \(name): version must be a semantic version such as 1.2.0")

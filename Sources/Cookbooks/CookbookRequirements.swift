@@ -14,6 +14,15 @@ public struct CookbookRequirements: Sendable, Equatable {
         public var range: VersionRange
 
         public init(name: String, source: CookbookSource, range: VersionRange) { (self.name, self.source, self.range) = (name, source, range) }
+
+        /// `SOURCE@RANGE`: the range is what follows the last `@`, when it reads as one (an `@`
+        /// of the URL's user stays in the URL); no range is any version.
+        public static func split(_ text: String, sha256: String? = nil) throws -> (CookbookSource, VersionRange) {
+            if let at = text.lastIndex(of: "@"), let range = try? VersionRange(String(text[text.index(after: at)...])) {
+                return (try CookbookSource(String(text[..<at]), sha256: sha256), range)
+            }
+            return (try CookbookSource(text, sha256: sha256), .any)
+        }
     }
 
     public var entries: [Entry]
@@ -29,11 +38,18 @@ public struct CookbookRequirements: Sendable, Equatable {
         let (_, table) = try await DeclarationFile.read(file, declaring: "cookbooks")
         var entries: [Entry] = []
         for (name, value) in table.fields {
-            guard case .table(let detail) = value, let source = try DeclarationFile.string(detail, "source", in: fileName) else {
+            switch value {
+            case .string(let text):
+                // pg = "git+URL@^1.0", as `recipe cookbook add` takes it
+                let (source, range) = try Entry.split(text)
+                entries.append(Entry(name: name, source: source, range: range))
+            case .table(let detail):
+                guard let source = try DeclarationFile.string(detail, "source", in: fileName) else { fallthrough }
+                entries.append(Entry(name: name, source: try CookbookSource(source, sha256: try DeclarationFile.string(detail, "sha256", in: fileName)),
+                                     range: try VersionRange(try DeclarationFile.string(detail, "version", in: fileName) ?? "*")))
+            default:
                 throw CookbookError("\(fileName): \(name) = { source = \"git+URL\" or \"file:FOLDER\", version = \"^1.0\" }")
             }
-            entries.append(Entry(name: name, source: try CookbookSource(source, sha256: try DeclarationFile.string(detail, "sha256", in: fileName)),
-                                 range: try VersionRange(try DeclarationFile.string(detail, "version", in: fileName) ?? "*")))
         }
         return CookbookRequirements(entries: entries)
     }

@@ -201,6 +201,32 @@ import Testing
         #expect(try h.recipe(["run", recipe]).code == 0)
     }
 
+    /// A manifest may also be a returned table or plain globals, and cookbooks.lua may name a
+    /// cookbook by `SOURCE@RANGE` alone.
+    @Test func theManifestsOtherFormsReadTheSame() throws {
+        let h = try Harness()
+        defer { h.cleanup() }
+        let shapes = [("returned", "return { name = \"returned\", version = \"1.0.0\" }\n"),
+                      ("named", "cookbook { name = \"named\", version = \"1.0.0\" }\n"),
+                      ("globals", "name = \"globals\"\nversion = \"1.0.0\"\n")]
+        var lines: [String] = []
+        for (name, manifest) in shapes {
+            let folder = h.scratch.appendingPathComponent("books/\(name)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try manifest.write(to: folder.appendingPathComponent("cookbook.lua"), atomically: true, encoding: .utf8)
+            try "return { shape = \"\(name)\" }\n".write(to: folder.appendingPathComponent("\(name).lua"), atomically: true, encoding: .utf8)
+            lines.append("  \(name) = \"file:\(folder.path)@^1\",")
+        }
+        let team = h.scratch.appendingPathComponent("team")
+        try FileManager.default.createDirectory(at: team, withIntermediateDirectories: true)
+        try ("cookbooks {\n" + lines.joined(separator: "\n") + "\n}\n").write(to: team.appendingPathComponent("cookbooks.lua"), atomically: true, encoding: .utf8)
+        let installed = try h.recipe(["cookbook", "install", "--dir", team.path], environment: Self.notCI)
+        #expect(installed.code == 0 && ["returned", "named", "globals"].allSatisfy { installed.stdout.contains("\($0) 1.0.0") }, "\(installed.stdout)\(installed.stderr)")
+        try "print(require(\"returned\").shape, require(\"named\").shape, require(\"globals\").shape)\n".write(to: team.appendingPathComponent("all.lua"), atomically: true, encoding: .utf8)
+        let ran = try h.recipe(["run", team.appendingPathComponent("all.lua").path])
+        #expect(ran.stdout.contains("returned\tnamed\tglobals"), "\(ran.stdout)\(ran.stderr)")
+    }
+
     @Test func aBadManifestOrSourceSaysWhatIsWrong() throws {
         let h = try Harness()
         defer { h.cleanup() }

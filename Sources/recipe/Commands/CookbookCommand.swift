@@ -31,20 +31,11 @@ struct CookbookCommand: AsyncParsableCommand {
 
         func run() async throws {
             try Names.check(name, as: .cookbook)
-            let (where_, range) = try Self.split(source, sha256: sha256)
+            let (where_, range) = try CookbookRequirements.Entry.split(source, sha256: sha256)
             var requirements = try await CookbookRequirements.load(folder.url) ?? CookbookRequirements(entries: [])
             requirements.put(.init(name: name, source: where_, range: range))
             try requirements.write(to: folder.url)
             Terminal.line("\(name) \(range) from \(where_) in \(CookbookRequirements.fileName); `recipe cookbook install` resolves it")
-        }
-
-        /// `SOURCE@RANGE`: the range is what follows the last `@`, when it reads as one (an
-        /// `@` of the URL's user stays in the URL).
-        static func split(_ text: String, sha256: String?) throws -> (CookbookSource, VersionRange) {
-            if let at = text.lastIndex(of: "@"), let range = try? VersionRange(String(text[text.index(after: at)...])) {
-                return (try CookbookSource(String(text[..<at]), sha256: sha256), range)
-            }
-            return (try CookbookSource(text, sha256: sha256), .any)
         }
     }
 
