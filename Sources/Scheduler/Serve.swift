@@ -46,7 +46,12 @@ public final class Serve: Sendable {
     /// Takes the lock, recovers, loads the recipes and serves until the task is cancelled.
     public func run() async throws {
         let store = engine.store
-        let held = try ServeLock(home: store.home)
+        let standingSince = Date()
+        var stoodBy: String?
+        let held = try await ServeLock.acquire(home: store.home) { owner in
+            stoodBy = owner
+            output("recipe serve: standing by: pid \(owner) runs the scheduler for \(store.home.path); this one serves the API and takes over when it stops")
+        }
         defer { withExtendedLifetime(held) {} }
         let checkpoints = try store.checkpointInBackground()
         defer { checkpoints.stop() }
@@ -61,7 +66,8 @@ public final class Serve: Sendable {
         for run in interrupted {
             if let hook = registry.hook(run.hook) { await executor.retry(run, hook) }
         }
-        record("serve.started", detail: "pid \(getpid()); \(registry.hosted.count) recipes; \(interrupted.count) interrupted runs retried")
+        let takeover = stoodBy.map { "; took over from pid \($0) after \(Int(Date().timeIntervalSince(standingSince))) s standing by" } ?? ""
+        record("serve.started", detail: "pid \(getpid()); \(registry.hosted.count) recipes; \(interrupted.count) interrupted runs retried\(takeover)")
         output("recipe serve: pid \(getpid()), hosting \(registry.hosted.map(\.path).sorted().joined(separator: ", "))")
 
         let dispatcher = Dispatcher(store: store, registry: registry, executor: executor, maxDepth: limits.maxDepth)

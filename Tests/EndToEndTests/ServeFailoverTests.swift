@@ -1,0 +1,73 @@
+import Foundation
+import Store
+import Testing
+
+/// Issue 16, point 2, on one machine's state: several `recipe serve`s on one home all serve the
+/// API; the scheduler's singular work runs in the one that holds HOME/serve.lock, and a standby
+/// takes it over when that one dies. Three rounds: 100 events pending, the leader kill -9ed,
+/// the standby leads within seconds, and every event's hook has run exactly once.
+@Suite struct ServeFailoverTests {
+    @Test func aStandbyTakesTheSchedulerOverWhenTheLeaderIsKilledAndEveryHookRunsOnce() throws {
+        let h = try Harness()
+        defer { h.cleanup() }
+        let hooks = try h.write("pings.lua", """
+            on("load.ping", function(e)
+              local t = os.clock()
+              while os.clock() - t < 0.02 do end
+            end, { exclusive = true })
+            """)
+        let emitter = try h.write("emit.lua", """
+            for i = 1, 100 do emit("load.ping", { cluster = "load", detail = tostring(i) }) end
+            """)
+        func start(_ log: String) throws -> Process { try h.start(["serve", hooks, "--listen", "127.0.0.1:0"], log: log) }
+        var leader = try start("serve-0.log")
+        #expect(Harness.eventually(timeout: 15) { h.logText("serve-0.log").contains("hosting") } != nil, "\(h.logText("serve-0.log"))")
+        for round in 1...3 {
+            let standby = try start("serve-\(round).log")
+            let said = Harness.eventually(timeout: 15) { h.logText("serve-\(round).log").contains("standing by: pid \(leader.processIdentifier) runs the scheduler") }
+            #expect(said != nil, "round \(round): \(h.logText("serve-\(round).log"))")
+            // the standby answers the API meanwhile
+            let api = try #require(h.logText("serve-\(round).log").firstMatch(of: /API on (http:\/\/127\.0\.0\.1:\d+)/)?.output.1).description
+            #expect(Harness.get(api + "/api/v1/openapi.json")?.contains("openapi") == true, "round \(round): the standby serves the API")
+
+            #expect(try h.recipe(["run", emitter]).code == 0)
+            usleep(300_000)
+            h.stop(leader)
+            let killed = Date()
+            let took = Harness.eventually(timeout: 10) {
+                (try? Store(home: h.home).events(kind: "serve.started").filter { $0.detail?.contains("took over from pid") == true }.count) ?? 0 >= round
+            }
+            #expect(took != nil, "round \(round): the standby never took over")
+            print("serve failover round \(round): the standby leads \(String(format: "%.1f", Date().timeIntervalSince(killed))) s after the leader's kill -9")
+            leader = standby
+
+            let store = try Store(home: h.home)
+            let pings = try store.events(kind: "load.ping").compactMap(\.id)
+            #expect(pings.count == 100 * round)
+            #expect(Harness.eventually(timeout: 30) {
+                (try? store.hookRuns(limit: 100_000).filter { $0.hook.hasSuffix("#on:load.ping#1") && $0.state == .ok }.count) ?? 0 >= pings.count
+            } != nil, "round \(round): every ping's hook ended")
+            let runs = try store.hookRuns(limit: 100_000).filter { $0.hook.hasSuffix("#on:load.ping#1") }
+            let twice = pings.filter { id in runs.filter { $0.eventID == id && $0.state == .ok }.count != 1 }
+            #expect(twice.isEmpty, "round \(round): \(twice.count) events ran other than once")
+        }
+        h.stop(leader)
+    }
+
+    @Test func statusNamesTheControllersAndWhichRunsTheScheduler() throws {
+        let h = try Harness()
+        defer { h.cleanup() }
+        let idle = try h.write("idle.lua", "-- hosts nothing\n")
+        let first = try h.start(["serve", idle, "--listen", "127.0.0.1:0"], log: "a.log")
+        #expect(Harness.eventually(timeout: 15) { h.logText("a.log").contains("API on") } != nil)
+        let second = try h.start(["serve", idle, "--listen", "127.0.0.1:0"], log: "b.log")
+        #expect(Harness.eventually(timeout: 15) { h.logText("b.log").contains("standing by") && h.logText("b.log").contains("API on") } != nil)
+        let listed = try h.recipe(["status", "--controllers"])
+        let lines = listed.stdout.split(separator: "\n").map(String.init)
+        #expect(listed.code == 0 && lines.count == 3, "\(listed.stdout)\(listed.stderr)")
+        #expect(lines.contains { $0.contains("pid \(first.processIdentifier)") && $0.contains("runs the scheduler") }, "\(listed.stdout)")
+        #expect(lines.contains { $0.contains("pid \(second.processIdentifier)") && $0.contains("standing by") }, "\(listed.stdout)")
+        h.stop(first)
+        h.stop(second)
+    }
+}
