@@ -16,13 +16,20 @@ enum ClientMode {
     /// The controller's client when RECIPE_URL is set, else nil (the command works on the local
     /// home). The token is RECIPE_TOKEN, else the one `recipe login` saved for that URL; without
     /// either the call goes out without one and the controller's 401 says how to get one.
+    /// RECIPE_URL may name several controllers of the same state, comma-separated: the first
+    /// is asked first (and names the saved token), the others when it cannot be reached.
     static func controller() throws -> ControllerClient? {
         guard let url else { return nil }
-        let normalized = try ControllerClient.normalized(url)
+        let all = try url.split(separator: ",").map { try ControllerClient.normalized(String($0)) }
+        guard let normalized = all.first else { return nil }
+        var client: ControllerClient
         if let token = ProcessInfo.processInfo.environment["RECIPE_TOKEN"], !token.isEmpty {
-            return try ControllerClient(url: normalized, token: token)
+            client = try ControllerClient(url: normalized, token: token)
+        } else {
+            client = try ControllerClient(url: normalized, token: try Credentials.load().token(for: normalized))
         }
-        return try ControllerClient(url: normalized, token: try Credentials.load().token(for: normalized))
+        client.alternates = Array(all.dropFirst())
+        return client
     }
 
     /// Why `command` cannot run now: nil in local mode, for a command that works through the

@@ -11,6 +11,8 @@ struct ControllerClient: Sendable {
     /// `http://host:port` without `/api/v1` or a trailing slash: how messages name the controller.
     let url: String
     let token: String?
+    /// Other controllers of the same state (RECIPE_URL=A,B): asked in turn when one cannot be reached.
+    var alternates: [String] = []
 
     /// Reads take seconds; a change (a deploy, a run) sends nothing until it is done, minutes
     /// later. URLSession's timeout is the wait between bytes, so changes get a long one; nothing
@@ -48,23 +50,36 @@ struct ControllerClient: Sendable {
         try await send("GET", path, query)
     }
 
-    /// `METHOD /api/v1/PATH?QUERY` with `body` as JSON; the answer's bytes when it is a 2xx.
+    /// `METHOD /api/v1/PATH?QUERY` with `body` as JSON; the answer's bytes when it is a 2xx. A
+    /// controller that cannot be reached hands the call to the next of `alternates`: a read on
+    /// any failure, a change only when the connection was refused (nothing was sent, so nothing
+    /// can have happened twice).
     func send(_ method: String, _ path: String, _ query: [String: String?] = [:], body: (any Encodable & Sendable)? = nil) async throws -> Data {
-        var request = try self.request(method, path, query)
-        if let body {
-            request.httpBody = try JSONDocument.encode(body, pretty: false)
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        var failures: [ControllerFailure] = []
+        for client in [self] + alternates.map({ ControllerClient(primary: $0, token: token) }) {
+            var request = try client.request(method, path, query)
+            if let body {
+                request.httpBody = try JSONDocument.encode(body, pretty: false)
+                request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            }
+            let (data, response): (Data, URLResponse)
+            do {
+                (data, response) = try await URLSession.shared.data(for: request)
+            } catch {
+                failures.append(client.unreachable(error))
+                let refused = (error as? URLError)?.code == .cannotConnectToHost
+                if method == "GET" || refused { continue }
+                break
+            }
+            let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+            guard (200..<300).contains(status) else { throw client.refusal(status, data) }
+            return data
         }
-        let (data, response): (Data, URLResponse)
-        do {
-            (data, response) = try await URLSession.shared.data(for: request)
-        } catch {
-            throw unreachable(error)
-        }
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-        guard (200..<300).contains(status) else { throw refusal(status, data) }
-        return data
+        guard failures.count > 1 else { throw failures[0] }
+        throw ControllerFailure(failures.map(\.message).joined(separator: "; "))
     }
+
+    private init(primary: String, token: String?) { (url, self.token) = (primary, token) }
 
     /// The answer decoded as `T`: the Engine's and Store's own Codable documents.
     func decode<T: Decodable>(_ type: T.Type, _ data: Data) throws -> T {
