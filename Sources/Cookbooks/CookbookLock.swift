@@ -26,12 +26,23 @@ public struct CookbookLock: Codable, Sendable, Equatable {
     public static func load(_ folder: URL) throws -> CookbookLock? {
         let file = folder.appendingPathComponent(fileName)
         guard let data = try? Data(contentsOf: file) else { return nil }
+        let lock: CookbookLock
         do {
-            return try JSONDecoder().decode(CookbookLock.self, from: data)
+            lock = try JSONDecoder().decode(CookbookLock.self, from: data)
         } catch {
             throw CookbookError("\(fileName) is damaged (\(error)): run `recipe cookbook install` to write it again")
         }
+        // its names, versions and digests become paths in the home: each must be what it says
+        for entry in lock.cookbooks {
+            if let problem = Names.problem(entry.name, as: .cookbook) { throw CookbookError("\(fileName): \(problem)") }
+            guard SemanticVersion(entry.version) != nil, Self.isHex(entry.sha256, 64), entry.commit.isEmpty || Self.isHex(entry.commit, 40) else {
+                throw CookbookError("\(fileName): the entry of \(entry.name) is damaged (version, commit or sha256): run `recipe cookbook install` to write it again")
+            }
+        }
+        return lock
     }
+
+    static func isHex(_ text: String, _ count: Int) -> Bool { text.count == count && text.allSatisfy(\.isHexDigit) }
 
     public func write(to folder: URL) throws {
         try (JSONDocument.encode(self) + Data("\n".utf8)).write(to: folder.appendingPathComponent(Self.fileName), options: .atomic)

@@ -244,5 +244,11 @@ import Testing
         #expect(try h.recipe(["cookbook", "add", "pg", "file:\(unversioned.path)", "--dir", folder.path]).code == 0)
         let manifest = try h.recipe(["cookbook", "install", "--dir", folder.path], environment: Self.notCI)
         #expect(manifest.code != 0 && manifest.stderr.contains("version must be a semantic version"), "\(manifest.stderr)")
+        // a lock whose entry would lead outside the cache is refused before anything is touched
+        let lock = #"{"cookbooks": [{"name": "../../../etc", "version": "1.0.0", "source": "file:/tmp", "tag": "", "commit": "", "sha256": "\#(String(repeating: "a", count: 64))", "requiredBy": []}]}"#
+        try lock.write(to: folder.appendingPathComponent("cookbooks.lock"), atomically: true, encoding: .utf8)
+        try "print(1)\n".write(to: folder.appendingPathComponent("any.lua"), atomically: true, encoding: .utf8)
+        let refusedLock = try h.recipe(["run", folder.appendingPathComponent("any.lua").path])
+        #expect(refusedLock.code == 1 && refusedLock.stderr.contains("cookbooks.lock: cookbook '../../../etc' is not a valid name"), "\(refusedLock.stderr)")
     }
 }
