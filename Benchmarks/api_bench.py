@@ -26,23 +26,14 @@ import sys
 import tempfile
 import time
 
+from benchlib import load, percentile
+
 ARGS = [a for a in sys.argv[1:] if not a.startswith("--")]
 QUICK = "--quick" in sys.argv
 RECIPE = os.path.abspath(ARGS[0] if ARGS else ".build/release/recipe")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 STDLIB = os.path.join(ROOT, "Stdlib")
 STEP = 2 if QUICK else 5  # seconds a step holds its load
-
-
-def percentile(values, p):
-    values = sorted(values)
-    if not values:
-        return float("inf")
-    return values[min(len(values) - 1, max(0, int(round(p / 100 * len(values) + 0.5)) - 1))]
-
-
-def load():
-    return "load %.2f %.2f %.2f" % os.getloadavg()
 
 
 def cpu_seconds(pid):

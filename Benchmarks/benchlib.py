@@ -1,4 +1,4 @@
-"""What the benchmarks share: stopping everything a run started."""
+"""What the benchmarks share: percentiles, the load they ran at, and stopping everything a run started."""
 import os
 import shutil
 import subprocess
@@ -13,3 +13,15 @@ def teardown(recipe, env, cluster, agents, home):
         except (ProcessLookupError, TypeError):
             pass
     shutil.rmtree(home, ignore_errors=True)
+
+
+def percentile(values, p):
+    """The p-th percentile (nearest rank); infinite for no values."""
+    values = sorted(values)
+    if not values:
+        return float("inf")
+    return values[min(len(values) - 1, max(0, int(round(p / 100 * len(values) + 0.5)) - 1))]
+
+
+def load():
+    return "load %.2f %.2f %.2f" % os.getloadavg()

@@ -27,6 +27,8 @@ import sys
 import tempfile
 import time
 
+from benchlib import load, percentile
+
 PAGES = ["/clusters", "/clusters/shop", "/clusters/shop/events", "/clusters/shop/deploys",
          "/clusters/shop/graphs?range=1h", "/clusters/shop/graphs?range=24h", "/clusters/shop/graphs?range=30d",
          "/clusters/shop/usage", "/clusters/shop/plan", "/users"]
@@ -41,17 +43,6 @@ RECIPE = os.path.abspath(ARGS[0] if ARGS else ".build/release/recipe")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REQUESTS = 100 if QUICK else 300  # per page and load
 SAMPLE_ROUNDS = 1 if QUICK else 5  # cpu and memory samples per instance
-
-
-def percentile(values, p):
-    values = sorted(values)
-    if not values:
-        return float("inf")
-    return values[min(len(values) - 1, max(0, int(round(p / 100 * len(values) + 0.5)) - 1))]
-
-
-def load():
-    return "load %.2f %.2f %.2f" % os.getloadavg()
 
 
 def plural(clients):

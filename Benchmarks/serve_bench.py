@@ -25,7 +25,7 @@ import tempfile
 import time
 import urllib.request
 
-from benchlib import teardown
+from benchlib import load, percentile, teardown
 
 ARGS = [a for a in sys.argv[1:] if not a.startswith("--")]
 EVENTS_ONLY = "--events-only" in sys.argv
@@ -36,11 +36,6 @@ RECIPE = os.path.abspath(ARGS[0] if ARGS else ".build/release/recipe")
 PEER = os.path.abspath(ARGS[1]) if len(ARGS) > 1 and ARGS[1] else None
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 STDLIB = os.path.join(ROOT, "Stdlib")
-
-
-def percentile(values, p):
-    values = sorted(values)
-    return values[min(len(values) - 1, max(0, int(round(p / 100 * len(values) + 0.5)) - 1))]
 
 
 def rss_mb(pid):
@@ -82,10 +77,6 @@ def cpu_seconds(pid):
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def load():
-    return "load %.2f %.2f %.2f" % os.getloadavg()
 
 
 def produce(con, rate, seconds):

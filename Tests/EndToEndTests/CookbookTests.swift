@@ -28,29 +28,31 @@ import Testing
             try git(["tag", "-f", "v" + version])
         }
 
-        func git(_ arguments: [String]) throws {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/git")
-            process.arguments = ["-C", path.path] + arguments
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            process.waitUntilExit()
-            guard process.terminationStatus == 0 else { throw HarnessError("git \(arguments) failed") }
-        }
+        func git(_ arguments: [String]) throws { try DeployTests.Repository.git(arguments, in: path) }
+    }
+
+    /// Team A's repositories: `disk` 1.0.0, and `pg` at each of `pg` (depending on `disk ^1`).
+    static func teamA(_ h: Harness, pg versions: [String]) throws -> (folder: URL, disk: Published, pg: Published) {
+        let folder = h.scratch.appendingPathComponent("team-a")
+        let disk = try Published("disk", in: folder)
+        try disk.release("disk", "1.0.0")
+        let pg = try Published("pg", in: folder)
+        for version in versions { try pg.release("pg", version, depends: #"disk = "^1""#) }
+        return (folder, disk, pg)
+    }
+
+    /// An empty recipe folder of team B's.
+    static func teamB(_ h: Harness) throws -> URL {
+        let folder = h.scratch.appendingPathComponent("team-b")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        return folder
     }
 
     @Test func aTeamAddsACookbookGetsItsDependencyLockedAndRunsOnlyWhatTheLockPins() throws {
         let h = try Harness()
         defer { h.cleanup() }
-        let teamA = h.scratch.appendingPathComponent("team-a")
-        let disk = try Published("disk", in: teamA)
-        try disk.release("disk", "1.0.0")
-        let pg = try Published("pg", in: teamA)
-        try pg.release("pg", "1.0.0", depends: #"disk = "^1""#)
-        try pg.release("pg", "1.1.0", depends: #"disk = "^1""#)
-        let teamB = h.scratch.appendingPathComponent("team-b")
-        try FileManager.default.createDirectory(at: teamB, withIntermediateDirectories: true)
+        let (teamA, _, pg) = try Self.teamA(h, pg: ["1.0.0", "1.1.0"])
+        let teamB = try Self.teamB(h)
         try """
             local pg, disk = require "pg", require "disk"
             print("pg " .. pg.version() .. ", disk " .. disk.version())
@@ -110,13 +112,8 @@ import Testing
     @Test func outdatedShowsWhatTheRangesTakeAndUpdateMovesOneCookbookOnly() throws {
         let h = try Harness()
         defer { h.cleanup() }
-        let teamA = h.scratch.appendingPathComponent("team-a")
-        let disk = try Published("disk", in: teamA)
-        try disk.release("disk", "1.0.0")
-        let pg = try Published("pg", in: teamA)
-        try pg.release("pg", "1.1.0", depends: #"disk = "^1""#)
-        let teamB = h.scratch.appendingPathComponent("team-b")
-        try FileManager.default.createDirectory(at: teamB, withIntermediateDirectories: true)
+        let (_, disk, pg) = try Self.teamA(h, pg: ["1.1.0"])
+        let teamB = try Self.teamB(h)
         #expect(try h.recipe(["cookbook", "add", "pg", "git+file://\(pg.path.path)@^1.0", "--dir", teamB.path]).code == 0)
         #expect(try h.recipe(["cookbook", "install", "--dir", teamB.path], environment: Self.notCI).code == 0)
         try pg.release("pg", "1.2.0", depends: #"disk = "^1""#)
@@ -151,8 +148,7 @@ import Testing
         defer { h.stop(server) }
         _ = Harness.eventually(timeout: 10) { Harness.get("http://127.0.0.1:\(port)/sum") != nil }
         let url = "http://127.0.0.1:\(port)/mq-1.0.0.tar.gz"
-        let teamB = h.scratch.appendingPathComponent("team-b")
-        try FileManager.default.createDirectory(at: teamB, withIntermediateDirectories: true)
+        let teamB = try Self.teamB(h)
         let unpinned = try h.recipe(["cookbook", "add", "mq", url, "--dir", teamB.path])
         #expect(unpinned.code != 0 && unpinned.stderr.contains("an archive needs its sha256"), "\(unpinned.stderr)")
         let wrong = String(repeating: "0", count: 64)

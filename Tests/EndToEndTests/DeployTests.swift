@@ -33,7 +33,10 @@ import Testing
             try git(["tag", "-f", version])
         }
 
-        func git(_ arguments: [String]) throws {
+        func git(_ arguments: [String]) throws { try Self.git(arguments, in: path) }
+
+        /// git in `path`, quiet; a failure is an error naming the arguments.
+        static func git(_ arguments: [String], in path: URL) throws {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/git")
             process.arguments = ["-C", path.path] + arguments

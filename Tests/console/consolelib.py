@@ -117,6 +117,22 @@ class ConsoleFixture:
             lambda browser: browser.execute_script("return !window.submittedFrom && document.readyState === 'complete'"))
         return self.browser.find_element(By.TAG_NAME, "h1").text
 
+    def deploy(self, ref):
+        """Deploys `ref` of the shop from its deploy page by click, confirmed, and waits for the
+        live log's status line to say how the rollout ended; that line's text."""
+        self.browser.get(self.url + "/clusters/shop/deploys")
+        field = self.browser.find_element(By.ID, "ref-shop")
+        field.clear()
+        field.send_keys(ref)
+        self.submit(self.browser.find_element(By.CSS_SELECTOR, "form.deploy button"), confirm=True)
+        return self.rollout_end()
+
+    def rollout_end(self, timeout=90):
+        """The deploy page's status line once it says Succeeded or Failed."""
+        status = self.browser.find_element(By.CSS_SELECTOR, "[data-status]")
+        WebDriverWait(self.browser, timeout).until(lambda _: status.text.startswith(("Succeeded", "Failed")))
+        return status.text
+
     def sign_in(self, token):
         """Signs in from a cookie-less start; the title of the page it lands on."""
         self.browser.delete_all_cookies()

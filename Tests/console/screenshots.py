@@ -10,9 +10,6 @@ import os
 import sys
 import time
 
-from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
-
 from consolelib import ROOT, ConsoleFixture
 
 RECIPE = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, ".build/debug/recipe"))
@@ -30,13 +27,7 @@ def main():
                 console.recipe("metrics", "put", "shop", web, "orders_per_min", f"{orders:.1f}", "--ago", f"{minute}m")
         console.recipe("emit", "shop", "app.ready", "--subject", "web-1", "--detail", "a screenshot's event")
         console.sign_in(console.admin)
-        console.browser.get(console.url + "/clusters/shop/deploys")
-        ref = console.browser.find_element(By.ID, "ref-shop")
-        ref.clear()
-        ref.send_keys("v2")
-        console.submit(console.browser.find_element(By.CSS_SELECTOR, "form.deploy button"), confirm=True)
-        status = console.browser.find_element(By.CSS_SELECTOR, "[data-status]")
-        WebDriverWait(console.browser, 90).until(lambda _: status.text.startswith(("Succeeded", "Failed")))
+        console.deploy("v2")
         deploys = console.browser.current_url
         time.sleep(12)  # a few heartbeats: the agents' own samples reach the graphs
         pages = {"clusters": "/clusters", "cluster": "/clusters/shop", "deploys": deploys,

@@ -40,10 +40,11 @@ extension Console {
         // the log starts at the click that led here, or at the rollout still running
         let start = try after ?? runningDeployStart(cluster) ?? latestEventID(cluster)
         let log = try deployLog(cluster, after: start)
+        let status = Self.deployStatus(log)
         return page(pages.render("deploys", title: "\(cluster) deploys", [
             "cluster": cluster, "apps": apps, "noApps": apps.isEmpty, "csrf": session.csrf, "after": log.last?["id"] as? Int64 ?? start,
             "stream": "/clusters/\(cluster)/events/stream?kind=\(Self.deployLogKinds)",
-            "log": log, "status": Self.deployStatus(log).text, "statusStyle": Self.deployStatus(log).style, "nav": clusterNav(cluster, current: "deploys"),
+            "log": log, "status": status.text, "statusStyle": status.style, "nav": clusterNav(cluster, current: "deploys"),
         ], session: session), status: .ok)
     }
 
