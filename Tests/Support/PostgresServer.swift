@@ -36,7 +36,17 @@ public final class PostgresServer: @unchecked Sendable {
             usleep(100_000)
             waited += 0.1
         }
-        try Self.shell(command(["\(bin)/createdb", "-h", "127.0.0.1", "-p", String(port), "-U", "recipe", "recipe"]))
+        // a listening port is not a ready server: it answers "the database system is starting up" a while
+        let createdb = command(["\(bin)/createdb", "-h", "127.0.0.1", "-p", String(port), "-U", "recipe", "recipe"])
+        while true {
+            do {
+                try Self.shell(createdb)
+                break
+            } catch let error as TestSupportError where error.description.contains("starting up") && waited < 60 {
+                usleep(200_000)
+                waited += 0.2
+            }
+        }
     }
 
     deinit { stop() }
