@@ -73,9 +73,13 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "recipe-agent", dependencies: ["Agent"]),
-        // The shared state of several controllers on PostgreSQL (issue 16): so far, who leads.
+        // The shared state of several controllers on PostgreSQL (issue 16): who leads, and the
+        // Store's tables on the engine-neutral seam (StateDatabase).
         .target(name: "PostgresState", dependencies: [
+            "Store",
             .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "bridge-bench", dependencies: ["LuaKit"], path: "Benchmarks/BridgeBench"),
@@ -95,7 +99,7 @@ let package = Package(
             "Engine", "MemoryCloud", "RecipeRuntime", "Scheduler", "Store", "Cloud", "LuaKit", "Controller",
         ]),
         // Against a real PostgreSQL the test starts (Tests/Support/PostgresServer).
-        .testTarget(name: "PostgresTests", dependencies: ["PostgresState", "TestSupport"]),
+        .testTarget(name: "PostgresTests", dependencies: ["PostgresState", "Store", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Store", "EC2", "Hosts", "LocalCloud", "TestSupport"]),
     ]
 )

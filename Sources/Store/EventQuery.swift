@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// Which events `recipe events` (and any reader of the log) wants: every field narrows the set.
 public struct EventQuery: Sendable, Equatable {
@@ -38,32 +37,39 @@ public struct EventQuery: Sendable, Equatable {
         return true
     }
 
-    func request() -> QueryInterfaceRequest<Event> {
-        var request = Event.filter(Column("id") > after)
-        if let cluster { request = request.filter(Column("cluster") == cluster) }
-        if !kinds.isEmpty {
-            let matches = kinds.map { kind -> SQLExpression in
-                let family = kind.hasSuffix(".*") ? String(kind.dropLast(2)) : kind
-                return Column("kind") == family || SQL("substr(kind, 1, \(family.count + 1)) = \(family + ".")").sqlExpression
-            }
-            request = request.filter(matches.joined(operator: .or))
-        } else if !hidden.isEmpty {
-            request = request.filter(!hidden.contains(Column("kind")))
+    /// The query's WHERE clause and its arguments, as `matches` filters (but `newest`).
+    func condition() -> (sql: String, arguments: [SQLValue]) {
+        var conditions = ["id > ?"]
+        var arguments: [SQLValue] = [.integer(after)]
+        func oneOf(_ column: String, _ values: [String]) {
+            conditions.append(values.isEmpty ? "0 = 1" : "\(column) IN (\(values.map { _ in "?" }.joined(separator: ", ")))")
+            arguments += values.map(SQLValue.text)
         }
-        if let since { request = request.filter(Column("time") >= since.timeIntervalSince1970) }
-        if let subjects { request = request.filter(subjects.contains(Column("subject"))) }
-        if let actor { request = request.filter(Column("actor") == actor) }
-        return request
+        if let cluster { conditions.append("cluster = ?"); arguments.append(.text(cluster)) }
+        if !kinds.isEmpty {
+            let families = kinds.map { $0.hasSuffix(".*") ? String($0.dropLast(2)) : $0 }
+            // the length is a literal: PostgreSQL's substr takes an integer, not a bound bigint
+            conditions.append("(" + families.map { "kind = ? OR substr(kind, 1, \($0.count + 1)) = ?" }.joined(separator: " OR ") + ")")
+            for family in families { arguments += [.text(family), .text(family + ".")] }
+        } else if !hidden.isEmpty {
+            oneOf("kind", hidden.sorted())
+            conditions[conditions.count - 1] = "NOT " + conditions[conditions.count - 1]
+        }
+        if let since { conditions.append("time >= ?"); arguments.append(.real(since.timeIntervalSince1970)) }
+        if let subjects { oneOf("subject", subjects) }
+        if let actor { conditions.append("actor = ?"); arguments.append(.text(actor)) }
+        return (conditions.joined(separator: " AND "), arguments)
     }
 }
 
 extension Store {
     /// The events a query asks for, oldest first.
     public func events(_ query: EventQuery) throws -> [Event] {
-        try db.read { db in
-            let request = query.request()
-            guard let newest = query.newest else { return try request.order(Column("id")).fetchAll(db) }
-            return try request.order(Column("id").desc).limit(newest).fetchAll(db).reversed()
+        let (condition, arguments) = query.condition()
+        let select = "SELECT \(Event.fieldColumns) FROM events WHERE \(condition)"
+        return try state.read { sql in
+            guard let newest = query.newest else { return try sql.rows(select + " ORDER BY id", arguments).map(Event.init(fields:)) }
+            return try sql.rows(select + " ORDER BY id DESC LIMIT \(newest)", arguments).map(Event.init(fields:)).reversed()
         }
     }
 

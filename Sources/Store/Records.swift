@@ -137,14 +137,14 @@ extension Event {
     /// The columns `init(fields:)` reads, in its order.
     static let fieldColumns = "id, time, actor, cluster, kind, subject, detail, result, causeRun, causeEvent, depth"
 
-    /// A row of `fieldColumns`, read by position: the dispatcher's hot path, where GRDB's Codable
-    /// decoding, then its lookup of columns by name (case-insensitive), cost more than the query.
-    init(fields row: Row) {
-        self.init(actor: row[2], cluster: row[3], kind: row[4], subject: row[5],
-                  detail: row[6], result: row[7], time: Date(timeIntervalSince1970: row[1]))
-        id = row[0]
-        causeRun = row[8]
-        causeEvent = row[9]
-        depth = row[10]
+    /// A row of `fieldColumns`, read by position: the dispatcher's hot path, where decoding by
+    /// name (or through Codable) costs more than the query.
+    init(fields row: SQLRow) {
+        self.init(actor: row[2].string ?? "", cluster: row[3].string, kind: row[4].string ?? "", subject: row[5].string,
+                  detail: row[6].string, result: row[7].string ?? "", time: row[1].date ?? Date(timeIntervalSince1970: 0))
+        id = row[0].int64
+        causeRun = row[8].int64
+        causeEvent = row[9].int64
+        depth = row[10].int ?? 0
     }
 }

@@ -20,15 +20,14 @@ extension Store {
     public func causeChain(endingAt event: Int64?, limit: Int = 64) throws -> [String] {
         var links: [String] = []
         var next = event
-        try db.read { db in
+        try state.read { sql in
             while let id = next, links.count < limit * 2 {
-                guard let row = try Row.fetchOne(db, sql: "SELECT kind, causeRun, causeEvent FROM events WHERE id = ?", arguments: [id]) else { break }
-                let kind: String = row["kind"]
+                guard let row = try sql.rows("SELECT kind, causeRun, causeEvent FROM events WHERE id = ?", id).first else { break }
+                let kind = row[0].string ?? ""
                 links.insert("\(kind) #\(id)", at: 0)
                 if kind == "hook.loop" { break }
-                let run: Int64? = row["causeRun"]
-                if let run { links.insert("run \(run)", at: 0) }
-                next = row["causeEvent"]
+                if let run = row[1].int64 { links.insert("run \(run)", at: 0) }
+                next = row[2].int64
             }
         }
         return links

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 extension Store {
     /// Appends to the event log, cleaned of secrets, and returns the event with its id.
@@ -10,39 +9,47 @@ extension Store {
         event.subject = redactor.redact(event.subject)
         event.detail = redactor.redact(event.detail)
         event.result = redactor.redact(event.result)
-        return try db.write { [event] db in
-            var event = event
-            try event.insert(db)
-            return event
+        let id = try state.write { sql in
+            try sql.serializeAppends(to: "events")
+            return try sql.rows("""
+                INSERT INTO events(time, actor, cluster, kind, subject, detail, result, causeRun, causeEvent, depth)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+                """, event.time, event.actor, event.cluster, event.kind, event.subject, event.detail, event.result,
+                event.causeRun, event.causeEvent, event.depth).first?[0].int64
         }
+        event.id = id
+        return event
     }
 
     /// Events in order, optionally for one cluster and after a given id.
     public func events(cluster: String? = nil, after id: Int64 = 0, kind: String? = nil, limit: Int? = nil) throws -> [Event] {
-        try db.read { db in
-            var request = Event.filter(Column("id") > id).order(Column("id"))
-            if let cluster { request = request.filter(Column("cluster") == cluster) }
-            if let kind { request = request.filter(Column("kind") == kind) }
-            if let limit { request = request.limit(limit) }
-            return try request.fetchAll(db)
+        var conditions = ["id > ?"]
+        var arguments: [SQLValue] = [.integer(id)]
+        if let cluster { conditions.append("cluster = ?"); arguments.append(.text(cluster)) }
+        if let kind { conditions.append("kind = ?"); arguments.append(.text(kind)) }
+        let limitClause = limit.map { " LIMIT \($0)" } ?? ""
+        return try state.read { sql in
+            try sql.rows("SELECT \(Event.fieldColumns) FROM events WHERE \(conditions.joined(separator: " AND ")) ORDER BY id\(limitClause)",
+                         arguments).map(Event.init(fields:))
         }
     }
 
-    /// The next `limit` events after `id`, in order: the dispatcher's poll, a prepared statement
-    /// read without Codable (it runs every few milliseconds).
+    /// The next `limit` events after `id`, in order: the dispatcher's poll, one prepared
+    /// statement read by position (it runs every few milliseconds).
     public func eventPage(after id: Int64, limit: Int) throws -> [Event] {
-        try db.read { db in
-            let select = try db.cachedStatement(sql: "SELECT \(Event.fieldColumns) FROM events WHERE id > ? ORDER BY id LIMIT ?")
-            return try Row.fetchAll(select, arguments: [id, limit]).map(Event.init(fields:))
+        try state.read { sql in
+            try sql.rows("SELECT \(Event.fieldColumns) FROM events WHERE id > ? ORDER BY id LIMIT ?", id, limit).map(Event.init(fields:))
         }
     }
 
     public func event(_ id: Int64) throws -> Event? {
-        try db.read { db in try Event.fetchOne(db, key: id) }
+        try state.read { sql in
+            try sql.rows("SELECT \(Event.fieldColumns) FROM events WHERE id = ?", id).first.map(Event.init(fields:))
+        }
     }
 
     /// The newest event's id (0 for none).
     public func lastEventID() throws -> Int64 {
-        try db.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM events") ?? 0 }
+        try state.read { sql in try sql.value("SELECT MAX(id) FROM events")?.int64 ?? 0 }
     }
 }

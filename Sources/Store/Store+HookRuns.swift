@@ -37,44 +37,69 @@ public struct HookRun: Codable, Sendable, Equatable, FetchableRecord, MutablePer
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
+extension HookRun {
+    /// The columns `init(fields:)` reads, in its order.
+    static let fieldColumns = "id, hook, cluster, eventID, trigger, state, attempt, dueAt, startedAt, duration, error, createdAt"
+
+    init(fields row: SQLRow) {
+        self.init(hook: row[1].string ?? "", cluster: row[2].string, eventID: row[3].int64, trigger: row[4].string ?? "",
+                  attempt: row[6].int ?? 1, dueAt: row[7].date ?? Date(timeIntervalSince1970: 0))
+        id = row[0].int64
+        state = row[5].string.flatMap(State.init(rawValue:)) ?? .pending
+        startedAt = row[8].date
+        duration = row[9].double
+        error = row[10].string
+        createdAt = row[11].date ?? Date(timeIntervalSince1970: 0)
+    }
+
+    /// This run's values for `insertRun`, in its order.
+    var insertValues: [SQLValue] {
+        [.text(hook), cluster.sqlValue, eventID.sqlValue, .text(trigger), .text(state.rawValue), .integer(Int64(attempt)),
+         dueAt.sqlValue, startedAt.sqlValue, duration.sqlValue, error.sqlValue, createdAt.sqlValue]
+    }
+
+    /// Inserts a run unless it exists already (same hook, event and attempt: `hookRuns_once`),
+    /// answering its id, or no row when it was there.
+    static let insertRun = """
+        INSERT INTO hookRuns(hook, cluster, eventID, trigger, state, attempt, dueAt, startedAt, duration, error, createdAt)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id
+        """
+}
+
 extension Store {
     /// Inserts runs and sets scheduler state in one transaction: a dispatch and its cursor, or a
     /// timer's run and its last firing, are written together or not at all. A run that exists
     /// already (same hook, event and attempt) is left as it is and not returned.
     @discardableResult
-    public func schedule(_ runs: [HookRun], state: [String: String]) throws -> [HookRun] {
-        try db.write { db in
-            // one prepared statement for the batch: GRDB's record insert encodes each run through
-            // Codable, which was most of the dispatcher's time at a few thousand events a second
-            let insert = try db.cachedStatement(sql: """
-                INSERT OR IGNORE INTO hookRuns(hook, cluster, eventID, trigger, state, attempt, dueAt, startedAt, duration, error, createdAt)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
+    public func schedule(_ runs: [HookRun], state values: [String: String]) throws -> [HookRun] {
+        try state.write { sql in
             var inserted: [HookRun] = []
             inserted.reserveCapacity(runs.count)
             for var run in runs {
-                try insert.execute(arguments: [run.hook, run.cluster, run.eventID, run.trigger, run.state.rawValue, run.attempt,
-                                               run.dueAt.timeIntervalSince1970, run.startedAt?.timeIntervalSince1970,
-                                               run.duration, run.error, run.createdAt.timeIntervalSince1970])
-                guard db.changesCount > 0 else { continue }
-                run.id = db.lastInsertedRowID
+                guard let id = try sql.rows(HookRun.insertRun, run.insertValues).first?[0].int64 else { continue }
+                run.id = id
                 inserted.append(run)
             }
-            for (key, value) in state {
-                try db.execute(sql: "INSERT OR REPLACE INTO schedulerState(key, value) VALUES (?, ?)", arguments: [key, value])
-            }
+            try Self.setSchedulerState(values, in: sql)
             return inserted
         }
     }
 
     public func schedulerState(_ key: String) throws -> String? {
-        try db.read { db in try String.fetchOne(db, sql: "SELECT value FROM schedulerState WHERE key = ?", arguments: [key]) }
+        try state.read { sql in try sql.value("SELECT value FROM schedulerState WHERE key = ?", key)?.string }
     }
 
     public func schedulerState(prefix: String) throws -> [String: String] {
-        try db.read { db in
-            try Row.fetchAll(db, sql: "SELECT key, value FROM schedulerState WHERE key LIKE ? || '%'", arguments: [prefix])
-                .reduce(into: [:]) { $0[$1["key"]] = $1["value"] }
+        try state.read { sql in
+            try sql.rows("SELECT key, value FROM schedulerState WHERE substr(key, 1, \(prefix.count)) = ?", prefix)
+                .reduce(into: [:]) { $0[$1[0].string ?? ""] = $1[1].string }
+        }
+    }
+
+    static func setSchedulerState(_ values: [String: String], in sql: any StateSQL) throws {
+        for (key, value) in values {
+            try sql.execute("INSERT INTO schedulerState(key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                            key, value)
         }
     }
 
@@ -108,56 +133,51 @@ extension Store {
     /// one transaction. So an event costs one commit from dispatch to start, and a dispatch and
     /// its cursor are written together or not at all. Returns the new runs' ids in order (nil for
     /// a run that exists already: same hook, event and attempt).
-    public func advance(_ outcomes: [RunOutcome], inserting runs: [HookRun], starting ids: [Int64], state: [String: String],
+    public func advance(_ outcomes: [RunOutcome], inserting runs: [HookRun], starting ids: [Int64], state values: [String: String],
                         at time: Date) throws -> [Int64?] {
-        guard !outcomes.isEmpty || !runs.isEmpty || !ids.isEmpty || !state.isEmpty else { return [] }
-        return try db.write { db in
-            let finish = try db.cachedStatement(sql: "UPDATE hookRuns SET state = ?, duration = ?, error = ? WHERE id = ?")
+        guard !outcomes.isEmpty || !runs.isEmpty || !ids.isEmpty || !values.isEmpty else { return [] }
+        return try state.write { sql in
             for o in outcomes {
-                try finish.execute(arguments: [o.state.rawValue, o.duration, redactor.redact(o.error), o.id])
+                try sql.execute("UPDATE hookRuns SET state = ?, duration = ?, error = ? WHERE id = ?",
+                                o.state.rawValue, o.duration, redactor.redact(o.error), o.id)
             }
-            let insert = try db.cachedStatement(sql: """
-                INSERT OR IGNORE INTO hookRuns(hook, cluster, eventID, trigger, state, attempt, dueAt, startedAt, duration, error, createdAt)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
             var inserted: [Int64?] = []
             inserted.reserveCapacity(runs.count)
             for run in runs {
-                try insert.execute(arguments: [run.hook, run.cluster, run.eventID, run.trigger, run.state.rawValue, run.attempt,
-                                               run.dueAt.timeIntervalSince1970, run.startedAt?.timeIntervalSince1970,
-                                               run.duration, run.error, run.createdAt.timeIntervalSince1970])
-                inserted.append(db.changesCount > 0 ? db.lastInsertedRowID : nil)
+                inserted.append(try sql.rows(HookRun.insertRun, run.insertValues).first?[0].int64)
             }
-            let start = try db.cachedStatement(sql: "UPDATE hookRuns SET state = 'running', startedAt = ? WHERE id = ?")
             for id in ids {
-                try start.execute(arguments: [time.timeIntervalSince1970, id])
+                try sql.execute("UPDATE hookRuns SET state = 'running', startedAt = ? WHERE id = ?", time, id)
             }
-            for (key, value) in state {
-                try db.execute(sql: "INSERT OR REPLACE INTO schedulerState(key, value) VALUES (?, ?)", arguments: [key, value])
-            }
+            try Self.setSchedulerState(values, in: sql)
             return inserted
         }
     }
 
     /// At start: runs left `running` by a scheduler that died are marked interrupted; returns them.
     public func interruptRunning() throws -> [HookRun] {
-        try db.write { db in
-            let running = try HookRun.filter(Column("state") == HookRun.State.running.rawValue).fetchAll(db)
-            try db.execute(sql: "UPDATE hookRuns SET state = 'interrupted', error = 'the scheduler stopped while it ran' WHERE state = 'running'")
+        try state.write { sql in
+            let running = try sql.rows("SELECT \(HookRun.fieldColumns) FROM hookRuns WHERE state = 'running' ORDER BY id")
+                .map(HookRun.init(fields:))
+            try sql.execute("UPDATE hookRuns SET state = 'interrupted', error = 'the scheduler stopped while it ran' WHERE state = 'running'")
             return running
         }
     }
 
     public func pendingRuns() throws -> [HookRun] {
-        try db.read { db in try HookRun.filter(Column("state") == HookRun.State.pending.rawValue).order(Column("id")).fetchAll(db) }
+        try state.read { sql in
+            try sql.rows("SELECT \(HookRun.fieldColumns) FROM hookRuns WHERE state = 'pending' ORDER BY id").map(HookRun.init(fields:))
+        }
     }
 
     public func hookRuns(hook: String? = nil, eventID: Int64? = nil, limit: Int = 1000) throws -> [HookRun] {
-        try db.read { db in
-            var request = HookRun.order(Column("id").desc).limit(limit)
-            if let hook { request = request.filter(Column("hook") == hook) }
-            if let eventID { request = request.filter(Column("eventID") == eventID) }
-            return try request.fetchAll(db)
+        var conditions = ["1 = 1"]
+        var arguments: [SQLValue] = []
+        if let hook { conditions.append("hook = ?"); arguments.append(.text(hook)) }
+        if let eventID { conditions.append("eventID = ?"); arguments.append(.integer(eventID)) }
+        return try state.read { sql in
+            try sql.rows("SELECT \(HookRun.fieldColumns) FROM hookRuns WHERE \(conditions.joined(separator: " AND ")) ORDER BY id DESC LIMIT \(limit)",
+                         arguments).map(HookRun.init(fields:))
         }
     }
 }

@@ -12,6 +12,9 @@ import Glibc
 public final class Store: Sendable {
     public let home: URL
     let db: any DatabaseWriter
+    /// Where the tables on the engine-neutral seam live (`StateDatabase`): the event log and the
+    /// scheduler's runs and cursor so far. The same SQLite file as `db`, or PostgreSQL.
+    public let state: any StateDatabase
     /// Cleans what is written of secrets: events, hook-run errors, command output.
     public let redactor: Redactor
 
@@ -60,6 +63,7 @@ public final class Store: Sendable {
                 db = try Self.pool(path, config)
             }
             try Self.migrate(db, home: home)
+            state = SQLiteStateDatabase(writer: db)
         } catch let error as DatabaseError where error.resultCode.primaryResultCode == .SQLITE_FULL {
             let disk = DiskSpace.of(home.path).map { " (\($0.summary))" } ?? ""
             throw CloudError("cannot open \(path): its disk is full\(disk); free some space on it. "
@@ -70,6 +74,21 @@ public final class Store: Sendable {
             throw CloudError(Self.unreadable(path, reason: error.message ?? "\(error.resultCode)"))
         }
         // the process's home: what its terminal output and errors are cleaned with
+        Redactor.shared.withLock { $0 = redactor }
+    }
+
+    /// A state on a shared database (PostgreSQL, migrated by its opener), with `home` for what
+    /// stays on this machine: the secrets key, logs and files. Only the tables on the seam are
+    /// there so far (events, hook runs, scheduler state); the rest of the Store still reads
+    /// `db`, which is then an empty in-memory database, so such a call fails with `no such table`
+    /// instead of reading or writing anything on the side (issue 16 ports them table by table).
+    public init(home: URL, shared database: any StateDatabase) throws {
+        self.home = home
+        let redactor = Redactor(home: home)
+        self.redactor = redactor
+        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+        db = try DatabaseQueue()
+        state = database
         Redactor.shared.withLock { $0 = redactor }
     }
 

@@ -1,0 +1,162 @@
+import Foundation
+import Synchronization
+import PostgresState
+import Store
+import TestSupport
+import Testing
+
+/// The Store's tables on the engine-neutral seam (events, hook runs, scheduler state) behave the
+/// same on SQLite and PostgreSQL: what the dispatcher, `recipe events` and the API read.
+@Suite(.serialized) struct StateSeamTests {
+    @Test func theEventLogReadsTheSameOnBothEngines() throws {
+        try BothEngines.run { engine, store in
+            let launched = try store.record(Event(actor: "owner", cluster: "shop", kind: "instance.launched", subject: "i-1", detail: "web-1 at 10.0.0.2"))
+            try store.record(Event(actor: "owner", cluster: "shop", kind: "deploy.started", subject: "app"))
+            try store.record(Event(actor: "user:ann", cluster: "other", kind: "deploy.failed", subject: "app", result: "failed: exit 1"))
+            try store.record(Event(actor: "scheduler", cluster: "shop", kind: "instance.heartbeat", subject: "i-1"))
+            let first = try #require(launched.id)
+            #expect(try store.lastEventID() == first + 3, "\(engine)")
+            #expect(try store.event(first)?.detail == "web-1 at 10.0.0.2", "\(engine)")
+            #expect(try store.events(cluster: "shop").map(\.kind) == ["instance.launched", "deploy.started", "instance.heartbeat"], "\(engine)")
+            #expect(try store.eventPage(after: first, limit: 2).map(\.kind) == ["deploy.started", "deploy.failed"], "\(engine)")
+
+            var query = EventQuery()
+            query.kinds = ["deploy"]
+            #expect(try store.events(query).map(\.kind) == ["deploy.started", "deploy.failed"], "\(engine): a family")
+            query.actor = "user:ann"
+            #expect(try store.events(query).map(\.result) == ["failed: exit 1"], "\(engine)")
+            var hidden = EventQuery(cluster: "shop")
+            hidden.hidden = ["instance.heartbeat"]
+            #expect(try store.events(hidden).count == 2, "\(engine): hidden kinds stay out unless asked for")
+            var newest = EventQuery()
+            newest.newest = 2
+            #expect(try store.events(newest).map(\.kind) == ["deploy.failed", "instance.heartbeat"], "\(engine): the newest, oldest first")
+            #expect(try store.subjects(ofInstance: "web-1", cluster: "shop") == ["web-1", "i-1"], "\(engine)")
+        }
+    }
+
+    @Test func aDispatchIsRecordedOnceWhoeverWritesItAgain() throws {
+        try BothEngines.run { engine, store in
+            let event = try #require(try store.record(Event(actor: "owner", cluster: "shop", kind: "instance.failed", subject: "i-1")).id)
+            let run = HookRun(hook: "heal.lua:on:instance.failed", cluster: "shop", eventID: event, trigger: "event")
+            let inserted = try store.schedule([run], state: ["dispatch.cursor": String(event)])
+            #expect(inserted.count == 1 && inserted[0].id != nil, "\(engine)")
+            #expect(try store.schedule([run], state: [:]).isEmpty, "\(engine): the same hook, event and attempt is there already")
+            let again = try store.advance([], inserting: [run], starting: [], state: [:], at: Date())
+            #expect(again == [nil], "\(engine)")
+            #expect(try store.schedulerState("dispatch.cursor") == String(event), "\(engine)")
+
+            let id = try #require(inserted[0].id)
+            try store.startRuns([id])
+            #expect(try store.hookRuns(eventID: event).map(\.state) == [.running], "\(engine)")
+            let interrupted = try store.interruptRunning()
+            #expect(interrupted.map(\.id) == [id] && interrupted[0].hook == run.hook, "\(engine)")
+            #expect(try store.hookRuns(hook: run.hook).first?.error == "the scheduler stopped while it ran", "\(engine)")
+
+            var retry = run
+            retry.attempt = 2
+            let retried = try store.advance([], inserting: [retry], starting: [], state: ["timer.last:a": "1", "timer.last:b": "2"], at: Date())
+            #expect(try store.pendingRuns().map(\.id) == retried, "\(engine)")
+            try store.finishRuns([.init(id: try #require(retried[0]), state: .failed, duration: 0.25, error: "exit 3")])
+            let finished = try #require(try store.hookRuns(eventID: event).first)
+            #expect(finished.state == .failed && finished.duration == 0.25 && finished.attempt == 2, "\(engine)")
+            #expect(try store.schedulerState(prefix: "timer.last:") == ["timer.last:a": "1", "timer.last:b": "2"], "\(engine)")
+            try store.schedule([], state: ["timer.last:a": "3"])
+            #expect(try store.schedulerState("timer.last:a") == "3", "\(engine): a key is set again, not added twice")
+        }
+    }
+
+    @Test func theEventLogRefusesChangesOnBothEngines() throws {
+        try BothEngines.run { engine, store in
+            let id = try #require(try store.record(Event(actor: "owner", cluster: nil, kind: "user.added", subject: "ann")).id)
+            #expect(throws: (any Error).self, "\(engine)") {
+                try store.state.write { sql in try sql.execute("UPDATE events SET actor = 'mallory' WHERE id = ?", id) }
+            }
+            #expect(throws: (any Error).self, "\(engine)") {
+                try store.state.write { sql in try sql.execute("DELETE FROM events WHERE id = ?", id) }
+            }
+            #expect(try store.event(id)?.actor == "owner", "\(engine)")
+        }
+    }
+
+    @Test func aBadStatementSaysWhatTheServerSaidAndLosesNothing() throws {
+        try BothEngines.run { engine, store in
+            try store.record(Event(actor: "owner", cluster: nil, kind: "a", subject: nil))
+            do {
+                try store.state.write { sql in
+                    try sql.execute("INSERT INTO schedulerState(key, value) VALUES (?, ?)", "k", "v")
+                    try sql.execute("SELECT nonsense FROM events")
+                }
+                Issue.record("\(engine): a bad statement passed")
+            } catch {
+                #expect("\(error)".contains("nonsense"), "\(engine): \(error)")
+            }
+            #expect(try store.schedulerState("k") == nil, "\(engine): the failed transaction left nothing")
+            #expect(try store.lastEventID() > 0, "\(engine): and the state still answers")
+        }
+    }
+
+    /// Several controllers record at once while one follows the log by id, as the dispatcher
+    /// does: it sees every event once, none passed over (ids commit in order: serializeAppends).
+    @Test func aFollowerOfTheLogMissesNoEventWhileControllersRecordAtOnce() throws {
+        try BothEngines.shared(3) { _, stores in
+            let (writers, perWriter) = (4, 150)
+            let follower = stores[0]
+            let done = DispatchGroup()
+            for writer in 0..<writers {
+                DispatchQueue.global().async(group: done) {
+                    let store = stores[writer % stores.count]
+                    for n in 0..<perWriter {
+                        _ = try? store.record(Event(actor: "agent:\(writer)", cluster: "shop", kind: "metric.sample", subject: "\(writer)-\(n)"))
+                    }
+                }
+            }
+            var seen: [String] = []
+            var cursor: Int64 = 0
+            var writing = true
+            while writing {
+                writing = done.wait(timeout: .now()) == .timedOut
+                let page = try follower.eventPage(after: cursor, limit: writing ? 64 : 10_000)
+                seen += page.compactMap(\.subject)
+                cursor = page.last?.id ?? cursor
+            }
+            #expect(seen.count == writers * perWriter, "the follower saw \(seen.count) of \(writers * perWriter)")
+            #expect(Set(seen).count == seen.count, "no event twice")
+        }
+    }
+
+    /// Two controllers dispatch the same event at once (a leader that has not yet learnt it lost
+    /// its lead, and the new one): one run is recorded, and each learns which.
+    @Test func twoControllersDispatchingOneEventRecordOneRun() throws {
+        try BothEngines.shared(2) { _, stores in
+            let event = try #require(try stores[0].record(Event(actor: "owner", cluster: "shop", kind: "instance.failed", subject: "i-9")).id)
+            #expect(try stores[1].event(event)?.subject == "i-9", "a controller reads what another recorded")
+            let run = HookRun(hook: "heal.lua:on:instance.failed", cluster: "shop", eventID: event, trigger: "event")
+            let results = Mutex<[Int]>([])
+            DispatchQueue.concurrentPerform(iterations: 8) { n in
+                let inserted = (try? stores[n % 2].schedule([run], state: ["dispatch.cursor": String(event)]).count) ?? -1
+                results.withLock { $0.append(inserted) }
+            }
+            let counts = results.withLock { $0 }
+            #expect(counts.sorted() == [0, 0, 0, 0, 0, 0, 0, 1], "\(counts)")
+            #expect(try stores[1].hookRuns(eventID: event).count == 1)
+        }
+    }
+
+    @Test func aControllerWhoseConnectionsWereCutGoesOnWithNewOnes() throws {
+        try BothEngines.shared(1) { server, stores in
+            let store = stores[0]
+            try store.record(Event(actor: "owner", cluster: nil, kind: "a", subject: nil))
+            // as a restarted server or a killed backend would: every connection of the pool ends
+            let admin = try PostgresStateDatabase(url: try DatabaseURL(server.url), connections: 1)
+            defer { admin.close() }
+            try admin.read { sql in
+                try sql.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'recipe' AND pid <> pg_backend_pid()")
+            }
+            // the calls that meet a dead connection drop it and go on with a new one
+            try store.record(Event(actor: "owner", cluster: nil, kind: "b", subject: nil))
+            #expect(try store.events().map(\.kind) == ["a", "b"])
+        }
+    }
+}
+
