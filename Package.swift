@@ -83,9 +83,10 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "bridge-bench", dependencies: ["LuaKit"], path: "Benchmarks/BridgeBench"),
-        // What a synchronous Store call costs on PostgreSQL (issue 16), beside SQLite.
+        // What a synchronous Store call costs on PostgreSQL (issue 16), beside SQLite, and the
+        // scheduler's Store calls on both engines.
         .executableTarget(name: "postgres-bench", dependencies: [
-            "PostgresState", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "PostgresNIO", package: "postgres-nio"),
+            "PostgresState", "Store", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "PostgresNIO", package: "postgres-nio"),
         ], path: "Benchmarks/PostgresBench"),
         .testTarget(name: "LuaKitTests", dependencies: ["LuaKit"]),
         .testTarget(name: "CookbookVersionTests", dependencies: ["Cookbooks"]),

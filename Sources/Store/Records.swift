@@ -136,6 +136,8 @@ public struct CommandRecord: Codable, Sendable, FetchableRecord, MutablePersista
 extension Event {
     /// The columns `init(fields:)` reads, in its order.
     static let fieldColumns = "id, time, actor, cluster, kind, subject, detail, result, causeRun, causeEvent, depth"
+    /// The columns `record` writes, in its order (all but `id`).
+    static let insertColumns = ["time", "actor", "cluster", "kind", "subject", "detail", "result", "causeRun", "causeEvent", "depth"]
 
     /// A row of `fieldColumns`, read by position: the dispatcher's hot path, where decoding by
     /// name (or through Codable) costs more than the query.

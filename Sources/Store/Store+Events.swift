@@ -9,14 +9,10 @@ extension Store {
         event.subject = redactor.redact(event.subject)
         event.detail = redactor.redact(event.detail)
         event.result = redactor.redact(event.result)
-        let id = try state.write { sql in
-            try sql.serializeAppends(to: "events")
-            return try sql.rows("""
-                INSERT INTO events(time, actor, cluster, kind, subject, detail, result, causeRun, causeEvent, depth)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
-                """, event.time, event.actor, event.cluster, event.kind, event.subject, event.detail, event.result,
-                event.causeRun, event.causeEvent, event.depth).first?[0].int64
-        }
+        let id = try state.append(to: "events", columns: Event.insertColumns, values: [
+            event.time.sqlValue, .text(event.actor), event.cluster.sqlValue, .text(event.kind), event.subject.sqlValue,
+            event.detail.sqlValue, .text(event.result), event.causeRun.sqlValue, event.causeEvent.sqlValue, .integer(Int64(event.depth)),
+        ])
         event.id = id
         return event
     }

@@ -52,18 +52,37 @@ extension HookRun {
         createdAt = row[11].date ?? Date(timeIntervalSince1970: 0)
     }
 
-    /// This run's values for `insertRun`, in its order.
+    /// This run's values for `insertColumns`, in their order.
     var insertValues: [SQLValue] {
         [.text(hook), cluster.sqlValue, eventID.sqlValue, .text(trigger), .text(state.rawValue), .integer(Int64(attempt)),
          dueAt.sqlValue, startedAt.sqlValue, duration.sqlValue, error.sqlValue, createdAt.sqlValue]
     }
 
-    /// Inserts a run unless it exists already (same hook, event and attempt: `hookRuns_once`),
-    /// answering its id, or no row when it was there.
-    static let insertRun = """
-        INSERT INTO hookRuns(hook, cluster, eventID, trigger, state, attempt, dueAt, startedAt, duration, error, createdAt)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id
-        """
+    /// Inserts runs on events in batches (a statement per 200, where one each was a round trip
+    /// each on PostgreSQL), each unless it exists already (same hook, event and attempt:
+    /// `hookRuns_once`); a run of a timer (no event) one at a time. Answers the ids in the runs'
+    /// order, nil for a run that was there.
+    static func insert(_ runs: [HookRun], in sql: any StateSQL) throws -> [Int64?] {
+        var ids = [Int64?](repeating: nil, count: runs.count)
+        let onEvents = runs.indices.filter { runs[$0].eventID != nil }
+        for start in stride(from: 0, to: onEvents.count, by: 200) {
+            let chunk = onEvents[start..<min(start + 200, onEvents.count)]
+            let rows = Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")
+            let inserted = try sql.rows("""
+                INSERT INTO hookRuns(\(insertColumns)) VALUES \(rows) ON CONFLICT DO NOTHING RETURNING id, hook, eventID, attempt
+                """, chunk.flatMap { runs[$0].insertValues })
+            var byKey: [String: Int64] = [:]
+            for row in inserted { byKey["\(row[2].int64 ?? 0) \(row[3].int64 ?? 0) \(row[1].string ?? "")"] = row[0].int64 }
+            for index in chunk { ids[index] = byKey["\(runs[index].eventID ?? 0) \(runs[index].attempt) \(runs[index].hook)"] }
+        }
+        for index in runs.indices where runs[index].eventID == nil {
+            ids[index] = try sql.rows("INSERT INTO hookRuns(\(insertColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                                      runs[index].insertValues).first?[0].int64
+        }
+        return ids
+    }
+
+    static let insertColumns = "hook, cluster, eventID, trigger, state, attempt, dueAt, startedAt, duration, error, createdAt"
 }
 
 extension Store {
@@ -73,15 +92,14 @@ extension Store {
     @discardableResult
     public func schedule(_ runs: [HookRun], state values: [String: String]) throws -> [HookRun] {
         try state.write { sql in
-            var inserted: [HookRun] = []
-            inserted.reserveCapacity(runs.count)
-            for var run in runs {
-                guard let id = try sql.rows(HookRun.insertRun, run.insertValues).first?[0].int64 else { continue }
-                run.id = id
-                inserted.append(run)
-            }
+            let ids = try HookRun.insert(runs, in: sql)
             try Self.setSchedulerState(values, in: sql)
-            return inserted
+            return zip(runs, ids).compactMap { run, id in
+                guard let id else { return nil }
+                var inserted = run
+                inserted.id = id
+                return inserted
+            }
         }
     }
 
@@ -137,20 +155,28 @@ extension Store {
                         at time: Date) throws -> [Int64?] {
         guard !outcomes.isEmpty || !runs.isEmpty || !ids.isEmpty || !values.isEmpty else { return [] }
         return try state.write { sql in
-            for o in outcomes {
-                try sql.execute("UPDATE hookRuns SET state = ?, duration = ?, error = ? WHERE id = ?",
-                                o.state.rawValue, o.duration, redactor.redact(o.error), o.id)
-            }
-            var inserted: [Int64?] = []
-            inserted.reserveCapacity(runs.count)
-            for run in runs {
-                inserted.append(try sql.rows(HookRun.insertRun, run.insertValues).first?[0].int64)
-            }
-            for id in ids {
-                try sql.execute("UPDATE hookRuns SET state = 'running', startedAt = ? WHERE id = ?", time, id)
+            try finish(outcomes, in: sql)
+            let inserted = try HookRun.insert(runs, in: sql)
+            for start in stride(from: 0, to: ids.count, by: 500) {
+                let chunk = ids[start..<min(start + 500, ids.count)]
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+                try sql.execute("UPDATE hookRuns SET state = 'running', startedAt = ? WHERE id IN (\(marks))", [time.sqlValue] + chunk.map(SQLValue.integer))
             }
             try Self.setSchedulerState(values, in: sql)
             return inserted
+        }
+    }
+
+    /// How runs ended, 100 to a statement: an UPDATE from a VALUES list, whose columns both
+    /// engines name column1…column4 (cast, so PostgreSQL knows their types).
+    func finish(_ outcomes: [RunOutcome], in sql: any StateSQL) throws {
+        for start in stride(from: 0, to: outcomes.count, by: 100) {
+            let chunk = outcomes[start..<min(start + 100, outcomes.count)]
+            let rows = Array(repeating: "(CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS DOUBLE PRECISION), CAST(? AS TEXT))", count: chunk.count)
+            try sql.execute("""
+                UPDATE hookRuns SET state = v.column2, duration = v.column3, error = v.column4
+                FROM (VALUES \(rows.joined(separator: ", "))) AS v WHERE hookRuns.id = v.column1
+                """, chunk.flatMap { o in [.integer(o.id), .text(o.state.rawValue), .real(o.duration), redactor.redact(o.error).sqlValue] })
         }
     }
 

@@ -76,9 +76,24 @@ public final class PostgresStateDatabase: StateDatabase, @unchecked Sendable {
         }
     }
 
+    /// One statement, so one round trip: the append lock is taken by a subquery
+    /// the row is selected from, before the row's id is drawn, and held until the statement's own
+    /// transaction commits. A NULL value takes its column's type, as in `VALUES`.
+    public func append(to table: String, columns: [String], values: [SQLValue]) throws -> Int64 {
+        let marks = Array(repeating: "?", count: values.count).joined(separator: ", ")
+        let sql = """
+            INSERT INTO \(table)(\(columns.joined(separator: ", "))) SELECT \(marks)
+            FROM (SELECT \(PostgresStatements.appendLock(table))) AS appending RETURNING id
+            """
+        // again only when the statement was never sent: one that died on the way may have committed
+        return try withConnection(retry: { _ in false }) { connection, _ in
+            try PostgresStatements(connection: connection, logger: logger).rows(sql, values).first?[0].int64
+        } ?? 0
+    }
+
     /// Runs `body` on a pooled connection. When it fails because that connection was closed (the
-    /// server restarted, its backend was killed) and `retry` allows, it runs again on another (the
-    /// pool may hold several that died idle).
+    /// server restarted, its backend was killed), it runs again on another (the pool may hold
+    /// several that died idle) if the statement that failed was never sent, or `retry` allows.
     /// `body` sets its flag once it has sent something that counts (`retry` is told it).
     private func withConnection<T>(retry: (Bool) -> Bool, _ body: (PostgresConnection, inout Bool) throws -> T) throws -> T {
         var attempt = 0
@@ -93,7 +108,8 @@ public final class PostgresStateDatabase: StateDatabase, @unchecked Sendable {
             } catch {
                 let closed = connection.isClosed
                 checkIn(connection)
-                guard closed, attempt <= size, retry(began) else { throw error }
+                let unsent = (error as? StateDatabaseError)?.unsent ?? false
+                guard closed, attempt <= size, unsent || retry(began) else { throw error }
                 logger.debug("state: a connection had closed; again on a new one")
             }
         }
@@ -146,5 +162,7 @@ public final class PostgresStateDatabase: StateDatabase, @unchecked Sendable {
 
 public struct StateDatabaseError: Error, CustomStringConvertible, Sendable {
     public let description: String
-    public init(_ description: String) { self.description = description }
+    /// The statement was refused before it was sent (its connection was closing): safe to send again.
+    let unsent: Bool
+    init(_ description: String, unsent: Bool = false) { (self.description, self.unsent) = (description, unsent) }
 }

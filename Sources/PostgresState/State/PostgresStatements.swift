@@ -21,13 +21,10 @@ struct PostgresStatements: StateSQL {
         return try result.rows.map { row in SQLRow(lowercased: columns, values: try row.map(Self.value)) }
     }
 
-    /// Appends to `table` one writer at a time, until this transaction ends. A reader that
-    /// follows the table by id (the dispatcher's cursor) must never see an id after one that is
-    /// still to commit: PostgreSQL hands out sequence values when rows are inserted, not when
-    /// their transactions commit, so without this a later id could commit first and an earlier
-    /// one be passed over for good.
-    func serializeAppends(to table: String) throws {
-        try run("SELECT pg_advisory_xact_lock(\(PostgresSchema.appendLockKey), hashtext('\(table)'))")
+    /// The call that takes a table's append lock until the transaction ends (`StateDatabase.append`;
+    /// `table` is one of ours, never input).
+    static func appendLock(_ table: String) -> String {
+        "pg_advisory_xact_lock(\(PostgresSchema.appendLockKey), hashtext('\(table)'))"
     }
 
     func run(_ sql: String) throws {
@@ -47,6 +44,9 @@ struct PostgresStatements: StateSQL {
         }
         do {
             return try connection.query(PostgresQuery(unsafeSQL: Placeholders.numbered(sql), binds: binds), logger: logger).wait()
+        } catch let error as PSQLError where error.code == .clientClosedConnection {
+            // refused as it was queued: the connection was closing already, nothing was sent
+            throw StateDatabaseError(Self.describe(error), unsent: true)
         } catch {
             throw StateDatabaseError(Self.describe(error))
         }

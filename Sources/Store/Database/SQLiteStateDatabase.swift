@@ -15,6 +15,12 @@ struct SQLiteStateDatabase: StateDatabase {
     func write<T>(_ body: (any StateSQL) throws -> T) throws -> T {
         try writer.write { try body(SQLiteStatements(db: $0)) }
     }
+
+    func append(to table: String, columns: [String], values: [SQLValue]) throws -> Int64 {
+        let marks = Array(repeating: "?", count: values.count).joined(separator: ", ")
+        let sql = "INSERT INTO \(table)(\(columns.joined(separator: ", "))) VALUES (\(marks)) RETURNING id"
+        return try write { try $0.rows(sql, values).first?[0].int64 } ?? 0
+    }
 }
 
 /// One GRDB connection inside its transaction.
@@ -36,9 +42,6 @@ struct SQLiteStatements: StateSQL {
         }
         return rows
     }
-
-    /// SQLite has one writer at a time already.
-    func serializeAppends(to table: String) throws {}
 
     static func arguments(_ values: [SQLValue]) -> StatementArguments {
         StatementArguments(values.map { value -> (any DatabaseValueConvertible)? in

@@ -7,10 +7,6 @@ public protocol StateSQL {
     func execute(_ sql: String, _ arguments: [SQLValue]) throws -> Int
     /// Runs a query; answers its rows.
     func rows(_ sql: String, _ arguments: [SQLValue]) throws -> [SQLRow]
-    /// Until this transaction ends, no other writer appends to `table`: its ids then commit in
-    /// order, which a reader following it by id (the dispatcher) relies on. A no-op where
-    /// writers are one at a time anyway (SQLite).
-    func serializeAppends(to table: String) throws
 }
 
 extension StateSQL {
@@ -41,4 +37,11 @@ public protocol StateDatabase: Sendable {
     var engine: StateEngine { get }
     func read<T>(_ body: (any StateSQL) throws -> T) throws -> T
     func write<T>(_ body: (any StateSQL) throws -> T) throws -> T
+    /// Appends one row to `table` in a transaction of its own and answers its id. Appends commit
+    /// in id order, which a reader that follows the table by id (the dispatcher's cursor) relies
+    /// on: SQLite has one writer at a time; PostgreSQL draws ids when rows are inserted, not when
+    /// they commit, so there appends take a lock first, or a later id could commit before an
+    /// earlier one and the earlier be passed over for good. One round trip on PostgreSQL, where a
+    /// `write` would take four.
+    func append(to table: String, columns: [String], values: [SQLValue]) throws -> Int64
 }
