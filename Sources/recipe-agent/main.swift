@@ -1,8 +1,8 @@
 // The per-instance agent, as a binary of its own: it links neither Lua, nor the EC2 client's
 // networking and XML libraries, nor the CLI, so each agent stays small. Two links:
 //   recipe-agent --instance ID --home DIR                  a local instance: the home's Store
-//   recipe-agent --instance ID --controller URL --state DIR [--root DIR] [--ca FILE]
-//                                                          a remote machine: the controller
+//   recipe-agent --instance ID --controller URL[,URL…] --state DIR [--root DIR] [--ca FILE]
+//                                                          a remote machine: its controllers, in turn
 //   recipe-agent --forget machine --state DIR [--root DIR] a machine leaving: logins and written files go
 // `recipe agent` runs the same code in the CLI binary.
 import Agent
@@ -13,7 +13,7 @@ Agent.blockSignals()
 
 let usage = """
     usage: recipe-agent --instance ID --home DIR [--heartbeat SECONDS]
-           recipe-agent --instance ID --controller URL --state DIR [--root DIR] [--ca FILE] [--heartbeat SECONDS]
+           recipe-agent --instance ID --controller URL[,URL...] --state DIR [--root DIR] [--ca FILE] [--heartbeat SECONDS]
            recipe-agent --forget machine --state DIR [--root DIR]
 
     """

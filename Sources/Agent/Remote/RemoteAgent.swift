@@ -33,7 +33,7 @@ public final class RemoteAgent: Sendable {
         self.state = state
         self.root = root
         self.interval = interval
-        link = try ControllerLink(base: controller, caFile: caFile)
+        link = try ControllerLink(bases: controller, caFile: caFile)
         log = AgentLog(instance: instanceID, path: nil)
     }
 
@@ -53,7 +53,7 @@ public final class RemoteAgent: Sendable {
             agent.log.line("cannot register with \(controller): \(error)")
             return 1
         }
-        agent.log.line("registered with \(controller); heartbeat every \(interval) s")
+        agent.log.line("registered with \(agent.link.base); heartbeat every \(interval) s")
         let machine = agent.describe()
         Thread.detachNewThread { agent.beat() }
         Thread.detachNewThread { agent.poll() }
@@ -143,6 +143,7 @@ public final class RemoteAgent: Sendable {
         let sampler = ProcessSampler(root: getpid())
         var quietSince: Date?
         var beats = 0
+        var through = link.base
         while true {
             let sample = sampler.sample()
             let beat = AgentDocuments.Heartbeat(cpuPercent: sample.cpuPercent, memoryBytes: sample.memoryBytes,
@@ -151,6 +152,10 @@ public final class RemoteAgent: Sendable {
                 _ = try link.send("POST", "/agent/v1/heartbeat", beat, timeout: max(2, interval))
                 if let since = quietSince { log.line("the controller answers again (it did not for \(Int(Date().timeIntervalSince(since))) s)") }
                 quietSince = nil
+                if link.base != through {
+                    log.line("\(through) does not answer: on with the controller at \(link.base)")
+                    through = link.base
+                }
                 syncLogins()
                 tellEvents()
                 shipLogs()

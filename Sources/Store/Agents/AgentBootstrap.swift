@@ -9,24 +9,36 @@ import Foundation
 /// same script over SSH.
 public struct AgentBootstrap: Sendable {
     public let secret: String
+    /// The controller the agent is fetched from.
     public let controller: ControllerRecord
+    /// The other controllers of the same state, which the agent turns to when that one stops answering.
+    public let alternates: [ControllerRecord]
     public let heartbeat: Double
 
-    public init(controller: ControllerRecord, heartbeat: Double) {
+    public init(controller: ControllerRecord, alternates: [ControllerRecord] = [], heartbeat: Double) {
         self.secret = TokenSecret.generate(prefix: TokenSecret.bootstrapPrefix)
         self.controller = controller
+        self.alternates = alternates.filter { $0.url != controller.url }
         self.heartbeat = heartbeat
+    }
+
+    /// `--controller`: every controller's URL, the fetching one first.
+    var controllerList: String { ([controller] + alternates).map(\.url).joined(separator: ",") }
+    /// What the agent trusts: the certificates of those on TLS, in one PEM file (curl reads them all).
+    var certificates: String? {
+        let pems = ([controller] + alternates).compactMap(\.certificate)
+        return pems.isEmpty ? nil : pems.joined(separator: "\n")
     }
 
     public var userData: String {
         // a controller on TLS is trusted by its own certificate, which the user data carries
-        let trust: ShellCommand = controller.certificate == nil ? "" : #" --ca "$state/controller.pem""#
-        let curlTrust: ShellCommand = controller.certificate == nil ? "" : #" --cacert "$state/controller.pem""#
-        let keepCertificate: ShellCommand = controller.certificate.map { (pem: String) -> ShellCommand in
+        let trust: ShellCommand = certificates == nil ? "" : #" --ca "$state/controller.pem""#
+        let curlTrust: ShellCommand = certificates == nil ? "" : #" --cacert "$state/controller.pem""#
+        let keepCertificate: ShellCommand = certificates.map { (pem: String) -> ShellCommand in
             "printf '%s' \(pem) > \"$state/controller.pem\""
         } ?? ":"
         let start: ShellCommand = """
-            "$bin" --controller \(controller.url) --instance "$INSTANCE_ID" --state "$state" --root "${prefix:-/}" --heartbeat \(Self.seconds(heartbeat))\(trust)
+            "$bin" --controller \(controllerList) --instance "$INSTANCE_ID" --state "$state" --root "${prefix:-/}" --heartbeat \(Self.seconds(heartbeat))\(trust)
             """
         let script: ShellCommand = """
             #!/bin/sh

@@ -17,9 +17,12 @@ public final class RemoteAgents: Sendable {
     }
 
     /// The bootstrap for a launch, or nil when no controller answers agents (`recipe serve`);
-    /// its agents beat every `interval` seconds (the layer's), or every `heartbeat`.
+    /// its agents beat every `interval` seconds (the layer's), or every `heartbeat`, and know
+    /// every controller that runs now, the oldest first (the one that leads, mostly: a serve
+    /// started later stands by).
     public func bootstrap(interval: Double? = nil) throws -> AgentBootstrap? {
-        try store.controllers().first.map { AgentBootstrap(controller: $0, heartbeat: interval ?? heartbeat) }
+        let controllers = try store.controllers().sorted { $0.startedAt < $1.startedAt }
+        return controllers.first.map { AgentBootstrap(controller: $0, alternates: Array(controllers.dropFirst()), heartbeat: interval ?? heartbeat) }
     }
 
     /// Why `machines` launched now could run no hooks, services or apps (nil when a controller
