@@ -43,28 +43,48 @@ extension Store {
 
     /// Takes the cluster's lock for `lock`'s holder, or answers who holds it. A holder that
     /// `isDead` says is gone loses the lock to `lock` in the same transaction, and is answered
-    /// as `broken`.
+    /// as `broken`. Safe when several controllers ask at once, on either engine: the insert
+    /// either takes a free lock or finds it held, and a dead holder is replaced only while it is
+    /// still the one that was judged dead (a rival that broke it first wins, and is answered).
     public func acquireLock(_ lock: ClusterLock, isDead: (ClusterLock) -> Bool) throws -> (held: ClusterLock?, broken: ClusterLock?) {
-        try db.write { db in
-            if let holder = try ClusterLock.fetchOne(db, key: lock.cluster) {
-                guard isDead(holder) else { return (holder, nil) }
-                try lock.update(db)
-                return (nil, holder)
-            }
-            try lock.insert(db)
-            return (nil, nil)
+        try state.write { sql in
+            let taken = try sql.rows("""
+                INSERT INTO clusterLocks(cluster, pid, host, started, command, since) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT DO NOTHING RETURNING cluster
+                """, lock.values)
+            if !taken.isEmpty { return (nil, nil) }
+            guard let holder = try sql.rows("SELECT \(ClusterLock.fieldColumns) FROM clusterLocks WHERE cluster = ?", lock.cluster)
+                .first.map(ClusterLock.init(fields:)) else { return (nil, nil) }
+            guard isDead(holder) else { return (holder, nil) }
+            let replaced = try sql.execute("""
+                UPDATE clusterLocks SET pid = ?, host = ?, started = ?, command = ?, since = ?
+                WHERE cluster = ? AND pid = ? AND host = ? AND started = ?
+                """, Array(lock.values.dropFirst()) + [.text(lock.cluster), .integer(Int64(holder.pid)), .text(holder.host), .integer(holder.started)])
+            if replaced == 1 { return (nil, holder) }
+            let rival = try sql.rows("SELECT \(ClusterLock.fieldColumns) FROM clusterLocks WHERE cluster = ?", lock.cluster).first.map(ClusterLock.init(fields:))
+            return (rival, nil)
         }
     }
 
     /// Lets go of the cluster's lock, when `pid` on `host` holds it.
     public func releaseLock(cluster: String, pid: Int32, host: String) throws {
-        try db.write { db in
-            try db.execute(sql: "DELETE FROM clusterLocks WHERE cluster = ? AND pid = ? AND host = ?", arguments: [cluster, pid, host])
-        }
+        try state.write { sql in try sql.execute("DELETE FROM clusterLocks WHERE cluster = ? AND pid = ? AND host = ?", cluster, pid, host) }
     }
 
     /// Every lock held now.
     public func locks() throws -> [ClusterLock] {
-        try db.read { db in try ClusterLock.order(Column("cluster")).fetchAll(db) }
+        try state.read { sql in try sql.rows("SELECT \(ClusterLock.fieldColumns) FROM clusterLocks ORDER BY cluster").map(ClusterLock.init(fields:)) }
     }
+}
+
+extension ClusterLock {
+    static let fieldColumns = "cluster, pid, host, started, command, since"
+
+    init(fields row: SQLRow) {
+        self.init(cluster: row[0].string ?? "", pid: Int32(clamping: row[1].int64 ?? 0), host: row[2].string ?? "",
+                  started: row[3].int64 ?? 0, command: row[4].string ?? "", since: row[5].date ?? Date(timeIntervalSince1970: 0))
+    }
+
+    /// Its values in `fieldColumns`' order.
+    var values: [SQLValue] { [.text(cluster), .integer(Int64(pid)), .text(host), .integer(started), .text(command), since.sqlValue] }
 }

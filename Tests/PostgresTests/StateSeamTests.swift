@@ -8,6 +8,35 @@ import Testing
 /// The Store's tables on the engine-neutral seam (events, hook runs, scheduler state) behave the
 /// same on SQLite and PostgreSQL: what the dispatcher, `recipe events` and the API read.
 @Suite(.serialized) struct StateSeamTests {
+    /// The same migrations: every table and column of the SQLite state is on PostgreSQL, and no other.
+    @Test func bothEnginesHoldTheSameTablesAndColumns() throws {
+        var schemas: [StateEngine: [String: Set<String>]] = [:]
+        try BothEngines.run { engine, store in
+            let pairs: [(String, String)] = try store.state.read { sql in
+                switch engine {
+                case .sqlite:
+                    let tables = try sql.rows("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'grdb_migrations'")
+                        .compactMap { $0[0].string }
+                    return try tables.flatMap { table in
+                        try sql.rows("SELECT name FROM pragma_table_info(?)", table).compactMap { $0[0].string }.map { (table, $0) }
+                    }
+                case .postgres:
+                    return try sql.rows("""
+                        SELECT table_name, column_name FROM information_schema.columns
+                        WHERE table_schema = 'public' AND table_name NOT IN ('recipe_migrations', 'controller_leader')
+                        """).map { ($0[0].string ?? "", $0[1].string ?? "") }
+                }
+            }
+            schemas[engine] = pairs.reduce(into: [:]) { $0[$1.0.lowercased(), default: []].insert($1.1.lowercased()) }
+        }
+        let (sqlite, postgres) = (schemas[.sqlite] ?? [:], schemas[.postgres] ?? [:])
+        #expect(sqlite.count > 20)
+        #expect(Set(sqlite.keys) == Set(postgres.keys), "tables only on sqlite: \(Set(sqlite.keys).subtracting(postgres.keys)); only on postgres: \(Set(postgres.keys).subtracting(sqlite.keys))")
+        for (table, columns) in sqlite {
+            #expect(columns == postgres[table], "\(table): only on sqlite \(columns.subtracting(postgres[table] ?? [])), only on postgres \((postgres[table] ?? []).subtracting(columns))")
+        }
+    }
+
     @Test func theEventLogReadsTheSameOnBothEngines() throws {
         try BothEngines.run { engine, store in
             let launched = try store.record(Event(actor: "owner", cluster: "shop", kind: "instance.launched", subject: "i-1", detail: "web-1 at 10.0.0.2"))

@@ -36,6 +36,7 @@ public enum StateEngine: String, Sendable {
 public protocol StateDatabase: Sendable {
     var engine: StateEngine { get }
     func read<T>(_ body: (any StateSQL) throws -> T) throws -> T
+    @discardableResult
     func write<T>(_ body: (any StateSQL) throws -> T) throws -> T
     /// Appends one row to `table` in a transaction of its own and answers its id. Appends commit
     /// in id order, which a reader that follows the table by id (the dispatcher's cursor) relies
