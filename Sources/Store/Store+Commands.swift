@@ -1,33 +1,29 @@
 import Cloud
 import Foundation
-import GRDB
 
 extension Store {
     /// Queues a command for an instance's agent. It holds references to secrets, never their
     /// values: the agent reveals them as it runs it.
     public func enqueueCommand(instance: String, command: String, timeout: Double,
                                kind: CommandRecord.Kind = .run, path: String? = nil) throws -> Int64 {
-        try db.write { db in
-            var record = CommandRecord(instanceID: instance, command: command, timeout: timeout, kind: kind, path: path)
-            try record.insert(db)
-            return record.id!
-        }
+        let record = CommandRecord(instanceID: instance, command: command, timeout: timeout, kind: kind, path: path)
+        return try state.write { sql in
+            try sql.rows("""
+                INSERT INTO commands(instanceID, kind, command, path, timeout, state, createdAt) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id
+                """, record.instanceID, record.kind.rawValue, record.command, record.path, record.timeout, record.state.rawValue, record.createdAt)
+                .first?[0].int64
+        } ?? 0
     }
 
     /// Takes the pending commands of an instance, marking them running and acknowledged: a
-    /// command is handed out once, whoever asks again.
+    /// command is handed out once, whoever asks again, however many controllers ask at once
+    /// (one UPDATE takes them: a second waits for it and finds none pending).
     public func claimCommands(instance: String, now: Date = Date()) throws -> [CommandRecord] {
-        try db.write { db in
-            var pending = try CommandRecord
-                .filter(Column("instanceID") == instance && Column("state") == CommandRecord.State.pending.rawValue)
-                .order(Column("id")).fetchAll(db)
-            for index in pending.indices {
-                try db.execute(sql: "UPDATE commands SET state = 'running', acknowledgedAt = ? WHERE id = ?",
-                               arguments: [now.timeIntervalSince1970, pending[index].id])
-                pending[index].state = .running
-                pending[index].acknowledgedAt = now
-            }
-            return pending
+        try state.write { sql in
+            try sql.rows("""
+                UPDATE commands SET state = 'running', acknowledgedAt = ? WHERE instanceID = ? AND state = 'pending'
+                RETURNING \(CommandRecord.fieldColumns)
+                """, now, instance).map(CommandRecord.init(fields:)).sorted { ($0.id ?? 0) < ($1.id ?? 0) }
         }
     }
 
@@ -35,11 +31,9 @@ extension Store {
     /// it on request.
     public func completeCommand(_ id: Int64, result: CommandResult, stopped: Bool = false) throws {
         let state: CommandRecord.State = stopped ? .stopped : .done
-        try db.write { db in
-            try db.execute(
-                sql: "UPDATE commands SET state = ?, code = ?, stdout = ?, stderr = ?, finishedAt = ? WHERE id = ?",
-                arguments: [state.rawValue, result.code, redactor.redact(result.stdout), redactor.redact(result.stderr),
-                            Date().timeIntervalSince1970, id])
+        try self.state.write { sql in
+            try sql.execute("UPDATE commands SET state = ?, code = ?, stdout = ?, stderr = ?, finishedAt = ? WHERE id = ?",
+                            state.rawValue, result.code, redactor.redact(result.stdout), redactor.redact(result.stderr), Date(), id)
         }
     }
 
@@ -47,28 +41,29 @@ extension Store {
     /// is stopped at once; returns its state after: `stopping` when an agent has it to kill.
     @discardableResult
     public func requestStop(_ id: Int64) throws -> CommandRecord.State? {
-        try db.write { db in
-            try db.execute(sql: "UPDATE commands SET state = 'stopped', finishedAt = ? WHERE id = ? AND state = 'pending'",
-                           arguments: [Date().timeIntervalSince1970, id])
-            try db.execute(sql: "UPDATE commands SET state = 'stopping' WHERE id = ? AND state = 'running'", arguments: [id])
-            return try CommandRecord.fetchOne(db, key: id)?.state
+        try state.write { sql in
+            try sql.execute("UPDATE commands SET state = 'stopped', finishedAt = ? WHERE id = ? AND state = 'pending'", Date(), id)
+            try sql.execute("UPDATE commands SET state = 'stopping' WHERE id = ? AND state = 'running'", id)
+            return try sql.value("SELECT state FROM commands WHERE id = ?", id)?.string.flatMap(CommandRecord.State.init(rawValue:))
         }
     }
 
     /// The commands of an instance its agent is asked to kill.
     public func stopRequests(instance: String) throws -> [Int64] {
-        try db.read { db in
-            try Int64.fetchAll(db, sql: "SELECT id FROM commands WHERE instanceID = ? AND state = 'stopping'", arguments: [instance])
+        try state.read { sql in
+            try sql.rows("SELECT id FROM commands WHERE instanceID = ? AND state = 'stopping' ORDER BY id", instance).compactMap { $0[0].int64 }
         }
     }
 
     public func command(_ id: Int64) throws -> CommandRecord? {
-        try db.read { db in try CommandRecord.fetchOne(db, key: id) }
+        try state.read { sql in
+            try sql.rows("SELECT \(CommandRecord.fieldColumns) FROM commands WHERE id = ?", id).first.map(CommandRecord.init(fields:))
+        }
     }
 
     /// Drops a finished command's row (its outcome is in the event log).
     public func forgetCommand(_ id: Int64) throws {
-        try db.write { db in _ = try CommandRecord.deleteOne(db, key: id) }
+        try state.write { sql in try sql.execute("DELETE FROM commands WHERE id = ?", id) }
     }
 
     /// Waits for command `id` to end, until `deadline` (nil then); `check` runs each round and
@@ -112,4 +107,19 @@ extension Store {
 
 extension CommandRecord {
     public var result: CommandResult { CommandResult(code: code ?? -1, stdout: stdout ?? "", stderr: stderr ?? "") }
+
+    static let fieldColumns = "id, instanceID, kind, command, path, timeout, state, code, stdout, stderr, createdAt, acknowledgedAt, finishedAt"
+
+    init(fields row: SQLRow) {
+        self.init(instanceID: row[1].string ?? "", command: row[3].string ?? "", timeout: row[5].double ?? 0,
+                  kind: row[2].string.flatMap(Kind.init(rawValue:)) ?? .run, path: row[4].string)
+        id = row[0].int64
+        state = row[6].string.flatMap(State.init(rawValue:)) ?? .pending
+        code = row[7].int64.map { Int32(clamping: $0) }
+        stdout = row[8].string
+        stderr = row[9].string
+        createdAt = row[10].date ?? Date(timeIntervalSince1970: 0)
+        acknowledgedAt = row[11].date
+        finishedAt = row[12].date
+    }
 }

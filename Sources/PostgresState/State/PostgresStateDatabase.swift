@@ -56,15 +56,13 @@ public final class PostgresStateDatabase: StateDatabase, @unchecked Sendable {
 
     public func read<T>(_ body: (any StateSQL) throws -> T) throws -> T {
         // a read changes nothing, so one that met a connection that had died idle runs again
-        try withConnection(retry: { _ in true }) { connection, _ in try body(PostgresStatements(connection: connection, logger: logger)) }
+        try withConnection(retry: true) { connection in try body(PostgresStatements(connection: connection, logger: logger)) }
     }
 
     public func write<T>(_ body: (any StateSQL) throws -> T) throws -> T {
-        // a write runs again only when its BEGIN met a dead connection: nothing of it was sent
-        try withConnection(retry: { began in !began }) { connection, began in
+        try withConnection(retry: false) { connection in
             let statements = PostgresStatements(connection: connection, logger: logger)
-            try statements.run("BEGIN")
-            began = true
+            statements.begin()
             do {
                 let result = try body(statements)
                 try statements.run("COMMIT")
@@ -85,31 +83,29 @@ public final class PostgresStateDatabase: StateDatabase, @unchecked Sendable {
             INSERT INTO \(table)(\(columns.joined(separator: ", "))) SELECT \(marks)
             FROM (SELECT \(PostgresStatements.appendLock(table))) AS appending RETURNING id
             """
-        // again only when the statement was never sent: one that died on the way may have committed
-        return try withConnection(retry: { _ in false }) { connection, _ in
+        // again only when it certainly took no effect: one that died on the way may have committed
+        return try withConnection(retry: false) { connection in
             try PostgresStatements(connection: connection, logger: logger).rows(sql, values).first?[0].int64
         } ?? 0
     }
 
     /// Runs `body` on a pooled connection. When it fails because that connection was closed (the
     /// server restarted, its backend was killed), it runs again on another (the pool may hold
-    /// several that died idle) if the statement that failed was never sent, or `retry` allows.
-    /// `body` sets its flag once it has sent something that counts (`retry` is told it).
-    private func withConnection<T>(retry: (Bool) -> Bool, _ body: (PostgresConnection, inout Bool) throws -> T) throws -> T {
+    /// several that died idle) if nothing of the call took effect, or `retry` (a read).
+    private func withConnection<T>(retry: Bool, _ body: (PostgresConnection) throws -> T) throws -> T {
         var attempt = 0
         while true {
             attempt += 1
             let connection = try checkOut()
-            var began = false
             do {
-                let result = try body(connection, &began)
+                let result = try body(connection)
                 checkIn(connection)
                 return result
             } catch {
                 let closed = connection.isClosed
                 checkIn(connection)
-                let unsent = (error as? StateDatabaseError)?.unsent ?? false
-                guard closed, attempt <= size, unsent || retry(began) else { throw error }
+                let undone = (error as? StateDatabaseError)?.tookNoEffect ?? false
+                guard closed, attempt <= size, undone || retry else { throw error }
                 logger.debug("state: a connection had closed; again on a new one")
             }
         }
@@ -162,7 +158,7 @@ public final class PostgresStateDatabase: StateDatabase, @unchecked Sendable {
 
 public struct StateDatabaseError: Error, CustomStringConvertible, Sendable {
     public let description: String
-    /// The statement was refused before it was sent (its connection was closing): safe to send again.
-    let unsent: Bool
-    init(_ description: String, unsent: Bool = false) { (self.description, self.unsent) = (description, unsent) }
+    /// Nothing of the call took effect (`PostgresStatements.tookNoEffect`): safe to run again.
+    let tookNoEffect: Bool
+    init(_ description: String, tookNoEffect: Bool = false) { (self.description, self.tookNoEffect) = (description, tookNoEffect) }
 }
