@@ -42,7 +42,7 @@ public struct EventQuery: Sendable, Equatable {
         var conditions = ["id > ?"]
         var arguments: [SQLValue] = [.integer(after)]
         func oneOf(_ column: String, _ values: [String]) {
-            conditions.append(values.isEmpty ? "0 = 1" : "\(column) IN (\(values.map { _ in "?" }.joined(separator: ", ")))")
+            conditions.append(values.isEmpty ? "0 = 1" : "\(column) IN (\(placeholders(values.count)))")
             arguments += values.map(SQLValue.text)
         }
         if let cluster { conditions.append("cluster = ?"); arguments.append(.text(cluster)) }

@@ -67,7 +67,7 @@ extension HookRun {
         let onEvents = runs.indices.filter { runs[$0].eventID != nil }
         for start in stride(from: 0, to: onEvents.count, by: 200) {
             let chunk = onEvents[start..<min(start + 200, onEvents.count)]
-            let rows = Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")
+            let rows = Array(repeating: "(\(placeholders(11)))", count: chunk.count).joined(separator: ", ")
             let inserted = try sql.rows("""
                 INSERT INTO hookRuns(\(insertColumns)) VALUES \(rows) ON CONFLICT DO NOTHING RETURNING id, hook, eventID, attempt
                 """, chunk.flatMap { runs[$0].insertValues })
@@ -76,7 +76,7 @@ extension HookRun {
             for index in chunk { ids[index] = byKey["\(runs[index].eventID ?? 0) \(runs[index].attempt) \(runs[index].hook)"] }
         }
         for index in runs.indices where runs[index].eventID == nil {
-            ids[index] = try sql.rows("INSERT INTO hookRuns(\(insertColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            ids[index] = try sql.rows("INSERT INTO hookRuns(\(insertColumns)) VALUES (\(placeholders(11))) RETURNING id",
                                       runs[index].insertValues).first?[0].int64
         }
         return ids
@@ -159,8 +159,7 @@ extension Store {
             let inserted = try HookRun.insert(runs, in: sql)
             for start in stride(from: 0, to: ids.count, by: 500) {
                 let chunk = ids[start..<min(start + 500, ids.count)]
-                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
-                try sql.execute("UPDATE hookRuns SET state = 'running', startedAt = ? WHERE id IN (\(marks))", [time.sqlValue] + chunk.map(SQLValue.integer))
+                try sql.execute("UPDATE hookRuns SET state = 'running', startedAt = ? WHERE id IN (\(placeholders(chunk.count)))", [time.sqlValue] + chunk.map(SQLValue.integer))
             }
             try Self.setSchedulerState(values, in: sql)
             return inserted

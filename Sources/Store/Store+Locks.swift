@@ -53,16 +53,17 @@ extension Store {
                 ON CONFLICT DO NOTHING RETURNING cluster
                 """, lock.values)
             if !taken.isEmpty { return (nil, nil) }
-            guard let holder = try sql.rows("SELECT \(ClusterLock.fieldColumns) FROM clusterLocks WHERE cluster = ?", lock.cluster)
-                .first.map(ClusterLock.init(fields:)) else { return (nil, nil) }
+            func currentHolder() throws -> ClusterLock? {
+                try sql.rows("SELECT \(ClusterLock.fieldColumns) FROM clusterLocks WHERE cluster = ?", lock.cluster).first.map(ClusterLock.init(fields:))
+            }
+            guard let holder = try currentHolder() else { return (nil, nil) }
             guard isDead(holder) else { return (holder, nil) }
             let replaced = try sql.execute("""
                 UPDATE clusterLocks SET pid = ?, host = ?, started = ?, command = ?, since = ?
                 WHERE cluster = ? AND pid = ? AND host = ? AND started = ?
                 """, Array(lock.values.dropFirst()) + [.text(lock.cluster), .integer(Int64(holder.pid)), .text(holder.host), .integer(holder.started)])
             if replaced == 1 { return (nil, holder) }
-            let rival = try sql.rows("SELECT \(ClusterLock.fieldColumns) FROM clusterLocks WHERE cluster = ?", lock.cluster).first.map(ClusterLock.init(fields:))
-            return (rival, nil)
+            return (try currentHolder(), nil)  // a rival broke it first
         }
     }
 

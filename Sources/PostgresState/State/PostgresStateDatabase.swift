@@ -78,9 +78,8 @@ public final class PostgresStateDatabase: StateDatabase, @unchecked Sendable {
     /// the row is selected from, before the row's id is drawn, and held until the statement's own
     /// transaction commits. A NULL value takes its column's type, as in `VALUES`.
     public func append(to table: String, columns: [String], values: [SQLValue]) throws -> Int64 {
-        let marks = Array(repeating: "?", count: values.count).joined(separator: ", ")
         let sql = """
-            INSERT INTO \(table)(\(columns.joined(separator: ", "))) SELECT \(marks)
+            INSERT INTO \(table)(\(columns.joined(separator: ", "))) SELECT \(placeholders(values.count))
             FROM (SELECT \(PostgresStatements.appendLock(table))) AS appending RETURNING id
             """
         // again only when it certainly took no effect: one that died on the way may have committed

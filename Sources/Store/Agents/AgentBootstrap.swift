@@ -32,6 +32,7 @@ public struct AgentBootstrap: Sendable {
 
     public var userData: String {
         // a controller on TLS is trusted by its own certificate, which the user data carries
+        let certificates = certificates
         let trust: ShellCommand = certificates == nil ? "" : #" --ca "$state/controller.pem""#
         let curlTrust: ShellCommand = certificates == nil ? "" : #" --cacert "$state/controller.pem""#
         let keepCertificate: ShellCommand = certificates.map { (pem: String) -> ShellCommand in

@@ -17,8 +17,7 @@ struct SQLiteStateDatabase: StateDatabase {
     }
 
     func append(to table: String, columns: [String], values: [SQLValue]) throws -> Int64 {
-        let marks = Array(repeating: "?", count: values.count).joined(separator: ", ")
-        let sql = "INSERT INTO \(table)(\(columns.joined(separator: ", "))) VALUES (\(marks)) RETURNING id"
+        let sql = "INSERT INTO \(table)(\(columns.joined(separator: ", "))) VALUES (\(placeholders(values.count))) RETURNING id"
         return try write { try $0.rows(sql, values).first?[0].int64 } ?? 0
     }
 }

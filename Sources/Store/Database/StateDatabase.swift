@@ -25,6 +25,11 @@ extension StateSQL {
     }
 }
 
+/// `?, ?, ?` for `count` values: an IN list or a VALUES row.
+public func placeholders(_ count: Int) -> String {
+    Array(repeating: "?", count: count).joined(separator: ", ")
+}
+
 /// Which engine holds a state.
 public enum StateEngine: String, Sendable {
     case sqlite, postgres
