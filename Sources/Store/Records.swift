@@ -139,6 +139,12 @@ extension Event {
     /// The columns `record` writes, in its order (all but `id`).
     static let insertColumns = ["time", "actor", "cluster", "kind", "subject", "detail", "result", "causeRun", "causeEvent", "depth"]
 
+    /// The values of `insertColumns`.
+    var insertValues: [SQLValue] {
+        [time.sqlValue, .text(actor), cluster.sqlValue, .text(kind), subject.sqlValue, detail.sqlValue, .text(result),
+         causeRun.sqlValue, causeEvent.sqlValue, .integer(Int64(depth))]
+    }
+
     /// A row of `fieldColumns`, read by position: the dispatcher's hot path, where decoding by
     /// name (or through Codable) costs more than the query.
     init(fields row: SQLRow) {

@@ -9,12 +9,15 @@ extension Store {
         event.subject = redactor.redact(event.subject)
         event.detail = redactor.redact(event.detail)
         event.result = redactor.redact(event.result)
-        let id = try state.append(to: "events", columns: Event.insertColumns, values: [
-            event.time.sqlValue, .text(event.actor), event.cluster.sqlValue, .text(event.kind), event.subject.sqlValue,
-            event.detail.sqlValue, .text(event.result), event.causeRun.sqlValue, event.causeEvent.sqlValue, .integer(Int64(event.depth)),
-        ])
-        event.id = id
+        event.id = try state.append(to: "events", columns: Event.insertColumns, values: event.insertValues)
         return event
+    }
+
+    /// An event in the caller's transaction, so a change and its record land together (append it
+    /// last: on PostgreSQL it holds the event log's append lock until the commit).
+    static func audit(_ sql: any StateSQL, actor: String, kind: String, cluster: String?, subject: String, detail: String? = nil) throws {
+        let event = Event(actor: actor, cluster: cluster, kind: kind, subject: subject, detail: detail)
+        _ = try sql.append(to: "events", columns: Event.insertColumns, values: event.insertValues)
     }
 
     /// Events in order, optionally for one cluster and after a given id.

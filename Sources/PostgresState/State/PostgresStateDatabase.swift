@@ -74,18 +74,12 @@ public final class PostgresStateDatabase: StateDatabase, @unchecked Sendable {
         }
     }
 
-    /// One statement, so one round trip: the append lock is taken by a subquery
-    /// the row is selected from, before the row's id is drawn, and held until the statement's own
-    /// transaction commits. A NULL value takes its column's type, as in `VALUES`.
+    /// One statement, so one round trip (`PostgresStatements.append`), in a transaction of its own.
     public func append(to table: String, columns: [String], values: [SQLValue]) throws -> Int64 {
-        let sql = """
-            INSERT INTO \(table)(\(columns.joined(separator: ", "))) SELECT \(placeholders(values.count))
-            FROM (SELECT \(PostgresStatements.appendLock(table))) AS appending RETURNING id
-            """
         // again only when it certainly took no effect: one that died on the way may have committed
-        return try withConnection(retry: false) { connection in
-            try PostgresStatements(connection: connection, logger: logger).rows(sql, values).first?[0].int64
-        } ?? 0
+        try withConnection(retry: false) { connection in
+            try PostgresStatements(connection: connection, logger: logger).append(to: table, columns: columns, values: values)
+        }
     }
 
     /// Runs `body` on a pooled connection. When it fails because that connection was closed (the
@@ -101,10 +95,12 @@ public final class PostgresStateDatabase: StateDatabase, @unchecked Sendable {
                 checkIn(connection)
                 return result
             } catch {
-                let closed = connection.isClosed
-                checkIn(connection)
-                let undone = (error as? StateDatabaseError)?.tookNoEffect ?? false
-                guard closed, attempt <= size, undone || retry else { throw error }
+                let failure = error as? StateDatabaseError
+                let lost = connection.isClosed || failure?.connectionLost == true
+                // the server ended the session, but the connection may not know yet: never back to the pool
+                if lost, !connection.isClosed { try? connection.close().wait() }
+                checkIn(connection, dropped: lost)
+                guard lost, attempt <= size, failure?.tookNoEffect == true || retry else { throw error }
                 logger.debug("state: a connection had closed; again on a new one")
             }
         }
@@ -142,9 +138,9 @@ public final class PostgresStateDatabase: StateDatabase, @unchecked Sendable {
     }
 
     /// Back to the pool, or dropped when it broke (a server restart, a killed backend).
-    private func checkIn(_ connection: PostgresConnection) {
+    private func checkIn(_ connection: PostgresConnection, dropped: Bool = false) {
         available.lock()
-        if connection.isClosed || closed {
+        if dropped || connection.isClosed || closed {
             open -= 1
         } else {
             idle.append(connection)
@@ -159,5 +155,9 @@ public struct StateDatabaseError: Error, CustomStringConvertible, Sendable {
     public let description: String
     /// Nothing of the call took effect (`PostgresStatements.tookNoEffect`): safe to run again.
     let tookNoEffect: Bool
-    init(_ description: String, tookNoEffect: Bool = false) { (self.description, self.tookNoEffect) = (description, tookNoEffect) }
+    /// The connection it ran on is gone (`PostgresStatements.connectionLost`).
+    let connectionLost: Bool
+    init(_ description: String, tookNoEffect: Bool = false, connectionLost: Bool = false) {
+        (self.description, self.tookNoEffect, self.connectionLost) = (description, tookNoEffect, connectionLost)
+    }
 }

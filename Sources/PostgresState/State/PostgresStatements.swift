@@ -35,6 +35,17 @@ final class PostgresStatements: StateSQL {
 
     /// The call that takes a table's append lock until the transaction ends (`StateDatabase.append`;
     /// `table` is one of ours, never input).
+    /// The append lock is taken by a subquery the row is selected from, before the row's id is
+    /// drawn, and held until the transaction commits: ids commit in the order they are drawn.
+    /// A NULL value takes its column's type, as in `VALUES`.
+    func append(to table: String, columns: [String], values: [SQLValue]) throws -> Int64 {
+        let sql = """
+            INSERT INTO \(table)(\(columns.joined(separator: ", "))) SELECT \(placeholders(values.count))
+            FROM (SELECT \(Self.appendLock(table))) AS appending RETURNING id
+            """
+        return try rows(sql, values).first?[0].int64 ?? 0
+    }
+
     static func appendLock(_ table: String) -> String {
         "pg_advisory_xact_lock(\(PostgresSchema.appendLockKey), hashtext('\(table)'))"
     }
@@ -67,7 +78,8 @@ final class PostgresStatements: StateSQL {
             }
             return try sent.wait()
         } catch let error as PSQLError {
-            throw StateDatabaseError(Self.describe(error), tookNoEffect: Self.tookNoEffect(error, sql: sql))
+            throw StateDatabaseError(Self.describe(error), tookNoEffect: Self.tookNoEffect(error, sql: sql),
+                                     connectionLost: Self.connectionLost(error))
         } catch {
             throw StateDatabaseError(Self.describe(error))
         }
@@ -80,6 +92,14 @@ final class PostgresStatements: StateSQL {
     static func tookNoEffect(_ error: PSQLError, sql: String) -> Bool {
         if error.code == .clientClosedConnection { return true }
         guard sql != "COMMIT", let state = error.serverInfo?[.sqlState] else { return false }
+        return ["57P01", "57P02", "57P03"].contains(state)
+    }
+
+    /// Whether the connection is gone: closed at either end, or its session ended by the server.
+    /// The error can reach the caller before the connection is marked closed, so it says so itself.
+    static func connectionLost(_ error: PSQLError) -> Bool {
+        if [.clientClosedConnection, .serverClosedConnection, .connectionError, .uncleanShutdown].contains(error.code) { return true }
+        guard let state = error.serverInfo?[.sqlState] else { return false }
         return ["57P01", "57P02", "57P03"].contains(state)
     }
 

@@ -17,8 +17,7 @@ struct SQLiteStateDatabase: StateDatabase {
     }
 
     func append(to table: String, columns: [String], values: [SQLValue]) throws -> Int64 {
-        let sql = "INSERT INTO \(table)(\(columns.joined(separator: ", "))) VALUES (\(placeholders(values.count))) RETURNING id"
-        return try write { try $0.rows(sql, values).first?[0].int64 } ?? 0
+        try write { try $0.append(to: table, columns: columns, values: values) }
     }
 }
 
@@ -40,6 +39,12 @@ struct SQLiteStatements: StateSQL {
             rows.append(SQLRow(lowercased: columns, values: (0..<row.count).map { Self.value(row[$0] as DatabaseValue) }))
         }
         return rows
+    }
+
+    /// SQLite has one writer at a time: ids commit in order as they are drawn.
+    func append(to table: String, columns: [String], values: [SQLValue]) throws -> Int64 {
+        let sql = "INSERT INTO \(table)(\(columns.joined(separator: ", "))) VALUES (\(placeholders(values.count))) RETURNING id"
+        return try rows(sql, values).first?[0].int64 ?? 0
     }
 
     static func arguments(_ values: [SQLValue]) -> StatementArguments {

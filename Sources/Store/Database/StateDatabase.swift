@@ -7,6 +7,10 @@ public protocol StateSQL {
     func execute(_ sql: String, _ arguments: [SQLValue]) throws -> Int
     /// Runs a query; answers its rows.
     func rows(_ sql: String, _ arguments: [SQLValue]) throws -> [SQLRow]
+    /// Appends one row to `table` inside this transaction and answers its id, in id order with
+    /// every other append (`StateDatabase.append`): on PostgreSQL the append lock is taken first
+    /// and held until this transaction ends, so append last, once the rest is done.
+    func append(to table: String, columns: [String], values: [SQLValue]) throws -> Int64
 }
 
 extension StateSQL {
@@ -50,4 +54,10 @@ public protocol StateDatabase: Sendable {
     /// earlier one and the earlier be passed over for good. One round trip on PostgreSQL, where a
     /// `write` would take four.
     func append(to table: String, columns: [String], values: [SQLValue]) throws -> Int64
+}
+
+/// A column's name as the state's SQL writes it: `"user"` and `"from"`, words PostgreSQL keeps,
+/// quoted (on both engines, which accept it), the others bare (PostgreSQL folds them).
+public func columnName(_ name: String) -> String {
+    name == "user" || name == "from" ? "\"\(name)\"" : name
 }
