@@ -69,7 +69,7 @@ let package = Package(
             .embedInCode("Console/console.css"), .embedInCode("Console/console.js"),
         ]),
         .executableTarget(name: "recipe", dependencies: [
-            "RecipeRuntime", "Scheduler", "Controller", "Engine", "Agent", "Store", "LocalCloud", "EC2", "Hosts", "MemoryCloud", "CProcess", "Cookbooks",
+            "RecipeRuntime", "Scheduler", "Controller", "Engine", "Agent", "Store", "LocalCloud", "EC2", "Hosts", "MemoryCloud", "CProcess", "Cookbooks", "PostgresState",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "recipe-agent", dependencies: ["Agent"]),

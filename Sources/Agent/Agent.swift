@@ -33,11 +33,11 @@ public final class Agent {
     /// When a failed read of the state was last logged (one line a minute at most).
     var lastReadFailure: Date?
 
-    init(instanceID: String, home: URL, interval: Double) throws {
+    init(instanceID: String, home: URL, interval: Double, store open: (() throws -> Store)? = nil) throws {
         self.instanceID = instanceID
         self.interval = interval
         // a held lock costs the loop at most half a second; the write is retried later
-        store = try Store(home: home, light: true, lockWait: 0.5)
+        store = try open?() ?? Store(home: home, light: true, lockWait: 0.5)
         paths = LocalPaths(home: home)
         guard let instance = try LocalInventory(store: store).instance(instanceID) else {
             throw CloudError("instance \(instanceID) is not in the state at \(home.path)")
@@ -60,10 +60,11 @@ public final class Agent {
     }
 
     /// Runs the agent until it is told to stop; returns the process exit code.
-    public static func main(instanceID: String, home: URL, interval: Double) -> Int32 {
+    /// `store`: opens a state other than the home's SQLite file (a shared PostgreSQL).
+    public static func main(instanceID: String, home: URL, interval: Double, store: (() throws -> Store)? = nil) -> Int32 {
         blockSignals()
         do {
-            let agent = try Agent(instanceID: instanceID, home: home, interval: interval)
+            let agent = try Agent(instanceID: instanceID, home: home, interval: interval, store: store)
             return agent.loop()
         } catch {
             LogBound.write(2, "agent \(instanceID): \(error)\n")

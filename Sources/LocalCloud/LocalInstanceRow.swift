@@ -60,13 +60,13 @@ extension Address: FetchableRecord, PersistableRecord, EpochDates {
 extension LocalInventory {
     /// What each agent of the cluster last reported, by instance id.
     public func agents(cluster: String) throws -> [String: AgentReport] {
-        try database.read { db in
-            Dictionary(uniqueKeysWithValues: try LocalInstanceRow.filter(Column("cluster") == cluster).fetchAll(db).map { ($0.id, $0.agent) })
+        try state.read { sql in
+            Dictionary(uniqueKeysWithValues: try sql.fetch(LocalInstanceRow.self, "SELECT * FROM instances WHERE cluster = ?", cluster).map { ($0.id, $0.agent) })
         }
     }
 
     /// What the instance's agent last reported.
     public func agent(_ id: String) throws -> AgentReport? {
-        try database.read { db in try LocalInstanceRow.fetchOne(db, key: id)?.agent }
+        try state.read { sql in try Self.row(sql, id)?.agent }
     }
 }

@@ -1,6 +1,5 @@
 import Cloud
 import Foundation
-import GRDB
 import Store
 
 /// The local provider's own inventory: its instances (with what their agents report), volumes,
@@ -11,55 +10,58 @@ public struct LocalInventory: Sendable {
 
     public init(store: Store) { self.store = store }
 
-    var database: any DatabaseWriter { store.database }
+    var state: any StateDatabase { store.state }
 
     public func instances(cluster: String? = nil) throws -> [Instance] {
-        try database.read { db in
-            var request = LocalInstanceRow.order(Column("cluster"), Column("layer"), Column("createdAt"), Column("name"))
-            if let cluster { request = request.filter(Column("cluster") == cluster) }
-            return try request.fetchAll(db).map(\.instance)
+        try state.read { sql in
+            let filter = cluster == nil ? "" : "WHERE cluster = ? "
+            return try sql.fetch(LocalInstanceRow.self, "SELECT * FROM instances \(filter)ORDER BY cluster, layer, createdAt, name",
+                                 arguments: cluster.map { [.text($0)] } ?? []).map(\.instance)
         }
     }
 
     public func instance(_ id: String) throws -> Instance? {
-        try database.read { db in try LocalInstanceRow.fetchOne(db, key: id)?.instance }
+        try state.read { sql in try Self.row(sql, id)?.instance }
+    }
+
+    static func row(_ sql: any StateSQL, _ id: String) throws -> LocalInstanceRow? {
+        try sql.fetch(LocalInstanceRow.self, "SELECT * FROM instances WHERE id = ?", id).first
     }
 
     /// A cluster's instance by name (web-2) or id.
     public func instance(cluster: String, named name: String) throws -> Instance? {
-        try database.read { db in
-            try LocalInstanceRow.filter(Column("cluster") == cluster && (Column("name") == name || Column("id") == name)).fetchOne(db)?.instance
+        try state.read { sql in
+            try sql.fetch(LocalInstanceRow.self, "SELECT * FROM instances WHERE cluster = ? AND (name = ? OR id = ?) ORDER BY id LIMIT 1",
+                          cluster, name, name).first?.instance
         }
     }
 
     /// Inserts a new instance with the next address of the block starting at 127.`block`.
     public func insertInstance(_ make: (String) -> Instance, addressBlock: Int) throws -> Instance {
-        try database.write { db in
-            let ip = Self.address(addressBlock, try next("instance-address", in: db))
+        try state.write { sql in
+            let ip = Self.address(addressBlock, try next("instance-address", in: sql))
             let instance = make(ip)
-            try LocalInstanceRow(instance).insert(db)
+            try sql.insert(LocalInstanceRow(instance), into: "instances")
             return instance
         }
     }
 
     public func setState(_ id: String, _ state: Instance.State, agentPID: Int32? = nil) throws {
-        try database.write { db in
-            try db.execute(sql: "UPDATE instances SET state = ?, agentPID = ? WHERE id = ?",
-                           arguments: [state.rawValue, agentPID, id])
+        try self.state.write { sql in
+            try sql.execute("UPDATE instances SET state = ?, agentPID = ? WHERE id = ?", state.rawValue, agentPID.map(Int.init), id)
         }
     }
 
     public func setAgentPIDIfUnset(_ id: String, _ pid: Int32) throws {
-        try database.write { db in
-            try db.execute(sql: "UPDATE instances SET agentPID = ? WHERE id = ? AND agentPID IS NULL", arguments: [pid, id])
+        try state.write { sql in
+            try sql.execute("UPDATE instances SET agentPID = ? WHERE id = ? AND agentPID IS NULL", pid, id)
         }
     }
 
     public func deleteInstance(_ id: String) throws {
-        try database.write { db in
-            _ = try LocalInstanceRow.deleteOne(db, key: id)
-            try db.execute(sql: "DELETE FROM processes WHERE instanceID = ?", arguments: [id])
-            try db.execute(sql: "DELETE FROM metrics WHERE instanceID = ?", arguments: [id])
+        try state.write { sql in
+            for table in ["processes", "metrics"] { try sql.execute("DELETE FROM \(table) WHERE instanceID = ?", id) }
+            try sql.execute("DELETE FROM instances WHERE id = ?", id)
         }
     }
 
@@ -67,149 +69,155 @@ public struct LocalInventory: Sendable {
     public func heartbeat(_ id: String, pid: Int32, cpuPercent: Double, memoryBytes: Int64, memoryPercent: Double = 0,
                           load: Double = 0, at time: Date = Date()) throws {
         let time = time.timeIntervalSince1970
-        try database.write { db in
-            try db.execute(
-                sql: """
-                    UPDATE instances SET lastHeartbeat = ?, agentPID = ?, cpuPercent = ?, memoryBytes = ?
-                    WHERE id = ?
-                    """,
-                arguments: [time, pid, cpuPercent, memoryBytes, id])
-            try db.execute(
-                sql: """
-                    INSERT INTO metrics(instanceID, time, name, value)
-                    VALUES (?1, ?2, 'cpu', ?3), (?1, ?2, 'memory', ?4), (?1, ?2, 'memory_percent', ?5), (?1, ?2, 'load', ?6)
-                    """,
-                arguments: [id, time, cpuPercent, Double(memoryBytes), memoryPercent, load])
+        try state.write { sql in
+            try sql.execute("UPDATE instances SET lastHeartbeat = ?, agentPID = ?, cpuPercent = ?, memoryBytes = ? WHERE id = ?",
+                            time, pid, cpuPercent, memoryBytes, id)
+            let samples: [(String, Double)] = [("cpu", cpuPercent), ("memory", Double(memoryBytes)), ("memory_percent", memoryPercent), ("load", load)]
+            try sql.execute("INSERT INTO metrics(instanceID, time, name, value) VALUES " + samples.map { _ in "(?, ?, ?, ?)" }.joined(separator: ", "),
+                            samples.flatMap { sample -> [SQLValue] in [.text(id), .real(time), .text(sample.0), .real(sample.1)] })
         }
     }
 
     /// The processes an agent started, so they can be found if the agent itself is gone.
     public func recordProcess(instance: String, service: String, pid: Int32?) throws {
-        try database.write { db in
+        try state.write { sql in
             if let pid {
-                try db.execute(sql: "INSERT OR REPLACE INTO processes(instanceID, service, pid) VALUES (?, ?, ?)",
-                               arguments: [instance, service, pid])
+                try sql.execute("""
+                    INSERT INTO processes(instanceID, service, pid) VALUES (?, ?, ?)
+                    ON CONFLICT (instanceID, service) DO UPDATE SET pid = excluded.pid
+                    """, instance, service, pid)
             } else {
-                try db.execute(sql: "DELETE FROM processes WHERE instanceID = ? AND service = ?", arguments: [instance, service])
+                try sql.execute("DELETE FROM processes WHERE instanceID = ? AND service = ?", instance, service)
             }
         }
     }
 
     public func processes(instance: String) throws -> [Int32] {
-        try database.read { db in
-            try Int32.fetchAll(db, sql: "SELECT pid FROM processes WHERE instanceID = ?", arguments: [instance])
+        try state.read { sql in
+            try sql.rows("SELECT pid FROM processes WHERE instanceID = ?", instance).compactMap { $0[0].int64.flatMap { Int32(exactly: $0) } }
         }
     }
 
     public func metrics(instance: String, name: String, since: Date) throws -> [(Date, Double)] {
-        try database.read { db in
-            try Row.fetchAll(db, sql: "SELECT time, value FROM metrics WHERE instanceID = ? AND name = ? AND time >= ? ORDER BY time",
-                             arguments: [instance, name, since.timeIntervalSince1970])
-                .map { (Date(timeIntervalSince1970: $0["time"]), $0["value"]) }
+        try state.read { sql in
+            try sql.rows("SELECT time, value FROM metrics WHERE instanceID = ? AND name = ? AND time >= ? ORDER BY time", instance, name, since)
+                .map { (Date(timeIntervalSince1970: $0[0].double ?? 0), $0[1].double ?? 0) }
         }
     }
 
     public func clearProcesses(instance: String) throws {
-        try database.write { db in try db.execute(sql: "DELETE FROM processes WHERE instanceID = ?", arguments: [instance]) }
+        try state.write { sql in try sql.execute("DELETE FROM processes WHERE instanceID = ?", instance) }
     }
 
     /// Moves an instance along its lifecycle (online, setup_failed) without touching its agent.
     public func setLifecycle(_ id: String, _ state: Instance.State) throws {
-        try database.write { db in
-            try db.execute(sql: "UPDATE instances SET state = ? WHERE id = ?", arguments: [state.rawValue, id])
+        try self.state.write { sql in try sql.execute("UPDATE instances SET state = ? WHERE id = ?", state.rawValue, id) }
+    }
+
+    /// A cluster's records (or everyone's) in `table`, oldest first.
+    func all<Record: Decodable>(_ type: Record.Type, in table: String, cluster: String?, orderedBy key: String) throws -> [Record] {
+        try state.read { sql in
+            let filter = cluster == nil ? "" : "WHERE cluster = ? "
+            return try sql.fetch(type, "SELECT * FROM \(table) \(filter)ORDER BY createdAt, \(key)", arguments: cluster.map { [.text($0)] } ?? [])
         }
     }
 
+    /// The row of `table` whose `key` is `value`.
+    func one<Record: Decodable>(_ type: Record.Type, in table: String, key: String, _ value: String) throws -> Record? {
+        try state.read { sql in try sql.fetch(type, "SELECT * FROM \(table) WHERE \(key) = ?", value).first }
+    }
 
-    /// A cluster's records (or everyone's), oldest first.
-    func all<Record: FetchableRecord & TableRecord>(_ type: Record.Type, cluster: String?, orderedBy key: String) throws -> [Record] {
-        try database.read { db in
-            var request = Record.order(Column("createdAt"), Column(key))
-            if let cluster { request = request.filter(Column("cluster") == cluster) }
-            return try request.fetchAll(db)
+    /// Replaces the row of `table` keyed by `key` with `record`, every column (a nil one NULL).
+    func replace(_ record: some Encodable, in table: String, key: String, _ value: String) throws {
+        try state.write { sql in
+            try sql.execute("DELETE FROM \(table) WHERE \(key) = ?", value)
+            try sql.insert(record, into: table)
         }
+    }
+
+    func delete(from table: String, key: String, _ value: String) throws {
+        try state.write { sql in try sql.execute("DELETE FROM \(table) WHERE \(key) = ?", value) }
     }
 
     public func volumes(cluster: String? = nil) throws -> [Volume] {
-        try all(Volume.self, cluster: cluster, orderedBy: "id")
+        try all(Volume.self, in: "volumes", cluster: cluster, orderedBy: "id")
     }
 
     public func volume(_ id: String) throws -> Volume? {
-        try database.read { db in try Volume.fetchOne(db, key: id) }
+        try one(Volume.self, in: "volumes", key: "id", id)
     }
 
     public func save(_ volume: Volume) throws {
-        try database.write { db in try volume.save(db) }
+        try replace(volume, in: "volumes", key: "id", volume.id)
     }
 
     public func deleteVolume(_ id: String) throws {
-        try database.write { db in _ = try Volume.deleteOne(db, key: id) }
+        try delete(from: "volumes", key: "id", id)
     }
 
     public func snapshots(cluster: String? = nil) throws -> [Snapshot] {
-        try all(Snapshot.self, cluster: cluster, orderedBy: "id")
+        try all(Snapshot.self, in: "snapshots", cluster: cluster, orderedBy: "id")
     }
 
     public func snapshot(_ id: String) throws -> Snapshot? {
-        try database.read { db in try Snapshot.fetchOne(db, key: id) }
+        try one(Snapshot.self, in: "snapshots", key: "id", id)
     }
 
     public func save(_ snapshot: Snapshot) throws {
-        try database.write { db in try snapshot.save(db) }
+        try replace(snapshot, in: "snapshots", key: "id", snapshot.id)
     }
 
     public func deleteSnapshot(_ id: String) throws {
-        try database.write { db in _ = try Snapshot.deleteOne(db, key: id) }
+        try delete(from: "snapshots", key: "id", id)
     }
 
     public func addresses(cluster: String? = nil) throws -> [Address] {
-        try all(Address.self, cluster: cluster, orderedBy: "ip")
+        try all(Address.self, in: "addresses", cluster: cluster, orderedBy: "ip")
     }
 
     public func addresses(of instance: String) throws -> [Address] {
-        try database.read { db in try Address.filter(Column("instanceID") == instance).fetchAll(db) }
+        try state.read { sql in try sql.fetch(Address.self, "SELECT * FROM addresses WHERE instanceID = ? ORDER BY ip", instance) }
     }
 
     public func address(_ ip: String) throws -> Address? {
-        try database.read { db in try Address.fetchOne(db, key: ip) }
+        try one(Address.self, in: "addresses", key: "ip", ip)
     }
 
     /// Allocates the next elastic address of the block starting at 127.`block`.
     public func allocateAddress(cluster: String, block: Int) throws -> Address {
-        try database.write { db in
-            let address = Address(ip: Self.address(block, try next("elastic-address", in: db)), cluster: cluster)
-            try address.insert(db)
+        try state.write { sql in
+            let address = Address(ip: Self.address(block, try next("elastic-address", in: sql)), cluster: cluster)
+            try sql.insert(address, into: "addresses")
             return address
         }
     }
 
     /// Points the address at `instance` (or nowhere) and keeps the instance's public IP in step.
     public func associate(address ip: String, with instance: String?) throws {
-        try database.write { db in
-            if let old = try String.fetchOne(db, sql: "SELECT instanceID FROM addresses WHERE ip = ?", arguments: [ip]) {
-                try db.execute(sql: "UPDATE instances SET publicIP = NULL WHERE id = ?", arguments: [old])
+        try state.write { sql in
+            if let old = try sql.value("SELECT instanceID FROM addresses WHERE ip = ?", ip)?.string {
+                try sql.execute("UPDATE instances SET publicIP = NULL WHERE id = ?", old)
             }
-            try db.execute(sql: "UPDATE addresses SET instanceID = ? WHERE ip = ?", arguments: [instance, ip])
+            try sql.execute("UPDATE addresses SET instanceID = ? WHERE ip = ?", instance, ip)
             if let instance {
-                try db.execute(sql: "UPDATE instances SET publicIP = ? WHERE id = ?", arguments: [ip, instance])
+                try sql.execute("UPDATE instances SET publicIP = ? WHERE id = ?", ip, instance)
             }
         }
     }
 
     public func deleteAddress(_ ip: String) throws {
-        try database.write { db in
-            try db.execute(sql: "UPDATE instances SET publicIP = NULL WHERE publicIP = ?", arguments: [ip])
-            _ = try Address.deleteOne(db, key: ip)
+        try state.write { sql in
+            try sql.execute("UPDATE instances SET publicIP = NULL WHERE publicIP = ?", ip)
+            try sql.execute("DELETE FROM addresses WHERE ip = ?", ip)
         }
     }
 
     /// The next value of a named counter. A new counter starts at a random point, so that two
     /// homes on one machine (two users, parallel tests) do not hand out the same loopback addresses.
-    func next(_ counter: String, in db: Database) throws -> Int64 {
-        try db.execute(
-            sql: "INSERT INTO counters(name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + 1",
-            arguments: [counter, Int64.random(in: 0..<(1 << 19))])
-        return try Int64.fetchOne(db, sql: "SELECT value FROM counters WHERE name = ?", arguments: [counter]) ?? 1
+    func next(_ counter: String, in sql: any StateSQL) throws -> Int64 {
+        try sql.rows("""
+            INSERT INTO counters(name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value
+            """, counter, Int64.random(in: 0..<(1 << 19))).first?[0].int64 ?? 1
     }
 
     /// The n-th address of a /12 loopback block such as 127.96: never a .0 or .255 host.

@@ -71,9 +71,10 @@ extension LocalProvider {
     func startAgent(_ instance: Instance) throws {
         try inventory.setState(instance.id, .pending, agentPID: nil)
         let flags = ["--instance", instance.id, "--home", store.home.path, "--heartbeat", String(heartbeat)]
-        // the lean recipe-agent beside the CLI when it is there, else `recipe agent`
+        // the lean recipe-agent beside the CLI when it is there, else `recipe agent`, which also
+        // speaks PostgreSQL (the lean one reads the home's SQLite file only)
         let lean = URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("recipe-agent").path
-        var options = FileManager.default.isExecutableFile(atPath: lean)
+        var options = store.state.engine == .sqlite && FileManager.default.isExecutableFile(atPath: lean)
             ? Spawner.Options(executable: lean, arguments: flags)
             : Spawner.Options(executable: executable, arguments: ["agent"] + flags)
         options.stdout = paths.logs(of: instance.id).appendingPathComponent("agent.log").path

@@ -26,7 +26,9 @@ actor FailureDetector {
     /// disk or a held lock is not a cluster of lost instances to replace.
     private var lastUnwritable: Date?
     /// A connection of its own that waits a tenth of a second for the lock, to ask `takesWrites`.
-    private lazy var probe: Store? = try? Store(home: engine.store.home, light: true, lockWait: 0.1)
+    /// SQLite's only: on PostgreSQL a write waits for no file lock, and a database that refuses
+    /// writes fails the controller's own calls too.
+    private lazy var probe: Store? = engine.store.state.engine == .sqlite ? try? Store(home: engine.store.home, light: true, lockWait: 0.1) : nil
     /// Free bytes under which the home's disk counts as full.
     static let fullBelow: Int64 = 16 << 20
 

@@ -17,6 +17,8 @@ public final class Serve: Sendable {
     let alarms: Alarms
     let detector: FailureDetector
     let limits: HookLimits
+    /// Who does the singular work among this state's controllers.
+    let lead: any SchedulerLead
     /// Per hosted recipe (by host key): its content hash, hook keys, and how to stop its host.
     private let hosts = Locked<[String: Host]>([:])
     /// Versions that failed to load, so they are not tried every two seconds.
@@ -30,9 +32,11 @@ public final class Serve: Sendable {
         var clusters: [String] = []
     }
 
+    /// `lead`: the home's `FileLead` unless given (PostgreSQL's, for several machines).
     public init(engine: Engine, extra: [URL] = [], concurrency: Int = 10, limits: HookLimits = HookLimits(),
-                output: @escaping @Sendable (String) -> Void) {
+                lead: (any SchedulerLead)? = nil, output: @escaping @Sendable (String) -> Void) {
         self.engine = engine
+        self.lead = lead ?? FileLead(home: engine.store.home)
         self.limits = limits
         self.extra = extra.map(\.standardizedFileURL)
         let redactor = engine.store.redactor
@@ -43,18 +47,18 @@ public final class Serve: Sendable {
         detector = FailureDetector(engine: engine)
     }
 
-    /// Takes the lock, recovers, loads the recipes and serves until the task is cancelled.
+    /// Takes the lead, recovers, loads the recipes and serves until the task is cancelled, or
+    /// throws `LeadLost` when another controller may lead now.
     public func run() async throws {
         let store = engine.store
         let standingSince = Date()
-        var stoodBy: String?
-        let held = try await ServeLock.acquire(home: store.home) { owner in
-            stoodBy = owner
-            output("recipe serve: standing by: pid \(owner) runs the scheduler for \(store.home.path); this one serves the API and takes over when it stops")
+        let stoodBy = Locked<String?>(nil)
+        try await lead.acquire { [output] owner in
+            stoodBy.withLock { $0 = owner }
+            output("recipe serve: standing by: \(owner) runs the scheduler for this state; this one serves the API and takes over when it stops")
         }
-        defer { withExtendedLifetime(held) {} }
-        let checkpoints = try store.checkpointInBackground()
-        defer { checkpoints.stop() }
+        let checkpoints = store.state.engine == .sqlite ? try store.checkpointInBackground() : nil
+        defer { checkpoints?.stop() }
         if try store.schedulerState(Dispatcher.cursorKey) == nil {
             // a first start dispatches what happens from now on, not the whole history
             try store.schedule([], state: [Dispatcher.cursorKey: String(try store.lastEventID())])
@@ -66,12 +70,16 @@ public final class Serve: Sendable {
         for run in interrupted {
             if let hook = registry.hook(run.hook) { await executor.retry(run, hook) }
         }
-        let takeover = stoodBy.map { "; took over from pid \($0) after \(Int(Date().timeIntervalSince(standingSince))) s standing by" } ?? ""
+        let takeover = stoodBy.value.map { "; took over from pid \($0) after \(Int(Date().timeIntervalSince(standingSince))) s standing by" } ?? ""
         record("serve.started", detail: "pid \(getpid()); \(registry.hosted.count) recipes; \(interrupted.count) interrupted runs retried\(takeover)")
         output("recipe serve: pid \(getpid()), hosting \(registry.hosted.map(\.path).sorted().joined(separator: ", "))")
 
         let dispatcher = Dispatcher(store: store, registry: registry, executor: executor, maxDepth: limits.maxDepth)
-        await withTaskGroup(of: Void.self) { group in
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await self.lead.lost()
+                if !Task.isCancelled { throw LeadLost() }
+            }
             group.addTask { await dispatcher.run() }
             group.addTask { await self.alarms.run() }
             group.addTask { await self.detector.run() }
@@ -85,6 +93,8 @@ public final class Serve: Sendable {
                     if beats % 30 == 0 { try? store.downsample() }
                 }
             }
+            // the first that throws (a lost lead) ends the scope, which cancels the others
+            for try await _ in group {}
         }
     }
 

@@ -39,23 +39,22 @@ public struct UserRecord: Codable, Sendable, Equatable, FetchableRecord, Persist
 
 extension Store {
     public func firewall(cluster: String) throws -> [FirewallRecord] {
-        try db.read { db in
-            try FirewallRecord.filter(Column("cluster") == cluster)
-                .order(Column("layer"), Column("port"), Column("protocol"), Column("source")).fetchAll(db)
+        try state.read { sql in
+            try sql.fetch(FirewallRecord.self, "SELECT * FROM firewallRules WHERE cluster = ? ORDER BY layer, port, protocol, source", cluster)
         }
     }
 
     public func users(cluster: String) throws -> [UserRecord] {
-        try db.read { db in try UserRecord.filter(Column("cluster") == cluster).order(Column("name")).fetchAll(db) }
+        try state.read { sql in try sql.fetch(UserRecord.self, "SELECT * FROM users WHERE cluster = ? ORDER BY name", cluster) }
     }
 
     /// Replaces the cluster's firewall rules and users in one transaction.
     public func saveAccess(cluster: String, firewall: [FirewallRecord], users: [UserRecord]) throws {
-        try db.write { db in
-            try db.execute(sql: "DELETE FROM firewallRules WHERE cluster = ?", arguments: [cluster])
-            try db.execute(sql: "DELETE FROM users WHERE cluster = ?", arguments: [cluster])
-            for rule in firewall { try rule.insert(db) }
-            for user in users { try user.insert(db) }
+        try state.write { sql in
+            try sql.execute("DELETE FROM firewallRules WHERE cluster = ?", cluster)
+            try sql.execute("DELETE FROM users WHERE cluster = ?", cluster)
+            for rule in firewall { try sql.insert(rule, into: "firewallRules") }
+            for user in users { try sql.insert(user, into: "users") }
         }
     }
 }

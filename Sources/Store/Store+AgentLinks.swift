@@ -32,11 +32,14 @@ extension Store {
                               machines: [AgentDocuments.Machine] = [], now: Date = Date()) throws {
         let hash = Digest.sha256(Data(secret.utf8))
         let described = Dictionary(machines.map { ($0.id, $0) }) { first, _ in first }
-        try db.write { db in
+        try state.write { sql in
             for id in instances {
                 let machine = try described[id].map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
-                try AgentLink(instanceID: id, cluster: cluster, bootstrapSha256: hash, tokenSha256: nil, interval: interval,
-                              createdAt: now, machine: machine).save(db)
+                let link = AgentLink(instanceID: id, cluster: cluster, bootstrapSha256: hash, tokenSha256: nil, interval: interval,
+                                     createdAt: now, machine: machine)
+                // a link bound again (a relaunch under the same id) starts over: every column replaced
+                try sql.execute("DELETE FROM agentLinks WHERE instanceID = ?", id)
+                try sql.insert(link, into: AgentLink.databaseTableName)
             }
         }
     }
@@ -49,10 +52,9 @@ extension Store {
     /// The release archive named `name` (`SHA.tar`) if it is one of the cluster's, deployed or
     /// being deployed: an agent fetches only its own cluster's.
     public func releaseArchive(cluster: String, name: String) throws -> URL? {
-        try db.read { db in
-            let paths = try String.fetchAll(db, sql: """
-                SELECT archive FROM releases WHERE cluster = ?1 UNION SELECT archive FROM deploys WHERE cluster = ?1
-                """, arguments: [cluster])
+        try state.read { sql in
+            let paths = try sql.rows("SELECT archive FROM releases WHERE cluster = ? UNION SELECT archive FROM deploys WHERE cluster = ?",
+                                     cluster, cluster).compactMap { $0[0].string }
             return paths.map { URL(fileURLWithPath: $0) }.first { $0.lastPathComponent == name }
         }
     }
@@ -72,8 +74,8 @@ extension Store {
     public func registerAgent(_ registration: AgentDocuments.Registration, now: Date = Date()) throws -> AgentDocuments.Registered {
         let presented = Digest.sha256(Data(registration.bootstrap.utf8))
         let token = TokenSecret.generate(prefix: TokenSecret.agentPrefix)
-        let outcome: Result<AgentLink, AuthenticationFailure> = try db.write { db in
-            guard var link = try AgentLink.fetchOne(db, key: registration.instance) else {
+        let outcome: Result<AgentLink, AuthenticationFailure> = try state.write { sql in
+            guard var link = try Self.agentLink(sql, registration.instance) else {
                 return .failure(AuthenticationFailure(reason: "instance \(registration.instance) expects no agent"))
             }
             guard let expected = link.bootstrapSha256 else {
@@ -86,8 +88,9 @@ extension Store {
             link.tokenSha256 = Digest.sha256(Data(token.utf8))
             link.registeredAt = now
             link.host = registration.host.map { String($0.prefix(200)) }
-            try link.update(db)
-            try Self.audit(db, actor: "agent:\(link.instanceID)", kind: "agent.registered", cluster: link.cluster,
+            try sql.execute("UPDATE agentLinks SET bootstrapSha256 = NULL, tokenSha256 = ?, registeredAt = ?, host = ? WHERE instanceID = ?",
+                            [.blob(Array(link.tokenSha256 ?? Data())), now.sqlValue, link.host.sqlValue, .text(link.instanceID)])
+            try Self.audit(sql, actor: "agent:\(link.instanceID)", kind: "agent.registered", cluster: link.cluster,
                            subject: link.instanceID, detail: link.host)
             return .success(link)
         }
@@ -105,41 +108,43 @@ extension Store {
     /// The instance whose agent presents `secret`, if any (a constant-time check after the lookup).
     func agentInstance(token secret: String) throws -> String? {
         let hash = Digest.sha256(Data(secret.utf8))
-        return try db.read { db in
-            guard let link = try AgentLink.filter(Column("tokenSha256") == hash).fetchOne(db),
+        return try state.read { sql in
+            guard let link = try sql.fetch(AgentLink.self, "SELECT * FROM agentLinks WHERE tokenSha256 = ?", SQLValue.blob(Array(hash))).first,
                   let kept = link.tokenSha256, Digest.constantTimeEqual(kept, hash) else { return nil }
             return link.instanceID
         }
     }
 
     public func agentLink(_ instance: String) throws -> AgentLink? {
-        try db.read { db in try AgentLink.fetchOne(db, key: instance) }
+        try state.read { sql in try Self.agentLink(sql, instance) }
+    }
+
+    private static func agentLink(_ sql: any StateSQL, _ instance: String) throws -> AgentLink? {
+        try sql.fetch(AgentLink.self, "SELECT * FROM agentLinks WHERE instanceID = ?", instance).first
     }
 
     public func agentLinks(cluster: String) throws -> [AgentLink] {
-        try db.read { db in try AgentLink.filter(Column("cluster") == cluster).fetchAll(db) }
+        try state.read { sql in try sql.fetch(AgentLink.self, "SELECT * FROM agentLinks WHERE cluster = ? ORDER BY instanceID", cluster) }
     }
 
     /// A remote agent's heartbeat: its link's last word and the samples status and alarms read.
     public func agentHeartbeat(_ instance: String, _ beat: AgentDocuments.Heartbeat, at now: Date = Date()) throws {
         let time = now.timeIntervalSince1970
-        try db.write { db in
-            try db.execute(sql: "UPDATE agentLinks SET heartbeatAt = ?, cpuPercent = ?, memoryBytes = ? WHERE instanceID = ?",
-                           arguments: [time, beat.cpuPercent, beat.memoryBytes, instance])
-            try db.execute(
-                sql: """
-                    INSERT INTO metrics(instanceID, time, name, value)
-                    VALUES (?1, ?2, 'cpu', ?3), (?1, ?2, 'memory', ?4), (?1, ?2, 'memory_percent', ?5), (?1, ?2, 'load', ?6)
-                    """,
-                arguments: [instance, time, beat.cpuPercent, Double(beat.memoryBytes), beat.memoryPercent, beat.load])
+        try state.write { sql in
+            try sql.execute("UPDATE agentLinks SET heartbeatAt = ?, cpuPercent = ?, memoryBytes = ? WHERE instanceID = ?",
+                            time, beat.cpuPercent, beat.memoryBytes, instance)
+            let samples: [(String, Double)] = [("cpu", beat.cpuPercent), ("memory", Double(beat.memoryBytes)),
+                                               ("memory_percent", beat.memoryPercent), ("load", beat.load)]
+            try sql.execute("INSERT INTO metrics(instanceID, time, name, value) VALUES " + samples.map { _ in "(?, ?, ?, ?)" }.joined(separator: ", "),
+                            samples.flatMap { sample -> [SQLValue] in [.text(instance), .real(time), .text(sample.0), .real(sample.1)] })
         }
     }
 
     /// Terminated instances' agents may speak no more: their tokens open nothing.
     public func forgetAgentLinks(_ instances: [String]) throws {
         guard !instances.isEmpty else { return }
-        try db.write { db in
-            _ = try AgentLink.filter(instances.contains(Column("instanceID"))).deleteAll(db)
+        try state.write { sql in
+            try sql.execute("DELETE FROM agentLinks WHERE instanceID IN (\(placeholders(instances.count)))", instances.map(SQLValue.text))
         }
         serviceLogs.forget(instances)
     }

@@ -43,39 +43,49 @@ extension Store {
             entry.result = redactor.redact(entry.result)
             return entry
         }
-        return try db.write { db in
-            // one prepared statement: a record's Codable insert costs more than the write itself
-            let insert = try db.cachedStatement(sql: """
-                INSERT INTO logs(time, cluster, instance, instanceID, kind, source, run, text, exitCode, result)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
+        return try state.write { sql in
+            // 100 entries to a statement: one round trip each on PostgreSQL. Ids are drawn in the
+            // rows' order on both engines, whatever order RETURNING answers them in.
             var kept: [LogEntry] = []
             kept.reserveCapacity(cleaned.count)
-            for var entry in cleaned {
-                try insert.execute(arguments: [entry.time.timeIntervalSince1970, entry.cluster, entry.instance, entry.instanceID,
-                                               entry.kind.rawValue, entry.source, entry.run, entry.text, entry.exitCode, entry.result])
-                entry.id = db.lastInsertedRowID
-                kept.append(entry)
+            for start in stride(from: 0, to: cleaned.count, by: 100) {
+                let chunk = cleaned[start..<min(start + 100, cleaned.count)]
+                let rows = Array(repeating: "(\(placeholders(10)))", count: chunk.count).joined(separator: ", ")
+                let ids = try sql.rows("""
+                    INSERT INTO logs(time, cluster, instance, instanceID, kind, source, run, text, exitCode, result)
+                    VALUES \(rows) RETURNING id
+                    """, chunk.flatMap { entry -> [SQLValue] in
+                        [entry.time.sqlValue, .text(entry.cluster), entry.instance.sqlValue, entry.instanceID.sqlValue,
+                         .text(entry.kind.rawValue), .text(entry.source), entry.run.sqlValue, .text(entry.text),
+                         entry.exitCode.sqlValue, entry.result.sqlValue]
+                    }).compactMap { $0[0].int64 }.sorted()
+                guard ids.count == chunk.count else { throw StateSQLError("logs: \(ids.count) ids came back from \(chunk.count) inserts") }
+                for (entry, id) in zip(chunk, ids) {
+                    var entry = entry
+                    entry.id = id
+                    kept.append(entry)
+                }
             }
+            // past the newest `logsKept`: at or below the id of the one after them (none: nothing goes)
             struct Key: Hashable { var cluster: String, instanceID: String?, kind: String }
             for key in Set(cleaned.map { Key(cluster: $0.cluster, instanceID: $0.instanceID, kind: $0.kind.rawValue) }) {
                 if let instanceID = key.instanceID {
-                    try db.execute(sql: """
-                        DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE instanceID = ? AND kind = ?
-                                                      ORDER BY id DESC LIMIT -1 OFFSET ?)
-                        """, arguments: [instanceID, key.kind, Self.logsKept])
+                    try sql.execute("""
+                        DELETE FROM logs WHERE instanceID = ? AND kind = ?
+                          AND id <= (SELECT id FROM logs WHERE instanceID = ? AND kind = ? ORDER BY id DESC LIMIT 1 OFFSET ?)
+                        """, instanceID, key.kind, instanceID, key.kind, Self.logsKept)
                 } else {
-                    try db.execute(sql: """
-                        DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE cluster = ? AND kind = ? AND instanceID IS NULL
-                                                      ORDER BY id DESC LIMIT -1 OFFSET ?)
-                        """, arguments: [key.cluster, key.kind, Self.logsKept])
+                    try sql.execute("""
+                        DELETE FROM logs WHERE cluster = ? AND kind = ? AND instanceID IS NULL
+                          AND id <= (SELECT id FROM logs WHERE cluster = ? AND kind = ? AND instanceID IS NULL ORDER BY id DESC LIMIT 1 OFFSET ?)
+                        """, key.cluster, key.kind, key.cluster, key.kind, Self.logsKept)
                 }
             }
             // the cluster's bound, looked at every hundredth entry: it walks that many rows of an index
             for cluster in Set(kept.filter { $0.id! % 100 == 0 }.map(\.cluster)) {
-                try db.execute(sql: """
-                    DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE cluster = ? ORDER BY id DESC LIMIT -1 OFFSET ?)
-                    """, arguments: [cluster, clusterBound])
+                try sql.execute("""
+                    DELETE FROM logs WHERE cluster = ? AND id <= (SELECT id FROM logs WHERE cluster = ? ORDER BY id DESC LIMIT 1 OFFSET ?)
+                    """, cluster, cluster, clusterBound)
             }
             return kept
         }
@@ -86,32 +96,36 @@ extension Store {
     /// `newest` only.
     public func logs(cluster: String, instance: String? = nil, kinds: Set<LogEntry.Kind> = [], since: Date? = nil,
                      after: Int64 = 0, newest: Int? = nil) throws -> [LogEntry] {
-        try db.read { db in
-            var request = LogEntry.filter(Column("cluster") == cluster && Column("id") > after)
-            if let instance {
-                // one index each (a plain OR of the two scanned the whole cluster)
-                request = request.filter(sql: """
-                    id IN (SELECT id FROM logs WHERE cluster = ? AND instance = ? UNION ALL SELECT id FROM logs WHERE instanceID = ?)
-                    """, arguments: [cluster, instance, instance])
-            }
-            if !kinds.isEmpty { request = request.filter(kinds.map(\.rawValue).contains(Column("kind"))) }
-            if let since { request = request.filter(Column("time") >= since.timeIntervalSince1970) }
-            guard let newest else { return try request.order(Column("id")).fetchAll(db) }
-            return try request.order(Column("id").desc).limit(newest).fetchAll(db).reversed()
+        var conditions = ["cluster = ?", "id > ?"]
+        var arguments: [SQLValue] = [.text(cluster), .integer(after)]
+        if let instance {
+            // one index each (a plain OR of the two scanned the whole cluster)
+            conditions.append("id IN (SELECT id FROM logs WHERE cluster = ? AND instance = ? UNION ALL SELECT id FROM logs WHERE instanceID = ?)")
+            arguments += [.text(cluster), .text(instance), .text(instance)]
+        }
+        if !kinds.isEmpty {
+            conditions.append("kind IN (\(placeholders(kinds.count)))")
+            arguments += kinds.map { SQLValue.text($0.rawValue) }
+        }
+        if let since { conditions.append("time >= ?"); arguments.append(since.sqlValue) }
+        let query = "SELECT * FROM logs WHERE \(conditions.joined(separator: " AND "))"
+        return try state.read { sql in
+            guard let newest else { return try sql.fetch(LogEntry.self, query + " ORDER BY id", arguments: arguments) }
+            return try sql.fetch(LogEntry.self, query + " ORDER BY id DESC LIMIT ?", arguments: arguments + [.integer(Int64(newest))]).reversed()
         }
     }
 
     /// The instances (name, id) a cluster's kept entries are about, gone ones too.
     public func logInstances(cluster: String) throws -> [(name: String, id: String)] {
-        try db.read { db in
-            try Row.fetchAll(db, sql: """
+        try state.read { sql in
+            try sql.rows("""
                 SELECT DISTINCT instance, instanceID FROM logs WHERE cluster = ? AND instanceID IS NOT NULL ORDER BY instance
-                """, arguments: [cluster]).map { ($0["instance"] ?? "", $0["instanceID"]) }
+                """, cluster).map { ($0[0].string ?? "", $0[1].string ?? "") }
         }
     }
 
     /// The newest kept entry's id (0 for none): where a follower that wants only new entries starts.
     public func lastLogID() throws -> Int64 {
-        try db.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM logs") ?? 0 }
+        try state.read { sql in try sql.value("SELECT MAX(id) FROM logs")?.int64 ?? 0 }
     }
 }

@@ -36,8 +36,8 @@ public struct ReleaseRecord: Codable, Sendable, Equatable, FetchableRecord, Muta
 extension Store {
     /// Newest first.
     public func releases(cluster: String, app: String) throws -> [ReleaseRecord] {
-        try db.read { db in
-            try ReleaseRecord.filter(Column("cluster") == cluster && Column("app") == app).order(Column("id").desc).fetchAll(db)
+        try state.read { sql in
+            try sql.fetch(ReleaseRecord.self, "SELECT * FROM releases WHERE cluster = ? AND app = ? ORDER BY id DESC", cluster, app)
         }
     }
 
@@ -47,41 +47,41 @@ extension Store {
 
     /// Records a release; `current` supersedes the app's previous current one.
     public func record(release: ReleaseRecord) throws {
-        try db.write { db in
-            var release = release
-            if release.state == .current { try Self.retire(db, cluster: release.cluster, app: release.app) }
-            try release.insert(db)
+        try state.write { sql in
+            if release.state == .current { try Self.retire(sql, cluster: release.cluster, app: release.app) }
+            try sql.insert(release, into: ReleaseRecord.databaseTableName)
         }
     }
 
     /// Makes an earlier release current again (rollback).
     public func makeCurrent(_ id: Int64, cluster: String, app: String) throws {
-        try db.write { db in
-            try Self.retire(db, cluster: cluster, app: app)
-            try db.execute(sql: "UPDATE releases SET state = 'current' WHERE id = ?", arguments: [id])
+        try state.write { sql in
+            try Self.retire(sql, cluster: cluster, app: app)
+            try sql.execute("UPDATE releases SET state = 'current' WHERE id = ?", id)
         }
     }
 
     /// No release is current any more (undeploy): the current one is marked `undeployed`; the history stays.
     public func retireReleases(cluster: String, app: String) throws {
-        try db.write { db in
-            try db.execute(sql: "UPDATE releases SET state = 'undeployed' WHERE cluster = ? AND app = ? AND state = 'current'",
-                           arguments: [cluster, app])
+        try state.write { sql in
+            try sql.execute("UPDATE releases SET state = 'undeployed' WHERE cluster = ? AND app = ? AND state = 'current'", cluster, app)
         }
     }
 
     /// Apps of `cluster` that were undeployed and not deployed since: none of their releases is current.
     public func undeployedApps(cluster: String) throws -> Set<String> {
-        try db.read { db in
-            let apps = try String.fetchAll(db, sql: "SELECT app FROM releases WHERE cluster = ? GROUP BY app HAVING SUM(state = 'current') = 0 AND SUM(state = 'undeployed') > 0",
-                                           arguments: [cluster])
+        try state.read { sql in
+            let apps = try sql.rows("""
+                SELECT app FROM releases WHERE cluster = ? GROUP BY app
+                HAVING SUM(CASE WHEN state = 'current' THEN 1 ELSE 0 END) = 0 AND SUM(CASE WHEN state = 'undeployed' THEN 1 ELSE 0 END) > 0
+                """, cluster).compactMap { $0[0].string }
             return Set(apps)
         }
     }
 
     /// A deploy or a rollback retires the current release, and an undeployed one too.
-    static func retire(_ db: Database, cluster: String, app: String) throws {
-        try db.execute(sql: "UPDATE releases SET state = 'superseded' WHERE cluster = ? AND app = ? AND state IN ('current', 'undeployed')",
-                       arguments: [cluster, app])
+    static func retire(_ sql: any StateSQL, cluster: String, app: String) throws {
+        try sql.execute("UPDATE releases SET state = 'superseded' WHERE cluster = ? AND app = ? AND state IN ('current', 'undeployed')",
+                        cluster, app)
     }
 }

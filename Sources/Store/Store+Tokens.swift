@@ -1,6 +1,5 @@
 import Cloud
 import Foundation
-import GRDB
 
 extension Store {
     /// Makes a token for `user` and returns its secret, which exists nowhere else: the Store
@@ -9,11 +8,11 @@ extension Store {
         let secret = TokenSecret.generate()
         let record = TokenRecord(id: TokenSecret.newID(), user: user, sha256: Digest.sha256(Data(secret.utf8)), last4: String(secret.suffix(4)),
                                  readOnly: readOnly, createdAt: now, expiresAt: lifetime.map { TokenRecord.second(now.addingTimeInterval($0)) })
-        try db.write { db in
-            guard try UserAccount.fetchOne(db, key: user) != nil else { throw AccessError("no user named \(user) (recipe user add \(user))") }
-            try record.insert(db)
+        try state.write { sql in
+            guard try Self.account(sql, user) != nil else { throw AccessError("no user named \(user) (recipe user add \(user))") }
+            try sql.insert(record, into: "tokens")
             let expiry = record.expiresAt.map { "expires \(TokenRecord.format($0))" } ?? "never expires"
-            try Self.audit(db, actor: actor, kind: "token.created", cluster: nil, subject: record.id,
+            try Self.audit(sql, actor: actor, kind: "token.created", cluster: nil, subject: record.id,
                            detail: "for \(user), \(readOnly ? "read-only, " : "")\(expiry)")
         }
         return (secret, record)
@@ -21,20 +20,23 @@ extension Store {
 
     /// A user's tokens (everyone's when nil), oldest first; revoked and expired ones too.
     public func tokens(user: String? = nil) throws -> [TokenRecord] {
-        try db.read { db in
-            var request = TokenRecord.order(Column("createdAt"), Column("id"))
-            if let user { request = request.filter(Column("user") == user) }
-            return try request.fetchAll(db)
+        try state.read { sql in
+            if let user { return try sql.fetch(TokenRecord.self, "SELECT * FROM tokens WHERE \"user\" = ? ORDER BY createdAt, id", user) }
+            return try sql.fetch(TokenRecord.self, "SELECT * FROM tokens ORDER BY createdAt, id")
         }
     }
 
     public func revokeToken(_ id: String, actor: String, now: Date = Date()) throws {
-        try db.write { db in
-            guard var token = try TokenRecord.fetchOne(db, key: id) else { throw AccessError("no token with id \(id) (recipe token list)") }
-            guard token.revokedAt == nil else { throw AccessError("token \(id) was already revoked") }
-            token.revokedAt = now
-            try token.update(db)
-            try Self.audit(db, actor: actor, kind: "token.revoked", cluster: nil, subject: id, detail: "of \(token.user)")
+        try state.write { sql in
+            guard let token = try sql.fetch(TokenRecord.self, "SELECT * FROM tokens WHERE id = ?", id).first else {
+                throw AccessError("no token with id \(id) (recipe token list)")
+            }
+            // revoked only while it is not yet, so of two controllers revoking it at once one does
+            guard token.revokedAt == nil,
+                  try sql.execute("UPDATE tokens SET revokedAt = ? WHERE id = ? AND revokedAt IS NULL", [now.sqlValue, .text(id)]) == 1 else {
+                throw AccessError("token \(id) was already revoked")
+            }
+            try Self.audit(sql, actor: actor, kind: "token.revoked", cluster: nil, subject: id, detail: "of \(token.user)")
         }
     }
 
@@ -53,16 +55,16 @@ extension Store {
 
     /// A person's token by its SHA-256 (a console session keeps that, never the secret).
     public func authenticate(tokenSha256 hash: Data, now: Date = Date()) throws -> Result<Identity, AuthenticationFailure> {
-        try db.read { db in
-            guard let token = try TokenRecord.filter(Column("sha256") == hash).fetchOne(db),
+        try state.read { sql in
+            guard let token = try sql.fetch(TokenRecord.self, "SELECT * FROM tokens WHERE sha256 = ?", SQLValue.blob(Array(hash))).first,
                   Digest.constantTimeEqual(token.sha256, hash) else {
                 return .failure(AuthenticationFailure(reason: "the token is not known"))
             }
             if let problem = token.problem(at: now) { return .failure(AuthenticationFailure(reason: problem)) }
-            guard let user = try UserAccount.fetchOne(db, key: token.user) else {
+            guard let user = try Self.account(sql, token.user) else {
                 return .failure(AuthenticationFailure(reason: "token \(token.id)'s user \(token.user) no longer exists"))
             }
-            let grants = try GrantRecord.filter(Column("user") == user.name).fetchAll(db)
+            let grants = try sql.fetch(GrantRecord.self, "SELECT * FROM grants WHERE \"user\" = ? ORDER BY cluster", user.name)
             return .success(.token(token, user: user, grants: grants))
         }
     }

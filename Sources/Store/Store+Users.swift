@@ -24,45 +24,47 @@ extension Store {
     }
 
     public func account(_ name: String) throws -> UserAccount? {
-        try db.read { db in try UserAccount.fetchOne(db, key: name) }
+        try state.read { sql in try Self.account(sql, name) }
     }
 
     public func accounts() throws -> [UserAccount] {
-        try db.read { db in try UserAccount.order(Column("name")).fetchAll(db) }
+        try state.read { sql in try sql.fetch(UserAccount.self, "SELECT * FROM accounts ORDER BY name") }
     }
 
     /// A user's grants (every user's when nil), by user then cluster.
     public func grants(user: String? = nil) throws -> [GrantRecord] {
-        try db.read { db in
-            var request = GrantRecord.order(Column("user"), Column("cluster"))
-            if let user { request = request.filter(Column("user") == user) }
-            return try request.fetchAll(db)
+        try state.read { sql in
+            if let user { return try sql.fetch(GrantRecord.self, "SELECT * FROM grants WHERE \"user\" = ? ORDER BY \"user\", cluster", user) }
+            return try sql.fetch(GrantRecord.self, "SELECT * FROM grants ORDER BY \"user\", cluster")
         }
     }
 
     public func addAccount(_ name: String, admin: Bool, actor: String) throws {
         try Names.check(name, as: .user)
-        try db.write { db in
-            guard try UserAccount.fetchOne(db, key: name) == nil else { throw AccessError("user \(name) already exists") }
-            try UserAccount(name: name, admin: admin).insert(db)
-            try Self.audit(db, actor: actor, kind: "user.added", cluster: nil, subject: name, detail: admin ? "admin" : nil)
+        try state.write { sql in
+            // one insert that finds the name taken, so two controllers adding it at once add it once
+            guard try Self.insertAccount(sql, UserAccount(name: name, admin: admin)) else { throw AccessError("user \(name) already exists") }
+            try Self.audit(sql, actor: actor, kind: "user.added", cluster: nil, subject: name, detail: admin ? "admin" : nil)
         }
     }
 
     /// Removes a user, revoking their tokens and dropping their grants. The next configure of a
     /// cluster whose recipe still declares them adds them back (the recipe is that cluster's truth).
     public func removeAccount(_ name: String, actor: String, now: Date = Date()) throws {
-        try db.write { db in
-            guard try UserAccount.fetchOne(db, key: name) != nil else { throw AccessError("no user named \(name)") }
-            let revoked = try String.fetchAll(db, sql: "SELECT id FROM tokens WHERE user = ? AND revokedAt IS NULL", arguments: [name])
-            try db.execute(sql: "UPDATE tokens SET revokedAt = ? WHERE user = ? AND revokedAt IS NULL", arguments: [now.timeIntervalSince1970, name])
-            for id in revoked { try Self.audit(db, actor: actor, kind: "token.revoked", cluster: nil, subject: id, detail: "user \(name) removed") }
-            for grant in try GrantRecord.filter(Column("user") == name).fetchAll(db) {
-                try Self.audit(db, actor: actor, kind: "grant.changed", cluster: grant.cluster, subject: name, detail: "\(grant.level) -> none (user removed)")
+        try state.write { sql in
+            guard try Self.account(sql, name) != nil else { throw AccessError("no user named \(name)") }
+            // the tokens this update revoked, not a read before it a rival's revoke could slip past
+            let revoked = try sql.rows("UPDATE tokens SET revokedAt = ? WHERE \"user\" = ? AND revokedAt IS NULL RETURNING id, createdAt", now, name)
+                .map { (id: $0[0].string ?? "", createdAt: $0[1].double ?? 0) }
+                .sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+            let grants = try sql.fetch(GrantRecord.self, "SELECT * FROM grants WHERE \"user\" = ? ORDER BY cluster", name)
+            try sql.execute("DELETE FROM grants WHERE \"user\" = ?", name)
+            try sql.execute("DELETE FROM accounts WHERE name = ?", name)
+            for token in revoked { try Self.audit(sql, actor: actor, kind: "token.revoked", cluster: nil, subject: token.id, detail: "user \(name) removed") }
+            for grant in grants {
+                try Self.audit(sql, actor: actor, kind: "grant.changed", cluster: grant.cluster, subject: name, detail: "\(grant.level) -> none (user removed)")
             }
-            try db.execute(sql: "DELETE FROM grants WHERE user = ?", arguments: [name])
-            try db.execute(sql: "DELETE FROM accounts WHERE name = ?", arguments: [name])
-            try Self.audit(db, actor: actor, kind: "user.removed", cluster: nil, subject: name)
+            try Self.audit(sql, actor: actor, kind: "user.removed", cluster: nil, subject: name)
         }
     }
 
@@ -70,11 +72,13 @@ extension Store {
     /// the user replaces it with the declaration.
     public func grant(_ grant: GrantRecord, actor: String) throws {
         try Names.check(grant.cluster, as: .cluster)
-        try db.write { db in
-            guard try UserAccount.fetchOne(db, key: grant.user) != nil else {
+        try state.write { sql in
+            guard try Self.account(sql, grant.user) != nil else {
                 throw AccessError("no user named \(grant.user) (recipe user add \(grant.user))")
             }
-            try Self.put(db, grant, actor: actor)
+            if let change = try Self.put(sql, grant) {
+                try Self.audit(sql, actor: actor, kind: "grant.changed", cluster: grant.cluster, subject: grant.user, detail: change)
+            }
         }
     }
 
@@ -82,29 +86,45 @@ extension Store {
     /// missing and get its level; grants an earlier run declared and this one drops are removed;
     /// grants made with `recipe grant` to users the recipe does not name are left alone.
     public func syncDeclaredGrants(cluster: String, _ declared: [GrantRecord], actor: String) throws {
-        try db.write { db in
+        try state.write { sql in
+            // the events in the order of the changes, appended once the changes are made
+            var events: [(kind: String, cluster: String, subject: String, detail: String)] = []
             for grant in declared {
-                if try UserAccount.fetchOne(db, key: grant.user) == nil {
-                    try UserAccount(name: grant.user, admin: false).insert(db)
-                    try Self.audit(db, actor: actor, kind: "user.added", cluster: cluster, subject: grant.user, detail: "declared by the recipe")
+                // a user another controller added meanwhile is left as it is
+                if try Self.insertAccount(sql, UserAccount(name: grant.user, admin: false)) {
+                    events.append(("user.added", cluster, grant.user, "declared by the recipe"))
                 }
-                try Self.put(db, grant, actor: actor)
+                if let change = try Self.put(sql, grant) { events.append(("grant.changed", grant.cluster, grant.user, change)) }
             }
             let names = Set(declared.map(\.user))
-            for old in try GrantRecord.filter(Column("cluster") == cluster && Column("declared") == true).fetchAll(db)
+            for old in try sql.fetch(GrantRecord.self, "SELECT * FROM grants WHERE cluster = ? AND declared = 1 ORDER BY \"user\"", cluster)
             where !names.contains(old.user) {
-                try old.delete(db)
-                try Self.audit(db, actor: actor, kind: "grant.changed", cluster: cluster, subject: old.user, detail: "\(old.line) -> none (no longer declared)")
+                try sql.execute("DELETE FROM grants WHERE \"user\" = ? AND cluster = ?", old.user, old.cluster)
+                events.append(("grant.changed", cluster, old.user, "\(old.line) -> none (no longer declared)"))
+            }
+            for event in events {
+                try Self.audit(sql, actor: actor, kind: event.kind, cluster: event.cluster, subject: event.subject, detail: event.detail)
             }
         }
     }
 
-    private static func put(_ db: Database, _ grant: GrantRecord, actor: String) throws {
-        let old = try GrantRecord.fetchOne(db, key: ["user": grant.user, "cluster": grant.cluster])
-        guard old != grant else { return }
-        try grant.save(db)
-        try audit(db, actor: actor, kind: "grant.changed", cluster: grant.cluster, subject: grant.user,
-                  detail: "\(old?.line ?? "none") -> \(grant.line)")
+    /// The account named `name`, in the caller's transaction.
+    static func account(_ sql: any StateSQL, _ name: String) throws -> UserAccount? {
+        try sql.fetch(UserAccount.self, "SELECT * FROM accounts WHERE name = ?", name).first
+    }
+
+    /// Adds `account` unless its name is taken; answers whether it did.
+    private static func insertAccount(_ sql: any StateSQL, _ account: UserAccount) throws -> Bool {
+        try !sql.rows("INSERT INTO accounts(name, admin, createdAt) VALUES (?, ?, ?) ON CONFLICT DO NOTHING RETURNING name",
+                      account.name, account.admin, account.createdAt).isEmpty
+    }
+
+    /// Writes `grant`; answers the change for its event (`old -> new`), nil when there was none.
+    private static func put(_ sql: any StateSQL, _ grant: GrantRecord) throws -> String? {
+        let old = try sql.fetch(GrantRecord.self, "SELECT * FROM grants WHERE \"user\" = ? AND cluster = ?", grant.user, grant.cluster).first
+        guard old != grant else { return nil }
+        try sql.upsert(grant, into: "grants", key: ["user", "cluster"])
+        return "\(old?.line ?? "none") -> \(grant.line)"
     }
 
     /// An event in the caller's transaction, so a change and its record land together.

@@ -12,4 +12,7 @@ struct RecipeCommand: AsyncParsableCommand {
 struct HomeOptions: ParsableArguments {
     @Option(name: .long, help: "State folder (default: $RECIPE_HOME, else ~/.recipe).")
     var home: String?
+
+    @Option(name: .long, help: "A PostgreSQL several controllers share, as postgres://USER@HOST:PORT/DATABASE (default: $RECIPE_DATABASE_URL, else the home's SQLite file).")
+    var database: String?
 }

@@ -29,12 +29,12 @@ extension Store {
         case .success(let identity):
             let secret = TokenSecret.generate(prefix: TokenSecret.sessionPrefix)
             let csrf = TokenSecret.generate(prefix: "")
-            try db.write { db in
-                try db.execute(sql: "DELETE FROM consoleSessions WHERE expiresAt < ?", arguments: [now.timeIntervalSince1970])
-                try db.execute(sql: "INSERT INTO consoleSessions (sha256, tokenSha256, csrf, createdAt, expiresAt) VALUES (?, ?, ?, ?, ?)",
-                               arguments: [Digest.sha256(Data(secret.utf8)), tokenHash, csrf, now.timeIntervalSince1970,
-                                           now.addingTimeInterval(Self.consoleSessionHours * 3600).timeIntervalSince1970])
-                try Self.audit(db, actor: identity.actor, kind: "console.signed_in", cluster: nil, subject: identity.actor, detail: nil)
+            try state.write { sql in
+                try sql.execute("DELETE FROM consoleSessions WHERE expiresAt < ?", now)
+                try sql.execute("INSERT INTO consoleSessions (sha256, tokenSha256, csrf, createdAt, expiresAt) VALUES (?, ?, ?, ?, ?)",
+                                [.blob(Array(Digest.sha256(Data(secret.utf8)))), .blob(Array(tokenHash)), .text(csrf), now.sqlValue,
+                                 now.addingTimeInterval(Self.consoleSessionHours * 3600).sqlValue])
+                try Self.audit(sql, actor: identity.actor, kind: "console.signed_in", cluster: nil, subject: identity.actor, detail: nil)
             }
             return .success(ConsoleSession(secret: secret, csrf: csrf, identity: identity))
         }
@@ -42,25 +42,25 @@ extension Store {
 
     /// The session a cookie's secret names, with who it is now; why not otherwise.
     public func consoleSession(_ secret: String, now: Date = Date()) throws -> Result<ConsoleSession, AuthenticationFailure> {
-        let row = try db.read { db in
-            try Row.fetchOne(db, sql: "SELECT tokenSha256, csrf, expiresAt FROM consoleSessions WHERE sha256 = ?",
-                             arguments: [Digest.sha256(Data(secret.utf8))])
+        let row = try state.read { sql in
+            try sql.rows("SELECT tokenSha256, csrf, expiresAt FROM consoleSessions WHERE sha256 = ?",
+                         SQLValue.blob(Array(Digest.sha256(Data(secret.utf8))))).first
         }
-        guard let row, let tokenHash = row["tokenSha256"] as Data?, let csrf = row["csrf"] as String?,
-              let expires = row["expiresAt"] as Double? else {
+        guard let row, case .blob(let tokenHash) = row["tokenSha256"], let csrf = row["csrf"].string,
+              let expires = row["expiresAt"].double else {
             return .failure(AuthenticationFailure(reason: "not signed in"))
         }
         guard expires > now.timeIntervalSince1970 else { return .failure(AuthenticationFailure(reason: "the session ended: sign in again")) }
-        switch try authenticate(tokenSha256: tokenHash, now: now) {
+        switch try authenticate(tokenSha256: Data(tokenHash), now: now) {
         case .failure(let failure): return .failure(failure)
         case .success(let identity): return .success(ConsoleSession(secret: secret, csrf: csrf, identity: identity))
         }
     }
 
     public func closeConsoleSession(_ session: ConsoleSession) throws {
-        try db.write { db in
-            try db.execute(sql: "DELETE FROM consoleSessions WHERE sha256 = ?", arguments: [Digest.sha256(Data(session.secret.utf8))])
-            try Self.audit(db, actor: session.identity.actor, kind: "console.signed_out", cluster: nil, subject: session.identity.actor)
+        try state.write { sql in
+            try sql.execute("DELETE FROM consoleSessions WHERE sha256 = ?", SQLValue.blob(Array(Digest.sha256(Data(session.secret.utf8)))))
+            try Self.audit(sql, actor: session.identity.actor, kind: "console.signed_out", cluster: nil, subject: session.identity.actor)
         }
     }
 }

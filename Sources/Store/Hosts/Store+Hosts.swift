@@ -23,21 +23,22 @@ extension Store {
     }
 
     public func hostMachines(cluster: String) throws -> [HostMachine] {
-        try db.read { db in try HostMachine.filter(Column("cluster") == cluster).order(Column("createdAt")).fetchAll(db) }
+        try state.read { sql in try sql.fetch(HostMachine.self, "SELECT * FROM hostMachines WHERE cluster = ? ORDER BY createdAt", cluster) }
     }
 
     public func hostMachine(instance: String) throws -> HostMachine? {
-        try db.read { db in try HostMachine.filter(Column("instanceID") == instance).fetchOne(db) }
+        try state.read { sql in try sql.fetch(HostMachine.self, "SELECT * FROM hostMachines WHERE instanceID = ?", instance).first }
     }
 
     /// Sets a registered host aside for the cluster's layer; refused when it serves already.
     public func reserveHost(_ address: HostAddress, cluster: String, layer: String, identity: String?) throws {
-        try db.write { db in
-            if let known = try HostMachine.fetchOne(db, key: address.description) {
+        try state.write { sql in
+            if let known = try sql.fetch(HostMachine.self, "SELECT * FROM hostMachines WHERE address = ?", address.description).first {
                 throw CloudError(known.name.map { "\(address) already serves \(known.cluster)/\(known.layer) as \($0)" }
                                  ?? "\(address) is already registered for \(known.cluster)/\(known.layer)")
             }
-            try HostMachine(address: address.description, cluster: cluster, layer: layer, identity: identity, registered: true).insert(db)
+            try sql.insert(HostMachine(address: address.description, cluster: cluster, layer: layer, identity: identity, registered: true),
+                           into: HostMachine.databaseTableName)
         }
     }
 
@@ -46,62 +47,81 @@ extension Store {
     /// that serves nothing. Nil when none is free.
     public func claimHost(pool: [HostAddress], identity: String?, cluster: String, layer: String,
                           instanceID: String, name: String) throws -> HostMachine? {
-        try db.write { db in
-            if var registered = try HostMachine.filter(Column("cluster") == cluster && Column("layer") == layer && Column("instanceID") == nil)
-                .order(Column("createdAt").desc).fetchOne(db) {
-                (registered.instanceID, registered.name, registered.state) = (instanceID, name, Instance.State.pending.rawValue)
-                try registered.update(db)
-                return registered
+        try state.write { sql in
+            // each take is conditional: a controller claiming at the same time (PostgreSQL) takes
+            // a host once, and the other goes on with the next
+            let registered = try sql.fetch(HostMachine.self, """
+                SELECT * FROM hostMachines WHERE cluster = ? AND layer = ? AND instanceID IS NULL ORDER BY createdAt DESC
+                """, cluster, layer)
+            for var host in registered {
+                (host.instanceID, host.name, host.state) = (instanceID, name, Instance.State.pending.rawValue)
+                let taken = try sql.execute("UPDATE hostMachines SET instanceID = ?, name = ?, state = ? WHERE address = ? AND instanceID IS NULL",
+                                            [.text(instanceID), .text(name), .text(host.state), .text(host.address)])
+                if taken > 0 { return host }
             }
-            let busy = Set(try String.fetchAll(db, sql: "SELECT address FROM hostMachines"))
-            guard let free = pool.first(where: { !busy.contains($0.description) }) else { return nil }
-            let claimed = HostMachine(address: free.description, cluster: cluster, layer: layer, instanceID: instanceID, name: name,
-                                      identity: identity, registered: false, state: Instance.State.pending.rawValue)
-            try claimed.insert(db)
-            return claimed
+            let busy = Set(try sql.rows("SELECT address FROM hostMachines").compactMap { $0[0].string })
+            for free in pool where !busy.contains(free.description) {
+                let claimed = HostMachine(address: free.description, cluster: cluster, layer: layer, instanceID: instanceID, name: name,
+                                          identity: identity, registered: false, state: Instance.State.pending.rawValue)
+                let taken = try sql.execute("""
+                    INSERT INTO hostMachines(address, cluster, layer, instanceID, name, identity, registered, state, createdAt)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (address) DO NOTHING
+                    """, [.text(claimed.address), .text(claimed.cluster), .text(claimed.layer), claimed.instanceID.sqlValue, claimed.name.sqlValue,
+                          claimed.identity.sqlValue, claimed.registered.sqlValue, .text(claimed.state), claimed.createdAt.sqlValue])
+                if taken > 0 { return claimed }
+            }
+            return nil
         }
     }
 
     public func setHostState(_ instances: [String], _ state: Instance.State) throws {
-        try db.write { db in
-            for id in instances {
-                try db.execute(sql: "UPDATE hostMachines SET state = ? WHERE instanceID = ?", arguments: [state.rawValue, id])
-            }
+        guard !instances.isEmpty else { return }
+        try self.state.write { sql in
+            try sql.execute("UPDATE hostMachines SET state = ? WHERE instanceID IN (\(placeholders(instances.count)))",
+                            [SQLValue.text(state.rawValue)] + instances.map(SQLValue.text))
         }
     }
 
     /// The machine serves nothing again: a pool host goes back to the pool, a registered one
     /// stays set aside for its layer (a heal's replacement, or a later scale up, takes it again).
     public func releaseHost(instance: String) throws {
-        try db.write { db in
-            try db.execute(sql: "DELETE FROM hostMachines WHERE instanceID = ? AND registered = 0", arguments: [instance])
-            try db.execute(sql: "UPDATE hostMachines SET instanceID = NULL, name = NULL, state = 'free' WHERE instanceID = ?", arguments: [instance])
+        try state.write { sql in
+            try sql.execute("DELETE FROM hostMachines WHERE instanceID = ? AND registered = 0", instance)
+            try sql.execute("UPDATE hostMachines SET instanceID = NULL, name = NULL, state = 'free' WHERE instanceID = ?", instance)
         }
     }
 
     /// The cluster is destroyed: the hosts registered for it are its no more.
     public func forgetHosts(cluster: String) throws {
-        try db.write { db in _ = try HostMachine.filter(Column("cluster") == cluster).deleteAll(db) }
+        try state.write { sql in try sql.execute("DELETE FROM hostMachines WHERE cluster = ?", cluster) }
     }
 
     /// A registered host that never served (its launch failed, or it is given up): forgotten.
     public func forgetHost(_ address: HostAddress) throws {
-        try db.write { db in _ = try HostMachine.deleteOne(db, key: address.description) }
+        try state.write { sql in try sql.execute("DELETE FROM hostMachines WHERE address = ?", address.description) }
     }
 
     public func hostVolumes(cluster: String) throws -> [HostVolume] {
-        try db.read { db in try HostVolume.filter(Column("cluster") == cluster).order(Column("createdAt")).fetchAll(db) }
+        try state.read { sql in try sql.fetch(HostVolume.self, "SELECT * FROM hostVolumes WHERE cluster = ? ORDER BY createdAt", cluster) }
     }
 
     public func hostVolume(_ id: String) throws -> HostVolume? {
-        try db.read { db in try HostVolume.fetchOne(db, key: id) }
+        try state.read { sql in try sql.fetch(HostVolume.self, "SELECT * FROM hostVolumes WHERE id = ?", id).first }
     }
 
+    /// Every column written, NULLs too: a detached volume's instance goes (an upsert of the
+    /// record would leave out its nil columns, and keep the old values).
     public func saveHostVolume(_ volume: HostVolume) throws {
-        try db.write { db in try volume.save(db) }
+        try state.write { sql in
+            try sql.execute("""
+                INSERT INTO hostVolumes(id, cluster, name, sizeGB, address, instanceID, mount, createdAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET cluster = excluded.cluster, name = excluded.name, sizeGB = excluded.sizeGB,
+                  address = excluded.address, instanceID = excluded.instanceID, mount = excluded.mount, createdAt = excluded.createdAt
+                """, volume.id, volume.cluster, volume.name, volume.sizeGB, volume.address, volume.instanceID, volume.mount, volume.createdAt)
+        }
     }
 
     public func deleteHostVolume(_ id: String) throws {
-        try db.write { db in _ = try HostVolume.deleteOne(db, key: id) }
+        try state.write { sql in try sql.execute("DELETE FROM hostVolumes WHERE id = ?", id) }
     }
 }

@@ -13,7 +13,17 @@ struct AgentCommand: ParsableCommand {
     @Option(name: .long, help: "Seconds between heartbeats.") var heartbeat: Double = 1
 
     func run() throws {
-        let code = Agent.main(instanceID: instance, home: URL(fileURLWithPath: home), interval: heartbeat)
+        let home = URL(fileURLWithPath: home)
+        // on a shared PostgreSQL (named by the provider's environment), two connections are plenty
+        let shared = StateLocation.databaseURL(explicit: nil).map { _ in
+            { () throws -> Store in
+                let store = try StateLocation.open(home: home, database: nil, connections: 2)
+                // the services it starts never see the database's password
+                unsetenv(StateLocation.variable)
+                return store
+            }
+        }
+        let code = Agent.main(instanceID: instance, home: home, interval: heartbeat, store: shared)
         if code != 0 { throw ExitCode(code) }
     }
 }

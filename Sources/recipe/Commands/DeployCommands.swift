@@ -21,7 +21,7 @@ struct AppArguments: ParsableArguments {
 
     func engine() throws -> Engine {
         try lock.apply()
-        return Engine.cli(try Store(home: Store.home(explicit: home.home)), progress: Terminal.progress)
+        return Engine.cli(try home.store(), progress: Terminal.progress)
     }
 
     /// Runs `body` with the hooks of the recipe that declared the cluster (drain, ready, deploy, undeploy).

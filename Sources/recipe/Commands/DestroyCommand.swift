@@ -29,7 +29,7 @@ struct DestroyCommand: AsyncParsableCommand, ThroughAPI {
         let folder = Store.home(explicit: home.home)
         let store: Store
         do {
-            store = try Store(home: folder)
+            store = try home.store()
         } catch {
             Terminal.error("\(error)")
             guard force, yes else {

@@ -39,7 +39,7 @@ struct EventsCommand: AsyncParsableCommand, ThroughAPI {
 
     func run() async throws {
         if let api = try ClientMode.controller() { return try await remote(api) }
-        let store = try Store(home: Store.home(explicit: home.home))
+        let store = try home.store()
         var query = try self.query(store)
         repeat {
             for event in try store.events(query) {

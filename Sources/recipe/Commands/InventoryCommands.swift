@@ -12,7 +12,7 @@ struct VolumesCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print JSON.") var json = false
 
     func run() async throws {
-        let volumes = try await Engine.cli(Store(home: Store.home(explicit: home.home))).listVolumes(cluster: cluster)
+        let volumes = try await Engine.cli(home.store()).listVolumes(cluster: cluster)
         if json { return try Terminal.printJSON(volumes) }
         if volumes.isEmpty { return Terminal.line("no volumes in \(cluster)") }
         for v in volumes {
@@ -32,7 +32,7 @@ struct SnapshotsCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print JSON.") var json = false
 
     func run() async throws {
-        let snapshots = try await Engine.cli(Store(home: Store.home(explicit: home.home))).listSnapshots(cluster: cluster)
+        let snapshots = try await Engine.cli(home.store()).listSnapshots(cluster: cluster)
         if json { return try Terminal.printJSON(snapshots) }
         if snapshots.isEmpty { return Terminal.line("no snapshots of \(cluster)") }
         for s in snapshots {
@@ -55,7 +55,7 @@ struct VolumeCommand: AsyncParsableCommand {
         @Argument(help: "The volume's id (recipe volumes CLUSTER lists them).", transform: NameArgument.of(.volumeID)) var id: String
 
         func run() async throws {
-            try await Engine.cli(Store(home: Store.home(explicit: home.home))).deleteVolume(id, cluster: cluster)
+            try await Engine.cli(home.store()).deleteVolume(id, cluster: cluster)
             Terminal.line("deleted volume \(id)")
         }
     }
@@ -73,7 +73,7 @@ struct SnapshotCommand: AsyncParsableCommand {
         @Argument(help: "The snapshot's id (recipe snapshots CLUSTER lists them).", transform: NameArgument.of(.snapshot)) var id: String
 
         func run() async throws {
-            try await Engine.cli(Store(home: Store.home(explicit: home.home))).deleteSnapshot(id, cluster: cluster)
+            try await Engine.cli(home.store()).deleteSnapshot(id, cluster: cluster)
             Terminal.line("deleted snapshot \(id)")
         }
     }

@@ -61,7 +61,7 @@ struct LogsCommand: AsyncParsableCommand, ThroughAPI {
             throw ExitCode(1)
         }
         if let api = try ClientMode.controller() { return try await remote(api, query) }
-        let engine = Engine.cli(try Store(home: Store.home(explicit: home.home)))
+        let engine = Engine.cli(try home.store())
         let page: LogPage
         do { page = try await engine.logPage(query) } catch {
             Terminal.error("\(error)")

@@ -51,7 +51,7 @@ struct MetricsShowCommand: AsyncParsableCommand, ThroughAPI {
             if json { return Terminal.document(data) }
             return show(try api.decode([Sample].self, data))
         }
-        let store = try Store(home: Store.home(explicit: home.home))
+        let store = try home.store()
         let instances = try await Engine.cli(store).listInstances(cluster: cluster, layer: layer)
         guard try !instances.isEmpty || store.cluster(cluster) != nil else {
             Terminal.error("no cluster named \(cluster)")
@@ -126,7 +126,7 @@ struct MetricsPutCommand: AsyncParsableCommand {
     var ago: String?
 
     func run() async throws {
-        let store = try Store(home: Store.home(explicit: home.home))
+        let store = try home.store()
         let instances = try await Engine.cli(store).listInstances(cluster: cluster, layer: nil)
         guard let target = instances.first(where: { $0.name == instance || $0.id == instance }) else {
             Terminal.error("cluster \(cluster) has no instance \(instance)")

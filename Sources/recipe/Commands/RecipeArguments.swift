@@ -54,7 +54,7 @@ struct RecipeArguments: ParsableArguments {
         guard parallelism > 0 else { throw ValidationError("--parallelism must be at least 1") }
         guard serveTimeout >= 0 else { throw ValidationError("--serve-timeout must not be negative") }
         try lock.apply()
-        let engine = Engine.cli(try Store(home: Store.home(explicit: home.home)), progress: Terminal.progress)
+        let engine = Engine.cli(try home.store(), progress: Terminal.progress)
         var options = RecipeOptions(
             timeLimit: timeLimit, memoryLimit: memoryLimit << 20, arguments: args, mode: mode,
             apply: ApplyOptions(parallelism: parallelism, serveTimeout: serveTimeout), printPlans: printPlans,

@@ -40,7 +40,7 @@ struct RegisterCommand: AsyncParsableCommand {
                 guard FileManager.default.isReadableFile(atPath: absolute) else { throw CloudError("--identity \(path): no readable key there") }
                 return absolute
             }
-            let store = try Store(home: Store.home(explicit: home.home))
+            let store = try home.store()
             guard let record = try store.cluster(cluster) else { throw CloudError("cluster \(cluster) is not known (recipe run its recipe first)") }
             let spec = try record.declaration()
             guard spec.provider == "hosts" else {

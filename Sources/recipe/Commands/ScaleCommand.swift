@@ -57,7 +57,7 @@ struct ScaleCommand: AsyncParsableCommand, ThroughAPI {
     private func local(_ count: String) async throws -> APIDocuments.Converged {
         do {
             try lock.apply()
-            let store = try Store(home: Store.home(explicit: home.home))
+            let store = try home.store()
             let engine = Engine.cli(store, progress: Terminal.progress)
             let (cluster, layer) = (cluster, layer)
             let report = try await RecordedRecipe.withHooks(engine: engine, cluster: cluster, warn: { Terminal.error($0) }) { hooks in

@@ -20,7 +20,7 @@ struct SecretCommand: AsyncParsableCommand {
         func run() async throws {
             try SecretVault.check(name)
             let value = try SecretInput.read(prompt: "value for \(name): ")
-            let store = try Store(home: Store.home(explicit: home.home))
+            let store = try home.store()
             try SecretVault(home: store.home).set(name, value: value)
             try store.record(Event(actor: "owner", cluster: nil, kind: "secret.set", subject: name))
             Terminal.line("secret \(name) set")
@@ -48,7 +48,7 @@ struct SecretCommand: AsyncParsableCommand {
         @Argument(help: "The secret's name.") var name: String
 
         func run() async throws {
-            let store = try Store(home: Store.home(explicit: home.home))
+            let store = try home.store()
             guard try SecretVault(home: store.home).remove(name) else { throw CloudError("no secret named \(name)") }
             try store.record(Event(actor: "owner", cluster: nil, kind: "secret.removed", subject: name))
             Terminal.line("secret \(name) removed")

@@ -2,6 +2,7 @@ import ArgumentParser
 import Controller
 import Engine
 import Foundation
+import PostgresState
 import Scheduler
 import Store
 
@@ -61,14 +62,14 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let store = try Store(home: Store.home(explicit: home.home))
+        let store = try home.store()
         let engine = Engine.cli(store, actor: "scheduler")
         for path in recipes where !FileManager.default.fileExists(atPath: path) {
             Terminal.error("\(path): no such recipe")
             throw ExitCode(1)
         }
         let serve = Serve(engine: engine, extra: recipes.map { URL(fileURLWithPath: $0) }, concurrency: max(1, concurrency),
-                          limits: HookLimits(maxDepth: maxHookDepth, emitRate: emitRate)) {
+                          limits: HookLimits(maxDepth: maxHookDepth, emitRate: emitRate), lead: try lead()) {
             Terminal.line($0)
         }
         // a hook that heals or scales waits for a command that holds its cluster, then fails (and retries)
@@ -93,6 +94,13 @@ struct ServeCommand: AsyncParsableCommand {
             Terminal.error("\(error)")
             throw ExitCode(1)
         }
+    }
+
+    /// On a shared PostgreSQL, the controller whose session holds the advisory lock leads (the
+    /// home's serve.lock cannot see the other machines); on SQLite, the home's lock.
+    func lead() throws -> (any SchedulerLead)? {
+        guard let text = StateLocation.databaseURL(explicit: home.database) else { return nil }
+        return PostgresLead(url: try DatabaseURL(text), holder: "\(ProcessInfo.processInfo.hostName):\(getpid())")
     }
 
     /// The API beside the scheduler. On the default address a port already taken (another
@@ -147,7 +155,7 @@ struct EmitCommand: AsyncParsableCommand, ThroughAPI {
             let event = try api.decode(Event.self, try await api.send("POST", "clusters/\(cluster)/events", body: body))
             return print(event.id ?? 0)
         }
-        let store = try Store(home: Store.home(explicit: home.home))
+        let store = try home.store()
         guard try store.cluster(cluster) != nil else {
             Terminal.error("no cluster named \(cluster): `recipe status` lists the clusters")
             throw ExitCode(1)

@@ -1,13 +1,45 @@
 import ArgumentParser
 import Foundation
+import PostgresState
 import LocalCloud
 import Store
 
 /// `recipe state check|backup|restore`: the state file itself, even when it cannot be opened.
 struct StateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "state", abstract: "Check, copy or put back the home's state file.",
-        subcommands: [Check.self, Backup.self, Restore.self])
+        commandName: "state", abstract: "Check, copy or put back the home's state file, or move it to PostgreSQL.",
+        subcommands: [Check.self, Backup.self, Restore.self, Migrate.self])
+
+    struct Migrate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Copy a home's state into an empty PostgreSQL, for several controllers (then serve with --database).")
+        @Option(name: .long, help: "The state to copy: sqlite:HOME (a home folder).") var from: String
+        @Option(name: .long, help: "The PostgreSQL to copy it to: postgres://USER[:PASSWORD]@HOST:PORT/DATABASE.") var to: String
+
+        func run() async throws {
+            guard from.hasPrefix("sqlite:"), case let folder = String(from.dropFirst("sqlite:".count)), !folder.isEmpty else {
+                throw ValidationError("--from \(from): give the home to copy as sqlite:HOME, such as sqlite:~/.recipe")
+            }
+            let home = URL(fileURLWithPath: (folder as NSString).expandingTildeInPath).standardizedFileURL
+            guard FileManager.default.fileExists(atPath: home.appendingPathComponent("state.db").path) else {
+                Terminal.error("\(home.path): no state.db to copy")
+                throw ExitCode(1)
+            }
+            do {
+                let url = try DatabaseURL(to)
+                let source = try Store(home: home)
+                let target = try PostgresStateDatabase(url: url, connections: 1)
+                defer { target.close() }
+                let copied = try StateCopy.copy(from: source.state, to: target)
+                for (table, rows) in copied where rows > 0 { Terminal.line("\(table): \(rows) rows") }
+                Terminal.line("copied \(home.path)/state.db to \(url): \(copied.reduce(0) { $0 + $1.rows }) rows in \(copied.count) tables; "
+                              + "serve it with RECIPE_DATABASE_URL or --database, keeping --home \(home.path) for its secrets key and files")
+            } catch {
+                Terminal.error("\(error)")
+                throw ExitCode(1)
+            }
+        }
+    }
 
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Check the state file's integrity, and say what to do when it is damaged.")
@@ -41,7 +73,7 @@ struct StateCommand: AsyncParsableCommand {
 
         func run() async throws {
             do {
-                let store = try Store(home: Store.home(explicit: home.home))
+                let store = try home.store()
                 Terminal.line("copied to \(try store.backup(to: file.map { URL(fileURLWithPath: $0) }).path)")
             } catch {
                 Terminal.error("\(error)")

@@ -32,7 +32,7 @@ struct TokenCommand: AsyncParsableCommand {
                 let created = try api.decode(APIDocuments.CreatedToken.self, data)
                 (secret, token) = (created.secret, created.token)
             } else {
-                let store = try Store(home: Store.home(explicit: home.home))
+                let store = try home.store()
                 let (made, record) = try store.createToken(user: name, lifetime: lifetime, readOnly: readOnly, actor: Identity.owner.actor)
                 (secret, token) = (made, TokenListing(record, now: Date()))
             }
@@ -57,7 +57,7 @@ struct TokenCommand: AsyncParsableCommand {
                 if json { return Terminal.document(data) }
                 tokens = try api.decode([TokenListing].self, data)
             } else {
-                let store = try Store(home: Store.home(explicit: home.home))
+                let store = try home.store()
                 let now = Date()
                 tokens = try store.tokens(user: name).map { TokenListing($0, now: now) }
                 if json { return try Terminal.printJSON(tokens) }
@@ -79,7 +79,7 @@ struct TokenCommand: AsyncParsableCommand {
             if let api = try ClientMode.controller() {
                 return Terminal.line(try api.decode(APIDocuments.Done.self, try await api.send("DELETE", "tokens/\(ControllerClient.segment(id))")).done)
             }
-            let store = try Store(home: Store.home(explicit: home.home))
+            let store = try home.store()
             try store.revokeToken(id, actor: Identity.owner.actor)
             Terminal.line("token \(id) revoked")
         }

@@ -54,7 +54,7 @@ struct UsageCommand: AsyncParsableCommand, ThroughAPI {
             table = try PriceTable.load(prices.map { URL(fileURLWithPath: $0) }
                 ?? StdlibLocator.find().appendingPathComponent("prices/ec2-on-demand.csv"))
         } catch { fail("prices: \(error)") }
-        let store = try Store(home: Store.home(explicit: home.home))
+        let store = try home.store()
         if let cluster, try store.cluster(cluster) == nil, try store.events(cluster: cluster, limit: 1).isEmpty {
             fail("no cluster named \(cluster)")
         }

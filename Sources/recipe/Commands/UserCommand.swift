@@ -26,7 +26,7 @@ struct UserCommand: AsyncParsableCommand {
                 _ = try await api.send("POST", "users", body: Body(name: name, admin: admin))
                 return Terminal.line("user \(name) added" + (admin ? " (admin)" : ""))
             }
-            let store = try Store(home: Store.home(explicit: home.home))
+            let store = try home.store()
             try store.addAccount(name, admin: admin, actor: Identity.owner.actor)
             Terminal.line("user \(name) added" + (admin ? " (admin)" : ""))
         }
@@ -45,7 +45,7 @@ struct UserCommand: AsyncParsableCommand {
                 if json { return Terminal.document(data) }
                 users = try api.decode([UserListing].self, data)
             } else {
-                users = try UserListing.all(try Store(home: Store.home(explicit: home.home)))
+                users = try UserListing.all(try home.store())
                 if json { return try Terminal.printJSON(users) }
             }
             for user in users {
@@ -65,7 +65,7 @@ struct UserCommand: AsyncParsableCommand {
             if let api = try ClientMode.controller() {
                 return Terminal.line(try api.decode(APIDocuments.Done.self, try await api.send("DELETE", "users/\(name)")).done)
             }
-            let store = try Store(home: Store.home(explicit: home.home))
+            let store = try home.store()
             try store.removeAccount(name, actor: Identity.owner.actor)
             Terminal.line("user \(name) removed; their tokens are revoked")
         }
@@ -99,7 +99,7 @@ struct GrantCommand: AsyncParsableCommand, ThroughAPI {
             _ = try await api.send("PUT", "clusters/\(cluster)/grants/\(name)", body: Body(level: level.rawValue, ssh: ssh, sudo: sudo))
             return Terminal.line("\(name) has \(level.rawValue) on \(cluster)" + (sudo ? " (ssh, sudo)" : ssh ? " (ssh)" : ""))
         }
-        let store = try Store(home: Store.home(explicit: home.home))
+        let store = try home.store()
         try store.grant(GrantRecord(user: name, cluster: cluster, level: level, ssh: ssh || sudo, sudo: sudo), actor: Identity.owner.actor)
         Terminal.line("\(name) has \(level.rawValue) on \(cluster)" + (sudo ? " (ssh, sudo)" : ssh ? " (ssh)" : ""))
     }
