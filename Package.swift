@@ -100,7 +100,7 @@ let package = Package(
             "Engine", "MemoryCloud", "RecipeRuntime", "Scheduler", "Store", "Cloud", "LuaKit", "Controller",
         ]),
         // Against a real PostgreSQL the test starts (Tests/Support/PostgresServer).
-        .testTarget(name: "PostgresTests", dependencies: ["PostgresState", "Store", "TestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Store", "EC2", "Hosts", "LocalCloud", "TestSupport"]),
+        .testTarget(name: "PostgresTests", dependencies: ["PostgresState", "Store", "LocalCloud", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Store", "EC2", "Hosts", "LocalCloud", "TestSupport", "PostgresState"]),
     ]
 )

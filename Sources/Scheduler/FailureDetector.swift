@@ -95,11 +95,15 @@ actor FailureDetector {
         }
     }
 
-    /// Records the failure once per instance, after tagging its volumes with their slot.
+    /// Records the failure once per instance, after tagging its volumes with their slot: once in
+    /// this process, and once in the state, where a controller that took over from one that
+    /// recorded it (then died) finds it.
     private func report(_ instance: Instance, cluster: String, why: String, keeping volumes: [Volume],
                         _ provider: any CloudProvider) async {
         guard !reported.contains(instance.id) else { return }
         reported.insert(instance.id)
+        let recorded = try? store.events(cluster: cluster, kind: "instance.failed").contains { $0.detail?.hasPrefix("\(instance.id): ") == true }
+        guard recorded != true else { return }
         let mine = volumes.filter { $0.instanceID == instance.id }
         if !mine.isEmpty { try? await provider.keepVolumes(mine) }
         _ = try? store.record(Event(actor: "scheduler", cluster: cluster, kind: "instance.failed",

@@ -70,7 +70,7 @@ public final class Serve: Sendable {
         for run in interrupted {
             if let hook = registry.hook(run.hook) { await executor.retry(run, hook) }
         }
-        let takeover = stoodBy.value.map { "; took over from pid \($0) after \(Int(Date().timeIntervalSince(standingSince))) s standing by" } ?? ""
+        let takeover = stoodBy.value.map { "; took over from \($0) after \(Int(Date().timeIntervalSince(standingSince))) s standing by" } ?? ""
         record("serve.started", detail: "pid \(getpid()); \(registry.hosted.count) recipes; \(interrupted.count) interrupted runs retried\(takeover)")
         output("recipe serve: pid \(getpid()), hosting \(registry.hosted.map(\.path).sorted().joined(separator: ", "))")
 

@@ -19,7 +19,7 @@ final class PostgresLead: SchedulerLead {
         while await !leadership.attempt() {
             try Task.checkCancellation()
             if !told, let leader = try? await ControllerLeadership.current(url) {
-                standing("\(leader.holder) (on \(url))")
+                standing(leader.holder)
                 told = true
             }
             try await Task.sleep(for: .milliseconds(500))

@@ -1,0 +1,96 @@
+import Foundation
+import PostgresState
+import Store
+import TestSupport
+import Testing
+
+/// Issue 16's acceptance on a real PostgreSQL: two `recipe serve`s share it (RECIPE_DATABASE_URL)
+/// and the home; the one whose session holds the advisory lock runs the scheduler. Five rounds:
+/// 100 events pending and a web agent just killed, the leader is killed -9; the standby leads
+/// within 10 s, the instance is replaced, and every event's hook ran exactly once.
+@Suite struct PostgresFailoverTests {
+    @Test func theStandbyLeadsReplacesTheKilledInstanceAndRunsEveryHookOnceFiveTimes() throws {
+        let server = try PostgresServer()
+        defer { server.stop() }
+        let h = try Harness()
+        defer { h.cleanup() }
+        let shared = ["RECIPE_DATABASE_URL": server.url]
+        let cluster = try h.write("shop.lua", #"cluster "shop" { layers = { web = { count = 2, heal = true } } }"#)
+        let hooks = try h.write("pings.lua", """
+            on("load.ping", function(e)
+              local t = os.clock()
+              while os.clock() - t < 0.02 do end
+            end, { exclusive = true })
+            """)
+        let emitter = try h.write("emit.lua", """
+            for i = 1, 100 do emit("load.ping", { cluster = "shop", detail = tostring(i) }) end
+            """)
+        let run = try h.recipe(["run", cluster], environment: shared)
+        #expect(run.code == 0, "\(run.stderr)")
+        func start(_ log: String) throws -> Process {
+            try h.start(["serve", hooks, "--listen", "127.0.0.1:0"], log: log, environment: shared)
+        }
+        var leader = try start("serve-0.log")
+        #expect(Harness.eventually(timeout: 20) { h.logText("serve-0.log").contains("hosting") } != nil, "\(h.logText("serve-0.log"))")
+        let database = try PostgresStateDatabase(url: try DatabaseURL(server.url), connections: 2)
+        defer { database.close() }
+        let store = try Store(home: h.home, shared: database)
+        #expect(!FileManager.default.fileExists(atPath: h.home.appendingPathComponent("state.db").path), "nothing went to the home's SQLite file")
+
+        #expect(try h.recipe(["user", "add", "root", "--admin"], environment: shared).code == 0)
+        let token = try h.recipe(["token", "create", "root"], environment: shared).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        func api(_ log: String) throws -> String { try #require(h.logText(log).firstMatch(of: /API on (http:\/\/127\.0\.0\.1:\d+)/)?.output.1).description }
+
+        for round in 1...5 {
+            let standby = try start("serve-\(round).log")
+            let stands = Harness.eventually(timeout: 20) {
+                let log = h.logText("serve-\(round).log")
+                return log.contains("standing by: \(ProcessInfo.processInfo.hostName):\(leader.processIdentifier) runs the scheduler") && log.contains("API on")
+            }
+            #expect(stands != nil, "round \(round): \(h.logText("serve-\(round).log"))")
+            let listed = try h.recipe(["status", "--controllers"], environment: shared).stdout
+            #expect(listed.contains("pid \(leader.processIdentifier)") && listed.contains("runs the scheduler since"), "round \(round): \(listed)")
+
+            let victim = try #require(try h.status("shop", environment: shared).instances.first { $0.name == "web-1" })
+            #expect(try h.recipe(["run", emitter], environment: shared).code == 0)
+            kill(try #require(victim.agent_pid, "round \(round): web-1 has an agent"), SIGKILL)
+            usleep(200_000)
+            #expect(leader.isRunning, "round \(round): the leader ran until killed: \(h.logText("serve-\(round - 1).log"))")
+            let before = try store.events(kind: "serve.started").filter { $0.detail?.contains("took over from") == true }.count
+            #expect(before == round - 1, "round \(round): no takeover before the kill: \(h.logText("serve-\(round).log"))")
+            let killed = Date()
+            h.stop(leader)
+            let took = Harness.eventually(timeout: 10) {
+                (try? store.events(kind: "serve.started").filter { $0.detail?.contains("took over from") == true }.count) ?? 0 >= round
+            }
+            #expect(took != nil, "round \(round): the standby never took over: \(h.logText("serve-\(round).log"))")
+            print("postgres failover round \(round): the standby leads \(String(format: "%.1f", Date().timeIntervalSince(killed))) s after the leader's kill -9")
+            // the CLI pointed at both goes on through the one that answers
+            let through = try h.recipe(["status", "shop"], environment: ["RECIPE_URL": "\(try api("serve-\(round - 1).log")),\(try api("serve-\(round).log"))",
+                                                                            "RECIPE_TOKEN": token])
+            #expect(through.code == 0 && through.stdout.contains("web-2"), "round \(round): \(through.stderr)")
+            leader = standby
+
+            let replaced = Harness.eventually(timeout: 40) {
+                guard let now = try? h.status("shop", environment: shared).instances.filter({ $0.name == "web-1" }) else { return false }
+                return now.count == 1 && now[0].id != victim.id && now[0].state == "online"
+            }
+            #expect(replaced != nil, "round \(round): web-1 was not replaced: \((try? h.status("shop", environment: shared).instances.map { "\($0.name) \($0.id) \($0.state)" }) ?? [])")
+            print("postgres failover round \(round): web-1 replaced \(String(format: "%.1f", Date().timeIntervalSince(killed))) s after the leader's kill -9")
+            #expect(try h.status("shop", environment: shared).instances.count == 2, "round \(round): no instance left over")
+            let failed = try store.events(kind: "instance.failed").compactMap(\.subject)
+            #expect(failed.count == round, "round \(round): only the killed agents' instances failed, no agent missed its window: \(failed)")
+
+            let pings = try store.events(kind: "load.ping").compactMap(\.id)
+            #expect(pings.count == 100 * round)
+            #expect(Harness.eventually(timeout: 30) {
+                (try? store.hookRuns(limit: 100_000).filter { $0.hook.hasSuffix("#on:load.ping#1") && $0.state == .ok }.count) ?? 0 >= pings.count
+            } != nil, "round \(round): every ping's hook ended")
+            let runs = try store.hookRuns(limit: 100_000).filter { $0.hook.hasSuffix("#on:load.ping#1") }
+            let notOnce = pings.filter { id in runs.filter { $0.eventID == id && $0.state == .ok }.count != 1 }
+            #expect(notOnce.isEmpty, "round \(round): \(notOnce.count) events ran other than once")
+        }
+        #expect(try h.recipe(["destroy", "shop", "--yes"], environment: shared).code == 0)
+        h.stop(leader)
+    }
+}
