@@ -5,7 +5,8 @@ import GRDB
 import Glibc
 #endif
 
-/// The state of every cluster this home manages: SQLite in WAL mode at `HOME/state.db`.
+/// The state of every cluster this home manages: SQLite in WAL mode at `HOME/state.db`, or a
+/// PostgreSQL several controllers share (`init(home:shared:)`).
 ///
 /// Many processes share it (the CLI, every agent, the scheduler), so nothing here assumes it
 /// owns the database: writes are short transactions and readers never block writers.
@@ -78,10 +79,9 @@ public final class Store: Sendable {
     }
 
     /// A state on a shared database (PostgreSQL, migrated by its opener), with `home` for what
-    /// stays on this machine: the secrets key, logs and files. Only the tables on the seam are
-    /// there so far (events, hook runs, scheduler state); the rest of the Store still reads
-    /// `db`, which is then an empty in-memory database, so such a call fails with `no such table`
-    /// instead of reading or writing anything on the side (issue 16 ports them table by table).
+    /// stays on this machine: the secrets and their key, logs and files. Every table is on the
+    /// seam; `db` is then an empty in-memory database, so anything that still reached for
+    /// SQLite (a backup, a check) fails with `no such table` instead of writing on the side.
     public init(home: URL, shared database: any StateDatabase) throws {
         self.home = home
         let redactor = Redactor(home: home)

@@ -94,3 +94,38 @@ import Testing
         h.stop(leader)
     }
 }
+
+/// `recipe state migrate`: a home's SQLite state, copied into an empty PostgreSQL, is the same
+/// state there (clusters, instances, events, users), and the next append follows on its ids.
+@Suite struct StateMigrateTests {
+    @Test func aHomeMovesToPostgreSQLWithItsClustersEventsAndUsers() throws {
+        let server = try PostgresServer()
+        defer { server.stop() }
+        let h = try Harness()
+        defer { h.cleanup() }
+        let shared = ["RECIPE_DATABASE_URL": server.url]
+        let recipe = try h.write("shop.lua", #"cluster "shop" { layers = { web = { count = 2 } } }"#)
+        #expect(try h.recipe(["run", recipe]).code == 0)
+        #expect(try h.recipe(["user", "add", "ops"]).code == 0)
+        let note = try h.recipe(["emit", "shop", "app.note", "--detail", "before the move"])
+        let noted = try #require(Int(note.stdout.trimmingCharacters(in: .whitespacesAndNewlines)), "\(note.stderr)")
+        let before = try h.recipe(["events", "--cluster", "shop"]).stdout
+
+        let moved = try h.recipe(["state", "migrate", "--from", "sqlite:\(h.home.path)", "--to", server.url])
+        #expect(moved.code == 0 && moved.stdout.contains("events:") && moved.stdout.contains("copied"), "\(moved.stdout)\(moved.stderr)")
+        #expect(try h.recipe(["events", "--cluster", "shop"], environment: shared).stdout == before, "the event log as it was")
+        #expect(try h.status("shop", environment: shared).instances.map(\.name).sorted() == ["web-1", "web-2"])
+        #expect(try h.recipe(["user", "list"], environment: shared).stdout.contains("ops"))
+        let next = try h.recipe(["emit", "shop", "app.note", "--detail", "after the move"], environment: shared)
+        #expect(next.code == 0 && Int(next.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0 > noted,
+                "the next id follows the copied ones: \(next.stdout)\(next.stderr)")
+
+        // into a database that holds a state already: refused, nothing written
+        let again = try h.recipe(["state", "migrate", "--from", "sqlite:\(h.home.path)", "--to", server.url])
+        #expect(again.code == 1 && again.stderr.contains("holds a state already"), "\(again.stderr)")
+        #expect(try h.recipe(["events", "--cluster", "shop", "--kind", "app.note"], environment: shared).stdout.split(separator: "\n").count == 2)
+        let bad = try h.recipe(["state", "migrate", "--from", h.home.path, "--to", server.url])
+        #expect(bad.code != 0 && bad.stderr.contains("sqlite:HOME"), "\(bad.stderr)")
+        #expect(try h.recipe(["destroy", "shop", "--yes"], environment: shared).code == 0)
+    }
+}
