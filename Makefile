@@ -96,6 +96,7 @@ bench: release venv
 	python3 Benchmarks/deploy_bench.py .build/release/recipe
 	python3 Benchmarks/serve_bench.py .build/release/recipe $(SERVE_PEER)
 	python3 Benchmarks/api_bench.py .build/release/recipe
+	python3 Benchmarks/api_bench.py .build/release/recipe --postgres
 	$(VENV)/bin/python Benchmarks/agent_rss_bench.py .build/release/recipe
 	$(VENV)/bin/python Benchmarks/console_bench.py .build/release/recipe
 	swift build -c release -j $(SWIFT_JOBS) --product postgres-bench

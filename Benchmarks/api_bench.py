@@ -14,7 +14,10 @@ The clients are this script (asyncio, raw HTTP/1.1 on loopback), on the same two
 server: every figure includes their cost, and the load average is printed with each line. The
 server is stopped by its PID; the home is removed.
 
-Usage: python3 Benchmarks/api_bench.py path/to/recipe [--quick]
+With --postgres instead: the status route against either of two controllers on one PostgreSQL
+(the leader and the standby), beside one controller on SQLite as the peer in the same run.
+
+Usage: python3 Benchmarks/api_bench.py path/to/recipe [--quick] [--postgres]
 """
 import asyncio
 import json
@@ -26,7 +29,7 @@ import sys
 import tempfile
 import time
 
-from benchlib import load, percentile
+from benchlib import Postgres, load, percentile
 
 ARGS = [a for a in sys.argv[1:] if not a.startswith("--")]
 QUICK = "--quick" in sys.argv
@@ -43,32 +46,49 @@ def cpu_seconds(pid):
 
 
 class Server:
-    """A fresh home with an admin token and the cluster `shop`, served by `recipe serve --listen 127.0.0.1:0`."""
+    """A fresh home with an admin token and the cluster `shop`, served by `recipe serve --listen 127.0.0.1:0`;
+    with `database` (a PostgreSQL URL), the state is there and `standby()` starts a second controller on it."""
 
-    def __init__(self, instances=30):
+    def __init__(self, instances=30, database=None):
         self.home = tempfile.mkdtemp(prefix="recipe-api-bench-")
         self.env = dict(os.environ, RECIPE_HOME=self.home, RECIPE_STDLIB=STDLIB)
-        self.process = None
+        if database:
+            self.env["RECIPE_DATABASE_URL"] = database
+        self.process, self.processes = None, []
         self.recipe("user", "add", "root", "--admin")
         self.token = self.recipe("token", "create", "root").strip()
         path = os.path.join(self.home, "shop.lua")
         with open(path, "w") as f:
             f.write('cluster "shop" { provider = { kind = "memory" }, layers = { web = { count = %d } } }\n' % instances)
         self.recipe("run", path)
-        self.log = open(os.path.join(self.home, "serve.log"), "w+")
-        self.process = subprocess.Popen([RECIPE, "serve", "--listen", "127.0.0.1:0"], env=self.env, stdout=self.log, stderr=self.log)
+        self.process, self.port = self.serve("serve.log")
+
+    def serve(self, name):
+        log = open(os.path.join(self.home, name), "w+")
+        process = subprocess.Popen([RECIPE, "serve", "--listen", "127.0.0.1:0"], env=self.env, stdout=log, stderr=log)
+        self.processes.append(process)
         for _ in range(200):
-            self.log.seek(0)
-            found = re.search(r"API on http://127\.0\.0\.1:(\d+)/api/v1", self.log.read())
+            log.seek(0)
+            found = re.search(r"API on http://127\.0\.0\.1:(\d+)/api/v1", log.read())
             if found:
-                self.port = int(found.group(1))
-                return
-            if self.process.poll() is not None:
+                return process, int(found.group(1))
+            if process.poll() is not None:
                 break
             time.sleep(0.05)
-        self.log.seek(0)
+        log.seek(0)
         self.stop()
-        raise SystemExit("recipe serve did not start: " + self.log.read())
+        raise SystemExit("recipe serve did not start: " + log.read())
+
+    def standby(self):
+        """A second controller on the same state: the port its API answers on, once it says it stands by."""
+        process, port = self.serve("standby.log")
+        for _ in range(200):
+            with open(os.path.join(self.home, "standby.log")) as f:
+                if "standing by" in f.read():
+                    return process, port
+            time.sleep(0.05)
+        self.stop()
+        raise SystemExit("the second controller never stood by")
 
     def recipe(self, *arguments):
         done = subprocess.run([RECIPE, *arguments], env=self.env, capture_output=True, text=True)
@@ -77,9 +97,9 @@ class Server:
         return done.stdout
 
     def stop(self):
-        if self.process:
-            self.process.kill()
-            self.process.wait()
+        for process in self.processes:
+            process.kill()
+            process.wait()
         shutil.rmtree(self.home, ignore_errors=True)
 
 
@@ -313,7 +333,52 @@ async def event_stream(server):
           f"({best * 50} deliveries/s; goal p99 <= 50 ms at 50 clients); {load()}", flush=True)
 
 
+async def either_controller(label, port, token, pid):
+    """The status route at 50 clients flat out, then the rate it sustains with p99 <= 10 ms."""
+    path = "/api/v1/clusters/shop"
+    await closed_loop(port, token, path, 10, 1)  # warm up
+    cpu = cpu_seconds(pid)
+    latencies, rate, errors = await closed_loop(port, token, path, 50, STEP * 2)
+    cpu = (cpu_seconds(pid) - cpu) / (STEP * 2) * 100
+    print(f"api {label}: GET {path}, 50 keep-alive clients flat out for {STEP * 2} s: {rate:.0f} requests/s, {figure(latencies)}, "
+          f"{errors} not 200; server CPU {cpu:.0f}% of a core; {load()}", flush=True)
+
+    async def held(rate):
+        latencies, achieved, errors = await open_loop(port, token, path, 50, rate, STEP)
+        ok = percentile(latencies, 99) <= 10 and achieved >= 0.98 * rate and errors == 0
+        print(f"api {label}: GET {path}, {rate}/s over 50 clients for {STEP} s: achieved {achieved:.0f}/s, {figure(latencies)} "
+              f"(from when due); {'sustained' if ok else 'NOT sustained'}; {load()}", flush=True)
+        return ok
+
+    best = await step_up((250, 500, 1000, 1500, 2000, 3000, 4000), held)
+    print(f"api {label}: GET {path}: largest rate sustained over 50 keep-alive clients with p99 <= 10 ms: {best} requests/s; {load()}",
+          flush=True)
+
+
+def postgres_controllers():
+    """The same route on SQLite (the peer, in this run), then against either of two controllers on one PostgreSQL."""
+    peer = Server()
+    try:
+        asyncio.run(either_controller("[peer: sqlite, one controller]", peer.port, peer.token, peer.process.pid))
+    finally:
+        peer.stop()
+    database = Postgres()
+    try:
+        server = Server(database=database.url)
+        try:
+            standby, port = server.standby()
+            asyncio.run(either_controller("[postgres, the leader]", server.port, server.token, server.process.pid))
+            asyncio.run(either_controller("[postgres, the standby]", port, server.token, standby.pid))
+        finally:
+            server.stop()
+    finally:
+        database.stop()
+
+
 if __name__ == "__main__":
+    if "--postgres" in sys.argv:
+        postgres_controllers()
+        sys.exit(0)
     server = Server()
     try:
         asyncio.run(status_route(server))

@@ -25,3 +25,48 @@ def percentile(values, p):
 
 def load():
     return "load %.2f %.2f %.2f" % os.getloadavg()
+
+
+class Postgres:
+    """A PostgreSQL of the benchmark's own (Debian's binaries): initdb into a temporary folder, the
+    server on 127.0.0.1 at a free port, trust for the `recipe` role on loopback; run as the
+    `postgres` user when root (the server refuses root). Stopped by its PID (SIGQUIT)."""
+
+    BIN = "/usr/lib/postgresql/15/bin"
+
+    def __init__(self):
+        import socket
+        import tempfile
+        import time
+        self.folder = tempfile.mkdtemp(prefix="recipe-bench-pg-")
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        as_postgres = os.geteuid() == 0
+        prefix = ["runuser", "-u", "postgres", "--"] if as_postgres else []
+        if as_postgres:
+            subprocess.run(["chown", "-R", "postgres:postgres", self.folder], check=True)
+        data = os.path.join(self.folder, "data")
+        subprocess.run(prefix + [f"{self.BIN}/initdb", "-D", data, "-U", "recipe", "--auth=trust", "-E", "UTF8", "--no-sync", "--locale=C"],
+                       check=True, capture_output=True)
+        self.process = subprocess.Popen(prefix + [f"{self.BIN}/postgres", "-D", data, "-h", "127.0.0.1", "-p", str(self.port),
+                                                  "-k", self.folder], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(300):
+            done = subprocess.run(prefix + [f"{self.BIN}/createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "recipe", "recipe"],
+                                  capture_output=True, text=True)
+            if done.returncode == 0:
+                break
+            time.sleep(0.1)
+        else:
+            self.stop()
+            raise SystemExit("postgres did not start: " + done.stderr)
+        self.url = f"postgres://recipe@127.0.0.1:{self.port}/recipe"
+
+    def stop(self):
+        try:
+            with open(os.path.join(self.folder, "data", "postmaster.pid")) as f:
+                os.kill(int(f.readline()), 3)
+        except (OSError, ValueError):
+            pass
+        self.process.wait()
+        shutil.rmtree(self.folder, ignore_errors=True)
