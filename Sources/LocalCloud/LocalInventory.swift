@@ -127,12 +127,10 @@ public struct LocalInventory: Sendable {
         try state.read { sql in try sql.fetch(type, "SELECT * FROM \(table) WHERE \(key) = ?", value).first }
     }
 
-    /// Replaces the row of `table` keyed by `key` with `record`, every column (a nil one NULL).
-    func replace(_ record: some Encodable, in table: String, key: String, _ value: String) throws {
-        try state.write { sql in
-            try sql.execute("DELETE FROM \(table) WHERE \(key) = ?", value)
-            try sql.insert(record, into: table)
-        }
+    /// Replaces the row of `table` keyed by `key` with `record`, every column (a nil one NULL):
+    /// one upsert, so callers saving it at once (PostgreSQL) each replace it, none finds it taken.
+    func replace(_ record: some Encodable, in table: String, key: String) throws {
+        try state.write { sql in try sql.upsert(record, into: table, key: [key], nulls: true) }
     }
 
     func delete(from table: String, key: String, _ value: String) throws {
@@ -148,7 +146,7 @@ public struct LocalInventory: Sendable {
     }
 
     public func save(_ volume: Volume) throws {
-        try replace(volume, in: "volumes", key: "id", volume.id)
+        try replace(volume, in: "volumes", key: "id")
     }
 
     public func deleteVolume(_ id: String) throws {
@@ -164,7 +162,7 @@ public struct LocalInventory: Sendable {
     }
 
     public func save(_ snapshot: Snapshot) throws {
-        try replace(snapshot, in: "snapshots", key: "id", snapshot.id)
+        try replace(snapshot, in: "snapshots", key: "id")
     }
 
     public func deleteSnapshot(_ id: String) throws {
@@ -195,6 +193,9 @@ public struct LocalInventory: Sendable {
     /// Points the address at `instance` (or nowhere) and keeps the instance's public IP in step.
     public func associate(address ip: String, with instance: String?) throws {
         try state.write { sql in
+            // the address's row held first (an update that changes nothing), so callers pointing it at
+            // once (PostgreSQL) go one after the other, each reading where the one before left it
+            try sql.execute("UPDATE addresses SET instanceID = instanceID WHERE ip = ?", ip)
             if let old = try sql.value("SELECT instanceID FROM addresses WHERE ip = ?", ip)?.string {
                 try sql.execute("UPDATE instances SET publicIP = NULL WHERE id = ?", old)
             }

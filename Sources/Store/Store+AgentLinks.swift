@@ -88,8 +88,12 @@ extension Store {
             link.tokenSha256 = Digest.sha256(Data(token.utf8))
             link.registeredAt = now
             link.host = registration.host.map { String($0.prefix(200)) }
-            try sql.execute("UPDATE agentLinks SET bootstrapSha256 = NULL, tokenSha256 = ?, registeredAt = ?, host = ? WHERE instanceID = ?",
-                            [.blob(Array(link.tokenSha256 ?? Data())), now.sqlValue, link.host.sqlValue, .text(link.instanceID)])
+            // traded only while it is not yet, so of agents presenting it at once (PostgreSQL) one gets a token
+            guard try sql.execute("""
+                UPDATE agentLinks SET bootstrapSha256 = NULL, tokenSha256 = ?, registeredAt = ?, host = ? WHERE instanceID = ? AND bootstrapSha256 = ?
+                """, [.blob(Array(link.tokenSha256 ?? Data())), now.sqlValue, link.host.sqlValue, .text(link.instanceID), .blob(Array(expected))]) == 1 else {
+                return .failure(AuthenticationFailure(reason: "the bootstrap secret of \(registration.instance) was used already"))
+            }
             try Self.audit(sql, actor: "agent:\(link.instanceID)", kind: "agent.registered", cluster: link.cluster,
                            subject: link.instanceID, detail: link.host)
             return .success(link)

@@ -9,7 +9,11 @@ extension Store {
         let record = TokenRecord(id: TokenSecret.newID(), user: user, sha256: Digest.sha256(Data(secret.utf8)), last4: String(secret.suffix(4)),
                                  readOnly: readOnly, createdAt: now, expiresAt: lifetime.map { TokenRecord.second(now.addingTimeInterval($0)) })
         try state.write { sql in
-            guard try Self.account(sql, user) != nil else { throw AccessError("no user named \(user) (recipe user add \(user))") }
+            // the account's row held (an update that changes nothing) until the token is in: a removal
+            // at the same moment (PostgreSQL) waits for it and revokes it, or went first and this is refused
+            guard try sql.execute("UPDATE accounts SET admin = admin WHERE name = ?", [.text(user)]) == 1 else {
+                throw AccessError("no user named \(user) (recipe user add \(user))")
+            }
             try sql.insert(record, into: "tokens")
             let expiry = record.expiresAt.map { "expires \(TokenRecord.format($0))" } ?? "never expires"
             try Self.audit(sql, actor: actor, kind: "token.created", cluster: nil, subject: record.id,

@@ -52,14 +52,16 @@ extension Store {
     /// cluster whose recipe still declares them adds them back (the recipe is that cluster's truth).
     public func removeAccount(_ name: String, actor: String, now: Date = Date()) throws {
         try state.write { sql in
-            guard try Self.account(sql, name) != nil else { throw AccessError("no user named \(name)") }
+            // read before the account goes: its grants go with it
+            let grants = try sql.fetch(GrantRecord.self, "SELECT * FROM grants WHERE \"user\" = ? ORDER BY cluster", name)
+            // removed by this delete, first: of callers removing the user at once (PostgreSQL) one
+            // does, and a token being made for the user meanwhile is refused, or waited for and revoked
+            guard try sql.execute("DELETE FROM accounts WHERE name = ?", [.text(name)]) == 1 else { throw AccessError("no user named \(name)") }
             // the tokens this update revoked, not a read before it a rival's revoke could slip past
             let revoked = try sql.rows("UPDATE tokens SET revokedAt = ? WHERE \"user\" = ? AND revokedAt IS NULL RETURNING id, createdAt", now, name)
                 .map { (id: $0[0].string ?? "", createdAt: $0[1].double ?? 0) }
                 .sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
-            let grants = try sql.fetch(GrantRecord.self, "SELECT * FROM grants WHERE \"user\" = ? ORDER BY cluster", name)
             try sql.execute("DELETE FROM grants WHERE \"user\" = ?", name)
-            try sql.execute("DELETE FROM accounts WHERE name = ?", name)
             for token in revoked { try Self.audit(sql, actor: actor, kind: "token.revoked", cluster: nil, subject: token.id, detail: "user \(name) removed") }
             for grant in grants {
                 try Self.audit(sql, actor: actor, kind: "grant.changed", cluster: grant.cluster, subject: name, detail: "\(grant.level) -> none (user removed)")

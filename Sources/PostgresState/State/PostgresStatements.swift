@@ -61,7 +61,7 @@ final class PostgresStatements: StateSQL {
             case .null: binds.appendNull()
             case .integer(let value): binds.append(value)
             case .real(let value): binds.append(value)
-            case .text(let value): binds.append(value)
+            case .text(let value): binds.append(Self.storable(value))
             case .blob(let bytes): binds.append(ByteBuffer(bytes: bytes))
             }
         }
@@ -83,6 +83,13 @@ final class PostgresStatements: StateSQL {
         } catch {
             throw StateDatabaseError(Self.describe(error))
         }
+    }
+
+    /// `text` as PostgreSQL's text can hold it: up to its first NUL, which that type refuses
+    /// (the whole statement fails), and where SQLite's binding of a string ends it too.
+    static func storable(_ text: String) -> String {
+        guard let nul = text.utf8.firstIndex(of: 0) else { return text }
+        return String(text[..<nul])
     }
 
     /// Whether a failure certainly left nothing done, so the whole call may run again on another

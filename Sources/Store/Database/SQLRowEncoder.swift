@@ -2,15 +2,19 @@ import Foundation
 
 /// Encodes an `Encodable` record as the columns and values of a row, by its coding keys, the
 /// reverse of `SQLRowDecoder`: a nil optional is left out (its column takes its default, an
-/// `id` its next value), a nested value is JSON text.
+/// `id` its next value), or with `nulls` written as NULL; a nested value is JSON text.
 final class SQLRowEncoder: Encoder {
     private(set) var columns: [String] = []
     private(set) var values: [SQLValue] = []
+    /// Whether a nil optional is a NULL column (a row replaced whole) rather than left out.
+    let nulls: Bool
     var codingPath: [any CodingKey] { [] }
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
-    static func encode(_ record: some Encodable) throws -> (columns: [String], values: [SQLValue]) {
-        let encoder = SQLRowEncoder()
+    private init(nulls: Bool) { self.nulls = nulls }
+
+    static func encode(_ record: some Encodable, nulls: Bool = false) throws -> (columns: [String], values: [SQLValue]) {
+        let encoder = SQLRowEncoder(nulls: nulls)
         try record.encode(to: encoder)
         return (encoder.columns, encoder.values)
     }
@@ -40,6 +44,26 @@ final class SQLRowEncoder: Encoder {
         mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
             encoder.set(key.stringValue, try CellEncoder.value(of: value))
         }
+
+        // a synthesized `encode(to:)` writes an optional through these: nil is NULL with `nulls`
+        private mutating func present<T: Encodable>(_ value: T?, _ key: Key) throws {
+            if let value { try encode(value, forKey: key) } else if encoder.nulls { encodeNil(forKey: key) }
+        }
+        mutating func encodeIfPresent(_ value: Bool?, forKey key: Key) throws { try present(value, key) }
+        mutating func encodeIfPresent(_ value: String?, forKey key: Key) throws { try present(value, key) }
+        mutating func encodeIfPresent(_ value: Double?, forKey key: Key) throws { try present(value, key) }
+        mutating func encodeIfPresent(_ value: Float?, forKey key: Key) throws { try present(value, key) }
+        mutating func encodeIfPresent(_ value: Int?, forKey key: Key) throws { try present(value, key) }
+        mutating func encodeIfPresent(_ value: Int8?, forKey key: Key) throws { try present(value, key) }
+        mutating func encodeIfPresent(_ value: Int16?, forKey key: Key) throws { try present(value, key) }
+        mutating func encodeIfPresent(_ value: Int32?, forKey key: Key) throws { try present(value, key) }
+        mutating func encodeIfPresent(_ value: Int64?, forKey key: Key) throws { try present(value, key) }
+        mutating func encodeIfPresent(_ value: UInt?, forKey key: Key) throws { try present(value, key) }
+        mutating func encodeIfPresent(_ value: UInt8?, forKey key: Key) throws { try present(value, key) }
+        mutating func encodeIfPresent(_ value: UInt16?, forKey key: Key) throws { try present(value, key) }
+        mutating func encodeIfPresent(_ value: UInt32?, forKey key: Key) throws { try present(value, key) }
+        mutating func encodeIfPresent(_ value: UInt64?, forKey key: Key) throws { try present(value, key) }
+        mutating func encodeIfPresent<T: Encodable>(_ value: T?, forKey key: Key) throws { try present(value, key) }
 
         mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
             preconditionFailure("a column holds one value")

@@ -25,9 +25,10 @@ extension StateSQL {
         return id
     }
 
-    /// Inserts `record`, or replaces the row with the same `key` columns.
-    public func upsert(_ record: some Encodable, into table: String, key: [String]) throws {
-        let row = try SQLRowEncoder.encode(record)
+    /// Inserts `record`, or replaces the row with the same `key` columns (the columns it has; a
+    /// nil optional's column keeps its value unless `nulls`, which writes it as NULL).
+    public func upsert(_ record: some Encodable, into table: String, key: [String], nulls: Bool = false) throws {
+        let row = try SQLRowEncoder.encode(record, nulls: nulls)
         let rest = row.columns.filter { !key.contains($0) }.map(columnName)
         let update = rest.isEmpty ? "NOTHING" : "UPDATE SET " + rest.map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
         try execute("""
