@@ -50,7 +50,8 @@ run: release
 	@echo "stop:   .build/release/recipe destroy shop --yes"
 
 # Unit tests run apart from the end-to-end ones: those wait on real processes with blocking calls,
-# and would starve the unit tests' timing of the two cooperative threads.
+# and would starve the unit tests' timing of the two cooperative threads. The Store's suite runs a
+# second time on PostgreSQL (RECIPE_TEST_ENGINE=postgres: a server of its own on loopback).
 UNIT_TESTS := LuaKitTests|StoreTests|EngineTests|EC2Tests|InProcessTests|CookbookVersionTests
 
 # The console's tests drive Debian's chromium and check its pages with tidy, and the PostgreSQL tests start
@@ -63,6 +64,7 @@ test: deps
 	swift build --build-tests -j $(SWIFT_JOBS); built=$$?; \
 	wait $$venv || { cat .build/venv.log; exit 1; }; exit $$built
 	swift test --skip-build --filter '$(UNIT_TESTS)'
+	RECIPE_TEST_ENGINE=postgres swift test --skip-build --filter StoreTests
 	swift test --skip-build --skip '$(UNIT_TESTS)'
 	bash Tests/api/schemathesis.sh .build/debug/recipe
 	$(VENV)/bin/python Tests/console/browser_test.py .build/debug/recipe

@@ -93,7 +93,7 @@ let package = Package(
         // Real servers for tests: moto_server (EC2-compatible) and a throttling proxy in front of it.
         .target(name: "TestSupport", dependencies: ["EC2", "Cloud"], path: "Tests/Support", exclude: ["throttle_proxy.py", "moto_machines.py"]),
         .testTarget(name: "EC2Tests", dependencies: ["EC2", "Cloud", "TestSupport"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "Cloud", "LocalCloud", "Agent"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Cloud", "LocalCloud", "Agent", "PostgresState", "TestSupport"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         // The fast tier: planner, apply, primitives, Lua bindings and scheduler pieces on the memory provider.
         .testTarget(name: "InProcessTests", dependencies: [

@@ -145,7 +145,7 @@ for (round, (callers, onPool)) in [(4, false), (8, false), (8, true)].enumerated
 try setup.close().wait()
 
 // the scheduler's Store calls, on a home's SQLite file and on this PostgreSQL
-let rates = [500, 1000, 2000, 3000, 4000, 6000, 8000, 12000]
+let rates = [500, 1000, 1500, 2000, 2500, 3000, 4000, 6000, 8000, 12000]
 let (stepSeconds, holds) = (option("step") ?? 5, Int(option("holds") ?? 3))
 let sqliteState = try Store(home: folder.appendingPathComponent("sqlite-home"))
 try SchedulerPath(name: "scheduler on sqlite", store: sqliteState).run(rates: rates, stepSeconds: stepSeconds, holdSeconds: 2 * stepSeconds, holds: holds)

@@ -42,7 +42,7 @@ import Testing
     }
 
     @Test func aCommandIsHandedOutOnceAndAcknowledged() throws {
-        let store = try Store(home: home)
+        let store = try TestState.store(home)
         defer { try? FileManager.default.removeItem(at: home) }
         let id = try store.enqueueCommand(instance: "i-1", command: "cat", timeout: 5, kind: .write, path: "/etc/x")
         let taken = try store.claimCommands(instance: "i-1")
@@ -66,7 +66,7 @@ import Testing
     }
 
     @Test func theLoginsOfAnInstanceAreItsClustersUsersWithAKeyAndNotDenied() throws {
-        let store = try Store(home: home)
+        let store = try TestState.store(home)
         defer { try? FileManager.default.removeItem(at: home) }
         try store.bindBootstrap("rcb_x", instances: ["i-1"], cluster: "crew", interval: 5)
         try store.saveAccess(cluster: "crew", firewall: [], users: [

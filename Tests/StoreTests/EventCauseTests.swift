@@ -7,7 +7,7 @@ import Testing
     let home = FileManager.default.temporaryDirectory.appendingPathComponent("cause-\(UUID().uuidString.prefix(8))")
 
     @Test func anEventRecordedForAHookRunNamesTheRunItsEventAndIsOneDeeper() throws {
-        let store = try Store(home: home)
+        let store = try TestState.store(home)
         defer { try? FileManager.default.removeItem(at: home) }
         let outside = try store.record(Event(actor: "cli:test", cluster: "c", kind: "app.ready", subject: nil))
         #expect(outside.depth == 0 && outside.causeRun == nil)
@@ -23,7 +23,7 @@ import Testing
     }
 
     @Test func aRefusedLoopIsRecordedWithItsChainAndStartsAChainOfItsOwn() throws {
-        let store = try Store(home: home)
+        let store = try TestState.store(home)
         defer { try? FileManager.default.removeItem(at: home) }
         var last = try store.record(Event(actor: "cli:test", cluster: "c", kind: "loop.tick", subject: nil))
         for run in 1...3 {

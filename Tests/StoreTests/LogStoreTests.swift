@@ -16,7 +16,7 @@ import Testing
     }
 
     @Test func theNewest50OfEachKindPerInstanceAreKept() throws {
-        let store = try Store(home: home)
+        let store = try TestState.store(home)
         defer { try? FileManager.default.removeItem(at: home) }
         for n in 1...55 {
             try store.appendLogs([entry("i-1", .command, "run \(n)")])
@@ -42,7 +42,7 @@ import Testing
     }
 
     @Test func aClusterKeepsAtMostItsBoundAndADestroyedOneNothing() throws {
-        let store = try Store(home: home)
+        let store = try TestState.store(home)
         defer { try? FileManager.default.removeItem(at: home) }
         // 5 instances (replaced ones, say) with their 20 each, past a bound of 50 (the real one is 10,000)
         for n in 1...5 {

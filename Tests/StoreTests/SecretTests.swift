@@ -56,7 +56,7 @@ import Testing
     @Test func theRedactorMasksValuesAndReferencesAndTheStoreWritesOnlyThat() throws {
         defer { try? FileManager.default.removeItem(at: home) }
         try SecretVault(home: home).set("db", value: "s3cr3t-value")
-        let store = try Store(home: home)
+        let store = try TestState.store(home)
         #expect(store.redactor.redact("got s3cr3t-value and \(SecretText.reference("db"))") == "got *** and ***")
         #expect(try store.redactor.reveal("echo \(SecretText.reference("db"))") == "echo s3cr3t-value")
         #expect(throws: CloudError.self) { try store.redactor.reveal(SecretText.reference("missing")) }

@@ -36,7 +36,7 @@ import Testing
     }
 
     @Test func addressesAreDistinctLoopbackHostsNeverLocalhost() throws {
-        let store = LocalInventory(store: try Store(home: home))
+        let store = LocalInventory(store: try TestState.store(home))
         defer { try? FileManager.default.removeItem(at: home) }
         var ips: Set<String> = []
         for n in 0..<600 {
@@ -53,7 +53,7 @@ import Testing
     }
 
     @Test func elasticAddressFollowsItsInstance() throws {
-        let store = LocalInventory(store: try Store(home: home))
+        let store = LocalInventory(store: try TestState.store(home))
         defer { try? FileManager.default.removeItem(at: home) }
         let a = try store.insertInstance({ Instance(id: "i-a", cluster: "c", layer: "l", name: "l-1", state: .running, privateIP: $0) },
                                          addressBlock: 96)
@@ -69,7 +69,7 @@ import Testing
     }
 
     @Test func commandsAreClaimedOnce() throws {
-        let store = try Store(home: home)
+        let store = try TestState.store(home)
         defer { try? FileManager.default.removeItem(at: home) }
         let id = try store.enqueueCommand(instance: "i-1", command: "true", timeout: 5)
         #expect(try store.claimCommands(instance: "i-1").map(\.id) == [id])
@@ -79,7 +79,7 @@ import Testing
     }
 
     @Test func metricsAreDownsampledWithAgeAndDroppedAfterThirtyDays() throws {
-        let store = try Store(home: home)
+        let store = try TestState.store(home)
         defer { try? FileManager.default.removeItem(at: home) }
         let now = Date(timeIntervalSince1970: 1_800_000_000)  // a whole hour
         func put(_ secondsAgo: Double, _ value: Double) throws {
@@ -103,7 +103,7 @@ import Testing
     }
 
     @Test func aGraphsSeriesAveragesEachSlotPerInstanceAndName() throws {
-        let store = try Store(home: home)
+        let store = try TestState.store(home)
         defer { try? FileManager.default.removeItem(at: home) }
         let now = Date(timeIntervalSince1970: 1_800_000_000)
         func put(_ instance: String, _ name: String, _ secondsAgo: Double, _ value: Double) throws {
@@ -123,7 +123,7 @@ import Testing
     }
 
     @Test func aClusterLockHasOneHolderAndADeadOneLosesIt() throws {
-        let store = try Store(home: home)
+        let store = try TestState.store(home)
         let first = ClusterLock(cluster: "shop", pid: 10, host: "a", started: 1, command: "recipe run shop.lua")
         let second = ClusterLock(cluster: "shop", pid: 11, host: "a", started: 2, command: "recipe deploy shop shop")
         // (dates come back at the database's precision: compare holders by pid and command)
@@ -146,7 +146,7 @@ import Testing
     let home = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString.prefix(8))")
 
     @Test func aRolloutIsUnfinishedUntilItsReleaseIsCurrent() throws {
-        let store = try Store(home: home)
+        let store = try TestState.store(home)
         defer { try? FileManager.default.removeItem(at: home) }
         let deploy = try store.begin(deploy: DeployRecord(cluster: "c", app: "shop", kind: "deploy", release: "R2", source: "s",
                                                           sha: "abc", ref: "v2", archive: "/a", from: "R1"),
@@ -162,7 +162,7 @@ import Testing
     }
 
     @Test func aDestroyedClusterLeavesNoRolloutOpen() throws {
-        let store = try Store(home: home)
+        let store = try TestState.store(home)
         defer { try? FileManager.default.removeItem(at: home) }
         _ = try store.begin(deploy: DeployRecord(cluster: "c", app: "shop", kind: "deploy", release: "R2", source: "s", sha: "abc",
                                                  ref: "v2", archive: "/a", from: nil), targets: [("i-1", "web-1", nil)])

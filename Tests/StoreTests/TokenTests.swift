@@ -42,7 +42,7 @@ import Store
 
     @Test func unknownExpiredAndRevokedTokensAreRefusedSayingWhy() throws {
         defer { try? FileManager.default.removeItem(at: home) }
-        let store = try Store(home: home)
+        let store = try TestState.store(home)
         try store.addAccount("bob", admin: true, actor: "owner")
         let now = Date()
         let (short, shortRecord) = try store.createToken(user: "bob", lifetime: 60, readOnly: false, actor: "owner", now: now)
@@ -64,7 +64,7 @@ import Store
 
     @Test func aReadOnlyTokenMasksAnAdminDownToShow() throws {
         defer { try? FileManager.default.removeItem(at: home) }
-        let store = try Store(home: home)
+        let store = try TestState.store(home)
         try store.addAccount("carol", admin: true, actor: "owner")
         let (secret, _) = try store.createToken(user: "carol", lifetime: 3600, readOnly: true, actor: "owner")
         let identity = try #require(try identity(store, secret))
@@ -77,7 +77,7 @@ import Store
 
     @Test func removingAUserRevokesTheirTokensAndDropsTheirGrants() throws {
         defer { try? FileManager.default.removeItem(at: home) }
-        let store = try Store(home: home)
+        let store = try TestState.store(home)
         try store.addAccount("dave", admin: false, actor: "owner")
         try store.grant(GrantRecord(user: "dave", cluster: "shop", level: .manage, ssh: true), actor: "owner")
         let (one, _) = try store.createToken(user: "dave", lifetime: 3600, readOnly: false, actor: "owner")
@@ -97,7 +97,7 @@ import Store
 
     @Test func badNamesLevelsAndLifetimesAreRefusedPlainly() throws {
         defer { try? FileManager.default.removeItem(at: home) }
-        let store = try Store(home: home)
+        let store = try TestState.store(home)
         #expect(throws: NameError.self) { try store.addAccount("Alice", admin: false, actor: "owner") }
         try store.addAccount("alice", admin: false, actor: "owner")
         #expect(throws: AccessError.self) { try store.addAccount("alice", admin: false, actor: "owner") }
@@ -115,7 +115,7 @@ import Store
 
     @Test func aRecipesDeclaredGrantsAreTheTruthForItsUsersOnEachRun() throws {
         defer { try? FileManager.default.removeItem(at: home) }
-        let store = try Store(home: home)
+        let store = try TestState.store(home)
         try store.addAccount("ops", admin: false, actor: "owner")
         try store.grant(GrantRecord(user: "ops", cluster: "shop", level: .show), actor: "owner")
         let alice = GrantRecord(user: "alice", cluster: "shop", level: .manage, ssh: true, sudo: true, declared: true)
