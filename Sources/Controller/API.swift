@@ -14,6 +14,9 @@ public final class API: Sendable {
     let log: @Sendable (String) -> Void
     let feed: EventFeed
     let statuses = StatusCache()
+    /// Where requests run when the Store's calls wait on PostgreSQL; nil on SQLite, whose calls
+    /// are short enough for the cooperative pool.
+    let blocking: BlockingCallExecutor?
     /// The agent binary handed to booting instances (`recipe-agent` beside this executable).
     let agentBinary: AgentBinary?
 
@@ -27,6 +30,7 @@ public final class API: Sendable {
         self.makeEngine = makeEngine
         self.log = log
         self.feed = EventFeed(store: store)
+        blocking = store.state.engine == .postgres ? BlockingCallExecutor(threads: 16) : nil
     }
 
     /// Every route, as the OpenAPI document lists them.
@@ -43,7 +47,8 @@ public final class API: Sendable {
         let router = Router(context: APIContext.self)
         for route in routes {
             router.on(RouterPath(route.routerPath), method: route.method) { [self] request, context in
-                await self.answer(route, request, context)
+                guard let blocking else { return await self.answer(route, request, context) }
+                return await withTaskExecutorPreference(blocking) { await self.answer(route, request, context) }
             }
         }
         try Console(api: self, secure: secure).register(on: router)
