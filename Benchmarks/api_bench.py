@@ -254,16 +254,21 @@ async def status_route(server):
             break
     print(f"api: GET {path}: p99 passes 10 ms at {passed or 'more than 100'} clients flat out; {load()}", flush=True)
 
+    best = await steady(port, token, path, "api", (250, 500, 1000, 1500, 2000, 3000, 4000, 6000, 8000))
+    print(f"api: GET {path}: largest rate sustained over 50 keep-alive clients with p99 <= 10 ms: {best} requests/s "
+          f"(goal: p99 <= 10 ms at 50 clients); {load()}", flush=True)
+
+
+async def steady(port, token, path, label, rates):
+    """Steady rates spread over 50 clients, stepped up: the largest held with p99 <= 10 ms (from when due)."""
     async def held(rate):
         latencies, achieved, errors = await open_loop(port, token, path, 50, rate, STEP)
         ok = percentile(latencies, 99) <= 10 and achieved >= 0.98 * rate and errors == 0
-        print(f"api: GET {path}, {rate}/s over 50 clients for {STEP} s: achieved {achieved:.0f}/s, {figure(latencies)} "
+        print(f"{label}: GET {path}, {rate}/s over 50 clients for {STEP} s: achieved {achieved:.0f}/s, {figure(latencies)} "
               f"(from when due); {'sustained' if ok else 'NOT sustained'}; {load()}", flush=True)
         return ok
 
-    best = await step_up((250, 500, 1000, 1500, 2000, 3000, 4000, 6000, 8000), held)
-    print(f"api: GET {path}: largest rate sustained over 50 keep-alive clients with p99 <= 10 ms: {best} requests/s "
-          f"(goal: p99 <= 10 ms at 50 clients); {load()}", flush=True)
+    return await step_up(rates, held)
 
 
 async def stream_step(server, rate, seconds, clients=50):
@@ -342,15 +347,7 @@ async def either_controller(label, port, token, pid):
     cpu = (cpu_seconds(pid) - cpu) / (STEP * 2) * 100
     print(f"api {label}: GET {path}, 50 keep-alive clients flat out for {STEP * 2} s: {rate:.0f} requests/s, {figure(latencies)}, "
           f"{errors} not 200; server CPU {cpu:.0f}% of a core; {load()}", flush=True)
-
-    async def held(rate):
-        latencies, achieved, errors = await open_loop(port, token, path, 50, rate, STEP)
-        ok = percentile(latencies, 99) <= 10 and achieved >= 0.98 * rate and errors == 0
-        print(f"api {label}: GET {path}, {rate}/s over 50 clients for {STEP} s: achieved {achieved:.0f}/s, {figure(latencies)} "
-              f"(from when due); {'sustained' if ok else 'NOT sustained'}; {load()}", flush=True)
-        return ok
-
-    best = await step_up((250, 500, 1000, 1500, 2000, 3000, 4000), held)
+    best = await steady(port, token, path, f"api {label}", (250, 500, 1000, 1500, 2000, 3000, 4000))
     print(f"api {label}: GET {path}: largest rate sustained over 50 keep-alive clients with p99 <= 10 ms: {best} requests/s; {load()}",
           flush=True)
 

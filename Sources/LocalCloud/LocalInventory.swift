@@ -72,9 +72,8 @@ public struct LocalInventory: Sendable {
         try state.write { sql in
             try sql.execute("UPDATE instances SET lastHeartbeat = ?, agentPID = ?, cpuPercent = ?, memoryBytes = ? WHERE id = ?",
                             time, pid, cpuPercent, memoryBytes, id)
-            let samples: [(String, Double)] = [("cpu", cpuPercent), ("memory", Double(memoryBytes)), ("memory_percent", memoryPercent), ("load", load)]
-            try sql.execute("INSERT INTO metrics(instanceID, time, name, value) VALUES " + samples.map { _ in "(?, ?, ?, ?)" }.joined(separator: ", "),
-                            samples.flatMap { sample -> [SQLValue] in [.text(id), .real(time), .text(sample.0), .real(sample.1)] })
+            try Store.heartbeatSamples(sql, instance: id, time: time, cpuPercent: cpuPercent, memoryBytes: memoryBytes,
+                                       memoryPercent: memoryPercent, load: load)
         }
     }
 

@@ -137,10 +137,8 @@ extension Store {
         try state.write { sql in
             try sql.execute("UPDATE agentLinks SET heartbeatAt = ?, cpuPercent = ?, memoryBytes = ? WHERE instanceID = ?",
                             time, beat.cpuPercent, beat.memoryBytes, instance)
-            let samples: [(String, Double)] = [("cpu", beat.cpuPercent), ("memory", Double(beat.memoryBytes)),
-                                               ("memory_percent", beat.memoryPercent), ("load", beat.load)]
-            try sql.execute("INSERT INTO metrics(instanceID, time, name, value) VALUES " + samples.map { _ in "(?, ?, ?, ?)" }.joined(separator: ", "),
-                            samples.flatMap { sample -> [SQLValue] in [.text(instance), .real(time), .text(sample.0), .real(sample.1)] })
+            try Self.heartbeatSamples(sql, instance: instance, time: time, cpuPercent: beat.cpuPercent, memoryBytes: beat.memoryBytes,
+                                      memoryPercent: beat.memoryPercent, load: beat.load)
         }
     }
 

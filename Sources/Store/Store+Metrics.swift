@@ -10,6 +10,15 @@ extension Store {
         }
     }
 
+    /// A heartbeat's samples (cpu, memory, memory_percent, load) in the caller's transaction, one
+    /// statement: what status, graphs and alarms read of every agent, local or remote.
+    public static func heartbeatSamples(_ sql: any StateSQL, instance: String, time: Double, cpuPercent: Double, memoryBytes: Int64,
+                                        memoryPercent: Double, load: Double) throws {
+        let samples: [(String, Double)] = [("cpu", cpuPercent), ("memory", Double(memoryBytes)), ("memory_percent", memoryPercent), ("load", load)]
+        try sql.execute("INSERT INTO metrics(instanceID, time, name, value) VALUES " + samples.map { _ in "(?, ?, ?, ?)" }.joined(separator: ", "),
+                        samples.flatMap { sample -> [SQLValue] in [.text(instance), .real(time), .text(sample.0), .real(sample.1)] })
+    }
+
     /// Every sample of `name` from `instances` since `since`.
     public func metricValues(instances: [String], name: String, since: Date) throws -> [Double] {
         guard !instances.isEmpty else { return [] }

@@ -16,19 +16,11 @@ import Testing
         defer { h.cleanup() }
         let shared = ["RECIPE_DATABASE_URL": server.url]
         let cluster = try h.write("shop.lua", #"cluster "shop" { layers = { web = { count = 2, heal = true } } }"#)
-        let hooks = try h.write("pings.lua", """
-            on("load.ping", function(e)
-              local t = os.clock()
-              while os.clock() - t < 0.02 do end
-            end, { exclusive = true })
-            """)
-        let emitter = try h.write("emit.lua", """
-            for i = 1, 100 do emit("load.ping", { cluster = "shop", detail = tostring(i) }) end
-            """)
+        let load = try PingLoad(h, cluster: "shop")
         let run = try h.recipe(["run", cluster], environment: shared)
         #expect(run.code == 0, "\(run.stderr)")
         func start(_ log: String) throws -> Process {
-            try h.start(["serve", hooks, "--listen", "127.0.0.1:0"], log: log, environment: shared)
+            try h.start(["serve", load.hooks, "--listen", "127.0.0.1:0"], log: log, environment: shared)
         }
         var leader = try start("serve-0.log")
         #expect(Harness.eventually(timeout: 20) { h.logText("serve-0.log").contains("hosting") } != nil, "\(h.logText("serve-0.log"))")
@@ -52,7 +44,7 @@ import Testing
             #expect(listed.contains("pid \(leader.processIdentifier)") && listed.contains("runs the scheduler since"), "round \(round): \(listed)")
 
             let victim = try #require(try h.status("shop", environment: shared).instances.first { $0.name == "web-1" })
-            #expect(try h.recipe(["run", emitter], environment: shared).code == 0)
+            #expect(try h.recipe(["run", load.emitter], environment: shared).code == 0)
             kill(try #require(victim.agent_pid, "round \(round): web-1 has an agent"), SIGKILL)
             usleep(200_000)
             #expect(leader.isRunning, "round \(round): the leader ran until killed: \(h.logText("serve-\(round - 1).log"))")
@@ -81,14 +73,10 @@ import Testing
             let failed = try store.events(kind: "instance.failed").compactMap(\.subject)
             #expect(failed.count == round, "round \(round): only the killed agents' instances failed, no agent missed its window: \(failed)")
 
-            let pings = try store.events(kind: "load.ping").compactMap(\.id)
-            #expect(pings.count == 100 * round)
-            #expect(Harness.eventually(timeout: 30) {
-                (try? store.hookRuns(limit: 100_000).filter { $0.hook.hasSuffix("#on:load.ping#1") && $0.state == .ok }.count) ?? 0 >= pings.count
-            } != nil, "round \(round): every ping's hook ended")
-            let runs = try store.hookRuns(limit: 100_000).filter { $0.hook.hasSuffix("#on:load.ping#1") }
-            let notOnce = pings.filter { id in runs.filter { $0.eventID == id && $0.state == .ok }.count != 1 }
-            #expect(notOnce.isEmpty, "round \(round): \(notOnce.count) events ran other than once")
+            let outcome = try PingLoad.outcome(store)
+            #expect(outcome.pings == 100 * round)
+            #expect(outcome.ended, "round \(round): every ping's hook ended")
+            #expect(outcome.notOnce.isEmpty, "round \(round): \(outcome.notOnce.count) events ran other than once")
         }
         #expect(try h.recipe(["destroy", "shop", "--yes"], environment: shared).code == 0)
         h.stop(leader)

@@ -10,16 +10,8 @@ import Testing
     @Test func aStandbyTakesTheSchedulerOverWhenTheLeaderIsKilledAndEveryHookRunsOnce() throws {
         let h = try Harness()
         defer { h.cleanup() }
-        let hooks = try h.write("pings.lua", """
-            on("load.ping", function(e)
-              local t = os.clock()
-              while os.clock() - t < 0.02 do end
-            end, { exclusive = true })
-            """)
-        let emitter = try h.write("emit.lua", """
-            for i = 1, 100 do emit("load.ping", { cluster = "load", detail = tostring(i) }) end
-            """)
-        func start(_ log: String) throws -> Process { try h.start(["serve", hooks, "--listen", "127.0.0.1:0"], log: log) }
+        let load = try PingLoad(h, cluster: "load")
+        func start(_ log: String) throws -> Process { try h.start(["serve", load.hooks, "--listen", "127.0.0.1:0"], log: log) }
         var leader = try start("serve-0.log")
         #expect(Harness.eventually(timeout: 15) { h.logText("serve-0.log").contains("hosting") } != nil, "\(h.logText("serve-0.log"))")
         for round in 1...3 {
@@ -33,7 +25,7 @@ import Testing
             let api = try #require(h.logText("serve-\(round).log").firstMatch(of: /API on (http:\/\/127\.0\.0\.1:\d+)/)?.output.1).description
             #expect(Harness.get(api + "/api/v1/openapi.json")?.contains("openapi") == true, "round \(round): the standby serves the API")
 
-            #expect(try h.recipe(["run", emitter]).code == 0)
+            #expect(try h.recipe(["run", load.emitter]).code == 0)
             usleep(300_000)
             h.stop(leader)
             let killed = Date()
@@ -44,15 +36,10 @@ import Testing
             print("serve failover round \(round): the standby leads \(String(format: "%.1f", Date().timeIntervalSince(killed))) s after the leader's kill -9")
             leader = standby
 
-            let store = try Store(home: h.home)
-            let pings = try store.events(kind: "load.ping").compactMap(\.id)
-            #expect(pings.count == 100 * round)
-            #expect(Harness.eventually(timeout: 30) {
-                (try? store.hookRuns(limit: 100_000).filter { $0.hook.hasSuffix("#on:load.ping#1") && $0.state == .ok }.count) ?? 0 >= pings.count
-            } != nil, "round \(round): every ping's hook ended")
-            let runs = try store.hookRuns(limit: 100_000).filter { $0.hook.hasSuffix("#on:load.ping#1") }
-            let twice = pings.filter { id in runs.filter { $0.eventID == id && $0.state == .ok }.count != 1 }
-            #expect(twice.isEmpty, "round \(round): \(twice.count) events ran other than once")
+            let outcome = try PingLoad.outcome(try Store(home: h.home))
+            #expect(outcome.pings == 100 * round)
+            #expect(outcome.ended, "round \(round): every ping's hook ended")
+            #expect(outcome.notOnce.isEmpty, "round \(round): \(outcome.notOnce.count) events ran other than once")
         }
         h.stop(leader)
     }

@@ -36,24 +36,15 @@ import Testing
     @Test func everyEventsHooksRunExactlyOnceAcrossAKill9() throws {
         let h = try Harness()
         defer { h.cleanup() }
-        // an exclusive hook that takes a while, so events queue up behind it
-        let hooks = try h.write("pings.lua", """
-            on("load.ping", function(e)
-              local t = os.clock()
-              while os.clock() - t < 0.02 do end
-            end, { exclusive = true })
-            """)
-        let emitter = try h.write("emit.lua", """
-            for i = 1, 100 do emit("load.ping", { cluster = "load", detail = tostring(i) }) end
-            """)
-        var serve = try h.serve([hooks])
-        #expect(try h.recipe(["run", emitter]).code == 0)
+        let load = try PingLoad(h, cluster: "load")
+        var serve = try h.serve([load.hooks])
+        #expect(try h.recipe(["run", load.emitter]).code == 0)
         usleep(300_000)
         h.stop(serve)
         let done = try runs(h, hook: "#on:load.ping#1").filter { $0.state == .ok }.count
         #expect(done < 100, "the kill came with events still pending (\(done) done)")
 
-        serve = try h.start(["serve", hooks])
+        serve = try h.start(["serve", load.hooks])
         let store = try Store(home: h.home)
         let pings = try store.events(kind: "load.ping").compactMap(\.id)
         #expect(pings.count == 100)

@@ -109,16 +109,9 @@ extension Store {
         try state.read { sql in try sql.fetch(HostVolume.self, "SELECT * FROM hostVolumes WHERE id = ?", id).first }
     }
 
-    /// Every column written, NULLs too: a detached volume's instance goes (an upsert of the
-    /// record would leave out its nil columns, and keep the old values).
+    /// Every column written, NULLs too: a detached volume's instance goes.
     public func saveHostVolume(_ volume: HostVolume) throws {
-        try state.write { sql in
-            try sql.execute("""
-                INSERT INTO hostVolumes(id, cluster, name, sizeGB, address, instanceID, mount, createdAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (id) DO UPDATE SET cluster = excluded.cluster, name = excluded.name, sizeGB = excluded.sizeGB,
-                  address = excluded.address, instanceID = excluded.instanceID, mount = excluded.mount, createdAt = excluded.createdAt
-                """, volume.id, volume.cluster, volume.name, volume.sizeGB, volume.address, volume.instanceID, volume.mount, volume.createdAt)
-        }
+        try state.write { sql in try sql.upsert(volume, into: HostVolume.databaseTableName, key: ["id"], nulls: true) }
     }
 
     public func deleteHostVolume(_ id: String) throws {
