@@ -1,5 +1,6 @@
 import EC2
 import Foundation
+import PostgresState
 import Store
 import TestSupport
 import Testing
@@ -17,12 +18,19 @@ import Testing
         let h: Harness
         let machines: MotoMachines
         let serve: Process
+        /// With `postgres:`, the state's own server: every command gets it in RECIPE_DATABASE_URL.
+        let postgres: PostgresServer?
+        /// What every command of this fleet runs with: moto's endpoint and keys, and the database.
+        let environment: [String: String]
 
         /// `tls`: the controller serves a self-signed certificate for 127.0.0.1 (`certificate`).
-        init(listen: String = "127.0.0.1:0", tls: Bool = false) async throws {
+        /// `postgres`: the state is on a PostgreSQL of the fleet's own, not the home's SQLite.
+        init(listen: String = "127.0.0.1:0", tls: Bool = false, postgres: Bool = false) async throws {
             moto = try await MotoServer()
+            self.postgres = postgres ? try PostgresServer() : nil
+            environment = moto.environment.merging(self.postgres.map { ["RECIPE_DATABASE_URL": $0.url] } ?? [:]) { $1 }
             h = try Harness()
-            h.cleanupEnvironment = moto.environment
+            h.cleanupEnvironment = environment
             machines = try MotoMachines(moto: moto, folder: h.scratch.appendingPathComponent("machines"))
             var arguments = ["--listen", listen]
             if tls {
@@ -31,17 +39,26 @@ import Testing
                 guard made == 0 else { throw HarnessError("openssl made no certificate") }
                 arguments += ["--tls-cert", certificate, "--tls-key", key]
             }
-            serve = try h.serve(arguments, environment: moto.environment)
+            serve = try h.serve(arguments, environment: environment)
         }
 
         var certificate: URL { h.scratch.appendingPathComponent("tls.pem") }
 
-        /// The controller and the machines first, then what the home made, then moto.
+        /// The fleet's state, as its controllers see it; `close` it when done (on PostgreSQL it
+        /// holds connections).
+        func store() throws -> (store: Store, close: @Sendable () -> Void) {
+            guard let postgres else { return (try Store(home: h.home), {}) }
+            let database = try PostgresStateDatabase(url: try DatabaseURL(postgres.url), connections: 2)
+            return (try Store(home: h.home, shared: database), { database.close() })
+        }
+
+        /// The controller and the machines first, then what the home made, then moto and the database.
         func stop() {
             h.stop(serve)
             machines.stop()
             h.cleanup()
             moto.stop()
+            postgres?.stop()
         }
     }
 
