@@ -116,8 +116,8 @@ extension Store {
 
     static func setSchedulerState(_ values: [String: String], in sql: any StateSQL) throws {
         for (key, value) in values {
-            try sql.execute("INSERT INTO schedulerState(key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                            key, value)
+            try sql.send("INSERT INTO schedulerState(key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                         [.text(key), .text(value)])
         }
     }
 
@@ -155,14 +155,14 @@ extension Store {
                         at time: Date) throws -> [Int64?] {
         guard !outcomes.isEmpty || !runs.isEmpty || !ids.isEmpty || !values.isEmpty else { return [] }
         return try state.write { sql in
+            // sent first, answered with the insert's (one round trip on PostgreSQL)
             try finish(outcomes, in: sql)
-            let inserted = try HookRun.insert(runs, in: sql)
             for start in stride(from: 0, to: ids.count, by: 500) {
                 let chunk = ids[start..<min(start + 500, ids.count)]
-                try sql.execute("UPDATE hookRuns SET state = 'running', startedAt = ? WHERE id IN (\(placeholders(chunk.count)))", [time.sqlValue] + chunk.map(SQLValue.integer))
+                try sql.send("UPDATE hookRuns SET state = 'running', startedAt = ? WHERE id IN (\(placeholders(chunk.count)))", [time.sqlValue] + chunk.map(SQLValue.integer))
             }
             try Self.setSchedulerState(values, in: sql)
-            return inserted
+            return try HookRun.insert(runs, in: sql)
         }
     }
 
@@ -172,7 +172,7 @@ extension Store {
         for start in stride(from: 0, to: outcomes.count, by: 100) {
             let chunk = outcomes[start..<min(start + 100, outcomes.count)]
             let rows = Array(repeating: "(CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS DOUBLE PRECISION), CAST(? AS TEXT))", count: chunk.count)
-            try sql.execute("""
+            try sql.send("""
                 UPDATE hookRuns SET state = v.column2, duration = v.column3, error = v.column4
                 FROM (VALUES \(rows.joined(separator: ", "))) AS v WHERE hookRuns.id = v.column1
                 """, chunk.flatMap { o in [.integer(o.id), .text(o.state.rawValue), .real(o.duration), redactor.redact(o.error).sqlValue] })

@@ -125,6 +125,32 @@ import Testing
         }
     }
 
+    /// Statements sent without waiting (`send`, pipelined on PostgreSQL): one refused fails the
+    /// transaction, whether the statement after it or the commit reads its answer, and the rows
+    /// sent before it are rolled back with it; the connection then serves the next call.
+    @Test func aSentStatementThatFailsRollsBackItsTransaction() throws {
+        try BothEngines.run { engine, store in
+            for (index, thenQuery) in [true, false].enumerated() {
+                do {
+                    try store.state.write { sql in
+                        try sql.send("INSERT INTO schedulerState(key, value) VALUES (?, ?)", [.text("sent \(index)"), .text("v")])
+                        try sql.send("INSERT INTO nowhere(key) VALUES (?)", [.text("k")])
+                        if thenQuery { _ = try sql.rows("SELECT COUNT(*) FROM schedulerState") }
+                    }
+                    Issue.record("\(engine): a refused statement passed")
+                } catch {
+                    #expect("\(error)".contains("nowhere"), "\(engine): \(error)")
+                }
+                #expect(try store.schedulerState("sent \(index)") == nil, "\(engine): the rows sent before it went with it")
+            }
+            try store.state.write { sql in
+                try sql.send("INSERT INTO schedulerState(key, value) VALUES (?, ?)", [.text("after 1"), .text("1")])
+                try sql.send("INSERT INTO schedulerState(key, value) VALUES (?, ?)", [.text("after 2"), .text("2")])
+            }
+            #expect(try store.schedulerState("after 1") == "1" && store.schedulerState("after 2") == "2", "\(engine): both sent, both committed")
+        }
+    }
+
     /// Several controllers record at once while one follows the log by id, as the dispatcher
     /// does: it sees every event once, none passed over (appends commit in id order: StateDatabase.append).
     @Test func aFollowerOfTheLogMissesNoEventWhileControllersRecordAtOnce() throws {

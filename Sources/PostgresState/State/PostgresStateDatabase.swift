@@ -56,7 +56,17 @@ public final class PostgresStateDatabase: StateDatabase, @unchecked Sendable {
 
     public func read<T>(_ body: (any StateSQL) throws -> T) throws -> T {
         // a read changes nothing, so one that met a connection that had died idle runs again
-        try withConnection(retry: true) { connection in try body(PostgresStatements(connection: connection, logger: logger)) }
+        try withConnection(retry: true) { connection in
+            let statements = PostgresStatements(connection: connection, logger: logger)
+            do {
+                let result = try body(statements)
+                try statements.drain()
+                return result
+            } catch {
+                try? statements.drain()
+                throw error
+            }
+        }
     }
 
     public func write<T>(_ body: (any StateSQL) throws -> T) throws -> T {

@@ -6,20 +6,42 @@ import Store
 
 /// One pooled connection, inside a write's transaction or a read: the seam's `?` statements as
 /// PostgreSQL's `$n`, its values as binary binds, its cells back as `SQLValue`s. A write's BEGIN
-/// is sent with its first statement, not waited for alone: one round trip less per transaction
-/// (the dispatcher writes one every few milliseconds).
+/// and the statements given to `send` are pipelined: sent at once and their answers read with
+/// the next statement's, so the dispatcher's turn (BEGIN, outcomes, cursor, new runs) is one
+/// round trip and its COMMIT a second, where waiting for each took five.
 final class PostgresStatements: StateSQL {
     let connection: PostgresConnection
     let logger: Logger
-    private var pendingBegin: EventLoopFuture<PostgresQueryResult>?
+    /// Statements sent whose answers are not read yet, in the order sent.
+    private var pending: [(sql: String, answer: EventLoopFuture<PostgresQueryResult>)] = []
 
     init(connection: PostgresConnection, logger: Logger) {
         (self.connection, self.logger) = (connection, logger)
     }
 
-    /// Sends BEGIN; the next statement goes right behind it, and waits for both.
+    /// Sends BEGIN; the next statement goes right behind it.
     func begin() {
-        pendingBegin = connection.query(PostgresQuery(unsafeSQL: "BEGIN"), logger: logger)
+        pending.append(("BEGIN", connection.query(PostgresQuery(unsafeSQL: "BEGIN"), logger: logger)))
+    }
+
+    func send(_ sql: String, _ arguments: [SQLValue]) throws {
+        pending.append((sql, connection.query(Self.query(sql, arguments), logger: logger)))
+    }
+
+    /// Reads every pending answer, so nothing is left in flight on the connection; throws the
+    /// first failure among them.
+    func drain() throws {
+        let sent = pending
+        pending = []
+        var failure: (any Error)?
+        for (sql, answer) in sent {
+            do {
+                _ = try answer.wait()
+            } catch {
+                if failure == nil { failure = Self.failure(error, sql: sql) }
+            }
+        }
+        if let failure { throw failure }
     }
 
     func execute(_ sql: String, _ arguments: [SQLValue]) throws -> Int {
@@ -55,34 +77,34 @@ final class PostgresStatements: StateSQL {
     }
 
     private func query(_ sql: String, _ arguments: [SQLValue]) throws -> PostgresQueryResult {
+        let sent = connection.query(Self.query(sql, arguments), logger: logger)
+        // a statement refused leaves those behind it in the transaction refused too: read every
+        // answer either way, so nothing is left in flight, and throw the first failure
+        let earlier = Result { try drain() }
+        let result = Result { try sent.wait() }.mapError { Self.failure($0, sql: sql) }
+        try earlier.get()
+        return try result.get()
+    }
+
+    /// The seam's `?` statement as PostgreSQL's `$n`, its values as binary binds.
+    private static func query(_ sql: String, _ arguments: [SQLValue]) -> PostgresQuery {
         var binds = PostgresBindings(capacity: arguments.count)
         for argument in arguments {
             switch argument {
             case .null: binds.appendNull()
             case .integer(let value): binds.append(value)
             case .real(let value): binds.append(value)
-            case .text(let value): binds.append(Self.storable(value))
+            case .text(let value): binds.append(storable(value))
             case .blob(let bytes): binds.append(ByteBuffer(bytes: bytes))
             }
         }
-        do {
-            let sent = connection.query(PostgresQuery(unsafeSQL: Placeholders.numbered(sql), binds: binds), logger: logger)
-            if let begin = pendingBegin {
-                pendingBegin = nil
-                // a BEGIN refused leaves the statement behind it refused too (the connection failed):
-                // wait for the statement either way, so nothing is left in flight
-                let began = Result { try begin.wait() }
-                let result = Result { try sent.wait() }
-                _ = try began.get()
-                return try result.get()
-            }
-            return try sent.wait()
-        } catch let error as PSQLError {
-            throw StateDatabaseError(Self.describe(error), tookNoEffect: Self.tookNoEffect(error, sql: sql),
-                                     connectionLost: Self.connectionLost(error))
-        } catch {
-            throw StateDatabaseError(Self.describe(error))
-        }
+        return PostgresQuery(unsafeSQL: Placeholders.numbered(sql), binds: binds)
+    }
+
+    /// A failure as the seam's error: whether it took effect, whether the connection is gone.
+    private static func failure(_ error: any Error, sql: String) -> StateDatabaseError {
+        guard let error = error as? PSQLError else { return error as? StateDatabaseError ?? StateDatabaseError(describe(error)) }
+        return StateDatabaseError(describe(error), tookNoEffect: tookNoEffect(error, sql: sql), connectionLost: connectionLost(error))
     }
 
     /// `text` as PostgreSQL's text can hold it: up to its first NUL, which that type refuses

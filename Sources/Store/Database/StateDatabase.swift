@@ -11,9 +11,18 @@ public protocol StateSQL {
     /// every other append (`StateDatabase.append`): on PostgreSQL the append lock is taken first
     /// and held until this transaction ends, so append last, once the rest is done.
     func append(to table: String, columns: [String], values: [SQLValue]) throws -> Int64
+    /// Runs a statement whose answer the caller does not need. On PostgreSQL it is sent at once
+    /// and its answer read with the next statement's (pipelined), so several of them and the
+    /// statement after cost one round trip; a failure is thrown by the next statement or the
+    /// commit at the latest, and the transaction is rolled back as for any other.
+    func send(_ sql: String, _ arguments: [SQLValue]) throws
 }
 
 extension StateSQL {
+    public func send(_ sql: String, _ arguments: [SQLValue]) throws {
+        _ = try execute(sql, arguments)
+    }
+
     public func execute(_ sql: String, _ arguments: any SQLValueConvertible...) throws {
         try execute(sql, arguments.map(\.sqlValue))
     }
