@@ -17,9 +17,9 @@ deps:
 	fi
 
 # moto_server (the EC2-compatible server the tests start), boto3 (the benchmark's peer),
-# schemathesis (the API's check against its OpenAPI document) and selenium (the console's browser
-# tests), in .venv; again when the list changes.
-PY_PACKAGES := 'moto[server]' boto3 'schemathesis>=4.3,<5' 'selenium>=4.20,<5'
+# schemathesis (the API's check against its OpenAPI document), selenium (the console's browser
+# tests) and psycopg (serve_bench's events on PostgreSQL), in .venv; again when the list changes.
+PY_PACKAGES := 'moto[server]' boto3 'schemathesis>=4.3,<5' 'selenium>=4.20,<5' 'psycopg[binary]>=3.1,<4'
 
 venv: $(VENV)/.installed
 

@@ -30,11 +30,12 @@ def load():
 class Postgres:
     """A PostgreSQL of the benchmark's own (Debian's binaries): initdb into a temporary folder, the
     server on 127.0.0.1 at a free port, trust for the `recipe` role on loopback; run as the
-    `postgres` user when root (the server refuses root). Stopped by its PID (SIGQUIT)."""
+    `postgres` user when root (the server refuses root). Stopped by its PID (SIGQUIT). `settings`
+    are the server's own (`-c name=value`)."""
 
     BIN = "/usr/lib/postgresql/15/bin"
 
-    def __init__(self):
+    def __init__(self, **settings):
         import socket
         import tempfile
         import time
@@ -50,7 +51,7 @@ class Postgres:
         subprocess.run(prefix + [f"{self.BIN}/initdb", "-D", data, "-U", "recipe", "--auth=trust", "-E", "UTF8", "--no-sync", "--locale=C"],
                        check=True, capture_output=True)
         self.process = subprocess.Popen(prefix + [f"{self.BIN}/postgres", "-D", data, "-h", "127.0.0.1", "-p", str(self.port),
-                                                  "-k", self.folder], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                                  "-k", self.folder, *[f"-c{k}={v}" for k, v in settings.items()]], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(300):
             done = subprocess.run(prefix + [f"{self.BIN}/createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "recipe", "recipe"],
                                   capture_output=True, text=True)
@@ -60,7 +61,11 @@ class Postgres:
         else:
             self.stop()
             raise SystemExit("postgres did not start: " + done.stderr)
-        self.url = f"postgres://recipe@127.0.0.1:{self.port}/recipe"
+        self.url = self.database("recipe")
+
+    def database(self, name):
+        """The URL of database `name` on this server."""
+        return f"postgres://recipe@127.0.0.1:{self.port}/{name}"
 
     def stop(self):
         try:

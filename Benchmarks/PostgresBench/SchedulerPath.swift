@@ -74,24 +74,27 @@ struct SchedulerPath {
     }
 
     /// Steps the rate up until a step misses (p99 over 20 ms, or the rate not reached), then holds
-    /// the largest rate that held `holds` times; prints each line and answers that rate's median p99.
+    /// the largest rate that held `holds` times; when the holds' median misses, the rate below is
+    /// held instead, and so on down: a rate that held one short step only is not the figure.
     func run(rates: [Int], stepSeconds: Double, holdSeconds: Double, holds: Int) throws {
-        var sustained: Int?
+        var passed: [Int] = []
         for rate in rates {
             let step = try step(rate: rate, seconds: stepSeconds)
             print(describe(step, label: "step"))
             guard step.holds else { break }
-            sustained = rate
+            passed.append(rate)
         }
-        guard let sustained else {
-            print("\(name.padding(toLength: 22, withPad: " ", startingAt: 0)) sustained: none of the rates held")
+        let label = name.padding(toLength: 22, withPad: " ", startingAt: 0)
+        for sustained in passed.reversed() {
+            let held = try (0..<holds).map { _ in try step(rate: sustained, seconds: holdSeconds) }
+            for step in held { print(describe(step, label: "hold")) }
+            let median = held.sorted { $0.p99 < $1.p99 }[held.count / 2]
+            guard median.holds else { continue }
+            print(String(format: "%@ sustained %5d events/s  median p99 %5.1f ms over %d holds of %.0f s", label,
+                         sustained, median.p99 * 1000, holds, holdSeconds))
             return
         }
-        let held = try (0..<holds).map { _ in try step(rate: sustained, seconds: holdSeconds) }
-        for step in held { print(describe(step, label: "hold")) }
-        let median = held.map(\.p99).sorted()[held.count / 2]
-        print(String(format: "%@ sustained %5d events/s  median p99 %5.1f ms over %d holds of %.0f s", name.padding(toLength: 22, withPad: " ", startingAt: 0),
-                     sustained, median * 1000, holds, holdSeconds))
+        print("\(label) sustained: none of the rates held")
     }
 
     func describe(_ step: Step, label: String) -> String {
