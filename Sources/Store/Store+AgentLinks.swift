@@ -37,9 +37,9 @@ extension Store {
                 let machine = try described[id].map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
                 let link = AgentLink(instanceID: id, cluster: cluster, bootstrapSha256: hash, tokenSha256: nil, interval: interval,
                                      createdAt: now, machine: machine)
-                // a link bound again (a relaunch under the same id) starts over: every column replaced
-                try sql.execute("DELETE FROM agentLinks WHERE instanceID = ?", id)
-                try sql.insert(link, into: AgentLink.databaseTableName)
+                // a link bound again (a relaunch under the same id) starts over: every column replaced,
+                // in one statement, so two binds at once (two controllers) end with one of them
+                try sql.upsert(link, into: AgentLink.databaseTableName, key: ["instanceID"], nulls: true)
             }
         }
     }

@@ -75,7 +75,7 @@ extension Store {
     public func grant(_ grant: GrantRecord, actor: String) throws {
         try Names.check(grant.cluster, as: .cluster)
         try state.write { sql in
-            guard try Self.account(sql, grant.user) != nil else {
+            guard try Self.lockAccount(sql, grant.user) else {
                 throw AccessError("no user named \(grant.user) (recipe user add \(grant.user))")
             }
             if let change = try Self.put(sql, grant) {
@@ -96,6 +96,7 @@ extension Store {
                 if try Self.insertAccount(sql, UserAccount(name: grant.user, admin: false)) {
                     events.append(("user.added", cluster, grant.user, "declared by the recipe"))
                 }
+                _ = try Self.lockAccount(sql, grant.user)
                 if let change = try Self.put(sql, grant) { events.append(("grant.changed", grant.cluster, grant.user, change)) }
             }
             let names = Set(declared.map(\.user))
@@ -113,6 +114,13 @@ extension Store {
     /// The account named `name`, in the caller's transaction.
     static func account(_ sql: any StateSQL, _ name: String) throws -> UserAccount? {
         try sql.fetch(UserAccount.self, "SELECT * FROM accounts WHERE name = ?", name).first
+    }
+
+    /// Holds `name`'s row until the transaction ends (a write that changes nothing), so two
+    /// changes of one user's grants at once, from two controllers on PostgreSQL, run one after
+    /// the other and each reads the other's; false when there is no such user.
+    static func lockAccount(_ sql: any StateSQL, _ name: String) throws -> Bool {
+        try sql.execute("UPDATE accounts SET admin = admin WHERE name = ?", [.text(name)]) > 0
     }
 
     /// Adds `account` unless its name is taken; answers whether it did.

@@ -103,6 +103,47 @@ import Testing
         }
     }
 
+    /// One instance id bound at once (a relaunch seen by two controllers): one link, whole.
+    @Test func aLinkBoundByManyAtOnceEndsAsOneOfThem() throws {
+        try BothEngines.run { engine, store throws in
+            for round in 0..<5 {
+                let said = Self.atOnce(6) { n in try store.bindBootstrap("rcb_\(round)_\(n)", instances: ["i-\(round)"], cluster: "fleet", interval: 5) }
+                #expect(said.allSatisfy { $0 == "ok" }, "\(engine): \(said)")
+                let opened = (0..<6).filter { n in
+                    (try? store.registerAgent(AgentDocuments.Registration(instance: "i-\(round)", bootstrap: "rcb_\(round)_\(n)", host: nil))) != nil
+                }
+                #expect(opened.count == 1, "\(engine): round \(round): the last bind's secret opens the link, no other: \(opened)")
+            }
+        }
+    }
+
+    @Test func anAddressRegisteredByManyAtOnceIsRegisteredOnce() throws {
+        try BothEngines.run { engine, store throws in
+            let address = HostAddress(user: "root", host: "10.0.2.1")
+            let said = Self.atOnce(6) { n in try store.reserveHost(address, cluster: "shop", layer: "web-\(n)", identity: nil) }
+            #expect(said.filter { $0 == "ok" }.count == 1, "\(engine): \(said)")
+            #expect(said.filter { $0 != "ok" }.allSatisfy { $0.contains("10.0.2.1 is already registered for shop/web-") }, "\(engine): \(said)")
+            #expect(try store.hostMachines(cluster: "shop").count == 1, "\(engine)")
+        }
+    }
+
+    /// Grants to one user at once: each change reads the one before it, so the events chain
+    /// from "none" through every level once, and the last is what holds.
+    @Test func grantsToOneUserAtOnceEachRecordTheChangeBeforeThem() throws {
+        try BothEngines.run { engine, store throws in
+            try store.addAccount("frank", admin: false, actor: "owner")
+            let levels: [AccessLevel] = [.deny, .show, .deploy, .manage]
+            let said = Self.atOnce(levels.count) { n in try store.grant(GrantRecord(user: "frank", cluster: "shop", level: levels[n]), actor: "admin-\(n)") }
+            #expect(said.allSatisfy { $0 == "ok" }, "\(engine): \(said)")
+            let changes = try store.events(EventQuery()).filter { $0.kind == "grant.changed" }.compactMap(\.detail)
+            #expect(changes.count == levels.count && changes.filter { $0.hasPrefix("none -> ") }.count == 1, "\(engine): \(changes)")
+            // each change starts from the level the one before it ended at
+            for (before, after) in zip(changes, changes.dropFirst()) {
+                #expect(after.hasPrefix(String(before.split(separator: " -> ").last ?? "") + " -> "), "\(engine): \(changes)")
+            }
+        }
+    }
+
     @Test func hostsClaimedAtOnceAreEachTakenOnce() throws {
         try BothEngines.run { engine, store in
             let pool = (1...3).map { HostAddress(user: "root", host: "10.0.0.\($0)") }

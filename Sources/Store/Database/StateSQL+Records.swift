@@ -17,6 +17,16 @@ extension StateSQL {
         try execute("INSERT INTO \(table)(\(row.columns.map(columnName).joined(separator: ", "))) VALUES (\(placeholders(row.values.count)))", row.values)
     }
 
+    /// Inserts `record` into `table` unless a row with the same `key` columns is there (or is
+    /// being inserted by another transaction, which this one waits for); answers whether it did.
+    public func insert(_ record: some Encodable, into table: String, unlessTaken key: [String]) throws -> Bool {
+        let row = try SQLRowEncoder.encode(record)
+        return try execute("""
+            INSERT INTO \(table)(\(row.columns.map(columnName).joined(separator: ", "))) VALUES (\(placeholders(row.values.count)))
+            ON CONFLICT (\(key.map(columnName).joined(separator: ", "))) DO NOTHING
+            """, row.values) > 0
+    }
+
     /// Inserts `record` into `table`, whose `id` the database draws, and answers that id.
     public func insertReturningID(_ record: some Encodable, into table: String) throws -> Int64 {
         let row = try SQLRowEncoder.encode(record)

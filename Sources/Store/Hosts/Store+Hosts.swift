@@ -33,12 +33,14 @@ extension Store {
     /// Sets a registered host aside for the cluster's layer; refused when it serves already.
     public func reserveHost(_ address: HostAddress, cluster: String, layer: String, identity: String?) throws {
         try state.write { sql in
-            if let known = try sql.fetch(HostMachine.self, "SELECT * FROM hostMachines WHERE address = ?", address.description).first {
-                throw CloudError(known.name.map { "\(address) already serves \(known.cluster)/\(known.layer) as \($0)" }
-                                 ?? "\(address) is already registered for \(known.cluster)/\(known.layer)")
+            // one statement decides, so of two controllers registering one address at once, one does
+            let host = HostMachine(address: address.description, cluster: cluster, layer: layer, identity: identity, registered: true)
+            guard try !sql.insert(host, into: HostMachine.databaseTableName, unlessTaken: ["address"]) else { return }
+            guard let known = try sql.fetch(HostMachine.self, "SELECT * FROM hostMachines WHERE address = ?", address.description).first else {
+                throw CloudError("\(address) is already registered")
             }
-            try sql.insert(HostMachine(address: address.description, cluster: cluster, layer: layer, identity: identity, registered: true),
-                           into: HostMachine.databaseTableName)
+            throw CloudError(known.name.map { "\(address) already serves \(known.cluster)/\(known.layer) as \($0)" }
+                             ?? "\(address) is already registered for \(known.cluster)/\(known.layer)")
         }
     }
 
