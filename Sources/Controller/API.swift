@@ -45,10 +45,10 @@ public final class API: Sendable {
     /// travel over TLS only).
     public func router(secure: Bool = false) throws -> Router<APIContext> {
         let router = Router(context: APIContext.self)
+        if let blocking { router.add(middleware: BlockingCallsMiddleware(executor: blocking)) }
         for route in routes {
             router.on(RouterPath(route.routerPath), method: route.method) { [self] request, context in
-                guard let blocking else { return await self.answer(route, request, context) }
-                return await withTaskExecutorPreference(blocking) { await self.answer(route, request, context) }
+                await self.answer(route, request, context)
             }
         }
         try Console(api: self, secure: secure).register(on: router)

@@ -51,9 +51,14 @@ struct Dispatcher: Sendable {
     /// events come (a poll is one prepared read; waiting 2 ms was most of the latency at a few
     /// thousand events a second), at once while a backlog lasts, backing off to 10 ms when idle.
     /// Only this loop moves the cursor, so it keeps it in memory.
+    ///
+    /// While runs wait for a slot, new ones would only queue behind them, so the poll waits 5 ms:
+    /// each dispatch is a write the executor makes in its turn, and on PostgreSQL (a round trip
+    /// each) a write every millisecond took the turns the waiting runs needed to start, and a
+    /// queue that had formed at 2,000 events/s never drained.
     func run() async {
         var cursor = Int64((try? store.schedulerState(Self.cursorKey)) ?? nil ?? "") ?? 0
-        let busy: UInt64 = 1_000_000
+        let busy: UInt64 = 1_000_000, queued: UInt64 = 5_000_000
         var idle = busy
         while !Task.isCancelled {
             let read: Int
@@ -65,7 +70,7 @@ struct Dispatcher: Sendable {
             if read >= 1000 {
                 continue  // a backlog: the next page at once
             } else if read > 0 {
-                try? await Task.sleep(nanoseconds: busy)
+                try? await Task.sleep(nanoseconds: await executor.waiting > 0 ? queued : busy)
                 idle = busy
             } else {
                 try? await Task.sleep(nanoseconds: idle)

@@ -39,6 +39,9 @@ actor Executor {
         self.limit = limit
     }
 
+    /// How many runs wait for a slot.
+    var waiting: Int { queues.values.reduce(0) { $0 + $1.count } }
+
     /// Queues runs written already (pending after a restart, a timer's, an alarm's, retries);
     /// `events` holds the events they run on, when the caller has read them.
     func submit(_ runs: [HookRun], events: [Int64: Event] = [:]) {

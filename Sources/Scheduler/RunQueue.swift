@@ -7,6 +7,8 @@ struct RunQueue {
 
     var first: Queued? { head < items.count ? items[head] : nil }
 
+    var count: Int { items.count - head }
+
     mutating func push(_ run: Queued) { items.append(run) }
 
     /// Where the runs not written yet begin: they are the last pushed, by the dispatch being written.

@@ -62,24 +62,30 @@ extension HookRun {
     /// each on PostgreSQL), each unless it exists already (same hook, event and attempt:
     /// `hookRuns_once`); a run of a timer (no event) one at a time. Answers the ids in the runs'
     /// order, nil for a run that was there.
-    static func insert(_ runs: [HookRun], in sql: any StateSQL) throws -> [Int64?] {
-        var ids = [Int64?](repeating: nil, count: runs.count)
+    /// The ids are read once the transaction committed (`rowsAtCommit`): call what this returns
+    /// after the write, so that on PostgreSQL the inserts go with the commit, one round trip.
+    static func insert(_ runs: [HookRun], in sql: any StateSQL) throws -> () throws -> [Int64?] {
         let onEvents = runs.indices.filter { runs[$0].eventID != nil }
-        for start in stride(from: 0, to: onEvents.count, by: 200) {
+        let chunks = try stride(from: 0, to: onEvents.count, by: 200).map { start in
             let chunk = onEvents[start..<min(start + 200, onEvents.count)]
             let rows = Array(repeating: "(\(placeholders(11)))", count: chunk.count).joined(separator: ", ")
-            let inserted = try sql.rows("""
+            return (chunk, try sql.rowsAtCommit("""
                 INSERT INTO hookRuns(\(insertColumns)) VALUES \(rows) ON CONFLICT DO NOTHING RETURNING id, hook, eventID, attempt
-                """, chunk.flatMap { runs[$0].insertValues })
-            var byKey: [String: Int64] = [:]
-            for row in inserted { byKey["\(row[2].int64 ?? 0) \(row[3].int64 ?? 0) \(row[1].string ?? "")"] = row[0].int64 }
-            for index in chunk { ids[index] = byKey["\(runs[index].eventID ?? 0) \(runs[index].attempt) \(runs[index].hook)"] }
+                """, chunk.flatMap { runs[$0].insertValues }))
         }
-        for index in runs.indices where runs[index].eventID == nil {
-            ids[index] = try sql.rows("INSERT INTO hookRuns(\(insertColumns)) VALUES (\(placeholders(11))) RETURNING id",
-                                      runs[index].insertValues).first?[0].int64
+        let timers = try runs.indices.filter { runs[$0].eventID == nil }.map { index in
+            (index, try sql.rowsAtCommit("INSERT INTO hookRuns(\(insertColumns)) VALUES (\(placeholders(11))) RETURNING id", runs[index].insertValues))
         }
-        return ids
+        return {
+            var ids = [Int64?](repeating: nil, count: runs.count)
+            for (chunk, inserted) in chunks {
+                var byKey: [String: Int64] = [:]
+                for row in try inserted.rows() { byKey["\(row[2].int64 ?? 0) \(row[3].int64 ?? 0) \(row[1].string ?? "")"] = row[0].int64 }
+                for index in chunk { ids[index] = byKey["\(runs[index].eventID ?? 0) \(runs[index].attempt) \(runs[index].hook)"] }
+            }
+            for (index, inserted) in timers { ids[index] = try inserted.rows().first?[0].int64 }
+            return ids
+        }
     }
 
     static let insertColumns = "hook, cluster, eventID, trigger, state, attempt, dueAt, startedAt, duration, error, createdAt"
@@ -91,15 +97,16 @@ extension Store {
     /// already (same hook, event and attempt) is left as it is and not returned.
     @discardableResult
     public func schedule(_ runs: [HookRun], state values: [String: String]) throws -> [HookRun] {
-        try state.write { sql in
+        let ids = try state.write { sql in
             let ids = try HookRun.insert(runs, in: sql)
             try Self.setSchedulerState(values, in: sql)
-            return zip(runs, ids).compactMap { run, id in
-                guard let id else { return nil }
-                var inserted = run
-                inserted.id = id
-                return inserted
-            }
+            return ids
+        }
+        return try zip(runs, ids()).compactMap { run, id in
+            guard let id else { return nil }
+            var inserted = run
+            inserted.id = id
+            return inserted
         }
     }
 
@@ -155,7 +162,7 @@ extension Store {
                         at time: Date) throws -> [Int64?] {
         guard !outcomes.isEmpty || !runs.isEmpty || !ids.isEmpty || !values.isEmpty else { return [] }
         return try state.write { sql in
-            // sent first, answered with the insert's (one round trip on PostgreSQL)
+            // all of it sent at once and answered with the commit's: one round trip on PostgreSQL
             try finish(outcomes, in: sql)
             for start in stride(from: 0, to: ids.count, by: 500) {
                 let chunk = ids[start..<min(start + 500, ids.count)]
@@ -163,7 +170,7 @@ extension Store {
             }
             try Self.setSchedulerState(values, in: sql)
             return try HookRun.insert(runs, in: sql)
-        }
+        }()
     }
 
     /// How runs ended, 100 to a statement: an UPDATE from a VALUES list, whose columns both

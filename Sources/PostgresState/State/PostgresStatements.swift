@@ -12,8 +12,9 @@ import Store
 final class PostgresStatements: StateSQL {
     let connection: PostgresConnection
     let logger: Logger
-    /// Statements sent whose answers are not read yet, in the order sent.
-    private var pending: [(sql: String, answer: EventLoopFuture<PostgresQueryResult>)] = []
+    /// Statements sent whose answers are not read yet, in the order sent, and where the rows of
+    /// those sent with `rowsAtCommit` go.
+    private var pending: [(sql: String, answer: EventLoopFuture<PostgresQueryResult>, rows: RowsAtCommit?)] = []
 
     init(connection: PostgresConnection, logger: Logger) {
         (self.connection, self.logger) = (connection, logger)
@@ -21,11 +22,17 @@ final class PostgresStatements: StateSQL {
 
     /// Sends BEGIN; the next statement goes right behind it.
     func begin() {
-        pending.append(("BEGIN", connection.query(PostgresQuery(unsafeSQL: "BEGIN"), logger: logger)))
+        pending.append(("BEGIN", connection.query(PostgresQuery(unsafeSQL: "BEGIN"), logger: logger), nil))
     }
 
     func send(_ sql: String, _ arguments: [SQLValue]) throws {
-        pending.append((sql, connection.query(Self.query(sql, arguments), logger: logger)))
+        pending.append((sql, connection.query(Self.query(sql, arguments), logger: logger), nil))
+    }
+
+    func rowsAtCommit(_ sql: String, _ arguments: [SQLValue]) throws -> RowsAtCommit {
+        let rows = RowsAtCommit()
+        pending.append((sql, connection.query(Self.query(sql, arguments), logger: logger), rows))
+        return rows
     }
 
     /// Reads every pending answer, so nothing is left in flight on the connection; throws the
@@ -34,11 +41,14 @@ final class PostgresStatements: StateSQL {
         let sent = pending
         pending = []
         var failure: (any Error)?
-        for (sql, answer) in sent {
+        for (sql, answer, rows) in sent {
             do {
-                _ = try answer.wait()
+                let result = try answer.wait()
+                rows?.set(Result { try Self.rows(of: result) })
             } catch {
-                if failure == nil { failure = Self.failure(error, sql: sql) }
+                let failed = Self.failure(error, sql: sql)
+                rows?.set(.failure(failed))
+                if failure == nil { failure = failed }
             }
         }
         if let failure { throw failure }
@@ -49,10 +59,21 @@ final class PostgresStatements: StateSQL {
     }
 
     func rows(_ sql: String, _ arguments: [SQLValue]) throws -> [SQLRow] {
-        let result = try query(sql, arguments)
+        try Self.rows(of: query(sql, arguments))
+    }
+
+    func rows(each queries: [(sql: String, arguments: [SQLValue])]) throws -> [[SQLRow]] {
+        let sent = queries.map { ($0.sql, connection.query(Self.query($0.sql, $0.arguments), logger: logger)) }
+        let earlier = Result { try drain() }
+        let answers = sent.map { sql, answer in Result { try answer.wait() }.mapError { Self.failure($0, sql: sql) } }
+        try earlier.get()
+        return try answers.map { try Self.rows(of: $0.get()) }
+    }
+
+    private static func rows(of result: PostgresQueryResult) throws -> [SQLRow] {
         guard let first = result.rows.first else { return [] }
         let columns = first.map { $0.columnName.lowercased() }
-        return try result.rows.map { row in SQLRow(lowercased: columns, values: try row.map(Self.value)) }
+        return try result.rows.map { row in SQLRow(lowercased: columns, values: try row.map(value)) }
     }
 
     /// The call that takes a table's append lock until the transaction ends (`StateDatabase.append`;

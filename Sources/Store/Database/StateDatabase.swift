@@ -16,11 +16,44 @@ public protocol StateSQL {
     /// statement after cost one round trip; a failure is thrown by the next statement or the
     /// commit at the latest, and the transaction is rolled back as for any other.
     func send(_ sql: String, _ arguments: [SQLValue]) throws
+    /// Runs queries none of which needs another's answer, and answers each one's rows, in order.
+    /// On PostgreSQL they are pipelined: all of them cost one round trip.
+    func rows(each queries: [(sql: String, arguments: [SQLValue])]) throws -> [[SQLRow]]
+    /// Runs a query whose rows the caller reads once the transaction is over (a write's
+    /// `RETURNING`): on PostgreSQL it is sent at once and its answer read with the commit's, so
+    /// a write of such statements is one round trip. Read the answer after `write` returns.
+    func rowsAtCommit(_ sql: String, _ arguments: [SQLValue]) throws -> RowsAtCommit
+}
+
+/// The rows of a statement sent with `rowsAtCommit`: there once its transaction committed.
+public final class RowsAtCommit: @unchecked Sendable {
+    private var answer: Result<[SQLRow], any Error>?
+
+    public init(_ rows: [SQLRow]? = nil) {
+        answer = rows.map { .success($0) }
+    }
+
+    /// Set by the engine when the statement's answer is read.
+    public func set(_ answer: Result<[SQLRow], any Error>) { self.answer = answer }
+
+    /// The rows; an error when read before the commit, or when the statement failed.
+    public func rows() throws -> [SQLRow] {
+        guard let answer else { throw StateSQLError("a statement's rows were read before its transaction committed") }
+        return try answer.get()
+    }
 }
 
 extension StateSQL {
     public func send(_ sql: String, _ arguments: [SQLValue]) throws {
         _ = try execute(sql, arguments)
+    }
+
+    public func rows(each queries: [(sql: String, arguments: [SQLValue])]) throws -> [[SQLRow]] {
+        try queries.map { try rows($0.sql, $0.arguments) }
+    }
+
+    public func rowsAtCommit(_ sql: String, _ arguments: [SQLValue]) throws -> RowsAtCommit {
+        RowsAtCommit(try rows(sql, arguments))
     }
 
     public func execute(_ sql: String, _ arguments: any SQLValueConvertible...) throws {
