@@ -97,6 +97,7 @@ bench: release venv
 	$(VENV)/bin/python Benchmarks/monster_world_bench.py .build/release/recipe
 	python3 Benchmarks/deploy_bench.py .build/release/recipe
 	python3 Benchmarks/serve_bench.py .build/release/recipe $(SERVE_PEER)
+	$(VENV)/bin/python Benchmarks/serve_bench.py .build/release/recipe --postgres
 	python3 Benchmarks/api_bench.py .build/release/recipe
 	python3 Benchmarks/api_bench.py .build/release/recipe --postgres
 	$(VENV)/bin/python Benchmarks/agent_rss_bench.py .build/release/recipe

@@ -52,10 +52,10 @@ struct Dispatcher: Sendable {
     /// thousand events a second), at once while a backlog lasts, backing off to 10 ms when idle.
     /// Only this loop moves the cursor, so it keeps it in memory.
     ///
-    /// While runs wait for a slot, new ones would only queue behind them, so the poll waits 5 ms:
-    /// each dispatch is a write the executor makes in its turn, and on PostgreSQL (a round trip
-    /// each) a write every millisecond took the turns the waiting runs needed to start, and a
-    /// queue that had formed at 2,000 events/s never drained.
+    /// While runs wait for slots (more than four turns of them), new ones would only queue behind
+    /// them, so the poll waits 5 ms: each dispatch is a write the executor makes in its turn, and
+    /// on PostgreSQL (a round trip each) a write every millisecond took the turns the waiting runs
+    /// needed to start, and a queue that had formed at 2,000 events/s never drained.
     func run() async {
         var cursor = Int64((try? store.schedulerState(Self.cursorKey)) ?? nil ?? "") ?? 0
         let busy: UInt64 = 1_000_000, queued: UInt64 = 5_000_000
@@ -70,7 +70,7 @@ struct Dispatcher: Sendable {
             if read >= 1000 {
                 continue  // a backlog: the next page at once
             } else if read > 0 {
-                try? await Task.sleep(nanoseconds: await executor.waiting > 0 ? queued : busy)
+                try? await Task.sleep(nanoseconds: await executor.backlogged ? queued : busy)
                 idle = busy
             } else {
                 try? await Task.sleep(nanoseconds: idle)

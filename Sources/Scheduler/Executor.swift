@@ -39,8 +39,9 @@ actor Executor {
         self.limit = limit
     }
 
-    /// How many runs wait for a slot.
-    var waiting: Int { queues.values.reduce(0) { $0 + $1.count } }
+    /// Whether a cluster's runs wait for more than four turns of its slots: a new run would wait
+    /// behind them whenever it was dispatched.
+    var backlogged: Bool { queues.values.contains { $0.count > 4 * limit } }
 
     /// Queues runs written already (pending after a restart, a timer's, an alarm's, retries);
     /// `events` holds the events they run on, when the caller has read them.

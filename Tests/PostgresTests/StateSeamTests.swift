@@ -125,6 +125,28 @@ import Testing
         }
     }
 
+    /// A database made with a language's collation (ICU's en-US) still sorts and compares names
+    /// byte by byte, as SQLite does: `a_b` after `a1` (en-US puts punctuation before digits).
+    @Test func namesSortAsOnSQLiteWhateverTheDatabasesCollation() throws {
+        let server = try PostgresServer()
+        defer { server.stop() }
+        let admin = try PostgresStateDatabase(url: try DatabaseURL(server.url), connections: 1)
+        defer { admin.close() }
+        // CREATE DATABASE refuses a transaction: a read sends it alone
+        _ = try admin.read { sql in
+            try sql.execute("CREATE DATABASE english TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C'", [])
+        }
+        let database = try PostgresStateDatabase(url: try DatabaseURL("postgres://recipe@127.0.0.1:\(server.port)/english"))
+        defer { database.close() }
+        #expect(try database.read { sql in try sql.value("SELECT CASE WHEN 'a_b' < 'a1' THEN 1 ELSE 0 END")?.int64 } == 1,
+                "the database's own collation puts a_b first")
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("recipe-seam-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: home) }
+        let store = try Store(home: home, shared: database)
+        for name in ["b", "a_b", "a1"] { try store.addAccount(name, admin: false, actor: "owner") }
+        #expect(try store.accounts().map(\.name) == ["a1", "a_b", "b"])
+    }
+
     /// Statements sent without waiting (`send`, pipelined on PostgreSQL): one refused fails the
     /// transaction, whether the statement after it or the commit reads its answer, and the rows
     /// sent before it are rolled back with it; the connection then serves the next call.

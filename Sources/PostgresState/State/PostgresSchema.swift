@@ -177,6 +177,24 @@ enum PostgresSchema {
               createdAt double precision NOT NULL, expiresAt double precision NOT NULL)
             """,
         ]),
+        // SQLite compares text byte by byte; a database made with a language's collation (en_US,
+        // ICU) would list users, clusters and instances in another order, and compare names
+        // another way. Every text column of ours takes the "C" collation, whatever the database's.
+        // A text column added by a later step says COLLATE "C" itself.
+        ("v3: text compares as on SQLite", [
+            """
+            DO $$
+            DECLARE c record;
+            BEGIN
+              FOR c IN SELECT table_name, column_name FROM information_schema.columns
+                       WHERE table_schema = current_schema() AND data_type = 'text' AND table_name <> 'recipe_migrations'
+                         AND collation_name IS DISTINCT FROM 'C'
+              LOOP
+                EXECUTE format('ALTER TABLE %I ALTER COLUMN %I TYPE text COLLATE "C"', c.table_name, c.column_name);
+              END LOOP;
+            END $$
+            """,
+        ]),
     ]
 
     /// Brings the schema up to date, inside the caller's transaction.
