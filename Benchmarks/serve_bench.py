@@ -98,6 +98,19 @@ def produce(con, rate, seconds):
     # as the Store sets them for the CLI and the agents (Store.checkpointPages)
     con.execute("PRAGMA synchronous=NORMAL")
     con.execute("PRAGMA wal_autocheckpoint=10000")
+
+    def write(first, last):
+        con.execute("BEGIN")
+        con.executemany("INSERT INTO events(time, actor, cluster, kind, subject, detail, result) "
+                        "VALUES (?, 'bench', 'bench', 'bench.event', NULL, ?, 'ok')",
+                        ((time.time(), str(n)) for n in range(first, last)))
+        con.execute("COMMIT")
+    return paced(rate, seconds, write)
+
+
+def paced(rate, seconds, write):
+    """Calls `write(first, last)` every millisecond with the events due by then (numbered from 0)
+    for `seconds`; returns how many were written and the rate achieved."""
     start = time.monotonic()
     sent = 0
     while True:
@@ -106,11 +119,7 @@ def produce(con, rate, seconds):
             break
         target = min(int(elapsed * rate) + 1, int(seconds * rate))
         if target > sent:
-            con.execute("BEGIN")
-            con.executemany("INSERT INTO events(time, actor, cluster, kind, subject, detail, result) "
-                            "VALUES (?, 'bench', 'bench', 'bench.event', NULL, ?, 'ok')",
-                            ((time.time(), str(n)) for n in range(sent, target)))
-            con.execute("COMMIT")
+            write(sent, target)
             sent = target
         time.sleep(0.001)
     return sent, sent / (time.monotonic() - start)
@@ -123,23 +132,14 @@ APPEND_LOCK = "pg_advisory_xact_lock(1919221762, hashtext('events'))"
 def produce_postgres(con, rate, seconds):
     """`produce` on PostgreSQL: the events due each millisecond in one transaction that first takes
     the event log's append lock, as the Store's appends do, so their ids commit in order."""
-    start = time.monotonic()
-    sent = 0
     with con.cursor() as cursor:
-        while True:
-            elapsed = time.monotonic() - start
-            if elapsed >= seconds:
-                break
-            target = min(int(elapsed * rate) + 1, int(seconds * rate))
-            if target > sent:
-                with con.transaction():
-                    cursor.execute(f"SELECT {APPEND_LOCK}")
-                    cursor.executemany("INSERT INTO events(time, actor, cluster, kind, subject, detail, result) "
-                                       "VALUES (%s, 'bench', 'bench', 'bench.event', NULL, %s, 'ok')",
-                                       [(time.time(), str(n)) for n in range(sent, target)])
-                sent = target
-            time.sleep(0.001)
-    return sent, sent / (time.monotonic() - start)
+        def write(first, last):
+            with con.transaction():
+                cursor.execute(f"SELECT {APPEND_LOCK}")
+                cursor.executemany("INSERT INTO events(time, actor, cluster, kind, subject, detail, result) "
+                                   "VALUES (%s, 'bench', 'bench', 'bench.event', NULL, %s, 'ok')",
+                                   [(time.time(), str(n)) for n in range(first, last)])
+        return paced(rate, seconds, write)
 
 
 class Steps:

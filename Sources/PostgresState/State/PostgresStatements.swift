@@ -6,9 +6,9 @@ import Store
 
 /// One pooled connection, inside a write's transaction or a read: the seam's `?` statements as
 /// PostgreSQL's `$n`, its values as binary binds, its cells back as `SQLValue`s. A write's BEGIN
-/// and the statements given to `send` are pipelined: sent at once and their answers read with
-/// the next statement's, so the dispatcher's turn (BEGIN, outcomes, cursor, new runs) is one
-/// round trip and its COMMIT a second, where waiting for each took five.
+/// and the statements given to `send` and `rowsAtCommit` are pipelined: sent at once and their
+/// answers read with the next statement's, so the dispatcher's turn (BEGIN, outcomes, cursor,
+/// new runs, COMMIT) is one round trip, where waiting for each took five.
 final class PostgresStatements: StateSQL {
     let connection: PostgresConnection
     let logger: Logger
@@ -63,11 +63,7 @@ final class PostgresStatements: StateSQL {
     }
 
     func rows(each queries: [(sql: String, arguments: [SQLValue])]) throws -> [[SQLRow]] {
-        let sent = queries.map { ($0.sql, connection.query(Self.query($0.sql, $0.arguments), logger: logger)) }
-        let earlier = Result { try drain() }
-        let answers = sent.map { sql, answer in Result { try answer.wait() }.mapError { Self.failure($0, sql: sql) } }
-        try earlier.get()
-        return try answers.map { try Self.rows(of: $0.get()) }
+        try answers(queries).map(Self.rows(of:))
     }
 
     private static func rows(of result: PostgresQueryResult) throws -> [SQLRow] {
@@ -98,13 +94,18 @@ final class PostgresStatements: StateSQL {
     }
 
     private func query(_ sql: String, _ arguments: [SQLValue]) throws -> PostgresQueryResult {
-        let sent = connection.query(Self.query(sql, arguments), logger: logger)
+        try answers([(sql, arguments)])[0]
+    }
+
+    /// Sends `queries` behind the pending statements and waits for all of their answers.
+    private func answers(_ queries: [(sql: String, arguments: [SQLValue])]) throws -> [PostgresQueryResult] {
+        let sent = queries.map { ($0.sql, connection.query(Self.query($0.sql, $0.arguments), logger: logger)) }
         // a statement refused leaves those behind it in the transaction refused too: read every
         // answer either way, so nothing is left in flight, and throw the first failure
         let earlier = Result { try drain() }
-        let result = Result { try sent.wait() }.mapError { Self.failure($0, sql: sql) }
+        let answers = sent.map { sql, answer in Result { try answer.wait() }.mapError { Self.failure($0, sql: sql) } }
         try earlier.get()
-        return try result.get()
+        return try answers.map { try $0.get() }
     }
 
     /// The seam's `?` statement as PostgreSQL's `$n`, its values as binary binds.
